@@ -1,0 +1,71 @@
+/*
+ * runtime.h: the prefork FastCGI server — a master process and its workers.
+ *
+ * The master binds the FastCGI socket itself (a unix path or host:port), refusing to start if a
+ * live server answers there, then forks `workers` processes that drop to an unprivileged user and
+ * serve requests with libfcgi's FCGX_Accept_r, one at a time, each in a fresh per-request arena.
+ * The master restarts a worker that dies; SIGHUP asks the app to reload its configuration and,
+ * if that succeeds, starts a new generation of workers and lets the old ones finish the request
+ * they are serving; SIGTERM or SIGINT drains every worker and exits. The app plugs in through
+ * `struct runtime_hooks` and knows nothing of processes or signals.
+ */
+#ifndef FCGI_RUNTIME_H
+#define FCGI_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct request;
+struct response;
+
+/* What the runtime needs from the app's configuration; filled by the reload hook. */
+struct runtime_settings {
+	char listen[256];         /* "/path/to.sock" or "host:port" */
+	unsigned socket_mode;     /* permission bits of a unix socket, e.g. 0660 */
+	int workers;
+	char user[64];            /* drop to this user when started as root; "" = stay */
+	long drain_timeout_ms;    /* how long an old worker may take to finish before SIGKILL */
+};
+
+/* A long-running helper process of the app (the notifier, the timer...), restarted if it dies. */
+struct runtime_child {
+	const char *name;
+	/* Runs in the child after privileges are dropped; returns the exit status. It should
+	 * return soon after runtime_stop_requested() becomes true. */
+	int (*main)(void *app);
+};
+
+struct runtime_hooks {
+	void *app;
+	/* Master, at start (generation 1) and on each SIGHUP: load configuration and everything
+	 * derived from it into the app, filling settings. Nonzero = refuse: the message is logged
+	 * and the running generation stays. */
+	int (*on_reload)(void *app, unsigned generation, struct runtime_settings *settings, char *error,
+	                 size_t error_size);
+	/* Master, just before each fork. Optional. */
+	void (*before_fork)(void *app);
+	/* Worker or child, after dropping privileges: open connections. Nonzero = exit(1). Optional. */
+	int (*worker_start)(void *app);
+	/* Worker, after its last request. Optional. */
+	void (*worker_stop)(void *app);
+	/* Worker: answer one parsed request by filling response. */
+	void (*handle)(void *app, struct request *request, struct response *response);
+	/* Worker: answer a request that could not be parsed (status 400, 413...; message says why,
+	 * for the user). request holds whatever was parsed before the failure. */
+	void (*error)(void *app, struct request *request, struct response *response, int status,
+	              const char *message);
+	const struct runtime_child *extra_children;
+	size_t extra_children_count;
+};
+
+/* Checks a listen value (unix path or host:port); for config validators. 0 = fine. */
+int runtime_listen_check(const char *listen, char *reason, size_t reason_size);
+
+/* Runs the master until SIGTERM/SIGINT: 0 after a clean drain, 1 if the start failed. */
+int runtime_run(const struct runtime_hooks *hooks);
+
+/* True in a worker or child once it has been asked to stop. */
+bool runtime_stop_requested(void);
+
+#endif

@@ -1,0 +1,168 @@
+# packaging/stack.sh: start, stop and inspect a stack (sourced by packaging/dev and the tests).
+#
+# A stack is one directory plus one port base; every path, port and socket derives from them:
+#   nginx            127.0.0.1:$base (the dev stack: 127.0.0.1:8080)
+#   complaintd       unix socket $sockdir/fcgi.sock, sockdir = /tmp/complaintd-$base (a unix
+#                    socket path holds at most 107 bytes, so sockets never live under $dir)
+#   logs, pid files  $dir/*.log, $dir/*.pid
+# Port bases are claimed under a lock (stack_claim_base), so the developer's stack and any number
+# of test stacks never collide. Every process started is recorded by pid and stopped by that pid.
+
+STACK_PORTS_DIR=${STACK_PORTS_DIR:-/tmp/complaintd-ports}
+STACK_SRCDIR=${STACK_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+stack_log() { printf '%s\n' "$*" >&2; }
+
+# Claims a free port base (a multiple of 20 from 20000) and prints it. The claim is a directory
+# holding the claimant's pid; a claim whose pid is gone is taken over.
+stack_claim_base() {
+	local owner=${1:-$$} base
+	mkdir -p "$STACK_PORTS_DIR"
+	exec {lock}>"$STACK_PORTS_DIR/.lock"
+	flock "$lock"
+	for ((base = 20000; base < 30000; base += 20)); do
+		local claim="$STACK_PORTS_DIR/$base"
+		if [ -d "$claim" ]; then
+			local pid; pid=$(cat "$claim/pid" 2>/dev/null)
+			if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+			rm -rf "$claim"
+		fi
+		# Skip bases whose ports something else already holds.
+		if ss -ltnH "( sport >= :$base and sport < :$((base + 20)) )" 2>/dev/null | grep -q .; then continue; fi
+		mkdir "$claim" && echo "$owner" >"$claim/pid" && break
+	done
+	flock -u "$lock"
+	exec {lock}>&-
+	[ "$base" -lt 30000 ] || { stack_log "no free port base"; return 1; }
+	echo "$base"
+}
+
+stack_release_base() { rm -rf "${STACK_PORTS_DIR:?}/$1"; }
+
+# stack_render TEMPLATE OUT VAR=VALUE...: replaces each @VAR@ in TEMPLATE; fails on any left.
+stack_render() {
+	local template=$1 out=$2; shift 2
+	local text; text=$(cat "$template")
+	local pair
+	for pair in "$@"; do text=${text//@${pair%%=*}@/${pair#*=}}; done
+	if grep -q '@[A-Z_]*@' <<<"$text"; then
+		stack_log "stack_render: $template: unreplaced $(grep -o '@[A-Z_]*@' <<<"$text" | sort -u | tr '\n' ' ')"
+		return 1
+	fi
+	printf '%s\n' "$text" >"$out"
+}
+
+# stack_wait_http URL SECONDS: waits until URL answers 200.
+stack_wait_http() {
+	local url=$1 deadline=$((SECONDS + ${2:-10}))
+	until curl -fs -o /dev/null "$url"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+
+# stack_wait_file PATH SECONDS: waits until PATH exists (a socket, a pid file).
+stack_wait_file() {
+	local path=$1 deadline=$((SECONDS + ${2:-10}))
+	until [ -e "$path" ]; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.05
+	done
+}
+
+# stack_write_config DIR BASE [KEY=VALUE...]: writes $dir/complaintd.conf for this stack.
+# Extra KEY=VALUE pairs (server section keys) override the defaults, e.g. workers=2.
+stack_write_config() {
+	local dir=$1 base=$2; shift 2
+	local -A server=(
+		[listen]="/tmp/complaintd-$base/fcgi.sock"
+		[workers]=2
+		[user]=nobody
+		[location]=local
+		[templates]="$STACK_SRCDIR/templates"
+		[upload_max_bytes]=8M
+		[drain_timeout]=10s
+		[log_level]=info
+	)
+	local pair
+	for pair in "$@"; do server[${pair%%=*}]=${pair#*=}; done
+	{
+		echo "# complaintd.conf for the stack in $dir (port base $base), written by packaging/stack.sh"
+		echo "[server]"
+		for key in listen workers user location templates upload_max_bytes drain_timeout log_level; do
+			echo "$key = ${server[$key]}"
+		done
+	} >"$dir/complaintd.conf"
+}
+
+# stack_upload_max_bytes DIR: the upload limit the stack's config sets, in bytes.
+stack_upload_max_bytes() {
+	local value; value=$(sed -n 's/^upload_max_bytes *= *//p' "$1/complaintd.conf")
+	case $value in
+	*[kK]) echo $(( ${value%?} * 1024 )) ;;
+	*[mM]) echo $(( ${value%?} * 1024 * 1024 )) ;;
+	*[gG]) echo $(( ${value%?} * 1024 * 1024 * 1024 )) ;;
+	*) echo "$value" ;;
+	esac
+}
+
+# stack_start DIR BASE BINARY [NGINX_PORT]: starts complaintd and nginx for the stack.
+stack_start() {
+	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}
+	local sockdir="/tmp/complaintd-$base"
+	mkdir -p "$dir/nginx/tmp" "$sockdir"
+	chmod 0755 "$sockdir"
+	[ -f "$dir/complaintd.conf" ] || stack_write_config "$dir" "$base"
+	"$binary" -c "$dir/complaintd.conf" -t >/dev/null || return 1
+	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
+	"$binary" -c "$dir/complaintd.conf" </dev/null >>"$dir/complaintd.log" 2>&1 &
+	echo $! >"$dir/complaintd.pid"
+	stack_wait_file "$sockdir/fcgi.sock" 10 || { stack_log "complaintd did not start: see $dir/complaintd.log"; return 1; }
+
+	local body_max=$(( $(stack_upload_max_bytes "$dir") + 1024 * 1024 ))
+	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
+		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$STACK_SRCDIR" FCGI_PASS="unix:$sockdir/fcgi.sock" \
+		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
+		ZONE="stack$base" || return 1
+	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" || return 1
+	nginx -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -t 2>>"$dir/nginx/error.log" || {
+		stack_log "nginx config test failed: see $dir/nginx/error.log"; return 1; }
+	nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g 'daemon off;' </dev/null >/dev/null 2>>"$dir/nginx/error.log" &
+	echo $! >"$dir/nginx.pid"
+	stack_wait_http "http://127.0.0.1:$http_port/healthz" 10 || {
+		stack_log "nginx did not start: see $dir/nginx/error.log"; return 1; }
+}
+
+# stack_stop_pid FILE [SIGNAL]: stops the process named in FILE and waits for it (30 s at most).
+stack_stop_pid() {
+	local file=$1 signal=${2:-TERM} pid
+	[ -f "$file" ] || return 0
+	pid=$(cat "$file")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "-$signal" "$pid" 2>/dev/null
+		local deadline=$((SECONDS + 30))
+		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$file"
+}
+
+# stack_stop DIR: stops what stack_start started (nginx first: no new requests, then complaintd).
+stack_stop() {
+	local dir=$1
+	stack_stop_pid "$dir/nginx.pid" QUIT
+	stack_stop_pid "$dir/complaintd.pid" TERM
+}
+
+# stack_status DIR: one line per process of the stack.
+stack_status() {
+	local dir=$1 name file pid
+	for name in nginx complaintd; do
+		file="$dir/$name.pid"
+		if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
+			echo "$name: running (pid $(cat "$file"))"
+		else
+			echo "$name: stopped"
+		fi
+	done
+}

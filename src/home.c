@@ -1,0 +1,20 @@
+/*
+ * home.c: the public landing page: what the service does and where to start.
+ */
+#include "home.h"
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "render.h"
+#include "response.h"
+#include "routes.h"
+
+void home_page(struct routes_call *call)
+{
+	struct json_object *data = json_object_new_object();
+	if (data != NULL)
+		json_object_object_add(data, "location", json_object_new_string(call->app->config.location));
+	response_header(call->response, "Cache-Control", "no-cache");
+	render_page(call->app, call->response, 200, "Report a problem in your city", "home", data);
+}

@@ -1,0 +1,163 @@
+/*
+ * main.c: complaintd, the FastCGI server of the complaint service.
+ *
+ * Parses the command line, then hands the prefork runtime (fcgi/runtime.c) the app's hooks:
+ * loading configuration and templates (at start and on SIGHUP, in the master), serving a request
+ * through the route table, and rendering the error page for requests that could not be parsed.
+ * Templates are compiled by the master, so a broken template refuses a reload instead of
+ * crashing every new worker; workers inherit the compiled view at fork.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config.h"
+#include "log.h"
+#include "package.h"
+#include "render.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+#include "runtime.h"
+#include "view.h"
+
+#define MAIN_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
+
+static int main_reload(void *context, unsigned generation, struct runtime_settings *settings, char *error,
+                       size_t error_size)
+{
+	struct app *app = context;
+	struct config fresh = {0};
+	struct view *view = NULL;
+	int result = -1;
+	char view_error[VIEW_MESSAGE_MAX];
+
+	if (config_load(&fresh, app->config_path, error, error_size) != 0)
+		goto out;
+	view = view_new();
+	if (view == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto out;
+	}
+	if (view_load_dir(view, fresh.templates, view_error, sizeof(view_error)) != VIEW_OK) {
+		snprintf(error, error_size, "%s: templates: %s", app->config_path, view_error);
+		goto out;
+	}
+	snprintf(settings->listen, sizeof(settings->listen), "%s", fresh.listen);
+	settings->socket_mode = (unsigned)strtoul(fresh.socket_mode, NULL, 8);
+	settings->workers = (int)fresh.workers;
+	snprintf(settings->user, sizeof(settings->user), "%s", fresh.user);
+	settings->drain_timeout_ms = fresh.drain_timeout_ms;
+
+	/* Everything loaded: swap it in, free the old generation's state. */
+	config_free(&app->config);
+	app->config = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	view_free(app->view);
+	app->view = view;
+	view = NULL;
+	app->generation = generation;
+	log_set_level((enum log_level)log_level_parse(app->config.log_level));
+	result = 0;
+out:
+	config_free(&fresh);
+	view_free(view);
+	return result;
+}
+
+static void main_handle(void *context, struct request *request, struct response *response)
+{
+	routes_dispatch(context, request, response);
+}
+
+static void main_error(void *context, struct request *request, struct response *response, int status,
+                       const char *message)
+{
+	(void)request;
+	render_error(context, response, status, message);
+}
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: complaintd [-c FILE] [-t]\n"
+	        "Serves the complaint service over FastCGI (behind nginx).\n"
+	        "\n"
+	        "  -c, --config FILE   configuration file (default " MAIN_DEFAULT_CONFIG ")\n"
+	        "  -t, --test          check the configuration and templates, then exit\n"
+	        "      --help-config   list every configuration key with its default\n"
+	        "  -h, --help          this text\n"
+	        "  -V, --version       the version\n"
+	        "\n"
+	        "Signals: HUP reloads the configuration without dropping requests; TERM and INT\n"
+	        "let workers finish their requests, then exit. See complaintd(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"test", no_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"help-config", no_argument, NULL, 'C'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct app app;
+	bool test_only = false;
+	int option;
+
+	app.config_path = MAIN_DEFAULT_CONFIG;
+	while ((option = getopt_long(argc, argv, "c:thV", options, NULL)) != -1) {
+		switch (option) {
+		case 'c':
+			app.config_path = optarg;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		case 'C':
+			config_describe(stdout);
+			return 0;
+		case 'V':
+			printf("complaintd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "complaintd: unexpected argument: %s\n", argv[optind]);
+		main_usage(stderr);
+		return 2;
+	}
+	if (test_only) {
+		struct runtime_settings settings;
+		char error[512] = "";
+		int failed = main_reload(&app, 1, &settings, error, sizeof(error));
+		if (failed)
+			fprintf(stderr, "complaintd: %s\n", error);
+		else
+			printf("complaintd: %s is valid\n", app.config_path);
+		config_free(&app.config);
+		view_free(app.view);
+		return failed ? 1 : 0;
+	}
+	const struct runtime_hooks hooks = {
+		.app = &app,
+		.on_reload = main_reload,
+		.handle = main_handle,
+		.error = main_error,
+	};
+	int status = runtime_run(&hooks);
+	config_free(&app.config);
+	view_free(app.view);
+	return status;
+}

@@ -1,0 +1,25 @@
+/*
+ * ops.c: health and, later, replica tables and metrics for operators.
+ *
+ * /healthz answers from the worker itself: its pid and configuration generation let a reload be
+ * checked from outside (every worker answering must report the new generation).
+ */
+#include "ops.h"
+
+#include <json-c/json.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "package.h"
+#include "render.h"
+#include "routes.h"
+
+void ops_health(struct routes_call *call)
+{
+	struct json_object *health = json_object_new_object();
+	json_object_object_add(health, "status", json_object_new_string("ok"));
+	json_object_object_add(health, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(health, "pid", json_object_new_int64((int64_t)getpid()));
+	json_object_object_add(health, "config_generation", json_object_new_int64(call->app->generation));
+	render_json(call->response, 200, health);
+}

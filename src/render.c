@@ -1,0 +1,78 @@
+/*
+ * render.c: pages through the layout, error pages and JSON answers (see render.h).
+ *
+ * A page is rendered in two steps, the page's own template and then "layout" with the result
+ * as its raw `content`: Mustache has no template inheritance, and this keeps the layout one file.
+ */
+#include "render.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "app.h"
+#include "arena.h"
+#include "log.h"
+#include "response.h"
+#include "view.h"
+
+static const char render_fallback[] =
+	"<!doctype html><meta charset=utf-8><title>Error</title><p>Something went wrong on our side. "
+	"Please try again in a moment.</p>\n";
+
+static void render_put_json(void *object)
+{
+	json_object_put(object);
+}
+
+void render_page(struct app *app, struct response *response, int status, const char *title, const char *name,
+                 struct json_object *data)
+{
+	struct arena *arena = response->arena;
+	char error[VIEW_MESSAGE_MAX] = "";
+	char *content = NULL;
+	char *page = NULL;
+	size_t page_len = 0;
+	struct json_object *layout = json_object_new_object();
+
+	if (data == NULL)
+		data = json_object_new_object();
+	/* The json objects are freed with the request, whichever way this ends. */
+	arena_cleanup_add(arena, render_put_json, data);
+	arena_cleanup_add(arena, render_put_json, layout);
+	if (data == NULL || layout == NULL)
+		goto fail;
+	enum view_status rendered = view_render(app->view, name, data, arena, &content, NULL, error, sizeof(error));
+	if (rendered != VIEW_OK)
+		goto fail;
+	json_object_object_add(layout, "title", json_object_new_string(title));
+	json_object_object_add(layout, "content", json_object_new_string(content));
+	json_object_object_add(layout, "location", json_object_new_string(app->config.location));
+	rendered = view_render(app->view, "layout", layout, arena, &page, &page_len, error, sizeof(error));
+	if (rendered != VIEW_OK)
+		goto fail;
+	response_body(response, status, "text/html; charset=utf-8", page, page_len);
+	return;
+fail:
+	log_error("rendering %s: %s", name, error[0] != '\0' ? error : "out of memory");
+	response_body(response, 500, "text/html; charset=utf-8", render_fallback, sizeof(render_fallback) - 1);
+}
+
+void render_error(struct app *app, struct response *response, int status, const char *message)
+{
+	struct json_object *data = json_object_new_object();
+	if (data != NULL) {
+		json_object_object_add(data, "status", json_object_new_int(status));
+		json_object_object_add(data, "reason", json_object_new_string(response_reason(status)));
+		json_object_object_add(data, "message", json_object_new_string(message));
+	}
+	response_header(response, "Cache-Control", "no-store");
+	render_page(app, response, status, response_reason(status), "error", data);
+}
+
+void render_json(struct response *response, int status, struct json_object *value)
+{
+	arena_cleanup_add(response->arena, render_put_json, value);
+	const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
+	response_header(response, "Cache-Control", "no-store");
+	response_body(response, status, "application/json", text, strlen(text));
+}

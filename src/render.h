@@ -1,0 +1,24 @@
+/*
+ * render.h: answering with a page — a template rendered inside the site layout — or with JSON.
+ *
+ * Every HTML answer, error pages included, goes through here, so they all share the layout,
+ * the escaping of the template engine, and the same failure path: if a template cannot be
+ * rendered the user gets a plain 500 page and the log says why, never a half page.
+ */
+#ifndef RENDER_H
+#define RENDER_H
+
+struct app;
+struct json_object;
+struct request;
+struct response;
+
+/* Renders template `name` with data (ownership taken) inside "layout" under title. */
+void render_page(struct app *app, struct response *response, int status, const char *title, const char *name,
+                 struct json_object *data);
+/* An error page (400, 403, 404, 413, 500...) with a message the user can act on. */
+void render_error(struct app *app, struct response *response, int status, const char *message);
+/* A JSON answer (ownership of value taken), not cached. */
+void render_json(struct response *response, int status, struct json_object *value);
+
+#endif
