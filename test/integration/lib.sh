@@ -1,0 +1,59 @@
+# test/integration/lib.sh: TAP output and a private stack for one integration test script.
+#
+# A script sources this, calls plan N, then test_stack_up (its own port base, directory and
+# sockets, so it runs beside the developer's stack and other tests), and reports each behaviour
+# with ok/not_ok. The stack is stopped and its port base released when the script exits.
+
+top=${STACK_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+STACK_SRCDIR=$top
+# shellcheck source=packaging/stack.sh
+source "$top/packaging/stack.sh"
+binary=${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}
+test_var=${TEST_VAR:-$top/var}
+
+test_number=0
+plan() { echo "1..$1"; }
+ok() { test_number=$((test_number + 1)); echo "ok $test_number - $*"; }
+not_ok() { test_number=$((test_number + 1)); echo "not ok $test_number - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+# check NAME COMMAND...: ok when COMMAND succeeds.
+check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+stack_dir=
+stack_base=
+test_stack_cleanup() {
+	[ -n "$stack_dir" ] && stack_stop "$stack_dir"
+	[ -n "$stack_base" ] && stack_release_base "$stack_base"
+}
+trap test_stack_cleanup EXIT
+
+# test_stack_up NAME [KEY=VALUE...]: starts nginx + complaintd on a fresh port base; sets
+# stack_dir, stack_base, url (http://127.0.0.1:BASE). Extra pairs go into [server].
+test_stack_up() {
+	local name=$1; shift
+	stack_base=$(stack_claim_base $$) || { echo "Bail out! no free port base"; exit 1; }
+	stack_dir="$test_var/stacks/$name-$stack_base"
+	rm -rf "$stack_dir"
+	mkdir -p "$stack_dir"
+	stack_write_config "$stack_dir" "$stack_base" "$@"
+	if ! stack_start "$stack_dir" "$stack_base" "$binary"; then
+		echo "Bail out! the stack did not start"
+		diag "$(tail -n 20 "$stack_dir/complaintd.log" 2>/dev/null)" "$(tail -n 20 "$stack_dir/nginx/error.log" 2>/dev/null)"
+		exit 1
+	fi
+	url="http://127.0.0.1:$stack_base"
+	master_pid=$(cat "$stack_dir/complaintd.pid")
+}
+
+# The worker pids of the master, sorted, one line.
+worker_pids() { pgrep -P "$master_pid" | sort -n | tr '\n' ' '; }
+
+# wait_until MILLISECONDS COMMAND...: polls COMMAND every 50 ms; fails after MILLISECONDS.
+wait_until() {
+	local limit=$1; shift
+	local deadline; deadline=$(($(date +%s%N) + limit * 1000000))
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
