@@ -166,3 +166,37 @@ stack_status() {
 		fi
 	done
 }
+
+# ---- ports and secrets of a stack ----
+# Port offsets within a base (a base holds 20 ports):
+#   +0 nginx   +1 MariaDB primary   +2 MariaDB standby   +3..+5 S3 replicas us, jp, de
+#   +9 mail sink SMTP   +10 mail sink web/REST   +11 SNS double   +12..+19 spare
+stack_port() {
+	local base=$1 name=$2
+	case $name in
+	http) echo $((base + 0)) ;;
+	primary) echo $((base + 1)) ;;
+	standby) echo $((base + 2)) ;;
+	s3-us) echo $((base + 3)) ;;
+	s3-jp) echo $((base + 4)) ;;
+	s3-de) echo $((base + 5)) ;;
+	smtp) echo $((base + 9)) ;;
+	mail-web) echo $((base + 10)) ;;
+	sns) echo $((base + 11)) ;;
+	*) stack_log "stack_port: unknown name $name"; return 1 ;;
+	esac
+}
+
+# The stack's secrets: "NAME=VALUE" lines in $dir/secrets, mode 0600, never in a config file.
+stack_secret_set() {
+	local dir=$1 name=$2 value=$3 file="$1/secrets"
+	(umask 077 && touch "$file")
+	chmod 0600 "$file"
+	grep -v "^$name=" "$file" >"$file.new" || true
+	echo "$name=$value" >>"$file.new"
+	mv "$file.new" "$file"
+	chmod 0600 "$file"
+}
+stack_secret_get() { sed -n "s/^$2=//p" "$1/secrets" 2>/dev/null | head -n 1; }
+# A fresh random secret (hex, 32 bytes of entropy).
+stack_random_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
