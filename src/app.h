@@ -9,12 +9,14 @@
 #define APP_H
 
 #include "config.h"
+#include "secrets.h"
 
 struct view;
 
 struct app {
 	const char *config_path;
 	struct config config;
+	struct secrets secrets;
 	struct view *view;
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
 };

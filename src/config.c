@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,9 @@
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
+#include "secrets.h"
+
+#define CONFIG_REPLICAS_MAX 16
 
 static int config_check_listen(const char *value, char *reason, size_t reason_size)
 {
@@ -52,6 +56,79 @@ static int config_check_absolute_path(const char *value, char *reason, size_t re
 	return 0;
 }
 
+static bool config_is_replica_name(const char *name, size_t len)
+{
+	if (len == 0 || len > 32 || !(name[0] >= 'a' && name[0] <= 'z'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* "name=scheme://host:port/path, ..." with distinct names; empty = no backend configured. */
+static int config_check_replicas(const char *value, const char *const *schemes, char *reason, size_t reason_size)
+{
+	const char *names[CONFIG_REPLICAS_MAX];
+	size_t lengths[CONFIG_REPLICAS_MAX];
+	size_t count = 0;
+	const char *item = value;
+	while (*item != '\0') {
+		while (*item == ' ' || *item == '\t')
+			item++;
+		size_t item_len = strcspn(item, ",");
+		const char *equals = memchr(item, '=', item_len);
+		if (equals == NULL || !config_is_replica_name(item, (size_t)(equals - item))) {
+			snprintf(reason, reason_size, "replica %zu: expected name=URL with a name of a-z, 0-9, _ and -", count + 1);
+			return -1;
+		}
+		size_t name_len = (size_t)(equals - item);
+		const char *url = equals + 1;
+		bool known_scheme = false;
+		for (size_t i = 0; schemes[i] != NULL && !known_scheme; i++)
+			known_scheme = strncmp(url, schemes[i], strlen(schemes[i])) == 0;
+		if (!known_scheme) {
+			snprintf(reason, reason_size, "replica %.*s: the URL must start with %s", (int)name_len, item, schemes[0]);
+			return -1;
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (lengths[i] == name_len && memcmp(names[i], item, name_len) == 0) {
+				snprintf(reason, reason_size, "replica %.*s is named twice", (int)name_len, item);
+				return -1;
+			}
+		}
+		if (count == CONFIG_REPLICAS_MAX) {
+			snprintf(reason, reason_size, "more than %d replicas", CONFIG_REPLICAS_MAX);
+			return -1;
+		}
+		names[count] = item;
+		lengths[count++] = name_len;
+		item += item_len;
+		if (*item == ',')
+			item++;
+	}
+	return 0;
+}
+
+static int config_check_db_replicas(const char *value, char *reason, size_t reason_size)
+{
+	static const char *const schemes[] = {"mariadb://", "mysql://", NULL};
+	return config_check_replicas(value, schemes, reason, reason_size);
+}
+
+static int config_check_s3_replicas(const char *value, char *reason, size_t reason_size)
+{
+	static const char *const schemes[] = {"http://", "https://", NULL};
+	return config_check_replicas(value, schemes, reason, reason_size);
+}
+
+static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)
+{
+	return value[0] == '\0' ? 0 : config_check_absolute_path(value, reason, reason_size);
+}
+
 static const struct ini_key config_keys[] = {
 	{"server", "listen", INI_FIELD_STRING(struct config, listen), NULL, 1, 255, config_check_listen,
 	 "FastCGI socket: an absolute unix socket path or host:port"},
@@ -71,6 +148,24 @@ static const struct ini_key config_keys[] = {
 	 3600 * 1000, NULL, "how long a replaced worker may take to finish its request"},
 	{"server", "log_level", INI_FIELD_STRING(struct config, log_level), "info", 1, 5, config_check_log_level,
 	 "debug, info, warn or error"},
+	{"server", "secrets", INI_FIELD_STRING(struct config, secrets), "", 0, 1023,
+	 config_check_optional_absolute_path, "the 0600 file of passwords and keys (NAME=VALUE lines)"},
+	{"db", "replicas", INI_FIELD_STRING(struct config, db_replicas), "", 0, 0, config_check_db_replicas,
+	 "name=mariadb://host:port/database, ...: the primary first, then standbys and read replicas"},
+	{"db", "user", INI_FIELD_STRING(struct config, db_user), "complaints_app", 1, 80, NULL,
+	 "the app's database user (DML only); its password is the secret db_app_password"},
+	{"db", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, db_attempt_timeout_ms), "2s", 10, 600 * 1000,
+	 NULL, "how long one attempt on one replica may take"},
+	{"db", "deadline", INI_FIELD_DURATION_MS(struct config, db_deadline_ms), "5s", 10, 600 * 1000, NULL,
+	 "how long one operation may take over all its attempts"},
+	{"s3", "replicas", INI_FIELD_STRING(struct config, s3_replicas), "", 0, 0, config_check_s3_replicas,
+	 "name=http://host:port/bucket, ...: the object storage replicas"},
+	{"s3", "region", INI_FIELD_STRING(struct config, s3_region), "us-east-1", 1, 40, NULL,
+	 "the SigV4 signing region; keys are the secrets s3_access_key and s3_secret_key"},
+	{"s3", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, s3_attempt_timeout_ms), "2s", 10, 600 * 1000,
+	 NULL, "how long one attempt on one replica may take"},
+	{"s3", "deadline", INI_FIELD_DURATION_MS(struct config, s3_deadline_ms), "6s", 10, 600 * 1000, NULL,
+	 "how long one operation may take over all its attempts"},
 };
 
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -89,6 +184,30 @@ int config_load(struct config *config, const char *path, char *error, size_t err
 void config_free(struct config *config)
 {
 	ini_free(config_keys, CONFIG_KEY_COUNT, config);
+}
+
+int config_check_secrets(const struct config *config, const struct secrets *secrets, char *error,
+                         size_t error_size)
+{
+	static const struct {
+		size_t replicas_offset;  /* the backend needs its secrets when these replicas are set */
+		const char *secret;
+	} needs[] = {
+		{offsetof(struct config, db_replicas), "db_app_password"},
+		{offsetof(struct config, s3_replicas), "s3_access_key"},
+		{offsetof(struct config, s3_replicas), "s3_secret_key"},
+	};
+	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+		const char *replicas = *(char *const *)((const char *)config + needs[i].replicas_offset);
+		if (replicas == NULL || replicas[0] == '\0' || secrets_get(secrets, needs[i].secret) != NULL)
+			continue;
+		if (config->secrets[0] == '\0')
+			snprintf(error, error_size, "[server] secrets: no secrets file is set, and %s is needed", needs[i].secret);
+		else
+			snprintf(error, error_size, "%s: %s is missing", config->secrets, needs[i].secret);
+		return -1;
+	}
+	return 0;
 }
 
 void config_describe(FILE *out)

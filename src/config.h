@@ -22,12 +22,29 @@ struct config {
 	size_t upload_max_bytes;
 	long long drain_timeout_ms;
 	char *log_level;
+	char *secrets;                 /* path of the 0600 secrets file; "" = none */
+	/* [db]: the MariaDB replica set (primary first) */
+	char *db_replicas;
+	char *db_user;
+	long long db_attempt_timeout_ms;
+	long long db_deadline_ms;
+	/* [s3]: the object storage replica set */
+	char *s3_replicas;
+	char *s3_region;
+	long long s3_attempt_timeout_ms;
+	long long s3_deadline_ms;
 };
+
+struct secrets;
 
 /* Reads path into config (zeroed, or a previous load's result). On failure config is unchanged
  * and error holds "FILE:LINE: [section] key: reason". */
 int config_load(struct config *config, const char *path, char *error, size_t error_size);
 void config_free(struct config *config);
+/* Checks that secrets holds every secret the configured backends need (db_app_password when
+ * [db] has replicas, s3_access_key and s3_secret_key when [s3] has). 0 = fine. */
+int config_check_secrets(const struct config *config, const struct secrets *secrets, char *error,
+                         size_t error_size);
 /* Lists every key with its type, default and help (complaintd --help-config). */
 void config_describe(FILE *out);
 

@@ -31,11 +31,16 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 {
 	struct app *app = context;
 	struct config fresh = {0};
+	struct secrets secrets = {0};
 	struct view *view = NULL;
 	int result = -1;
 	char view_error[VIEW_MESSAGE_MAX];
 
 	if (config_load(&fresh, app->config_path, error, error_size) != 0)
+		goto out;
+	if (fresh.secrets[0] != '\0' && secrets_load(&secrets, fresh.secrets, error, error_size) != 0)
+		goto out;
+	if (config_check_secrets(&fresh, &secrets, error, error_size) != 0)
 		goto out;
 	view = view_new();
 	if (view == NULL) {
@@ -59,11 +64,15 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	view_free(app->view);
 	app->view = view;
 	view = NULL;
+	secrets_free(&app->secrets);
+	app->secrets = secrets;
+	memset(&secrets, 0, sizeof(secrets));
 	app->generation = generation;
 	log_set_level((enum log_level)log_level_parse(app->config.log_level));
 	result = 0;
 out:
 	config_free(&fresh);
+	secrets_free(&secrets);
 	view_free(view);
 	return result;
 }
@@ -147,6 +156,7 @@ int main(int argc, char **argv)
 		else
 			printf("complaintd: %s is valid\n", app.config_path);
 		config_free(&app.config);
+		secrets_free(&app.secrets);
 		view_free(app.view);
 		return failed ? 1 : 0;
 	}
@@ -158,6 +168,7 @@ int main(int argc, char **argv)
 	};
 	int status = runtime_run(&hooks);
 	config_free(&app.config);
+	secrets_free(&app.secrets);
 	view_free(app.view);
 	return status;
 }
