@@ -29,7 +29,8 @@ struct arena_cleanup {
 };
 
 struct arena {
-	struct arena_block *blocks;  /* newest first; the last one is the first block, kept */
+	struct arena_block *blocks;  /* the block being filled first, then older ones */
+	struct arena_block *first;   /* the block made with the arena: the one reset keeps */
 	struct arena_cleanup *cleanups;
 	size_t cap;
 	size_t used;
@@ -56,6 +57,7 @@ struct arena *arena_create(size_t cap)
 		free(arena);
 		return NULL;
 	}
+	arena->first = arena->blocks;
 	arena->cleanups = NULL;
 	arena->cap = cap;
 	arena->used = 0;
@@ -77,12 +79,18 @@ void arena_reset(struct arena *arena)
 	if (arena == NULL)
 		return;
 	arena_run_cleanups(arena);
-	while (arena->blocks->next != NULL) {
-		struct arena_block *block = arena->blocks;
-		arena->blocks = block->next;
-		free(block);
+	/* Big one-off blocks can sit anywhere in the chain: keep exactly the first block, so a
+	 * worker does not hold an upload's megabytes after the request that brought them. */
+	struct arena_block *block = arena->blocks;
+	while (block != NULL) {
+		struct arena_block *next = block->next;
+		if (block != arena->first)
+			free(block);
+		block = next;
 	}
-	arena->blocks->used = 0;
+	arena->blocks = arena->first;
+	arena->first->next = NULL;
+	arena->first->used = 0;
 	arena->used = 0;
 }
 
@@ -91,7 +99,7 @@ void arena_destroy(struct arena *arena)
 	if (arena == NULL)
 		return;
 	arena_reset(arena);
-	free(arena->blocks);
+	free(arena->first);
 	free(arena);
 }
 

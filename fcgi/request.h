@@ -48,8 +48,7 @@ const char *request_param(const struct request *request, const char *name);
 
 /* Reads the whole body (refusing one over body_max with 413 before reading it) and parses it as
  * application/x-www-form-urlencoded or multipart/form-data (a file part at most file_max bytes)
- * into request->form. Any other Content-Type is 415-worthy: reported as FIELDS_BAD_SYNTAX with a
- * message saying so. */
+ * into request->form. Any other Content-Type is FIELDS_UNSUPPORTED (415), with a message. */
 enum fields_status request_read_form(struct request *request, size_t body_max, size_t file_max,
                                      char *message);
 

@@ -120,7 +120,7 @@ enum response_status response_header(struct response *response, const char *name
 enum response_status response_cookie(struct response *response, const char *name, const char *value,
                                      const struct response_cookie_options *options)
 {
-	static const struct response_cookie_options defaults = {.path = "/", .max_age = -1};
+	static const struct response_cookie_options defaults = {.path = "/"};
 	if (options == NULL)
 		options = &defaults;
 	const char *path = options->path != NULL ? options->path : "/";
@@ -128,7 +128,9 @@ enum response_status response_cookie(struct response *response, const char *name
 	    strchr(path, ';') != NULL || (size_t)options->same_site > RESPONSE_SAME_SITE_NONE)
 		return RESPONSE_BAD_HEADER;
 	char max_age[40] = "";
-	if (options->max_age >= 0)
+	if (options->expire_now)
+		snprintf(max_age, sizeof(max_age), "; Max-Age=0");
+	else if (options->max_age > 0)
 		snprintf(max_age, sizeof(max_age), "; Max-Age=%ld", options->max_age);
 	/* SameSite=None is only honoured by browsers together with Secure. */
 	bool secure = response->https || options->same_site == RESPONSE_SAME_SITE_NONE;
@@ -144,9 +146,14 @@ enum response_status response_cookie(struct response *response, const char *name
 
 enum response_status response_redirect(struct response *response, int status, const char *location)
 {
-	/* Local paths only: "//evil.example" and "/\evil.example" are protocol-relative in browsers. */
+	/* Local paths only: "//evil.example" and "/\evil.example" are protocol-relative in browsers,
+	 * and browsers delete tabs and newlines from a URL before parsing it ("/<TAB>/evil.example"
+	 * is //evil.example), so no control byte may appear at all. */
 	if (location[0] != '/' || location[1] == '/' || location[1] == '\\')
 		return RESPONSE_BAD_HEADER;
+	for (const char *p = location; *p != '\0'; p++)
+		if ((unsigned char)*p < 32 || *p == 127)
+			return RESPONSE_BAD_HEADER;
 	enum response_status result = response_header(response, "Location", location);
 	if (result != RESPONSE_OK)
 		return result;

@@ -26,7 +26,8 @@ enum response_same_site { RESPONSE_SAME_SITE_LAX = 0, RESPONSE_SAME_SITE_STRICT,
 
 struct response_cookie_options {
 	const char *path;            /* default "/" */
-	long max_age;                /* seconds; < 0 = session cookie; 0 = delete now */
+	long max_age;                /* seconds; 0 (or less) = a session cookie, gone when the browser closes */
+	bool expire_now;             /* delete the cookie: Max-Age=0 (value should be empty) */
 	enum response_same_site same_site;
 	bool script_readable;        /* false (default): HttpOnly */
 };

@@ -146,7 +146,7 @@ static const struct ini_key config_keys[] = {
 	 LIMIT_UPLOAD_HARD_MAX, NULL, "largest photo upload; nginx's client_max_body_size is this + 1M"},
 	{"server", "drain_timeout", INI_FIELD_DURATION_MS(struct config, drain_timeout_ms), "30s", 100,
 	 3600 * 1000, NULL, "how long a replaced worker may take to finish its request"},
-	{"server", "log_level", INI_FIELD_STRING(struct config, log_level), "info", 1, 5, config_check_log_level,
+	{"server", "log_level", INI_FIELD_STRING(struct config, log_level), "info", 1, 0, config_check_log_level,
 	 "debug, info, warn or error"},
 	{"server", "secrets", INI_FIELD_STRING(struct config, secrets), "", 0, 1023,
 	 config_check_optional_absolute_path, "the 0600 file of passwords and keys (NAME=VALUE lines)"},

@@ -1,0 +1,298 @@
+/*
+ * test_config.c: what complaintd makes of its configuration file: the defaults a minimal file
+ * gets, and for each mistake an operator can make, a refusal naming file, line, section and key,
+ * with the configuration already loaded left as it was (a bad SIGHUP changes nothing).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct config config;
+	char error[512];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_config.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/complaintd.conf", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	config_free(&f->config);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int load(struct fixture *f, const char *text)
+{
+	FILE *file = fopen(f->path, "w");
+	assert_non_null(file);
+	assert_int_equal(fwrite(text, 1, strlen(text), file), strlen(text));
+	assert_int_equal(fclose(file), 0);
+	f->error[0] = '\0';
+	return config_load(&f->config, f->path, f->error, sizeof(f->error));
+}
+
+/* Loading text fails with exactly "PATH:" + rest. */
+static void refused(struct fixture *f, const char *text, const char *rest)
+{
+	char expected[600];
+	assert_int_equal(load(f, text), -1);
+	snprintf(expected, sizeof(expected), "%s:%s", f->path, rest);
+	assert_string_equal(f->error, expected);
+}
+
+static void test_minimal_file_gets_defaults(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/complaintd/fcgi.sock\n"), 0);
+	assert_string_equal(f->error, "");
+	assert_string_equal(f->config.listen, "/run/complaintd/fcgi.sock");
+	assert_int_equal(f->config.workers, 4);
+	assert_string_equal(f->config.socket_mode, "0660");
+	assert_int_equal(f->config.upload_max_bytes, 8u << 20);
+	assert_string_equal(f->config.user, "");
+	assert_string_equal(f->config.location, "local");
+	assert_int_equal(f->config.drain_timeout_ms, 30000);
+	assert_string_equal(f->config.log_level, "info");
+	assert_non_null(f->config.templates);
+	assert_int_equal(f->config.templates[0], '/');
+}
+
+static void test_full_file(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "# complaintd.conf\n"
+	                         "[server]\n"
+	                         "listen = 127.0.0.1:9000\n"
+	                         "socket_mode = 0600\n"
+	                         "workers = 128\n"
+	                         "user = complaintd\n"
+	                         "location = paris-1\n"
+	                         "templates = /usr/share/complaintd/templates\n"
+	                         "upload_max_bytes = 16M\n"
+	                         "drain_timeout = 2m\n"
+	                         "log_level = debug\n"),
+	                 0);
+	assert_string_equal(f->config.listen, "127.0.0.1:9000");
+	assert_string_equal(f->config.socket_mode, "0600");
+	assert_int_equal(f->config.workers, 128);
+	assert_string_equal(f->config.user, "complaintd");
+	assert_string_equal(f->config.location, "paris-1");
+	assert_string_equal(f->config.templates, "/usr/share/complaintd/templates");
+	assert_int_equal(f->config.upload_max_bytes, 16u << 20);
+	assert_int_equal(f->config.drain_timeout_ms, 120000);
+	assert_string_equal(f->config.log_level, "debug");
+
+	assert_int_equal(load(f, "[server]\nlisten = [::1]:9000\nworkers = 1\n"), 0);
+	assert_string_equal(f->config.listen, "[::1]:9000");
+	assert_int_equal(f->config.workers, 1);
+}
+
+static void test_unknown_key(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n\nworker = 8\n"), -1);
+	char prefix[200];
+	snprintf(prefix, sizeof(prefix), "%s:4: [server] worker: ", f->path);
+	if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, prefix);
+
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[database]\nhost = db\n"), -1);
+	snprintf(prefix, sizeof(prefix), "%s:3: [database]", f->path);
+	if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, prefix);
+}
+
+static void test_bad_listen(void **state)
+{
+	struct fixture *f = *state;
+	refused(f, "[server]\nlisten = nope\n",
+	        "2: [server] listen: expected an absolute unix socket path or host:port (port 1-65535)");
+	refused(f, "[server]\nworkers = 2\nlisten = host:0\n",
+	        "3: [server] listen: expected an absolute unix socket path or host:port (port 1-65535)");
+	refused(f, "[server]\nlisten = host:65536\n",
+	        "2: [server] listen: expected an absolute unix socket path or host:port (port 1-65535)");
+	refused(f, "[server]\nlisten = host:\n",
+	        "2: [server] listen: expected an absolute unix socket path or host:port (port 1-65535)");
+
+	char text[400];
+	char long_path[201];
+	long_path[0] = '/';
+	memset(long_path + 1, 's', sizeof(long_path) - 2);
+	long_path[sizeof(long_path) - 1] = '\0';
+	snprintf(text, sizeof(text), "[server]\n\n\nlisten = %s\n", long_path);
+	refused(f, text, "4: [server] listen: a unix socket path holds at most 107 bytes");
+}
+
+static void test_workers_bounds(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nworkers = 0\n"), -1);
+	char prefix[200];
+	snprintf(prefix, sizeof(prefix), "%s:3: [server] workers: ", f->path);
+	if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, prefix);
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nworkers = 129\n"), -1);
+	if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, prefix);
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nworkers = four\n"), -1);
+	if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, prefix);
+}
+
+static void test_bad_socket_mode(void **state)
+{
+	static const char *const modes[] = {"660", "0680", "0o66", "06600", "u+rw"};
+	struct fixture *f = *state;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char text[100];
+		snprintf(text, sizeof(text), "[server]\nlisten = /run/c.sock\nsocket_mode = %s\n", modes[i]);
+		assert_int_equal(load(f, text), -1);
+		char prefix[200];
+		snprintf(prefix, sizeof(prefix), "%s:3: [server] socket_mode: ", f->path);
+		if (strncmp(f->error, prefix, strlen(prefix)) != 0)
+			fail_msg("mode %s: error \"%s\" does not start with \"%s\"", modes[i], f->error, prefix);
+	}
+	refused(f, "[server]\nlisten = /run/c.sock\nsocket_mode = 0680\n",
+	        "3: [server] socket_mode: expected four octal digits such as 0660");
+}
+
+static void test_bad_log_level(void **state)
+{
+	struct fixture *f = *state;
+	refused(f, "[server]\nlog_level = trace\nlisten = /run/c.sock\n",
+	        "2: [server] log_level: expected debug, info, warn or error");
+	/* A longer word gets the same answer, listing the words that are allowed. */
+	refused(f, "[server]\nlisten = /run/c.sock\nlog_level = verbose\n",
+	        "3: [server] log_level: expected debug, info, warn or error");
+}
+
+static void test_upload_bounds(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nupload_max_bytes = 1023\n"), -1);
+	assert_non_null(strstr(f->error, ":3: [server] upload_max_bytes: "));
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nupload_max_bytes = 65M\n"), -1);
+	assert_non_null(strstr(f->error, ":3: [server] upload_max_bytes: "));
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nupload_max_bytes = 64M\n"), 0);
+	assert_int_equal(f->config.upload_max_bytes, 64u << 20);
+}
+
+static void test_templates_must_be_absolute(void **state)
+{
+	struct fixture *f = *state;
+	refused(f, "[server]\nlisten = /run/c.sock\ntemplates = templates\n",
+	        "3: [server] templates: expected an absolute path");
+}
+
+static void test_missing_listen(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nworkers = 2\n"), -1);
+	assert_non_null(strstr(f->error, f->path));
+	assert_non_null(strstr(f->error, "[server] listen"));
+	assert_null(f->config.listen);
+}
+
+static void test_missing_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[200];
+	snprintf(path, sizeof(path), "%s/absent.conf", f->dir);
+	assert_int_equal(config_load(&f->config, path, f->error, sizeof(f->error)), -1);
+	assert_non_null(strstr(f->error, path));
+}
+
+static void test_failed_load_keeps_previous(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nworkers = 6\nlocation = lyon\n"), 0);
+	static const char *const bad[] = {
+		"[server]\nlisten = /run/other.sock\nworkers = 500\n",
+		"[server]\nlisten = /run/other.sock\nlocation = nantes\nbogus = 1\n",
+		"[server]\nworkers = 2\n",
+		"[server]\nlisten = /run/other.sock\nlisten = /run/again.sock\n",
+		"listen = /run/other.sock\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(f, bad[i]), -1);
+		assert_true(f->error[0] != '\0');
+		assert_string_equal(f->config.listen, "/run/c.sock");
+		assert_int_equal(f->config.workers, 6);
+		assert_string_equal(f->config.location, "lyon");
+		assert_string_equal(f->config.socket_mode, "0660");
+	}
+	/* A good reload replaces everything, defaults included. */
+	assert_int_equal(load(f, "[server]\nlisten = /run/new.sock\n"), 0);
+	assert_string_equal(f->config.listen, "/run/new.sock");
+	assert_int_equal(f->config.workers, 4);
+	assert_string_equal(f->config.location, "local");
+}
+
+static void test_describe_lists_every_key(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_non_null(out);
+	config_describe(out);
+	assert_int_equal(fclose(out), 0);
+	static const char *const keys[] = {"listen", "socket_mode", "workers", "user", "location",
+	                                   "templates", "upload_max_bytes", "drain_timeout", "log_level"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "server.%s", keys[i]);
+		if (strstr(text, name) == NULL) {
+			free(text);
+			fail_msg("--help-config does not list %s", name);
+		}
+	}
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_minimal_file_gets_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_socket_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_log_level, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upload_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_templates_must_be_absolute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_listen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_load_keeps_previous, setup, teardown),
+		cmocka_unit_test(test_describe_lists_every_key),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

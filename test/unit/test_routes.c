@@ -1,0 +1,295 @@
+/*
+ * test_routes.c: what each address answers, through the real route table, dispatcher and
+ * templates: the landing page inside the layout, /healthz as JSON, 404 and 405 pages (with
+ * Allow), HEAD served like GET, an oversized upload refused with 413 before routing, and config
+ * text escaped on its way into a page.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "app.h"
+#include "arena.h"
+#include "fields.h"
+#include "limits.h"
+#include "package.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+#include "view.h"
+
+struct fixture {
+	struct app app;
+	char location[64];
+	struct arena *arena;
+	struct request request;
+	struct response response;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	const char *srcdir = getenv("srcdir");
+	char dir[1024];
+	char error[VIEW_MESSAGE_MAX] = "";
+	snprintf(dir, sizeof(dir), "%s/templates", srcdir != NULL ? srcdir : ".");
+	f->app.view = view_new();
+	f->arena = arena_create(16u << 20);
+	if (f->app.view == NULL || f->arena == NULL || view_load_dir(f->app.view, dir, error, sizeof(error)) != VIEW_OK) {
+		fprintf(stderr, "# loading %s: %s\n", dir, error);
+		view_free(f->app.view);
+		arena_destroy(f->arena);
+		free(f);
+		return -1;
+	}
+	snprintf(f->location, sizeof(f->location), "riverside-1");
+	f->app.config.location = f->location;
+	f->app.config.upload_max_bytes = 8u << 20;
+	f->app.generation = 7;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	arena_destroy(f->arena);
+	view_free(f->app.view);
+	free(f);
+	return 0;
+}
+
+/* Dispatches method path (with an optional CONTENT_LENGTH) as the runtime would. */
+static void dispatch(struct fixture *f, const char *method, const char *uri, const char *content_length)
+{
+	char method_param[64], uri_param[256], length_param[64];
+	char *envp[5] = {method_param, uri_param, NULL, NULL, NULL};
+	char message[FIELDS_MESSAGE_MAX] = "";
+	snprintf(method_param, sizeof(method_param), "REQUEST_METHOD=%s", method);
+	snprintf(uri_param, sizeof(uri_param), "REQUEST_URI=%s", uri);
+	if (content_length != NULL) {
+		snprintf(length_param, sizeof(length_param), "CONTENT_LENGTH=%s", content_length);
+		envp[2] = length_param;
+	}
+	arena_reset(f->arena);
+	if (request_parse(&f->request, f->arena, envp, message) != FIELDS_OK)
+		fail_msg("request_parse: %s", message);
+	response_init(&f->response, f->arena, false);
+	routes_dispatch(&f->app, &f->request, &f->response);
+}
+
+static const char *header(const struct response *response, const char *name)
+{
+	for (size_t i = 0; i < response->header_count; i++)
+		if (strcmp(response->headers[i].name, name) == 0)
+			return response->headers[i].value;
+	return NULL;
+}
+
+/* The body as a string (it is not NUL-terminated by contract: copy it). */
+static const char *body(struct fixture *f)
+{
+	char *text = arena_strndup(f->arena, f->response.body != NULL ? f->response.body : "", f->response.body_len);
+	assert_non_null(text);
+	return text;
+}
+
+static void contains(const char *text, const char *needle)
+{
+	if (strstr(text, needle) == NULL)
+		fail_msg("\"%s\" not found in:\n%s", needle, text);
+}
+
+/* Every HTML page is the layout around its content. */
+static void assert_in_layout(const char *page, const char *title)
+{
+	char title_tag[128];
+	snprintf(title_tag, sizeof(title_tag), "<title>%s · City Complaints</title>", title);
+	contains(page, "<!doctype html>");
+	contains(page, title_tag);
+	contains(page, "<link rel=\"stylesheet\" href=\"/static/css/site.css\">");
+	contains(page, "<main id=\"content\">");
+	contains(page, "<footer class=\"site-footer\">");
+}
+
+static void test_home(void **state)
+{
+	struct fixture *f = *state;
+	dispatch(f, "GET", "/", NULL);
+	assert_int_equal(f->response.status, 200);
+	assert_string_equal(f->response.content_type, "text/html; charset=utf-8");
+	const char *page = body(f);
+	assert_in_layout(page, "Report a problem in your city");
+	contains(page, "<h1>Report a problem in your city</h1>");
+	contains(page, "Served from riverside-1.");
+	/* The page's own content sits inside <main>, not escaped as text. */
+	const char *main_open = strstr(page, "<main id=\"content\">");
+	const char *heading = strstr(page, "<h1>Report a problem");
+	assert_non_null(main_open);
+	assert_true(heading > main_open);
+	assert_null(strstr(page, "&lt;h1&gt;"));
+	assert_string_equal(header(&f->response, "Cache-Control"), "no-cache");
+	/* A query string does not change the route. */
+	dispatch(f, "GET", "/?utm_source=x", NULL);
+	assert_int_equal(f->response.status, 200);
+}
+
+static void test_healthz(void **state)
+{
+	struct fixture *f = *state;
+	dispatch(f, "GET", "/healthz", NULL);
+	assert_int_equal(f->response.status, 200);
+	assert_string_equal(f->response.content_type, "application/json");
+	assert_string_equal(header(&f->response, "Cache-Control"), "no-store");
+	struct json_object *health = json_tokener_parse(body(f));
+	assert_non_null(health);
+	struct json_object *value = NULL;
+	bool ok = json_object_object_get_ex(health, "status", &value) &&
+	          strcmp(json_object_get_string(value), "ok") == 0 &&
+	          json_object_object_get_ex(health, "version", &value) &&
+	          strcmp(json_object_get_string(value), PACKAGE_VERSION) == 0 &&
+	          json_object_object_get_ex(health, "pid", &value) && json_object_get_int64(value) == getpid() &&
+	          json_object_object_get_ex(health, "config_generation", &value) &&
+	          json_object_get_int64(value) == 7;
+	json_object_put(health);
+	if (!ok)
+		fail_msg("unexpected /healthz answer: %s", body(f));
+}
+
+static void test_not_found(void **state)
+{
+	static const char *const uris[] = {"/nope", "/healthz/", "/index.html", "//", "/Healthz"};
+	struct fixture *f = *state;
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		dispatch(f, "GET", uris[i], NULL);
+		if (f->response.status != 404)
+			fail_msg("%s answered %d", uris[i], f->response.status);
+		assert_string_equal(f->response.content_type, "text/html; charset=utf-8");
+		const char *page = body(f);
+		assert_in_layout(page, "Not Found");
+		contains(page, "404 · Not Found");
+		contains(page, "There is no page at this address.");
+		assert_string_equal(header(&f->response, "Cache-Control"), "no-store");
+	}
+	dispatch(f, "POST", "/nope", NULL);
+	assert_int_equal(f->response.status, 404);
+	assert_null(header(&f->response, "Allow"));
+}
+
+static void test_wrong_method(void **state)
+{
+	static const char *const methods[] = {"POST", "PUT", "DELETE", "OPTIONS", "PROPFIND"};
+	struct fixture *f = *state;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		dispatch(f, methods[i], "/", NULL);
+		if (f->response.status != 405)
+			fail_msg("%s / answered %d", methods[i], f->response.status);
+		assert_string_equal(header(&f->response, "Allow"), "GET, HEAD");
+		const char *page = body(f);
+		assert_in_layout(page, "Method Not Allowed");
+		contains(page, "This address does not accept that kind of request.");
+	}
+	dispatch(f, "POST", "/healthz", NULL);
+	assert_int_equal(f->response.status, 405);
+	assert_string_equal(header(&f->response, "Allow"), "GET, HEAD");
+	/* Methods are case-sensitive (RFC 9110 9.1). */
+	dispatch(f, "get", "/", NULL);
+	assert_int_equal(f->response.status, 405);
+}
+
+static void test_head_like_get(void **state)
+{
+	struct fixture *f = *state;
+	dispatch(f, "GET", "/", NULL);
+	int status = f->response.status;
+	size_t length = f->response.body_len;
+	dispatch(f, "HEAD", "/", NULL);
+	assert_int_equal(f->response.status, status);
+	assert_string_equal(f->response.content_type, "text/html; charset=utf-8");
+	/* The runtime drops the body; its length is what GET would send. */
+	assert_int_equal(f->response.body_len, length);
+	dispatch(f, "HEAD", "/healthz", NULL);
+	assert_int_equal(f->response.status, 200);
+	assert_string_equal(f->response.content_type, "application/json");
+	dispatch(f, "HEAD", "/nope", NULL);
+	assert_int_equal(f->response.status, 404);
+}
+
+static void test_upload_too_large(void **state)
+{
+	struct fixture *f = *state;
+	char length[32];
+	snprintf(length, sizeof(length), "%zu", f->app.config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD + 1);
+	dispatch(f, "POST", "/", length);
+	assert_int_equal(f->response.status, 413);
+	const char *page = body(f);
+	assert_in_layout(page, "Content Too Large");
+	contains(page, "The upload is too large: at most 8192 KiB is accepted.");
+	/* Before routing: an unknown address gets the 413 too, and a GET with a body. */
+	dispatch(f, "GET", "/nope", length);
+	assert_int_equal(f->response.status, 413);
+	/* Exactly at the limit goes on to routing. */
+	snprintf(length, sizeof(length), "%zu", f->app.config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD);
+	dispatch(f, "POST", "/", length);
+	assert_int_equal(f->response.status, 405);
+	/* The limit follows the configuration. */
+	f->app.config.upload_max_bytes = 1024;
+	dispatch(f, "POST", "/", "70000");
+	assert_int_equal(f->response.status, 413);
+	contains(body(f), "at most 1 KiB is accepted.");
+}
+
+static void test_location_escaped(void **state)
+{
+	struct fixture *f = *state;
+	snprintf(f->location, sizeof(f->location), "<script>x</script>&\"'");
+	dispatch(f, "GET", "/", NULL);
+	assert_int_equal(f->response.status, 200);
+	const char *page = body(f);
+	contains(page, "Served from &lt;script&gt;x&lt;/script&gt;&amp;&quot;&#39;.");
+	assert_null(strstr(page, "<script>"));
+	dispatch(f, "GET", "/nope", NULL);
+	assert_int_equal(f->response.status, 404);
+	contains(body(f), "Served from &lt;script&gt;");
+}
+
+static void test_table_is_consistent(void **state)
+{
+	(void)state;
+	/* Every route has a handler and a pattern that a request path could match. */
+	assert_true(routes_table_count >= 2);
+	for (size_t i = 0; i < routes_table_count; i++) {
+		assert_non_null(routes_table[i].handler);
+		assert_int_equal(routes_table[i].pattern[0], '/');
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(routes_table[i].method, routes_table[j].method) == 0 &&
+			    strcmp(routes_table[i].pattern, routes_table[j].pattern) == 0)
+				fail_msg("route %s %s is listed twice", routes_table[i].method, routes_table[i].pattern);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_home, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_method, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_like_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upload_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_location_escaped, setup, teardown),
+		cmocka_unit_test(test_table_is_consistent),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
