@@ -56,8 +56,8 @@ status=$(curl -s -o "$stack_dir/413-nginx.html" -w '%{http_code}' -H 'Content-Ty
 check "a body over nginx's limit gets nginx's 413, the styled static page" \
 	bash -c '[ "$1" = 413 ] && grep -q "Upload too large" "$2" && grep -q "site.css" "$2"' _ "$status" "$stack_dir/413-nginx.html"
 
-status=$(curl -s -o "$stack_dir/nul.html" -w '%{http_code}' "$url/a%00b")
-check "a path holding an encoded NUL byte is a 400 that says why" \
+status=$(curl -s -o "$stack_dir/nul.html" -w '%{http_code}' "$url/?q=a%00b")
+check "a query holding an encoded NUL byte is a 400 that says why" \
 	bash -c '[ "$1" = 400 ] && grep -q "NUL byte" "$2"' _ "$status" "$stack_dir/nul.html"
 
 # The runtime refuses a second server on a socket that a live one answers.
