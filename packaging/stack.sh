@@ -71,7 +71,9 @@ stack_wait_file() {
 }
 
 # stack_write_config DIR BASE [KEY=VALUE...]: writes $dir/complaintd.conf for this stack.
-# Extra KEY=VALUE pairs (server section keys) override the defaults, e.g. workers=2.
+# Extra KEY=VALUE pairs (server section keys) override the defaults, e.g. workers=2. When the
+# stack's database and S3 replicas run (stack_up), their replica sets go in too, with the
+# secrets file that holds their credentials.
 stack_write_config() {
 	local dir=$1 base=$2; shift 2
 	local -A server=(
@@ -84,14 +86,26 @@ stack_write_config() {
 		[drain_timeout]=10s
 		[log_level]=info
 	)
-	local pair
+	local pair key
 	for pair in "$@"; do server[${pair%%=*}]=${pair#*=}; done
+	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	{
 		echo "# complaintd.conf for the stack in $dir (port base $base), written by packaging/stack.sh"
 		echo "[server]"
-		for key in listen workers user location templates upload_max_bytes drain_timeout log_level; do
-			echo "$key = ${server[$key]}"
+		for key in listen workers user location templates upload_max_bytes drain_timeout log_level secrets; do
+			[ -n "${server[$key]:-}" ] && echo "$key = ${server[$key]}"
 		done
+		if [ -f "$dir/mariadb/primary.pid" ]; then
+			echo
+			echo "[db]"
+			echo "replicas = primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
+			echo "user = complaints_app"
+		fi
+		if [ -f "$dir/s3/us.pid" ]; then
+			echo
+			echo "[s3]"
+			echo "replicas = us=$(s3_url "$dir" "$base" us), jp=$(s3_url "$dir" "$base" jp), de=$(s3_url "$dir" "$base" de)"
+		fi
 	} >"$dir/complaintd.conf"
 }
 
@@ -156,13 +170,13 @@ stack_stop() {
 
 # stack_status DIR: one line per process of the stack.
 stack_status() {
-	local dir=$1 name file pid
-	for name in nginx complaintd; do
+	local dir=$1 name file
+	for name in nginx complaintd mariadb/primary mariadb/standby s3/us s3/jp s3/de mail; do
 		file="$dir/$name.pid"
 		if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
-			echo "$name: running (pid $(cat "$file"))"
+			printf '%-18s running (pid %s)\n' "$name:" "$(cat "$file")"
 		else
-			echo "$name: stopped"
+			printf '%-18s stopped\n' "$name:"
 		fi
 	done
 }
@@ -200,3 +214,33 @@ stack_secret_set() {
 stack_secret_get() { sed -n "s/^$2=//p" "$1/secrets" 2>/dev/null | head -n 1; }
 # A fresh random secret (hex, 32 bytes of entropy).
 stack_random_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# ---- the whole stack ----
+# shellcheck source=packaging/stack-mariadb.sh
+source "$STACK_SRCDIR/packaging/stack-mariadb.sh"
+# shellcheck source=packaging/stack-s3.sh
+source "$STACK_SRCDIR/packaging/stack-s3.sh"
+
+# stack_up DIR BASE BINARY [HTTP_PORT] [KEY=VALUE...]: MariaDB primary + standby, three S3
+# replicas, the mail sink, then complaintd (configured for all of them) and nginx.
+stack_up() {
+	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}; shift 4 || shift $#
+	mkdir -p "$dir" "/tmp/complaintd-$base"
+	# A second `up` keeps running servers and their data (S3 and mail starts are idempotent).
+	if ! { [ -f "$dir/mariadb/primary.pid" ] && kill -0 "$(cat "$dir/mariadb/primary.pid")" 2>/dev/null; }; then
+		MARIADB_VARDIR=${TEST_VAR:-$STACK_SRCDIR/var} mariadb_start_pair "$dir" "$base" || return 1
+	fi
+	s3_start "$dir" "$base" || return 1
+	mail_start "$dir" "$base" || return 1
+	stack_write_config "$dir" "$base" "$@"
+	stack_start "$dir" "$base" "$binary" "$http_port"
+}
+
+# stack_down DIR: stops everything stack_up started.
+stack_down() {
+	local dir=$1
+	stack_stop "$dir"
+	mail_stop "$dir"
+	s3_stop "$dir"
+	mariadb_stop_all "$dir"
+}
