@@ -61,10 +61,12 @@ stack_wait_http() {
 	done
 }
 
-# stack_wait_file PATH SECONDS: waits until PATH exists (a socket, a pid file).
-stack_wait_file() {
-	local path=$1 deadline=$((SECONDS + ${2:-10}))
-	until [ -e "$path" ]; do
+# stack_wait_listening CONFIG SECONDS: waits until complaintd's listen socket (unix path or
+# host:port) exists.
+stack_wait_listening() {
+	local listen deadline=$((SECONDS + ${2:-10}))
+	listen=$(sed -n 's/^listen *= *//p' "$1")
+	until if [ "${listen:0:1}" = / ]; then [ -S "$listen" ]; else ss -ltnH "( sport = :${listen##*:} )" | grep -q .; fi; do
 		[ $SECONDS -lt $deadline ] || return 1
 		sleep 0.05
 	done
@@ -87,7 +89,14 @@ stack_write_config() {
 		[log_level]=info
 	)
 	local pair key
-	for pair in "$@"; do server[${pair%%=*}]=${pair#*=}; done
+	# "@PORTn@" in a value is this stack's port base + n, e.g. listen=127.0.0.1:@PORT12@.
+	for pair in "$@"; do
+		local value=${pair#*=}
+		while [[ $value =~ @PORT([0-9]+)@ ]]; do
+			value=${value//${BASH_REMATCH[0]}/$((base + BASH_REMATCH[1]))}
+		done
+		server[${pair%%=*}]=$value
+	done
 	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	{
 		echo "# complaintd.conf for the stack in $dir (port base $base), written by packaging/stack.sh"
@@ -131,11 +140,17 @@ stack_start() {
 	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
 	"$binary" -c "$dir/complaintd.conf" </dev/null >>"$dir/complaintd.log" 2>&1 &
 	echo $! >"$dir/complaintd.pid"
-	stack_wait_file "$sockdir/fcgi.sock" 10 || { stack_log "complaintd did not start: see $dir/complaintd.log"; return 1; }
+	stack_wait_listening "$dir/complaintd.conf" 10 || { stack_log "complaintd did not start: see $dir/complaintd.log"; return 1; }
 
 	local body_max=$(( $(stack_upload_max_bytes "$dir") + 1024 * 1024 ))
+	local listen fcgi_pass
+	listen=$(sed -n 's/^listen *= *//p' "$dir/complaintd.conf")
+	case $listen in
+	/*) fcgi_pass="unix:$listen" ;;
+	*) fcgi_pass=$listen ;;
+	esac
 	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
-		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$STACK_SRCDIR" FCGI_PASS="unix:$sockdir/fcgi.sock" \
+		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$STACK_SRCDIR" FCGI_PASS="$fcgi_pass" \
 		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
 		ZONE="stack$base" || return 1
 	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" || return 1
