@@ -1,0 +1,284 @@
+/*
+ * repl.h: librepl, client-side replication — the only header the app includes from replication/.
+ *
+ * The app calls each backend (S3, the database, SNS, SMTP) as a *replica set* — named endpoints of
+ * one service — through an *operation* (s3.put, s3.get, db.write...) run under a *policy*: a tree
+ * whose leaves are replicas and whose inner nodes say how to combine them:
+ *
+ *   par(a, b, ...)         start all at once; the first success wins; the rest are cancelled
+ *   seq(a, b, ...)         one after another until one succeeds (the paper's RB)
+ *   retry(n, a)            run a, and again up to n more times while it fails
+ *   hedge(d, a, b, ...)    start a; start the next after d ms without an answer, or at once when
+ *                          the previous one fails; first success wins
+ *   quorum(k, a, b, ...)   start all; success once k succeeded, failure once k is out of reach;
+ *                          the rest are cancelled and reported REPL_UNKNOWN
+ *
+ * plus the nine strategies of the WS-DREAM paper as presets over the set's replicas r1..rN
+ * (parallel, retry, rb, parallel+retry, retry+parallel, parallel+rb, rb+parallel, retry+rb,
+ * rb+retry) with named parameters n (retries) and block (size). A set's name in a policy stands
+ * for all its replicas in order: "quorum(2, s3)".
+ *
+ * One *attempt* is one unit of work on one replica: one HTTP request, or one whole database
+ * transaction on one connection. Every attempt ends in an *outcome class* that the operation's
+ * classifier assigns from what the transport saw (an HTTP status, a MySQL error, a timeout...):
+ * success, retryable (try again or elsewhere), absent here (this replica lacks it: ask the next;
+ * a failure only when every replica says so), final (a caller error: never tried elsewhere) or
+ * unknown (it may have happened: retried only when the operation is idempotent). The result of
+ * an execution names the winner and every attempt made, with its replica, start, end, outcome and
+ * cause, and for quorum each replica's own outcome.
+ *
+ * All attempts of one execution run in one event loop in the calling thread: no thread per
+ * attempt. Handles (curl easy handles, database connections) live in a `struct repl_client`, made
+ * after fork in each process and reused across executions.
+ *
+ * Errors: every function returns enum repl_status (0 = REPL_OK); repl_strerror() names it and a
+ * `struct repl_error` (when given) says where and why, for a person.
+ */
+#ifndef REPL_H
+#define REPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPL_NAME_MAX 32           /* bytes of a replica, set or operation name */
+#define REPL_SET_REPLICAS_MAX 16   /* replicas in one set */
+#define REPL_ATTEMPTS_MAX 64       /* attempts one execution may make */
+#define REPL_POLICY_TEXT_MAX 4096  /* bytes of a policy's text */
+#define REPL_POLICY_DEPTH_MAX 16   /* nesting of policy nodes */
+
+enum repl_status {
+	REPL_OK = 0,
+	REPL_FAILED,        /* every path failed (the attempts say how) */
+	REPL_ABSENT,        /* every replica asked said "absent here" */
+	REPL_FINAL,         /* an attempt failed finally (e.g. 4xx, constraint): not tried elsewhere */
+	REPL_UNKNOWN,       /* the outcome may have happened and the operation is not idempotent */
+	REPL_DEADLINE,      /* the operation's deadline passed before a success */
+	REPL_BAD_POLICY,    /* policy text malformed, or a replica it names is not in the set */
+	REPL_NOT_IDEMPOTENT,/* par/hedge/quorum over an operation that is not idempotent */
+	REPL_BAD_ARGUMENT,  /* a name too long, too many replicas, a bad URL... */
+	REPL_NO_MEMORY,
+	REPL_TRANSPORT,     /* a transport could not be set up (curl, MariaDB client) */
+};
+
+const char *repl_strerror(enum repl_status status);
+
+/* Where and why, for a person: "policy: at 12: expected ',' or ')'" */
+struct repl_error {
+	size_t position;     /* byte offset in the text, for parse errors */
+	char message[192];
+};
+
+/* ---- replica sets ---- */
+
+struct repl_replica {
+	char name[REPL_NAME_MAX + 1];
+	char url[512];       /* http(s)://host:port/bucket or mariadb://host:port/database */
+	unsigned index;      /* position in its set, 0-based */
+};
+
+struct repl_set {
+	char name[REPL_NAME_MAX + 1];
+	struct repl_replica replicas[REPL_SET_REPLICAS_MAX];
+	unsigned count;
+};
+
+/* Parses "name=url, name=url, ..." (the config's replica lists) into set. */
+enum repl_status repl_set_parse(struct repl_set *set, const char *set_name, const char *text,
+                                struct repl_error *error);
+/* The replica called name, or NULL. */
+const struct repl_replica *repl_set_find(const struct repl_set *set, const char *name);
+
+/* ---- policies ---- */
+
+enum repl_node_kind {
+	REPL_NODE_REPLICA = 0,
+	REPL_NODE_PAR,
+	REPL_NODE_SEQ,
+	REPL_NODE_RETRY,
+	REPL_NODE_HEDGE,
+	REPL_NODE_QUORUM,
+};
+
+/* A policy tree, expanded (presets and set names replaced by what they stand for). Read-only
+ * once parsed; nodes live in the policy's own allocation. */
+struct repl_node {
+	enum repl_node_kind kind;
+	unsigned replica;               /* REPLICA: index in the set */
+	unsigned parameter;             /* RETRY: n; HEDGE: delay in ms; QUORUM: k */
+	struct repl_node **children;
+	unsigned child_count;
+};
+
+struct repl_policy {
+	const struct repl_set *set;     /* the set whose replica indexes the leaves hold */
+	struct repl_node *root;
+};
+
+/* Parses text (a preset or a tree) over set. When idempotent is false, par, hedge and quorum
+ * are refused (REPL_NOT_IDEMPOTENT): parallel copies of a payment are several payments. On
+ * failure *policy is untouched and error says at which byte and what was expected. */
+enum repl_status repl_policy_parse(const char *text, size_t len, const struct repl_set *set,
+                                   bool idempotent, struct repl_policy **policy,
+                                   struct repl_error *error);
+/* The canonical text of an expanded policy, e.g. "retry(2, seq(primary, standby))"; parsing it
+ * again gives the same tree. Returns the length it needs, like snprintf. */
+size_t repl_policy_print(const struct repl_policy *policy, char *buf, size_t size);
+void repl_policy_free(struct repl_policy *policy);
+
+/* ---- outcomes of attempts ---- */
+
+enum repl_outcome {
+	REPL_OUTCOME_SUCCESS = 0,
+	REPL_OUTCOME_RETRYABLE,
+	REPL_OUTCOME_ABSENT,    /* this replica does not have it: ask the next */
+	REPL_OUTCOME_FINAL,
+	REPL_OUTCOME_UNKNOWN,   /* may have taken effect (connection lost after COMMIT was sent) */
+	REPL_OUTCOME_CANCELLED, /* stopped by the executor: another path won, or the deadline */
+};
+
+/* Why an attempt failed, in the columns of the stats (the paper's Fail, split by cause). */
+enum repl_cause {
+	REPL_CAUSE_NONE = 0,    /* success */
+	REPL_CAUSE_TIMEOUT,     /* no answer within the attempt's timeout */
+	REPL_CAUSE_CONNECT,     /* could not connect, or the connection was refused or reset */
+	REPL_CAUSE_PROTOCOL,    /* HTTP 5xx or a protocol error (truncated body, bad reply) */
+	REPL_CAUSE_OTHER,       /* everything else: 4xx, SQL errors, cancelled */
+	REPL_CAUSE_COUNT
+};
+
+const char *repl_outcome_name(enum repl_outcome outcome);
+const char *repl_cause_name(enum repl_cause cause);
+
+/* What a transport saw of one attempt; the operation's classifier maps it to an outcome. */
+struct repl_observation {
+	enum repl_cause cause;          /* NONE when the exchange completed (whatever its status) */
+	long http_status;               /* HTTP transports: the status; 0 when none arrived */
+	unsigned sql_errno;             /* MySQL: the server's or client's error number; 0 = none */
+	bool commit_sent;               /* MySQL: COMMIT was sent before the connection was lost */
+};
+
+typedef enum repl_outcome (*repl_classify_fn)(const struct repl_observation *observation);
+
+/* The standard tables (DESIGN.md "Outcomes"). */
+enum repl_outcome repl_classify_http_read(const struct repl_observation *observation);  /* s3.get: 404 = absent */
+enum repl_outcome repl_classify_http_write(const struct repl_observation *observation); /* s3.put, sns.publish */
+enum repl_outcome repl_classify_sql(const struct repl_observation *observation);        /* db.read, db.write */
+
+/* ---- operations and their execution ---- */
+
+/* The work one attempt does, for the transport of the replica's scheme. */
+struct repl_http_header {
+	const char *name;
+	const char *value;
+};
+
+struct repl_query_pair {
+	const char *name;
+	const char *value;
+};
+
+struct repl_http_request {
+	const char *method;                  /* "GET", "PUT", ... */
+	const char *path;                    /* appended to the replica's URL: "/photos/ab12.jpg" */
+	const struct repl_query_pair *query; /* sorted and encoded by the transport (SigV4 needs it) */
+	size_t query_count;
+	const struct repl_http_header *headers;
+	size_t header_count;
+	const void *body;
+	size_t body_len;
+	const char *sigv4_service;           /* "s3", "sns"; NULL = unsigned */
+	const char *sigv4_region;
+	const char *access_key;
+	const char *secret_key;
+	size_t response_max;                 /* bytes of response body kept; more is a protocol error */
+};
+
+/* One attempt's answer, for the winner (and each quorum replica). Owned by the result. */
+struct repl_http_response {
+	long status;
+	char *body;
+	size_t body_len;
+	char etag[128];
+	char content_type[128];
+};
+
+struct repl_operation {
+	char name[REPL_NAME_MAX + 1];   /* "s3.put": the stats row */
+	const struct repl_set *set;
+	const struct repl_policy *policy;
+	bool idempotent;
+	repl_classify_fn classify;
+	long attempt_timeout_ms;
+	long deadline_ms;
+	/* Backoff between retries: off when base is 0 (the paper's setting). Full jitter:
+	 * a uniform wait in [0, min(cap, base * 2^k)). */
+	long backoff_base_ms;
+	long backoff_cap_ms;
+};
+
+struct repl_attempt {
+	unsigned replica;               /* index in the set */
+	int64_t start_ms;               /* on the client's clock, from the execution's start */
+	int64_t end_ms;
+	enum repl_outcome outcome;
+	enum repl_cause cause;
+	struct repl_observation observation;
+};
+
+struct repl_result {
+	enum repl_status status;
+	int winner;                     /* replica index of the success; -1 if none */
+	struct repl_attempt attempts[REPL_ATTEMPTS_MAX];
+	unsigned attempt_count;
+	/* quorum: each replica's own outcome (REPL_OUTCOME_UNKNOWN for those cancelled) */
+	enum repl_outcome replica_outcomes[REPL_SET_REPLICAS_MAX];
+	struct repl_http_response response;      /* the winner's answer (HTTP) */
+	int64_t elapsed_ms;
+};
+
+void repl_result_free(struct repl_result *result);
+
+/* ---- the client: one per process, made after fork ---- */
+
+struct repl_client;
+struct repl_stats;
+
+/* A client with its own event loop and handle caches; stats (may be NULL) counts every attempt. */
+enum repl_status repl_client_new(struct repl_client **client, struct repl_stats *stats);
+void repl_client_free(struct repl_client *client);
+
+/* Runs operation with request on every attempt; fills result (free it with repl_result_free). */
+enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
+                                   const struct repl_http_request *request, struct repl_result *result);
+
+/* ---- stats: per (operation, replica), in a file-backed segment shared by processes ---- */
+
+#define REPL_STATS_BUCKETS 32       /* log2 buckets of microseconds: [2^i, 2^(i+1)) */
+
+/* A merged row: the paper's Table 1 columns plus the histogram. */
+struct repl_stats_row {
+	char operation[REPL_NAME_MAX + 1];
+	char replica[REPL_NAME_MAX + 1];
+	uint64_t all;
+	uint64_t fail[REPL_CAUSE_COUNT];   /* fail[REPL_CAUSE_NONE] is unused */
+	uint64_t successes;
+	double rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms;
+	uint64_t histogram[REPL_STATS_BUCKETS];
+};
+
+/* Opens (creating if needed) the segment at path with room for `slots` processes. */
+enum repl_status repl_stats_open(struct repl_stats **stats, const char *path, unsigned slots,
+                                 struct repl_error *error);
+void repl_stats_close(struct repl_stats *stats);
+/* Claims this process's slot (call after fork, once per process). */
+enum repl_status repl_stats_attach(struct repl_stats *stats, struct repl_error *error);
+/* Counts one attempt. rtt_us is used for successes only. */
+void repl_stats_record(struct repl_stats *stats, const char *operation, const char *replica,
+                       enum repl_cause cause, uint64_t rtt_us);
+/* Merges every slot into rows (at most max); returns the number of rows. */
+size_t repl_stats_read(struct repl_stats *stats, struct repl_stats_row *rows, size_t max);
+/* The p-th percentile (0 < p < 100) in ms from a row's histogram (the bucket's upper edge). */
+double repl_stats_percentile(const struct repl_stats_row *row, double p);
+
+#endif
