@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define REPL_NAME_MAX 32           /* bytes of a replica, set or operation name */
 #define REPL_SET_REPLICAS_MAX 16   /* replicas in one set */
@@ -267,7 +268,11 @@ struct repl_stats_row {
 	uint64_t histogram[REPL_STATS_BUCKETS];
 };
 
-/* Opens (creating if needed) the segment at path with room for `slots` processes. */
+#define REPL_STATS_ROWS_MAX 256     /* (operation, replica) rows in a segment */
+
+/* Opens (creating if needed, mode 0600) the segment at path with room for `slots` processes;
+ * slots 0 opens an existing segment with whatever it was made for (readers). A file of another
+ * geometry, magic or version, or a truncated one, is refused: REPL_BAD_ARGUMENT. */
 enum repl_status repl_stats_open(struct repl_stats **stats, const char *path, unsigned slots,
                                  struct repl_error *error);
 void repl_stats_close(struct repl_stats *stats);
@@ -280,5 +285,11 @@ void repl_stats_record(struct repl_stats *stats, const char *operation, const ch
 size_t repl_stats_read(struct repl_stats *stats, struct repl_stats_row *rows, size_t max);
 /* The p-th percentile (0 < p < 100) in ms from a row's histogram (the bucket's upper edge). */
 double repl_stats_percentile(const struct repl_stats_row *row, double p);
+/* Attempts counted nowhere: a new row when all REPL_STATS_ROWS_MAX are taken, a name empty or
+ * longer than REPL_NAME_MAX, or a process that found no free slot. */
+uint64_t repl_stats_dropped(struct repl_stats *stats);
+/* The paper's Table 1, one line per row: operation, replica, R%, Fail, All, RTT Avg, Std, Min,
+ * Max, p50, p90, p99 (ms, over successes; "-" without any), then Fail by cause. */
+void repl_stats_print_table(const struct repl_stats_row *rows, size_t count, FILE *out);
 
 #endif
