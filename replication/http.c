@@ -1,0 +1,545 @@
+/*
+ * http.c: librepl's HTTP transport over one libcurl multi handle, and the real clock (monotonic
+ * time; waits are curl_multi_poll on that multi, with other transports' fds as extra fds). Easy
+ * handles are kept per replica URL and reused across executions, so connections are too; all of
+ * it is made lazily, i.e. after fork. Requests may be SigV4-signed by libcurl (CURLOPT_AWS_SIGV4);
+ * since libcurl 7.88 signs the query string as given and does not hash an upload for us, the
+ * query is built here sorted by name then value and RFC 3986-encoded, and x-amz-content-sha256 is
+ * set to the body's SHA-256. The request's path is used as given (already encoded by the caller).
+ */
+#include "transport.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define HTTP_HANDLES_MAX 96          /* idle + busy easy handles kept by one client */
+#define HTTP_POLL_MAX_MS 1000        /* a wait with no timer still wakes up to look again */
+#define LIMIT_REPL_HTTP_HEADER 1024  /* bytes of one request header line (for fcgi/limits.h) */
+
+_Static_assert(sizeof(struct repl_pollfd) == sizeof(struct curl_waitfd), "pollfd layout");
+_Static_assert(offsetof(struct repl_pollfd, events) == offsetof(struct curl_waitfd, events), "events");
+_Static_assert(offsetof(struct repl_pollfd, revents) == offsetof(struct curl_waitfd, revents), "revents");
+_Static_assert(REPL_POLL_IN == CURL_WAIT_POLLIN && REPL_POLL_OUT == CURL_WAIT_POLLOUT, "poll bits");
+
+struct http_handle {
+	char url[sizeof ((struct repl_replica *)0)->url];
+	CURL *easy;
+	bool busy;
+};
+
+struct http_transport {
+	struct repl_transport transport;
+	struct repl_clock clock;
+	CURLM *multi;
+	struct http_handle handles[HTTP_HANDLES_MAX];
+};
+
+/* One attempt's state (xfer->data). */
+struct http_attempt {
+	struct repl_xfer *xfer;
+	struct http_handle *handle;
+	struct curl_slist *headers;
+	char *url;
+	char *sigv4;
+	size_t max;
+	bool too_big;
+	bool nomem;
+};
+
+static struct http_transport *from_transport(struct repl_transport *transport)
+{
+	return (struct http_transport *)((char *)transport - offsetof(struct http_transport, transport));
+}
+
+static struct http_transport *from_clock(struct repl_clock *clock)
+{
+	return (struct http_transport *)((char *)clock - offsetof(struct http_transport, clock));
+}
+
+/* ---- the request ---- */
+
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Writes the RFC 3986 encoding of s to out (when out is not NULL); returns its length. */
+static size_t encode(const char *s, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (unreserved(*p)) {
+			if (out)
+				out[n] = (char)*p;
+			n++;
+			continue;
+		}
+		if (out) {
+			out[n] = '%';
+			out[n + 1] = hex[*p >> 4];
+			out[n + 2] = hex[*p & 15];
+		}
+		n += 3;
+	}
+	return n;
+}
+
+static int query_compare(const void *a, const void *b)
+{
+	const struct repl_query_pair *x = *(const struct repl_query_pair *const *)a;
+	const struct repl_query_pair *y = *(const struct repl_query_pair *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : strcmp(x->value, y->value);
+}
+
+/* replica URL + path + "?" + the query sorted and encoded (what SigV4 signs as given). */
+static enum repl_status build_url(const char *base, const struct repl_http_request *request, char **url)
+{
+	enum repl_status status = REPL_OK;
+	const struct repl_query_pair **sorted = NULL;
+	const char *path = request->path ? request->path : "";
+	size_t len = strlen(base) + strlen(path) + 1;
+	char *out = NULL;
+
+	if (request->query_count > 0) {
+		sorted = calloc(request->query_count, sizeof *sorted);
+		if (!sorted) {
+			status = REPL_NO_MEMORY;
+			goto out;
+		}
+		for (size_t i = 0; i < request->query_count; i++) {
+			if (!request->query[i].name || !request->query[i].value) {
+				status = REPL_BAD_ARGUMENT;
+				goto out;
+			}
+			sorted[i] = &request->query[i];
+			len += encode(sorted[i]->name, NULL) + encode(sorted[i]->value, NULL) + 2;
+		}
+		qsort(sorted, request->query_count, sizeof *sorted, query_compare);
+	}
+	out = malloc(len);
+	if (!out) {
+		status = REPL_NO_MEMORY;
+		goto out;
+	}
+	size_t n = strlen(base);
+	memcpy(out, base, n);
+	memcpy(out + n, path, strlen(path));
+	n += strlen(path);
+	for (size_t i = 0; i < request->query_count; i++) {
+		out[n++] = i == 0 ? '?' : '&';
+		n += encode(sorted[i]->name, out + n);
+		out[n++] = '=';
+		n += encode(sorted[i]->value, out + n);
+	}
+	out[n] = '\0';
+	*url = out;
+	out = NULL;
+out:
+	free(out);
+	free(sorted);
+	return status;
+}
+
+static bool header_text_ok(const char *s)
+{
+	return s && !strpbrk(s, "\r\n");
+}
+
+static enum repl_status add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	char line[LIMIT_REPL_HTTP_HEADER];
+	int n = snprintf(line, sizeof line, "%s:%s%s", name, *value ? " " : "", value);
+	if (n < 0 || (size_t)n >= sizeof line)
+		return REPL_BAD_ARGUMENT;
+	struct curl_slist *grown = curl_slist_append(*list, line);
+	if (!grown)
+		return REPL_NO_MEMORY;
+	*list = grown;
+	return REPL_OK;
+}
+
+static enum repl_status build_headers(const struct repl_http_request *request, struct curl_slist **list)
+{
+	enum repl_status status = REPL_OK;
+	bool content_type = false;
+	for (size_t i = 0; i < request->header_count && status == REPL_OK; i++) {
+		const struct repl_http_header *h = &request->headers[i];
+		if (!header_text_ok(h->name) || !*h->name || strchr(h->name, ':') || !header_text_ok(h->value))
+			return REPL_BAD_ARGUMENT;
+		if (strcasecmp(h->name, "Content-Type") == 0)
+			content_type = true;
+		status = add_header(list, h->name, h->value);
+	}
+	/* libcurl would call a raw body a form (application/x-www-form-urlencoded), and a header
+	 * removal entry ("Name:") cannot be used instead: libcurl 7.88 signs it as an empty header
+	 * it never sends, so the signature fails. Hence a real header. */
+	if (status == REPL_OK && !content_type && request->body)
+		status = add_header(list, "Content-Type", "application/octet-stream");
+	if (status == REPL_OK && request->sigv4_service) {
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		char hex[crypto_hash_sha256_BYTES * 2 + 1];
+		crypto_hash_sha256(digest, request->body ? request->body : (const void *)"",
+		                   request->body ? request->body_len : 0);
+		sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+		status = add_header(list, "x-amz-content-sha256", hex);
+	}
+	return status;
+}
+
+/* ---- the response ---- */
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+	struct http_attempt *a = user;
+	struct repl_http_response *response = &a->xfer->response;
+	size_t len = size * count;
+	if (len > a->max - response->body_len) {
+		a->too_big = true;
+		return 0;
+	}
+	char *grown = realloc(response->body, response->body_len + len + 1);
+	if (!grown) {
+		a->nomem = true;
+		return 0;
+	}
+	memcpy(grown + response->body_len, data, len);
+	response->body = grown;
+	response->body_len += len;
+	grown[response->body_len] = '\0';
+	return len;
+}
+
+/* Copies a header's value (trimmed) into out when line is "name: value". */
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+	size_t name_len = strlen(name);
+	if (len <= name_len || line[name_len] != ':' || strncasecmp(line, name, name_len) != 0)
+		return;
+	const char *v = line + name_len + 1;
+	const char *end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	size_t n = (size_t)(end - v);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *user)
+{
+	struct http_attempt *a = user;
+	struct repl_http_response *response = &a->xfer->response;
+	size_t len = size * count;
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a 100 Continue): forget the previous one's headers. */
+		response->etag[0] = '\0';
+		response->content_type[0] = '\0';
+		return len;
+	}
+	header_value(data, len, "ETag", response->etag, sizeof response->etag);
+	header_value(data, len, "Content-Type", response->content_type, sizeof response->content_type);
+	return len;
+}
+
+struct code_cause {
+	CURLcode code;
+	enum repl_cause cause;
+};
+
+/* Everything not listed is a protocol error. */
+static const struct code_cause code_causes[] = {
+	{CURLE_OPERATION_TIMEDOUT, REPL_CAUSE_TIMEOUT},
+	{CURLE_COULDNT_CONNECT, REPL_CAUSE_CONNECT},
+	{CURLE_COULDNT_RESOLVE_HOST, REPL_CAUSE_CONNECT},
+	{CURLE_COULDNT_RESOLVE_PROXY, REPL_CAUSE_CONNECT},
+	{CURLE_RECV_ERROR, REPL_CAUSE_CONNECT},
+	{CURLE_SEND_ERROR, REPL_CAUSE_CONNECT},
+	{CURLE_GOT_NOTHING, REPL_CAUSE_CONNECT},
+	{CURLE_SSL_CONNECT_ERROR, REPL_CAUSE_CONNECT},
+};
+
+static enum repl_cause cause_of(CURLcode code)
+{
+	for (size_t i = 0; i < sizeof code_causes / sizeof code_causes[0]; i++)
+		if (code_causes[i].code == code)
+			return code_causes[i].cause;
+	return REPL_CAUSE_PROTOCOL;
+}
+
+/* ---- handles ---- */
+
+static struct http_handle *handle_take(struct http_transport *t, const char *url)
+{
+	struct http_handle *spare = NULL, *idle = NULL;
+	for (size_t i = 0; i < HTTP_HANDLES_MAX; i++) {
+		struct http_handle *h = &t->handles[i];
+		if (h->busy)
+			continue;
+		if (h->easy && strcmp(h->url, url) == 0) {
+			h->busy = true;
+			return h;
+		}
+		if (!h->easy && !spare)
+			spare = h;
+		if (h->easy && !idle)
+			idle = h;
+	}
+	/* Prefer an empty slot; else give up another replica's idle handle. */
+	struct http_handle *h = spare ? spare : idle;
+	if (!h)
+		return NULL;
+	if (h->easy)
+		curl_easy_cleanup(h->easy);
+	h->easy = curl_easy_init();
+	if (!h->easy)
+		return NULL;
+	snprintf(h->url, sizeof h->url, "%s", url);
+	h->busy = true;
+	return h;
+}
+
+static void attempt_free(struct http_transport *t, struct http_attempt *a)
+{
+	if (!a)
+		return;
+	if (a->handle) {
+		curl_multi_remove_handle(t->multi, a->handle->easy);
+		a->handle->busy = false;
+	}
+	curl_slist_free_all(a->headers);
+	free(a->url);
+	free(a->sigv4);
+	free(a);
+}
+
+static enum repl_status set_options(struct http_attempt *a, const struct repl_http_request *request)
+{
+	CURL *e = a->handle->easy;
+	CURLcode c = CURLE_OK;
+	const char *method = request->method ? request->method : "GET";
+
+	curl_easy_reset(e);
+#define SET(option, value) do { if (c == CURLE_OK) c = curl_easy_setopt(e, option, value); } while (0)
+	SET(CURLOPT_URL, a->url);
+	SET(CURLOPT_PRIVATE, (void *)a);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_HTTPHEADER, a->headers);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, (void *)a);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, (void *)a);
+	if (strcmp(method, "GET") == 0) {
+		SET(CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(method, "HEAD") == 0) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else {
+		if (request->body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) {
+			SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(request->body ? request->body_len : 0));
+			SET(CURLOPT_POSTFIELDS, request->body ? request->body : (const void *)"");
+		}
+		SET(CURLOPT_CUSTOMREQUEST, method);
+	}
+	if (request->sigv4_service) {
+		SET(CURLOPT_AWS_SIGV4, a->sigv4);
+		SET(CURLOPT_USERNAME, request->access_key);
+		SET(CURLOPT_PASSWORD, request->secret_key);
+	}
+#undef SET
+	if (c == CURLE_OUT_OF_MEMORY)
+		return REPL_NO_MEMORY;
+	return c == CURLE_OK ? REPL_OK : REPL_TRANSPORT;
+}
+
+/* ---- the transport ---- */
+
+static enum repl_status http_start(struct repl_transport *transport, struct repl_xfer *xfer)
+{
+	struct http_transport *t = from_transport(transport);
+	const struct repl_http_request *request = xfer->work;
+	enum repl_status status = REPL_OK;
+	struct http_attempt *a = calloc(1, sizeof *a);
+	if (!a)
+		return REPL_NO_MEMORY;
+	a->xfer = xfer;
+	a->max = request->response_max;
+
+	if (request->sigv4_service) {
+		if (!request->sigv4_region || !request->access_key || !request->secret_key ||
+		    !header_text_ok(request->sigv4_service) || !header_text_ok(request->sigv4_region)) {
+			status = REPL_BAD_ARGUMENT;
+			goto out;
+		}
+		size_t len = strlen(request->sigv4_region) + strlen(request->sigv4_service) + 10;
+		a->sigv4 = malloc(len);
+		if (!a->sigv4) {
+			status = REPL_NO_MEMORY;
+			goto out;
+		}
+		snprintf(a->sigv4, len, "aws:amz:%s:%s", request->sigv4_region, request->sigv4_service);
+	}
+	status = build_url(xfer->replica->url, request, &a->url);
+	if (status != REPL_OK)
+		goto out;
+	status = build_headers(request, &a->headers);
+	if (status != REPL_OK)
+		goto out;
+	a->handle = handle_take(t, xfer->replica->url);
+	if (!a->handle) {
+		status = REPL_TRANSPORT;
+		goto out;
+	}
+	status = set_options(a, request);
+	if (status != REPL_OK)
+		goto out;
+	if (curl_multi_add_handle(t->multi, a->handle->easy) != CURLM_OK) {
+		a->handle->busy = false;
+		a->handle = NULL;
+		status = REPL_TRANSPORT;
+		goto out;
+	}
+	xfer->data = a;
+	a = NULL;
+out:
+	if (a && a->handle) {
+		a->handle->busy = false;
+		a->handle = NULL;
+	}
+	attempt_free(t, a);
+	return status;
+}
+
+static void http_cancel(struct repl_transport *transport, struct repl_xfer *xfer,
+                        struct repl_observation *seen)
+{
+	(void)seen;
+	attempt_free(from_transport(transport), xfer->data);
+	xfer->data = NULL;
+}
+
+static void http_perform(struct repl_transport *transport, int64_t now_us)
+{
+	struct http_transport *t = from_transport(transport);
+	int running = 0, left = 0;
+	CURLMsg *msg;
+	(void)now_us;
+	curl_multi_perform(t->multi, &running);
+	while ((msg = curl_multi_info_read(t->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct http_attempt *a = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
+		CURLcode code = msg->data.result;
+		struct repl_observation observation = {0};
+		if (code == CURLE_OK) {
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &observation.http_status);
+			a->xfer->response.status = observation.http_status;
+		} else if (a->nomem) {
+			observation.cause = REPL_CAUSE_OTHER;
+		} else {
+			/* A body over response_max is a protocol error like a truncated one. */
+			observation.cause = a->too_big ? REPL_CAUSE_PROTOCOL : cause_of(code);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &observation.http_status);
+		}
+		struct repl_xfer *xfer = a->xfer;
+		xfer->data = NULL;
+		attempt_free(t, a);
+		/* May add and remove handles: curl allows that between info_read calls. */
+		repl_exec_finished(xfer, &observation);
+	}
+}
+
+static unsigned http_fds(struct repl_transport *transport, struct repl_pollfd *fds, unsigned max)
+{
+	(void)transport;
+	(void)fds;
+	(void)max;
+	return 0;   /* curl_multi_poll watches curl's own sockets */
+}
+
+static int64_t http_next_event_us(struct repl_transport *transport, int64_t now_us)
+{
+	(void)transport;
+	(void)now_us;
+	return -1;  /* curl_multi_poll honours curl's own timers */
+}
+
+static void http_free(struct repl_transport *transport)
+{
+	struct http_transport *t = from_transport(transport);
+	for (size_t i = 0; i < HTTP_HANDLES_MAX; i++) {
+		if (!t->handles[i].easy)
+			continue;
+		curl_multi_remove_handle(t->multi, t->handles[i].easy);
+		curl_easy_cleanup(t->handles[i].easy);
+	}
+	curl_multi_cleanup(t->multi);
+	free(t);
+	curl_global_cleanup();
+}
+
+static const struct repl_transport_ops http_ops = {
+	.start = http_start,
+	.cancel = http_cancel,
+	.perform = http_perform,
+	.fds = http_fds,
+	.next_event_us = http_next_event_us,
+	.free = http_free,
+};
+
+static int64_t real_now_us(struct repl_clock *clock)
+{
+	struct timespec ts;
+	(void)clock;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static enum repl_status real_wait(struct repl_clock *clock, struct repl_pollfd *fds, unsigned count,
+                                  long timeout_ms)
+{
+	struct http_transport *t = from_clock(clock);
+	int timeout = timeout_ms < 0 || timeout_ms > HTTP_POLL_MAX_MS ? HTTP_POLL_MAX_MS : (int)timeout_ms;
+	CURLMcode c = curl_multi_poll(t->multi, (struct curl_waitfd *)(void *)fds, count, timeout, NULL);
+	return c == CURLM_OK ? REPL_OK : REPL_TRANSPORT;
+}
+
+static const struct repl_clock_ops real_clock_ops = {
+	.now_us = real_now_us,
+	.wait = real_wait,
+};
+
+enum repl_status repl_http_transport_new(struct repl_transport **transport, struct repl_clock **clock)
+{
+	if (sodium_init() < 0)
+		return REPL_TRANSPORT;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return REPL_TRANSPORT;
+	struct http_transport *t = calloc(1, sizeof *t);
+	if (!t) {
+		curl_global_cleanup();
+		return REPL_NO_MEMORY;
+	}
+	t->multi = curl_multi_init();
+	if (!t->multi) {
+		free(t);
+		curl_global_cleanup();
+		return REPL_TRANSPORT;
+	}
+	t->transport.ops = &http_ops;
+	t->clock.ops = &real_clock_ops;
+	*transport = &t->transport;
+	*clock = &t->clock;
+	return REPL_OK;
+}
