@@ -13,12 +13,11 @@
 #include <string.h>
 
 #include "ini.h"
+#include "repl.h"
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
 #include "secrets.h"
-
-#define CONFIG_REPLICAS_MAX 16
 
 static int config_check_listen(const char *value, char *reason, size_t reason_size)
 {
@@ -56,58 +55,28 @@ static int config_check_absolute_path(const char *value, char *reason, size_t re
 	return 0;
 }
 
-static bool config_is_replica_name(const char *name, size_t len)
+/* A replica list as librepl reads it ("name=url, ..."), every URL of one of schemes; empty = no
+ * backend configured. */
+static int config_check_replicas(const char *value, const char *set_name, const char *const *schemes,
+                                 char *reason, size_t reason_size)
 {
-	if (len == 0 || len > 32 || !(name[0] >= 'a' && name[0] <= 'z'))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
+	struct repl_set set;
+	struct repl_error error;
+	if (value[0] == '\0')
+		return 0;
+	if (repl_set_parse(&set, set_name, value, &error) != REPL_OK) {
+		snprintf(reason, reason_size, "%s", error.message);
+		return -1;
 	}
-	return true;
-}
-
-/* "name=scheme://host:port/path, ..." with distinct names; empty = no backend configured. */
-static int config_check_replicas(const char *value, const char *const *schemes, char *reason, size_t reason_size)
-{
-	const char *names[CONFIG_REPLICAS_MAX];
-	size_t lengths[CONFIG_REPLICAS_MAX];
-	size_t count = 0;
-	const char *item = value;
-	while (*item != '\0') {
-		while (*item == ' ' || *item == '\t')
-			item++;
-		size_t item_len = strcspn(item, ",");
-		const char *equals = memchr(item, '=', item_len);
-		if (equals == NULL || !config_is_replica_name(item, (size_t)(equals - item))) {
-			snprintf(reason, reason_size, "replica %zu: expected name=URL with a name of a-z, 0-9, _ and -", count + 1);
-			return -1;
-		}
-		size_t name_len = (size_t)(equals - item);
-		const char *url = equals + 1;
+	for (unsigned i = 0; i < set.count; i++) {
 		bool known_scheme = false;
-		for (size_t i = 0; schemes[i] != NULL && !known_scheme; i++)
-			known_scheme = strncmp(url, schemes[i], strlen(schemes[i])) == 0;
+		for (size_t k = 0; schemes[k] != NULL && !known_scheme; k++)
+			known_scheme = strncmp(set.replicas[i].url, schemes[k], strlen(schemes[k])) == 0;
 		if (!known_scheme) {
-			snprintf(reason, reason_size, "replica %.*s: the URL must start with %s", (int)name_len, item, schemes[0]);
+			snprintf(reason, reason_size, "replica %s: the URL must start with %s", set.replicas[i].name,
+			         schemes[0]);
 			return -1;
 		}
-		for (size_t i = 0; i < count; i++) {
-			if (lengths[i] == name_len && memcmp(names[i], item, name_len) == 0) {
-				snprintf(reason, reason_size, "replica %.*s is named twice", (int)name_len, item);
-				return -1;
-			}
-		}
-		if (count == CONFIG_REPLICAS_MAX) {
-			snprintf(reason, reason_size, "more than %d replicas", CONFIG_REPLICAS_MAX);
-			return -1;
-		}
-		names[count] = item;
-		lengths[count++] = name_len;
-		item += item_len;
-		if (*item == ',')
-			item++;
 	}
 	return 0;
 }
@@ -115,13 +84,13 @@ static int config_check_replicas(const char *value, const char *const *schemes, 
 static int config_check_db_replicas(const char *value, char *reason, size_t reason_size)
 {
 	static const char *const schemes[] = {"mariadb://", "mysql://", NULL};
-	return config_check_replicas(value, schemes, reason, reason_size);
+	return config_check_replicas(value, "db", schemes, reason, reason_size);
 }
 
 static int config_check_s3_replicas(const char *value, char *reason, size_t reason_size)
 {
 	static const char *const schemes[] = {"http://", "https://", NULL};
-	return config_check_replicas(value, schemes, reason, reason_size);
+	return config_check_replicas(value, "s3", schemes, reason, reason_size);
 }
 
 static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)

@@ -124,7 +124,7 @@ static void test_replica_lists_are_checked_with_their_line(void **state)
 	                              "replicas = primary=mariadb://h:1/d, primary=mariadb://h:2/d\n", 0600);
 	assert_int_not_equal(config_load(&config, conf, error, sizeof(error)), 0);
 	assert_non_null(strstr(error, "replicas.conf:4: [db] replicas: "));
-	assert_non_null(strstr(error, "named twice"));
+	assert_non_null(strstr(error, "replica 'primary' given twice"));
 	conf = test_write("scheme.conf", "[server]\nlisten = /tmp/x.sock\n[s3]\nreplicas = us=ftp://h/b\n", 0600);
 	assert_int_not_equal(config_load(&config, conf, error, sizeof(error)), 0);
 	assert_non_null(strstr(error, "scheme.conf:4: [s3] replicas: replica us: the URL must start with http://"));
