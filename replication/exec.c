@@ -68,6 +68,7 @@ struct repl_client {
 	struct repl_stats *stats;
 	struct repl_transport *http;
 	struct repl_clock *http_clock;
+	struct repl_transport *sql;      /* runs on http_clock: MariaDB sockets are its extra fds */
 	struct repl_transport *forced;   /* repl_client_use */
 	struct repl_clock *forced_clock;
 	uint64_t rng;
@@ -231,6 +232,8 @@ void repl_client_free(struct repl_client *client)
 {
 	if (!client)
 		return;
+	if (client->sql)
+		client->sql->ops->free(client->sql);
 	if (client->http)
 		client->http->ops->free(client->http);
 	free(client);
@@ -261,6 +264,17 @@ void repl_result_free(struct repl_result *result)
 	free(result->response.body);
 	result->response.body = NULL;
 	result->response.body_len = 0;
+	repl_sql_result_free(&result->sql);
+}
+
+void repl_sql_result_free(struct repl_sql_result *result)
+{
+	for (size_t i = 0; i < result->statement_count; i++) {
+		free(result->statements[i].values);
+		free(result->statements[i].storage);
+	}
+	free(result->statements);
+	memset(result, 0, sizeof *result);
 }
 
 /* ---- building the instance tree ---- */
@@ -347,6 +361,7 @@ static void xfer_drop_response(struct repl_xfer *xfer)
 {
 	free(xfer->response.body);
 	memset(&xfer->response, 0, sizeof xfer->response);
+	repl_sql_result_free(&xfer->sql);
 }
 
 static void leaf_start(struct repl_exec *exec, struct exec_node *n)
@@ -753,6 +768,8 @@ static void take_response(struct repl_result *result, struct exec_node *n)
 {
 	result->response = n->xfer.response;
 	memset(&n->xfer.response, 0, sizeof n->xfer.response);
+	result->sql = n->xfer.sql;
+	memset(&n->xfer.sql, 0, sizeof n->xfer.sql);
 }
 
 static enum repl_status execute(struct repl_client *client, const struct repl_operation *operation,
@@ -813,13 +830,26 @@ out:
 	return status;
 }
 
-enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
-                                   const struct repl_http_request *request, struct repl_result *result)
+static void result_init(struct repl_result *result)
 {
 	memset(result, 0, sizeof *result);
 	result->winner = -1;
 	for (unsigned r = 0; r < REPL_SET_REPLICAS_MAX; r++)
 		result->replica_outcomes[r] = REPL_OUTCOME_UNKNOWN;
+}
+
+/* The HTTP transport is made for its clock too: every real execution waits in curl_multi_poll. */
+static enum repl_status client_http(struct repl_client *client)
+{
+	if (client->http)
+		return REPL_OK;
+	return repl_http_transport_new(&client->http, &client->http_clock);
+}
+
+enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
+                                   const struct repl_http_request *request, struct repl_result *result)
+{
+	result_init(result);
 	if (!client || !operation || !request) {
 		result->status = REPL_BAD_ARGUMENT;
 		return result->status;
@@ -827,15 +857,38 @@ enum repl_status repl_execute_http(struct repl_client *client, const struct repl
 	struct repl_transport *transport = client->forced;
 	struct repl_clock *clock = client->forced_clock;
 	if (!transport) {
-		if (!client->http) {
-			enum repl_status status = repl_http_transport_new(&client->http, &client->http_clock);
-			if (status != REPL_OK) {
-				result->status = status;
-				return status;
-			}
+		enum repl_status status = client_http(client);
+		if (status != REPL_OK) {
+			result->status = status;
+			return status;
 		}
 		transport = client->http;
 		clock = client->http_clock;
 	}
 	return execute(client, operation, transport, clock, request, result);
+}
+
+enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
+                                  const struct repl_sql_transaction *transaction,
+                                  struct repl_result *result)
+{
+	result_init(result);
+	if (!client || !operation || !transaction) {
+		result->status = REPL_BAD_ARGUMENT;
+		return result->status;
+	}
+	struct repl_transport *transport = client->forced;
+	struct repl_clock *clock = client->forced_clock;
+	if (!transport) {
+		enum repl_status status = client_http(client);
+		if (status == REPL_OK && !client->sql)
+			status = repl_mysql_transport_new(&client->sql);
+		if (status != REPL_OK) {
+			result->status = status;
+			return status;
+		}
+		transport = client->sql;
+		clock = client->http_clock;
+	}
+	return execute(client, operation, transport, clock, transaction, result);
 }

@@ -218,6 +218,69 @@ struct repl_operation {
 	long backoff_cap_ms;
 };
 
+/* ---- SQL transactions (MySQL / MariaDB replicas: mariadb://host:port/database) ---- */
+
+enum repl_sql_type {
+	REPL_SQL_NULL = 0,
+	REPL_SQL_STRING,         /* text, len bytes (may hold NULs: sent as binary) */
+	REPL_SQL_INT64,
+};
+
+struct repl_sql_param {
+	enum repl_sql_type type;
+	const char *text;
+	size_t len;
+	int64_t integer;
+};
+
+/* One statement, always run as a prepared statement with ? placeholders. */
+struct repl_sql_statement {
+	const char *sql;
+	const struct repl_sql_param *params;
+	size_t param_count;      /* must equal the statement's placeholders, else final (2034) */
+	bool returns_rows;       /* a SELECT: its rows go to the result */
+};
+
+/* The work of one attempt: connect (or reuse this client's connection to the replica as user),
+ * START TRANSACTION, every statement in order, COMMIT, then (capture_gtid) SELECT @@last_gtid
+ * on the same connection, for read-your-writes. A read_only transaction of one statement runs
+ * without START TRANSACTION/COMMIT (autocommit); one of several uses START TRANSACTION READ
+ * ONLY. A failed attempt re-runs from the start, on whatever replica the policy picks next.
+ * The password is passed to the server only, never logged nor kept by librepl. */
+struct repl_sql_transaction {
+	const struct repl_sql_statement *statements;
+	size_t statement_count;
+	const char *user;
+	const char *password;
+	bool read_only;
+	bool capture_gtid;
+	size_t rows_max;         /* rows over all statements; 0 = LIMIT_REPL_SQL_ROWS; more: PROTOCOL */
+	size_t bytes_max;        /* bytes of values; 0 = LIMIT_REPL_SQL_BYTES; more: PROTOCOL */
+};
+
+/* One value as text (the server's conversion: integers in decimal, dates as 'YYYY-MM-DD...'). */
+struct repl_sql_value {
+	const char *data;        /* NUL-terminated (len bytes before it); NULL for SQL NULL */
+	size_t len;
+	bool null;
+};
+
+struct repl_sql_rows {
+	unsigned column_count;   /* 0 for a statement without returns_rows */
+	size_t row_count;
+	struct repl_sql_value *values;   /* row_count x column_count, row by row */
+	uint64_t affected_rows;
+	uint64_t insert_id;
+	char *storage;           /* what values point into */
+};
+
+/* The winner's answer (or, for REPL_FINAL, nothing: the attempt's sql_errno says why). */
+struct repl_sql_result {
+	struct repl_sql_rows *statements;   /* one per statement, in order */
+	size_t statement_count;
+	char gtid[64];           /* @@last_gtid after COMMIT ("0-1-42"); "" when not captured */
+};
+
 struct repl_attempt {
 	unsigned replica;               /* index in the set */
 	int64_t start_ms;               /* on the client's clock, from the execution's start */
@@ -235,6 +298,7 @@ struct repl_result {
 	/* quorum: each replica's own outcome (REPL_OUTCOME_UNKNOWN for those cancelled) */
 	enum repl_outcome replica_outcomes[REPL_SET_REPLICAS_MAX];
 	struct repl_http_response response;      /* the winner's answer (HTTP) */
+	struct repl_sql_result sql;              /* the winner's rows (SQL) */
 	int64_t elapsed_ms;
 };
 
@@ -252,6 +316,16 @@ void repl_client_free(struct repl_client *client);
 /* Runs operation with request on every attempt; fills result (free it with repl_result_free). */
 enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
                                    const struct repl_http_request *request, struct repl_result *result);
+/* Runs transaction as each attempt (one whole transaction on one connection; classify with
+ * repl_classify_sql); the winner's rows and GTID are in result->sql. Connections are made
+ * lazily, one per (replica, user) kept by the client, and dropped when they fail or an attempt
+ * on them is cancelled. Observations: sql_errno from the client library or server; cause
+ * CONNECT when no connection could be made, PROTOCOL when it broke mid-transaction (or a cap
+ * was passed), NONE for a server error (the attempt's cause is then OTHER); commit_sent once
+ * COMMIT went out. */
+enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
+                                  const struct repl_sql_transaction *transaction,
+                                  struct repl_result *result);
 
 /* ---- stats: per (operation, replica), in a file-backed segment shared by processes ---- */
 

@@ -26,6 +26,8 @@ struct repl_xfer {
 	void *data;                          /* the transport's */
 	/* Filled by an HTTP transport before repl_exec_finished(); the executor frees body. */
 	struct repl_http_response response;
+	/* Filled by the MariaDB transport (work: struct repl_sql_transaction); the executor frees it. */
+	struct repl_sql_result sql;
 };
 
 /* An fd to poll: the layout of curl's struct curl_waitfd, so the real clock passes it as is. */
@@ -79,6 +81,12 @@ void repl_exec_finished(struct repl_xfer *xfer, const struct repl_observation *o
 
 /* The HTTP transport over libcurl multi (http.c); its clock is curl_multi_poll on its multi. */
 enum repl_status repl_http_transport_new(struct repl_transport **transport, struct repl_clock **clock);
+
+/* The MariaDB transport (mysql.c): Connector/C's non-blocking API; its sockets and timers go to
+ * whatever clock runs it (the HTTP transport's real clock polls them as extra fds). */
+enum repl_status repl_mysql_transport_new(struct repl_transport **transport);
+/* Frees what result owns and zeroes it (exec.c). */
+void repl_sql_result_free(struct repl_sql_result *result);
 
 /* Tests and benchmarks: run this client's executions on transport and clock (not owned; the
  * caller frees them after the client) and draw backoff waits from seed. */

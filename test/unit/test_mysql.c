@@ -1,0 +1,479 @@
+/*
+ * test_mysql.c: librepl's MariaDB transport against a real primary/standby pair. The group
+ * setup starts a stack of its own (packaging/stackctl up: primary and standby with semi-sync
+ * replication), makes a table as the migration user, and the cases run transactions over it as
+ * the app's user, the way the app will: writes through seq(primary, standby), reads, a duplicate
+ * key, the read-only standby, connection reuse, timeouts against a server that never answers,
+ * and last (it breaks the pair) a failover after the primary is killed. Without a stack every
+ * case FAILS saying why. The teardown stops the stack.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "repl.h"
+
+#define TABLE "repl_test"
+
+struct stack {
+	bool up;
+	char why[512];
+	char dir[256];
+	long base;
+	char password[256];
+	struct repl_set set;       /* primary, standby, stall */
+	int stall_fd;
+	struct repl_client *client;
+};
+
+static struct stack stack = {.stall_fd = -1};
+
+static const char *srcdir(void)
+{
+	const char *dir = getenv("srcdir");
+	return dir && *dir ? dir : ".";
+}
+
+/* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller); its last stdout line to out. */
+static int stackctl(const char *args, char *out, size_t size)
+{
+	char command[2048];
+	int n = snprintf(command, sizeof command, "'%s/packaging/stackctl' %s", srcdir(), args);
+	if (n < 0 || (size_t)n >= sizeof command)
+		return -1;
+	FILE *p = popen(command, "r");
+	if (!p)
+		return -1;
+	char line[512] = "", last[512] = "";
+	while (fgets(line, sizeof line, p))
+		memcpy(last, line, sizeof last);
+	int status = pclose(p);
+	last[strcspn(last, "\n")] = '\0';
+	if (out)
+		snprintf(out, size, "%s", last);
+	return status;
+}
+
+static bool read_secret(const char *name, char *out, size_t size)
+{
+	char path[512], line[512];
+	snprintf(path, sizeof path, "%s/secrets", stack.dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t name_len = strlen(name);
+	bool found = false;
+	while (!found && fgets(line, sizeof line, f)) {
+		if (strncmp(line, name, name_len) != 0 || line[name_len] != '=')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		const char *value = line + name_len + 1;
+		size_t value_len = strlen(value);
+		if (value_len >= size)
+			break;
+		memcpy(out, value, value_len + 1);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A TCP socket that accepts connections into its backlog and never says a word. */
+static int stall_listen(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {0};
+	socklen_t len = sizeof addr;
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 16) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	char args[1024], line[512];
+	snprintf(stack.dir, sizeof stack.dir, "/tmp/test_mysql.XXXXXX");
+	if (!mkdtemp(stack.dir)) {
+		snprintf(stack.why, sizeof stack.why, "mkdtemp failed");
+		return 0;
+	}
+	snprintf(args, sizeof args, "up '%s'", stack.dir);
+	char *end = NULL;
+	if (stackctl(args, line, sizeof line) != 0 || (stack.base = strtol(line, &end, 10)) <= 0 || *end) {
+		snprintf(stack.why, sizeof stack.why, "packaging/stackctl up failed (printed '%.64s'): see above",
+		         line);
+		return 0;
+	}
+	if (!read_secret("db_app_password", stack.password, sizeof stack.password)) {
+		snprintf(stack.why, sizeof stack.why, "no db_app_password in %s/secrets", stack.dir);
+		return 0;
+	}
+	snprintf(args, sizeof args,
+	         "sql '%s' primary migrate 'CREATE TABLE " TABLE " (id BIGINT PRIMARY KEY, "
+	         "name VARCHAR(64) NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB'", stack.dir);
+	if (stackctl(args, NULL, 0) != 0) {
+		snprintf(stack.why, sizeof stack.why, "CREATE TABLE as the migration user failed");
+		return 0;
+	}
+	snprintf(args, sizeof args,
+	         "sql '%s' primary root \"GRANT SELECT, INSERT ON complaints." TABLE
+	         " TO complaints_app@'127.0.0.1'\"", stack.dir);
+	stackctl(args, NULL, 0);   /* the app's grants may already cover every table */
+	int stall_port = 0;
+	stack.stall_fd = stall_listen(&stall_port);
+	if (stack.stall_fd < 0) {
+		snprintf(stack.why, sizeof stack.why, "could not listen on 127.0.0.1");
+		return 0;
+	}
+	char text[512];
+	snprintf(text, sizeof text,
+	         "primary=mariadb://127.0.0.1:%ld/complaints, standby=mariadb://127.0.0.1:%ld/complaints, "
+	         "stall=mariadb://127.0.0.1:%d/complaints", stack.base + 1, stack.base + 2, stall_port);
+	struct repl_error error;
+	if (repl_set_parse(&stack.set, "db", text, &error) != REPL_OK) {
+		snprintf(stack.why, sizeof stack.why, "repl_set_parse: %s", error.message);
+		return 0;
+	}
+	if (repl_client_new(&stack.client, NULL) != REPL_OK) {
+		snprintf(stack.why, sizeof stack.why, "repl_client_new failed");
+		return 0;
+	}
+	stack.up = true;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	char args[1024];
+	repl_client_free(stack.client);
+	if (stack.stall_fd >= 0)
+		close(stack.stall_fd);
+	if (stack.dir[0]) {
+		snprintf(args, sizeof args, "down '%s' >/dev/null 2>&1; rm -rf '%s'", stack.dir, stack.dir);
+		stackctl(args, NULL, 0);
+	}
+	return 0;
+}
+
+static void need_stack(void)
+{
+	if (!stack.up)
+		fail_msg("no MariaDB pair: %s", stack.why);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs transaction under policy text; the caller frees result. */
+static enum repl_status run(const char *policy_text, bool idempotent, long attempt_timeout_ms,
+                            long deadline_ms, const struct repl_sql_transaction *txn,
+                            struct repl_result *result)
+{
+	struct repl_policy *policy = NULL;
+	struct repl_error error;
+	enum repl_status status = repl_policy_parse(policy_text, strlen(policy_text), &stack.set,
+	                                            idempotent, &policy, &error);
+	if (status != REPL_OK)
+		fail_msg("policy %s: %s", policy_text, error.message);
+	struct repl_operation op = {
+		.name = "db.test",
+		.set = &stack.set,
+		.policy = policy,
+		.idempotent = idempotent,
+		.classify = repl_classify_sql,
+		.attempt_timeout_ms = attempt_timeout_ms,
+		.deadline_ms = deadline_ms,
+	};
+	status = repl_execute_sql(stack.client, &op, txn, result);
+	repl_policy_free(policy);
+	return status;
+}
+
+static struct repl_sql_param int_param(int64_t v)
+{
+	return (struct repl_sql_param){.type = REPL_SQL_INT64, .integer = v};
+}
+
+static struct repl_sql_param text_param(const char *s)
+{
+	return (struct repl_sql_param){.type = REPL_SQL_STRING, .text = s, .len = strlen(s)};
+}
+
+static const struct repl_sql_param null_param = {.type = REPL_SQL_NULL};
+
+static struct repl_sql_transaction txn_of(const struct repl_sql_statement *statements, size_t count)
+{
+	return (struct repl_sql_transaction){
+		.statements = statements,
+		.statement_count = count,
+		.user = "complaints_app",
+		.password = stack.password,
+	};
+}
+
+/* Two INSERTs in one transaction: (id, name, NULL) and (id + 1, NULL, amount). */
+static enum repl_status insert_two(const char *policy, int64_t id, const char *name,
+                                   struct repl_result *result)
+{
+	struct repl_sql_param p1[] = {int_param(id), text_param(name), null_param};
+	struct repl_sql_param p2[] = {int_param(id + 1), null_param, text_param("12.50")};
+	struct repl_sql_statement statements[] = {
+		{"INSERT INTO " TABLE " (id, name, amount) VALUES (?, ?, ?)", p1, 3, false},
+		{"INSERT INTO " TABLE " (id, name, amount) VALUES (?, ?, ?)", p2, 3, false},
+	};
+	struct repl_sql_transaction txn = txn_of(statements, 2);
+	txn.capture_gtid = true;
+	return run(policy, false, 5000, 20000, &txn, result);
+}
+
+/* SELECT COUNT(*) of rows id..id+1 on replica, as text. */
+static void count_on(const char *replica, int64_t id, char *out, size_t size)
+{
+	struct repl_sql_param p[] = {int_param(id), int_param(id + 1)};
+	struct repl_sql_statement s = {"SELECT COUNT(*) FROM " TABLE " WHERE id IN (?, ?)", p, 2, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	out[0] = '\0';
+	if (run(replica, true, 5000, 10000, &txn, &result) == REPL_OK &&
+	    result.sql.statement_count == 1 && result.sql.statements[0].row_count == 1)
+		snprintf(out, size, "%s", result.sql.statements[0].values[0].data);
+	repl_result_free(&result);
+}
+
+/* Waits up to 10 s for the standby to apply rows id..id+1. */
+static bool standby_has(int64_t id)
+{
+	char count[32];
+	for (int64_t until = now_ms() + 10000; now_ms() < until; usleep(50000)) {
+		count_on("standby", id, count, sizeof count);
+		if (strcmp(count, "2") == 0)
+			return true;
+	}
+	return false;
+}
+
+static void test_write_commits_on_primary_and_replicates(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	assert_int_equal(insert_two("seq(primary, standby)", 1, "alpha", &result), REPL_OK);
+	assert_int_equal(result.winner, 0);
+	assert_int_equal(result.attempt_count, 1);
+	assert_true(result.attempts[0].observation.commit_sent);
+	assert_int_equal(result.sql.statement_count, 2);
+	assert_int_equal(result.sql.statements[0].affected_rows, 1);
+	assert_int_equal(result.sql.statements[1].affected_rows, 1);
+	/* MariaDB's GTID: domain-server-sequence. */
+	assert_non_null(strchr(result.sql.gtid, '-'));
+	repl_result_free(&result);
+	char count[32];
+	count_on("primary", 1, count, sizeof count);
+	assert_string_equal(count, "2");
+	assert_true(standby_has(1));
+}
+
+static void test_select_returns_values_and_nulls(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	assert_int_equal(insert_two("primary", 10, "it's \"quoted\"", &result), REPL_OK);
+	repl_result_free(&result);
+
+	struct repl_sql_param p[] = {int_param(10), int_param(11)};
+	struct repl_sql_statement s = {
+		"SELECT id, name, amount FROM " TABLE " WHERE id IN (?, ?) ORDER BY id", p, 2, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	assert_int_equal(rows->column_count, 3);
+	assert_int_equal(rows->row_count, 2);
+	const struct repl_sql_value *v = rows->values;
+	assert_string_equal(v[0].data, "10");
+	assert_string_equal(v[1].data, "it's \"quoted\"");
+	assert_int_equal(v[1].len, strlen("it's \"quoted\""));
+	assert_true(v[2].null);
+	assert_null(v[2].data);
+	assert_string_equal(v[3].data, "11");
+	assert_true(v[4].null);
+	assert_string_equal(v[5].data, "12.50");
+	assert_false(v[5].null);
+	repl_result_free(&result);
+}
+
+static void test_row_cap_is_a_protocol_failure(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_sql_statement s = {"SELECT id FROM " TABLE " WHERE id IN (10, 11)", NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	txn.rows_max = 1;
+	struct repl_result result;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_FAILED);
+	assert_int_equal(result.attempt_count, 1);
+	assert_int_equal(result.attempts[0].cause, REPL_CAUSE_PROTOCOL);
+	assert_int_equal(result.sql.statement_count, 0);
+	repl_result_free(&result);
+}
+
+static void test_duplicate_key_is_final_and_not_tried_elsewhere(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	assert_int_equal(insert_two("seq(primary, standby)", 1, "again", &result), REPL_FINAL);
+	assert_int_equal(result.attempt_count, 1);
+	assert_int_equal(result.attempts[0].replica, 0);
+	assert_int_equal(result.attempts[0].observation.sql_errno, 1062);
+	assert_int_equal(result.attempts[0].outcome, REPL_OUTCOME_FINAL);
+	assert_int_equal(result.attempts[0].cause, REPL_CAUSE_OTHER);
+	assert_int_equal(result.winner, -1);
+	repl_result_free(&result);
+	/* The failed transaction was rolled back and its connection still works. */
+	char count[32];
+	count_on("primary", 1, count, sizeof count);
+	assert_string_equal(count, "2");
+}
+
+static void test_write_on_read_only_standby_is_retried_then_fails(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	assert_int_equal(insert_two("retry(2, standby)", 20, "nope", &result), REPL_FAILED);
+	assert_int_equal(result.attempt_count, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(result.attempts[i].replica, 1);
+		assert_int_equal(result.attempts[i].observation.sql_errno, 1290);
+		assert_int_equal(result.attempts[i].outcome, REPL_OUTCOME_RETRYABLE);
+	}
+	repl_result_free(&result);
+	char count[32];
+	count_on("primary", 20, count, sizeof count);
+	assert_string_equal(count, "0");
+}
+
+static void connection_id(char *out, size_t size)
+{
+	struct repl_sql_statement s = {"SELECT CONNECTION_ID()", NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	snprintf(out, size, "%s", result.sql.statements[0].values[0].data);
+	repl_result_free(&result);
+}
+
+static void test_connection_is_reused_across_executions(void **state)
+{
+	(void)state;
+	need_stack();
+	char first[32], second[32];
+	connection_id(first, sizeof first);
+	connection_id(second, sizeof second);
+	assert_true(first[0] != '\0');
+	assert_string_equal(first, second);
+}
+
+static void test_attempt_timeout_against_a_silent_server(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_sql_statement s = {"SELECT 1", NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	int64_t t0 = now_ms();
+	assert_int_equal(run("stall", true, 200, 0, &txn, &result), REPL_FAILED);
+	int64_t took = now_ms() - t0;
+	assert_int_equal(result.attempt_count, 1);
+	assert_int_equal(result.attempts[0].cause, REPL_CAUSE_TIMEOUT);
+	assert_int_equal(result.attempts[0].outcome, REPL_OUTCOME_RETRYABLE);
+	assert_true(took >= 190 && took < 2000);
+	repl_result_free(&result);
+}
+
+static void test_deadline_is_held(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_sql_statement s = {"SELECT 1", NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	int64_t t0 = now_ms();
+	assert_int_equal(run("retry(5, stall)", true, 0, 300, &txn, &result), REPL_DEADLINE);
+	int64_t took = now_ms() - t0;
+	assert_true(took >= 290 && took < 3000);
+	assert_int_equal(result.attempts[0].outcome, REPL_OUTCOME_CANCELLED);
+	assert_int_equal(result.attempts[0].cause, REPL_CAUSE_TIMEOUT);
+	repl_result_free(&result);
+}
+
+/* Last: it leaves the pair broken. */
+static void test_write_fails_over_to_promoted_standby(void **state)
+{
+	(void)state;
+	need_stack();
+	char args[1024];
+	struct repl_result result;
+	/* Warm the pooled connection to the primary, so its death is seen mid-use. */
+	char count[32];
+	count_on("primary", 1, count, sizeof count);
+	snprintf(args, sizeof args, "kill-primary '%s' >&2", stack.dir);
+	assert_int_equal(stackctl(args, NULL, 0), 0);
+	snprintf(args, sizeof args, "promote-standby '%s' >&2", stack.dir);
+	assert_int_equal(stackctl(args, NULL, 0), 0);
+	assert_int_equal(insert_two("retry(2, seq(primary, standby))", 30, "failover", &result), REPL_OK);
+	assert_int_equal(result.winner, 1);
+	assert_true(result.attempt_count >= 2);
+	assert_int_equal(result.attempts[0].replica, 0);
+	assert_int_equal(result.attempts[0].outcome, REPL_OUTCOME_RETRYABLE);
+	assert_int_equal(result.attempts[0].cause, REPL_CAUSE_CONNECT);
+	repl_result_free(&result);
+	count_on("standby", 30, count, sizeof count);
+	assert_string_equal(count, "2");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_commits_on_primary_and_replicates),
+		cmocka_unit_test(test_select_returns_values_and_nulls),
+		cmocka_unit_test(test_row_cap_is_a_protocol_failure),
+		cmocka_unit_test(test_duplicate_key_is_final_and_not_tried_elsewhere),
+		cmocka_unit_test(test_write_on_read_only_standby_is_retried_then_fails),
+		cmocka_unit_test(test_connection_is_reused_across_executions),
+		cmocka_unit_test(test_attempt_timeout_against_a_silent_server),
+		cmocka_unit_test(test_deadline_is_held),
+		cmocka_unit_test(test_write_fails_over_to_promoted_standby),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
