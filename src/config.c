@@ -123,6 +123,8 @@ static const struct ini_key config_keys[] = {
 	 "name=mariadb://host:port/database, ...: the primary first, then standbys and read replicas"},
 	{"db", "user", INI_FIELD_STRING(struct config, db_user), "complaints_app", 1, 80, NULL,
 	 "the app's database user (DML only); its password is the secret db_app_password"},
+	{"db", "migrate_user", INI_FIELD_STRING(struct config, db_migrate_user), "complaints_migrate", 1, 80, NULL,
+	 "the migration user (DDL), used by complaintctl migrate only; password: db_migrate_password"},
 	{"db", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, db_attempt_timeout_ms), "2s", 10, 600 * 1000,
 	 NULL, "how long one attempt on one replica may take"},
 	{"db", "deadline", INI_FIELD_DURATION_MS(struct config, db_deadline_ms), "5s", 10, 600 * 1000, NULL,
@@ -135,6 +137,16 @@ static const struct ini_key config_keys[] = {
 	 NULL, "how long one attempt on one replica may take"},
 	{"s3", "deadline", INI_FIELD_DURATION_MS(struct config, s3_deadline_ms), "6s", 10, 600 * 1000, NULL,
 	 "how long one operation may take over all its attempts"},
+	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
+	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
+	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,
+	 "argon2id time cost (libsodium opslimit; 2 = INTERACTIVE)"},
+	{"auth", "password_mem_limit", INI_FIELD_SIZE(struct config, password_mem_limit), "64M", 8192,
+	 1024L * 1024 * 1024, NULL, "argon2id memory per hash (libsodium memlimit; 64M = INTERACTIVE)"},
+	{"auth", "session_idle_timeout", INI_FIELD_DURATION_MS(struct config, session_idle_ms), "30m", 60 * 1000,
+	 7L * 24 * 3600 * 1000, NULL, "a session unused this long is over"},
+	{"auth", "session_absolute_timeout", INI_FIELD_DURATION_MS(struct config, session_absolute_ms), "720m",
+	 60 * 1000, 30L * 24 * 3600 * 1000, NULL, "a session this old is over, however used"},
 };
 
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))

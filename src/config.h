@@ -26,6 +26,7 @@ struct config {
 	/* [db]: the MariaDB replica set (primary first) */
 	char *db_replicas;
 	char *db_user;
+	char *db_migrate_user;
 	long long db_attempt_timeout_ms;
 	long long db_deadline_ms;
 	/* [s3]: the object storage replica set */
@@ -33,6 +34,12 @@ struct config {
 	char *s3_region;
 	long long s3_attempt_timeout_ms;
 	long long s3_deadline_ms;
+	/* [auth] */
+	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
+	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */
+	size_t password_mem_limit;     /* argon2id memory (libsodium memlimit) */
+	long long session_idle_ms;
+	long long session_absolute_ms;
 };
 
 struct secrets;
