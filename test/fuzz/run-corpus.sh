@@ -4,7 +4,7 @@
 # interesting. Long runs: packaging/dev fuzz.
 top=${srcdir:-.}
 build=${top_builddir:-.}
-targets="urlencoded cookie multipart request ini view policy replfault_http"
+targets="urlencoded cookie multipart request ini view policy replfault_http password"
 set -- $targets
 echo "1..$#"
 n=0
