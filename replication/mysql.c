@@ -186,7 +186,11 @@ static bool conn_open(struct mysql_conn *c)
 	c->mysql = mysql_init(NULL);
 	if (!c->mysql)
 		return false;
-	if (mysql_options(c->mysql, MYSQL_OPT_NONBLOCK, 0) != 0) {
+	/* Every session speaks utf8mb4 and UTC: the schema's CURRENT_TIMESTAMP defaults and the
+	 * app's times assume it, whatever the server's own time zone is. */
+	if (mysql_options(c->mysql, MYSQL_OPT_NONBLOCK, 0) != 0 ||
+	    mysql_options(c->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0 ||
+	    mysql_options(c->mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'") != 0) {
 		mysql_close(c->mysql);
 		c->mysql = NULL;
 		return false;

@@ -1,0 +1,235 @@
+/*
+ * complaintctl.c: the operator's command line tool of complaintd.
+ *
+ * Reads the same configuration file and secrets file as complaintd, then runs one command. A
+ * command is a row of the table below: its name, its line of usage, and its function. `migrate`
+ * applies db/migrations/ to the primary (the first of [db] replicas) as [db] migrate_user, with
+ * the password from the secret db_migrate_password. Exit status: 0 done; 1 a migration failed or
+ * was refused; 2 a usage or configuration error; 3 the primary could not be used (see
+ * complaintctl(8)).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "migrate.h"
+#include "package.h"
+#include "repl.h"
+#include "secrets.h"
+
+#define COMPLAINTCTL_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
+#define COMPLAINTCTL_DEFAULT_MIGRATIONS DATA_DIR "/migrations"
+#define COMPLAINTCTL_CONNECT_TIMEOUT_S 10
+
+enum complaintctl_exit {
+	COMPLAINTCTL_EXIT_OK = 0,
+	COMPLAINTCTL_EXIT_FAILED = 1,    /* the command ran and failed, or refused */
+	COMPLAINTCTL_EXIT_USAGE = 2,     /* bad command line, configuration, secrets or files */
+	COMPLAINTCTL_EXIT_UNAVAILABLE = 3,  /* the database could not be reached or used */
+};
+
+/* What each migrate outcome means to a script calling us. */
+static const enum complaintctl_exit complaintctl_migrate_exits[] = {
+	[MIGRATE_OK] = COMPLAINTCTL_EXIT_OK,
+	[MIGRATE_BAD_TARGET] = COMPLAINTCTL_EXIT_USAGE,
+	[MIGRATE_BAD_DIR] = COMPLAINTCTL_EXIT_USAGE,
+	[MIGRATE_BAD_FILE] = COMPLAINTCTL_EXIT_USAGE,
+	[MIGRATE_CONNECT] = COMPLAINTCTL_EXIT_UNAVAILABLE,
+	[MIGRATE_EDITED] = COMPLAINTCTL_EXIT_FAILED,
+	[MIGRATE_MISSING] = COMPLAINTCTL_EXIT_FAILED,
+	[MIGRATE_SQL] = COMPLAINTCTL_EXIT_FAILED,
+	[MIGRATE_NO_MEMORY] = COMPLAINTCTL_EXIT_FAILED,
+};
+
+struct complaintctl {
+	const char *config_path;
+	struct config config;
+	struct secrets secrets;
+};
+
+struct complaintctl_command {
+	const char *name;
+	const char *usage;
+	int (*run)(struct complaintctl *ctl, int argc, char **argv);
+};
+
+static void complaintctl_usage(FILE *out);
+
+__attribute__((format(printf, 1, 2))) static void complaintctl_error(const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	fprintf(stderr, "complaintctl: ");
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+	va_end(args);
+}
+
+/* Loads the configuration and its secrets file. */
+static int complaintctl_load(struct complaintctl *ctl)
+{
+	char error[1024];
+	if (config_load(&ctl->config, ctl->config_path, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		return -1;
+	}
+	if (ctl->config.secrets[0] != '\0' && secrets_load(&ctl->secrets, ctl->config.secrets, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		return -1;
+	}
+	return 0;
+}
+
+static int complaintctl_migrate(struct complaintctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"migrations", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *migrations = COMPLAINTCTL_DEFAULT_MIGRATIONS;
+	struct repl_set set;
+	struct repl_error repl_error;
+	struct migrate_summary summary;
+	char error[2048];
+	int option;
+
+	optind = 0;  /* GNU getopt: start over on the command's own arguments */
+	while ((option = getopt_long(argc, argv, "+m:h", options, NULL)) != -1) {
+		switch (option) {
+		case 'm':
+			migrations = optarg;
+			break;
+		case 'h':
+			complaintctl_usage(stdout);
+			return COMPLAINTCTL_EXIT_OK;
+		default:
+			complaintctl_usage(stderr);
+			return COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		complaintctl_error("migrate: unexpected argument: %s", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (complaintctl_load(ctl) != 0)
+		return COMPLAINTCTL_EXIT_USAGE;
+	if (ctl->config.db_replicas[0] == '\0') {
+		complaintctl_error("%s: [db] replicas is empty: there is no database to migrate", ctl->config_path);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	/* config_load has checked the list; parsing again gives us the primary's URL. */
+	if (repl_set_parse(&set, "db", ctl->config.db_replicas, &repl_error) != REPL_OK || set.count == 0) {
+		complaintctl_error("[db] replicas: %s", repl_error.message);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	const char *password = secrets_get(&ctl->secrets, "db_migrate_password");
+	if (password == NULL) {
+		if (ctl->config.secrets[0] == '\0')
+			complaintctl_error("%s: [server] secrets is not set, and db_migrate_password is needed",
+			                   ctl->config_path);
+		else
+			complaintctl_error("%s: db_migrate_password is missing", ctl->config.secrets);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	struct migrate_target target = {
+		.url = set.replicas[0].url,
+		.user = ctl->config.db_migrate_user,
+		.password = password,
+		.connect_timeout_s = COMPLAINTCTL_CONNECT_TIMEOUT_S,
+	};
+	enum migrate_status status = migrate_run(&target, migrations, stdout, &summary, error, sizeof(error));
+	if (status != MIGRATE_OK) {
+		fflush(stdout);
+		fprintf(stderr, "complaintctl: migrate: %s\n", error);
+		return (size_t)status < sizeof(complaintctl_migrate_exits) / sizeof(complaintctl_migrate_exits[0])
+		               ? (int)complaintctl_migrate_exits[status]
+		               : COMPLAINTCTL_EXIT_FAILED;
+	}
+	if (summary.applied == 0)
+		printf("nothing to apply: all %u migrations in %s are applied on %s\n", summary.files, migrations,
+		       set.replicas[0].name);
+	else
+		printf("%u of %u migrations applied on %s\n", summary.applied, summary.files, set.replicas[0].name);
+	return COMPLAINTCTL_EXIT_OK;
+}
+
+static const struct complaintctl_command complaintctl_commands[] = {
+	{"migrate", "migrate [--migrations DIR]",
+	 complaintctl_migrate},
+};
+
+#define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
+
+static void complaintctl_usage(FILE *out)
+{
+	fprintf(out, "Usage: complaintctl [-c FILE] COMMAND [ARGS]\n"
+	             "       complaintctl --help | --version\n"
+	             "Administers the complaint service's database.\n\nCommands:\n");
+	for (size_t i = 0; i < COMPLAINTCTL_COMMAND_COUNT; i++)
+		fprintf(out, "  %s\n", complaintctl_commands[i].usage);
+	fprintf(out,
+	        "\n"
+	        "  migrate             apply the migrations not yet applied, in order, to the primary\n"
+	        "                      (the first of [db] replicas) as [db] migrate_user\n"
+	        "  --migrations DIR    the migration files (default " COMPLAINTCTL_DEFAULT_MIGRATIONS ")\n"
+	        "\n"
+	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
+	        "  -h, --help          this text\n"
+	        "  -V, --version       the version\n"
+	        "\n"
+	        "Exit status: 0 done, 1 a migration failed or was refused, 2 usage or configuration\n"
+	        "error, 3 the database could not be used. See complaintctl(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct complaintctl ctl = {.config_path = COMPLAINTCTL_DEFAULT_CONFIG};
+	int option;
+	int result = COMPLAINTCTL_EXIT_USAGE;
+
+	/* '+': stop at the command, whose options are its own. */
+	while ((option = getopt_long(argc, argv, "+c:hV", options, NULL)) != -1) {
+		switch (option) {
+		case 'c':
+			ctl.config_path = optarg;
+			break;
+		case 'h':
+			complaintctl_usage(stdout);
+			return COMPLAINTCTL_EXIT_OK;
+		case 'V':
+			printf("complaintctl %s\n", PACKAGE_VERSION);
+			return COMPLAINTCTL_EXIT_OK;
+		default:
+			complaintctl_usage(stderr);
+			return COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		complaintctl_error("no command given");
+		complaintctl_usage(stderr);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	const struct complaintctl_command *command = NULL;
+	for (size_t i = 0; i < COMPLAINTCTL_COMMAND_COUNT && command == NULL; i++)
+		if (strcmp(argv[optind], complaintctl_commands[i].name) == 0)
+			command = &complaintctl_commands[i];
+	if (command == NULL) {
+		complaintctl_error("unknown command: %s (see complaintctl --help)", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	result = command->run(&ctl, argc - optind, argv + optind);
+	config_free(&ctl.config);
+	secrets_free(&ctl.secrets);
+	return result;
+}
