@@ -846,11 +846,13 @@ static enum repl_status client_http(struct repl_client *client)
 	return repl_http_transport_new(&client->http, &client->http_clock);
 }
 
-enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
-                                   const struct repl_http_request *request, struct repl_result *result)
+/* Runs work on the client's transport for its kind (or the forced one in tests). Both kinds wait
+ * on the HTTP transport's curl_multi_poll: MySQL sockets ride along as extra fds. */
+static enum repl_status execute_kind(struct repl_client *client, const struct repl_operation *operation,
+                                     bool sql, const void *work, struct repl_result *result)
 {
 	result_init(result);
-	if (!client || !operation || !request) {
+	if (!client || !operation || !work) {
 		result->status = REPL_BAD_ARGUMENT;
 		return result->status;
 	}
@@ -858,37 +860,27 @@ enum repl_status repl_execute_http(struct repl_client *client, const struct repl
 	struct repl_clock *clock = client->forced_clock;
 	if (!transport) {
 		enum repl_status status = client_http(client);
+		if (status == REPL_OK && sql && !client->sql)
+			status = repl_mysql_transport_new(&client->sql);
 		if (status != REPL_OK) {
 			result->status = status;
 			return status;
 		}
-		transport = client->http;
+		transport = sql ? client->sql : client->http;
 		clock = client->http_clock;
 	}
-	return execute(client, operation, transport, clock, request, result);
+	return execute(client, operation, transport, clock, work, result);
+}
+
+enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
+                                   const struct repl_http_request *request, struct repl_result *result)
+{
+	return execute_kind(client, operation, false, request, result);
 }
 
 enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
                                   const struct repl_sql_transaction *transaction,
                                   struct repl_result *result)
 {
-	result_init(result);
-	if (!client || !operation || !transaction) {
-		result->status = REPL_BAD_ARGUMENT;
-		return result->status;
-	}
-	struct repl_transport *transport = client->forced;
-	struct repl_clock *clock = client->forced_clock;
-	if (!transport) {
-		enum repl_status status = client_http(client);
-		if (status == REPL_OK && !client->sql)
-			status = repl_mysql_transport_new(&client->sql);
-		if (status != REPL_OK) {
-			result->status = status;
-			return status;
-		}
-		transport = client->sql;
-		clock = client->http_clock;
-	}
-	return execute(client, operation, transport, clock, transaction, result);
+	return execute_kind(client, operation, true, transaction, result);
 }
