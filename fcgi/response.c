@@ -168,7 +168,10 @@ void response_body(struct response *response, int status, const char *content_ty
                    size_t len)
 {
 	response->status = status;
-	response->content_type = content_type;
+	/* A type that could split the response (CR, LF) is dropped: the body goes out untyped,
+	 * under nosniff, rather than with a forged header. */
+	response->content_type =
+		content_type != NULL && response_is_field_value(content_type) ? content_type : NULL;
 	response->body = body;
 	response->body_len = len;
 }

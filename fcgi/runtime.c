@@ -64,6 +64,9 @@ struct runtime_master {
 	gid_t gid;
 	bool drop_privileges;
 	bool stopping;
+	bool start_failed;
+	bool old_generation_pending;  /* a reload's new workers all failed to fork: drain old later */
+	pid_t pid;
 	struct runtime_slot slots[RUNTIME_SLOTS_MAX];
 };
 
@@ -237,8 +240,14 @@ static int runtime_listen(struct runtime_master *master)
 static int runtime_resolve_user(struct runtime_master *master, const struct runtime_settings *settings)
 {
 	master->drop_privileges = false;
-	if (settings->user[0] == '\0')
+	if (settings->user[0] == '\0') {
+		if (geteuid() == 0) {
+			log_error("started as root with no [server] user: workers would serve requests as root; "
+			          "set user to an unprivileged account");
+			return -1;
+		}
 		return 0;
+	}
 	struct passwd *account = getpwnam(settings->user);
 	if (account == NULL) {
 		log_error("user %s: no such user", settings->user);
@@ -352,6 +361,11 @@ static int runtime_worker_main(struct runtime_master *master)
 	struct arena *arena = NULL;
 	FCGX_Request fcgx;
 	bool fcgx_ready = false;
+	sigset_t stop_signals;
+
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
 
 	if (FCGX_Init() != 0) {
 		log_error("worker: FCGX_Init failed");
@@ -374,9 +388,14 @@ static int runtime_worker_main(struct runtime_master *master)
 			log_error("worker: accept failed: %s", strerror(errno));
 			goto out;
 		}
+		/* libfcgi's reads and writes do not retry on EINTR: a stop signal landing while a
+		 * body is read would cut the request. Hold stop signals until the answer is out;
+		 * one pending is delivered at the unblock and ends the loop. */
+		sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 		runtime_serve_one(hooks, &fcgx, arena);
 		FCGX_Finish_r(&fcgx);
 		arena_reset(arena);
+		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 	}
 	status = 0;
 	log_info("worker stopping (generation %u)", master->generation);
@@ -417,10 +436,13 @@ static int runtime_spawn(struct runtime_master *master, struct runtime_slot *slo
 		return -1;
 	}
 	if (pid == 0) {
-		/* A worker must not outlive its master (nginx would keep feeding it). */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		int status = 1;
-		if (runtime_drop_privileges(master) == 0)
+		/* A worker must not outlive its master (nginx would keep feeding it, and a restart
+		 * would find the socket answered). Linux clears the parent-death signal when the uid
+		 * changes, so it is set after the drop; a master that died before that is caught by
+		 * the getppid() check. */
+		if (runtime_drop_privileges(master) == 0 && prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 &&
+		    getppid() == master->pid)
 			status = slot->kind == RUNTIME_SLOT_WORKER ? runtime_worker_main(master)
 			                                           : runtime_extra_child_main(master, slot->child_index);
 		_exit(status);
@@ -441,24 +463,31 @@ static struct runtime_slot *runtime_free_slot(struct runtime_master *master)
 	return NULL;
 }
 
-/* Starts this generation's workers and extra children. */
+/* Starts this generation's workers and extra children. A fork that fails keeps its slot, due
+ * for a retry at the tick a second later, so a passing EAGAIN never leaves the generation short
+ * for good. Returns the number of workers running. */
 static int runtime_spawn_generation(struct runtime_master *master)
 {
 	size_t wanted = (size_t)master->settings.workers + master->hooks->extra_children_count;
+	int running = 0;
 	for (size_t i = 0; i < wanted; i++) {
 		struct runtime_slot *slot = runtime_free_slot(master);
 		if (slot == NULL) {
 			log_error("too many processes: at most %d", RUNTIME_SLOTS_MAX);
-			return -1;
+			break;
 		}
 		memset(slot, 0, sizeof(*slot));
 		bool worker = i < (size_t)master->settings.workers;
 		slot->kind = worker ? RUNTIME_SLOT_WORKER : RUNTIME_SLOT_CHILD;
 		slot->child_index = worker ? 0 : i - (size_t)master->settings.workers;
-		if (runtime_spawn(master, slot) != 0)
-			return -1;
+		slot->generation = master->generation;
+		if (runtime_spawn(master, slot) != 0) {
+			slot->respawn_at_ms = runtime_now_ms() + 1000;
+			continue;
+		}
+		running += worker ? 1 : 0;
 	}
-	return 0;
+	return running;
 }
 
 static void runtime_stop_slot(struct runtime_master *master, struct runtime_slot *slot, long long now)
@@ -534,8 +563,12 @@ static void runtime_tick(struct runtime_master *master)
 		struct runtime_slot *slot = &master->slots[i];
 		if (slot->pid == 0 && slot->respawn_at_ms != 0 && now >= slot->respawn_at_ms && !master->stopping) {
 			log_info("restarting %s", runtime_slot_name(master, slot));
-			if (runtime_spawn(master, slot) != 0)
+			if (runtime_spawn(master, slot) != 0) {
 				slot->respawn_at_ms = now + 1000;
+			} else if (master->old_generation_pending && slot->kind == RUNTIME_SLOT_WORKER) {
+				master->old_generation_pending = false;
+				runtime_drain_old(master, false);
+			}
 			continue;
 		}
 		if (slot->pid == 0 || !slot->draining)
@@ -597,10 +630,16 @@ static void runtime_reload(struct runtime_master *master)
 	master->settings = settings;
 	master->generation++;
 	log_info("starting generation %u with %d workers", master->generation, settings.workers);
-	/* New workers first, so someone is always accepting; then the old ones finish. */
-	if (runtime_spawn_generation(master) != 0)
-		log_error("could not start every process of generation %u", master->generation);
-	runtime_drain_old(master, false);
+	/* New workers first, so someone is always accepting; then the old ones finish. If not one
+	 * new worker could start, the old generation keeps serving until a retry succeeds. */
+	int running = runtime_spawn_generation(master);
+	if (running < settings.workers)
+		log_error("started %d of %d workers of generation %u; retrying the rest", running, settings.workers,
+		          master->generation);
+	if (running > 0)
+		runtime_drain_old(master, false);
+	else
+		master->old_generation_pending = true;
 }
 
 int runtime_run(const struct runtime_hooks *hooks)
@@ -613,6 +652,7 @@ int runtime_run(const struct runtime_hooks *hooks)
 	master.hooks = hooks;
 	master.listen_fd = -1;
 	master.generation = 1;
+	master.pid = getpid();
 
 	sigemptyset(&handled);
 	sigaddset(&handled, SIGCHLD);
@@ -629,7 +669,9 @@ int runtime_run(const struct runtime_hooks *hooks)
 	if (runtime_listen(&master) != 0)
 		goto out;
 	log_info("master started: generation 1, %d workers", master.settings.workers);
-	if (runtime_spawn_generation(&master) != 0) {
+	if (runtime_spawn_generation(&master) == 0) {
+		log_error("not one worker could start");
+		master.start_failed = true;
 		master.stopping = true;
 		runtime_drain_old(&master, true);
 	}
@@ -650,7 +692,7 @@ int runtime_run(const struct runtime_hooks *hooks)
 		runtime_reap(&master);
 		runtime_tick(&master);
 	}
-	exit_status = 0;
+	exit_status = master.start_failed ? 1 : 0;
 	log_info("master stopped");
 out:
 	if (master.listen_fd >= 0)

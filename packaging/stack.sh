@@ -24,7 +24,11 @@ stack_claim_base() {
 		local claim="$STACK_PORTS_DIR/$base"
 		if [ -d "$claim" ]; then
 			local pid; pid=$(cat "$claim/pid" 2>/dev/null)
-			if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+			# A claim held by a live process, or by a name (the dev stack's "dev"), stays.
+			case $pid in
+			'' | *[!0-9]*) [ -n "$pid" ] && continue ;;
+			*) { kill -0 "$pid" 2>/dev/null || [ -d "/proc/$pid" ]; } && continue ;;
+			esac
 			rm -rf "$claim"
 		fi
 		# Skip bases whose ports something else already holds.
@@ -44,7 +48,11 @@ stack_render() {
 	local template=$1 out=$2; shift 2
 	local text; text=$(cat "$template")
 	local pair
-	for pair in "$@"; do text=${text//@${pair%%=*}@/${pair#*=}}; done
+	local value
+	for pair in "$@"; do
+		value=${pair#*=}
+		text=${text//"@${pair%%=*}@"/"$value"}   # quoted: a '&' in a value stays a '&'
+	done
 	if grep -q '@[A-Z_]*@' <<<"$text"; then
 		stack_log "stack_render: $template: unreplaced $(grep -o '@[A-Z_]*@' <<<"$text" | sort -u | tr '\n' ' ')"
 		return 1
@@ -129,12 +137,24 @@ stack_upload_max_bytes() {
 	esac
 }
 
+# stack_socket_dir BASE: makes /tmp/complaintd-BASE ours (0755), refusing one another user made:
+# whoever owns it could swap our sockets for their own listeners.
+stack_socket_dir() {
+	local sockdir="/tmp/complaintd-$1"
+	mkdir -m 0755 "$sockdir" 2>/dev/null || true
+	if [ ! -d "$sockdir" ] || [ -L "$sockdir" ] || [ "$(stat -c %u "$sockdir")" != "$(id -u)" ]; then
+		stack_log "$sockdir is not a directory of ours: refusing to put sockets in it"
+		return 1
+	fi
+	chmod 0755 "$sockdir"
+}
+
 # stack_start DIR BASE BINARY [NGINX_PORT]: starts complaintd and nginx for the stack.
 stack_start() {
 	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}
 	local sockdir="/tmp/complaintd-$base"
-	mkdir -p "$dir/nginx/tmp" "$sockdir"
-	chmod 0755 "$sockdir"
+	mkdir -p "$dir/nginx/tmp"
+	stack_socket_dir "$base" || return 1
 	[ -f "$dir/complaintd.conf" ] || stack_write_config "$dir" "$base"
 	"$binary" -c "$dir/complaintd.conf" -t >/dev/null || return 1
 	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
@@ -219,12 +239,13 @@ stack_port() {
 # The stack's secrets: "NAME=VALUE" lines in $dir/secrets, mode 0600, never in a config file.
 stack_secret_set() {
 	local dir=$1 name=$2 value=$3 file="$1/secrets"
-	(umask 077 && touch "$file")
-	chmod 0600 "$file"
-	grep -v "^$name=" "$file" >"$file.new" || true
-	echo "$name=$value" >>"$file.new"
-	mv "$file.new" "$file"
-	chmod 0600 "$file"
+	# Every file of the rewrite is born 0600: no moment in which others could read it.
+	(
+		umask 077
+		touch "$file"
+		{ grep -v "^$name=" "$file" || true; echo "$name=$value"; } >"$file.new"
+		mv "$file.new" "$file"
+	)
 }
 stack_secret_get() { sed -n "s/^$2=//p" "$1/secrets" 2>/dev/null | head -n 1; }
 # A fresh random secret (hex, 32 bytes of entropy).
@@ -240,7 +261,8 @@ source "$STACK_SRCDIR/packaging/stack-s3.sh"
 # replicas, the mail sink, then complaintd (configured for all of them) and nginx.
 stack_up() {
 	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}; shift 4 || shift $#
-	mkdir -p "$dir" "/tmp/complaintd-$base"
+	mkdir -p "$dir"
+	stack_socket_dir "$base" || return 1
 	# A second `up` keeps running servers and their data (S3 and mail starts are idempotent).
 	if ! { [ -f "$dir/mariadb/primary.pid" ] && kill -0 "$(cat "$dir/mariadb/primary.pid")" 2>/dev/null; }; then
 		MARIADB_VARDIR=${TEST_VAR:-$STACK_SRCDIR/var} mariadb_start_pair "$dir" "$base" || return 1

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,17 @@ static int config_check_socket_mode(const char *value, char *reason, size_t reas
 		octal = value[i] >= '0' && value[i] <= '7';
 	if (!octal) {
 		snprintf(reason, reason_size, "expected four octal digits such as 0660");
+		return -1;
+	}
+	return 0;
+}
+
+/* The account must exist now: a reload naming an unknown user is refused with its line, before
+ * anything of the new configuration is used. */
+static int config_check_user(const char *value, char *reason, size_t reason_size)
+{
+	if (value[0] != '\0' && getpwnam(value) == NULL) {
+		snprintf(reason, reason_size, "no such user");
 		return -1;
 	}
 	return 0;
@@ -105,7 +117,7 @@ static const struct ini_key config_keys[] = {
 	 config_check_socket_mode, "permissions of a unix listen socket (its owner is `user`)"},
 	{"server", "workers", INI_FIELD_INTEGER(struct config, workers), "4", 1, 128, NULL,
 	 "worker processes, each serving one request at a time"},
-	{"server", "user", INI_FIELD_STRING(struct config, user), "", 0, 63, NULL,
+	{"server", "user", INI_FIELD_STRING(struct config, user), "", 0, 63, config_check_user,
 	 "unprivileged user the workers run as when started as root (empty: stay)"},
 	{"server", "location", INI_FIELD_STRING(struct config, location), "local", 1, 63, NULL,
 	 "name of this host in per-location replica statistics"},

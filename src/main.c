@@ -42,6 +42,8 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 		goto out;
 	if (config_check_secrets(&fresh, &secrets, error, error_size) != 0)
 		goto out;
+	/* Schema changes are complaintctl's: the daemon's workers never hold DDL rights. */
+	secrets_forget(&secrets, "db_migrate_password");
 	view = view_new();
 	if (view == NULL) {
 		snprintf(error, error_size, "out of memory");

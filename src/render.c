@@ -7,6 +7,7 @@
 #include "render.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "app.h"
@@ -36,10 +37,11 @@ void render_page(struct app *app, struct response *response, int status, const c
 
 	if (data == NULL)
 		data = json_object_new_object();
-	/* The json objects are freed with the request, whichever way this ends. */
-	arena_cleanup_add(arena, render_put_json, data);
-	arena_cleanup_add(arena, render_put_json, layout);
-	if (data == NULL || layout == NULL)
+	/* The json objects are freed with the request, whichever way this ends (a hook that cannot
+	 * be registered frees its object at once: then the page cannot be made). */
+	bool data_held = arena_cleanup_add(arena, render_put_json, data) == 0;
+	bool layout_held = arena_cleanup_add(arena, render_put_json, layout) == 0;
+	if (data == NULL || layout == NULL || !data_held || !layout_held)
 		goto fail;
 	enum view_status rendered = view_render(app->view, name, data, arena, &content, NULL, error, sizeof(error));
 	if (rendered != VIEW_OK)
@@ -71,7 +73,11 @@ void render_error(struct app *app, struct response *response, int status, const 
 
 void render_json(struct response *response, int status, struct json_object *value)
 {
-	arena_cleanup_add(response->arena, render_put_json, value);
+	static const char unavailable[] = "{\"status\":\"error\"}";
+	if (value == NULL || arena_cleanup_add(response->arena, render_put_json, value) != 0) {
+		response_body(response, 500, "application/json", unavailable, sizeof(unavailable) - 1);
+		return;
+	}
 	const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
 	response_header(response, "Cache-Control", "no-store");
 	response_body(response, status, "application/json", text, strlen(text));

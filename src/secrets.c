@@ -150,6 +150,19 @@ const char *secrets_get(const struct secrets *secrets, const char *name)
 	return NULL;
 }
 
+void secrets_forget(struct secrets *secrets, const char *name)
+{
+	for (size_t i = 0; i < secrets->count; i++) {
+		if (strcmp(secrets->names[i], name) != 0)
+			continue;
+		explicit_bzero((char *)secrets->values[i], strlen(secrets->values[i]));
+		secrets->names[i] = secrets->names[secrets->count - 1];
+		secrets->values[i] = secrets->values[secrets->count - 1];
+		secrets->count--;
+		return;
+	}
+}
+
 void secrets_free(struct secrets *secrets)
 {
 	if (secrets->text != NULL) {

@@ -25,6 +25,8 @@ struct secrets {
 int secrets_load(struct secrets *out, const char *path, char *error, size_t error_size);
 /* The value of name, or NULL. */
 const char *secrets_get(const struct secrets *secrets, const char *name);
+/* Wipes name's value and removes it: a process keeps only the secrets it needs. */
+void secrets_forget(struct secrets *secrets, const char *name);
 /* Wipes the bytes and frees them. Safe on a zeroed struct. */
 void secrets_free(struct secrets *secrets);
 

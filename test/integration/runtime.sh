@@ -3,7 +3,7 @@
 # configuration under load without dropping a request, a bad reload changes nothing, SIGTERM
 # drains and cleans up, a bad configuration is refused with file, line and key.
 source "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 check "--version prints the version" bash -c '"$1" --version | grep -qE "^complaintd [0-9]+\.[0-9]+\.[0-9]+$"' _ "$binary"
 check "--help lists -c and the signals" bash -c '"$1" --help | grep -q -- "-c, --config FILE" && "$1" --help | grep -q "HUP reloads"' _ "$binary"
@@ -15,6 +15,14 @@ printf '[server]\nlisten = /tmp/complaintd-bad-%s.sock\nworkers = 0\n' "$$" >"$b
 "$binary" -c "$bad_dir/complaintd.conf" >"$bad_dir/out.log" 2>&1 && bad_status=0 || bad_status=$?
 check "a configuration with workers = 0 is refused at start with file:line: [server] workers" \
 	bash -c '[ "$1" = 1 ] && grep -q "$2:3: \[server\] workers: " "$3"' _ "$bad_status" "$bad_dir/complaintd.conf" "$bad_dir/out.log"
+if [ "$(id -u)" -eq 0 ]; then
+	printf '[server]\nlisten = /tmp/complaintd-nouser-%s.sock\ntemplates = %s/templates\n' "$$" "$top" >"$bad_dir/nouser.conf"
+	"$binary" -c "$bad_dir/nouser.conf" >"$bad_dir/nouser.log" 2>&1 && nouser_status=0 || nouser_status=$?
+	check "started as root with no user, complaintd refuses: workers would serve as root" \
+		bash -c '[ "$1" = 1 ] && grep -q "started as root with no \[server\] user" "$2"' _ "$nouser_status" "$bad_dir/nouser.log"
+else
+	ok "# SKIP not root: no privileges to drop"
+fi
 rm -rf "$bad_dir"
 
 test_stack_up runtime workers=2 drain_timeout=10s

@@ -92,7 +92,7 @@ static void test_full_file(void **state)
 	                         "listen = 127.0.0.1:9000\n"
 	                         "socket_mode = 0600\n"
 	                         "workers = 128\n"
-	                         "user = complaintd\n"
+	                         "user = nobody\n"
 	                         "location = paris-1\n"
 	                         "templates = /usr/share/complaintd/templates\n"
 	                         "upload_max_bytes = 16M\n"
@@ -102,7 +102,7 @@ static void test_full_file(void **state)
 	assert_string_equal(f->config.listen, "127.0.0.1:9000");
 	assert_string_equal(f->config.socket_mode, "0600");
 	assert_int_equal(f->config.workers, 128);
-	assert_string_equal(f->config.user, "complaintd");
+	assert_string_equal(f->config.user, "nobody");
 	assert_string_equal(f->config.location, "paris-1");
 	assert_string_equal(f->config.templates, "/usr/share/complaintd/templates");
 	assert_int_equal(f->config.upload_max_bytes, 16u << 20);
@@ -181,6 +181,12 @@ static void test_bad_socket_mode(void **state)
 	}
 	refused(f, "[server]\nlisten = /run/c.sock\nsocket_mode = 0680\n",
 	        "3: [server] socket_mode: expected four octal digits such as 0660");
+}
+
+static void test_unknown_user(void **state)
+{
+	struct fixture *f = *state;
+	refused(f, "[server]\nlisten = /run/c.sock\nuser = no-such-user-here\n", "3: [server] user: no such user");
 }
 
 static void test_bad_log_level(void **state)
@@ -287,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_workers_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_socket_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_log_level, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates_must_be_absolute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_listen, setup, teardown),

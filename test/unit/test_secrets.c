@@ -43,6 +43,21 @@ static void test_reads_names_and_values(void **state)
 	secrets_free(&secrets);
 }
 
+static void test_forget_removes_one_secret(void **state)
+{
+	(void)state;
+	struct secrets secrets = {0};
+	char error[256] = "";
+	const char *path = test_write("forget", "a=1\ndb_migrate_password=ddl\nb=2\n", 0600);
+	assert_int_equal(secrets_load(&secrets, path, error, sizeof(error)), 0);
+	secrets_forget(&secrets, "db_migrate_password");
+	assert_null(secrets_get(&secrets, "db_migrate_password"));
+	assert_string_equal(secrets_get(&secrets, "a"), "1");
+	assert_string_equal(secrets_get(&secrets, "b"), "2");
+	assert_null(memmem(secrets.text, secrets.text_size, "ddl", 3));
+	secrets_free(&secrets);
+}
+
 static void test_refuses_a_file_others_can_read(void **state)
 {
 	(void)state;
@@ -149,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reads_names_and_values),
 		cmocka_unit_test(test_refuses_a_file_others_can_read),
+		cmocka_unit_test(test_forget_removes_one_secret),
 		cmocka_unit_test(test_refuses_a_symlink),
 		cmocka_unit_test(test_errors_name_the_line_not_the_value),
 		cmocka_unit_test(test_a_failed_load_keeps_the_old_secrets),
