@@ -11,8 +11,14 @@
  *   (REPL_FINAL, never tried elsewhere; result->response holds that answer, winner stays -1).
  *   UNKNOWN on an operation that is not idempotent ends it at once too (REPL_UNKNOWN): going on
  *   would run the work a second time. On an idempotent one it is a failure like RETRYABLE.
- * - A failed execution is REPL_ABSENT when every attempt that answered said ABSENT, else
- *   REPL_FAILED.
+ *   Any other end (the deadline, a transport error) that cancels an attempt of such an operation
+ *   after its COMMIT was sent gives REPL_UNKNOWN too, not REPL_DEADLINE, which reads as "did not
+ *   happen".
+ * - A failed execution is REPL_ABSENT when every attempt made answered ABSENT (one cancelled
+ *   before answering, e.g. the third of a quorum, makes it REPL_FAILED), else REPL_FAILED.
+ * - Stats get each attempt's RTT in microseconds, from the client's clock.
+ * - deadline_ms, attempt_timeout_ms and the backoff's base and cap above 10^9 ms are refused
+ *   (REPL_BAD_ARGUMENT).
  * - A timed-out attempt (attempt_timeout_ms) is classified from cause TIMEOUT: RETRYABLE for HTTP.
  *   An answer arriving at the very instant of its timeout (or of the deadline) still counts.
  * - Cancelled attempts have outcome CANCELLED: cause OTHER when another path won (not counted in
@@ -37,6 +43,7 @@
 #include <unistd.h>
 
 #define EXEC_NODES_MAX 1024     /* instances of one policy tree */
+#define EXEC_MS_MAX 1000000000L /* a longer time, deadline or backoff is refused: ~11.6 days */
 
 enum exec_timer {
 	EXEC_TIMER_NONE = 0,
@@ -62,6 +69,7 @@ struct exec_node {
 	int64_t timer_us;
 	struct repl_xfer xfer;      /* leaves */
 	bool xfer_live;
+	int64_t start_us;           /* leaves: when the running attempt started, for its RTT */
 };
 
 struct repl_client {
@@ -346,12 +354,13 @@ static enum repl_cause attempt_cause(const struct repl_observation *observation,
 	return REPL_CAUSE_OTHER;
 }
 
-static void record_stats(struct repl_exec *exec, const struct repl_attempt *attempt,
-                         enum repl_cause cause)
+/* The RTT comes from the microsecond clock: the attempt's whole-ms times would round it. */
+static void record_stats(struct repl_exec *exec, const struct exec_node *n,
+                         const struct repl_attempt *attempt, enum repl_cause cause)
 {
 	if (!exec->client->stats)
 		return;
-	int64_t rtt = (attempt->end_ms - attempt->start_ms) * 1000;
+	int64_t rtt = exec->now_us - n->start_us;
 	repl_stats_record(exec->client->stats, exec->op->name,
 	                  exec->op->set->replicas[attempt->replica].name, cause,
 	                  rtt > 0 ? (uint64_t)rtt : 0);
@@ -377,6 +386,7 @@ static void leaf_start(struct repl_exec *exec, struct exec_node *n)
 	attempt->replica = n->node->replica;
 	attempt->start_ms = rel_ms(exec, exec->now_us);
 	attempt->end_ms = -1;
+	n->start_us = exec->now_us;
 	attempt->outcome = REPL_OUTCOME_CANCELLED;
 	attempt->cause = REPL_CAUSE_OTHER;
 
@@ -414,7 +424,7 @@ static void leaf_cancel(struct repl_exec *exec, struct exec_node *n, enum repl_c
 	seen.cause = cause;
 	attempt->observation = seen;
 	if (cause == REPL_CAUSE_TIMEOUT)
-		record_stats(exec, attempt, cause);
+		record_stats(exec, n, attempt, cause);
 }
 
 /* An attempt ended (answer or attempt timeout): classify it and tell the tree. */
@@ -428,7 +438,7 @@ static void leaf_done(struct repl_exec *exec, struct exec_node *n,
 	attempt->outcome = outcome;
 	attempt->observation = *observation;
 	attempt->cause = attempt_cause(observation, outcome);
-	record_stats(exec, attempt, attempt->cause);
+	record_stats(exec, n, attempt, attempt->cause);
 
 	switch (outcome) {
 	case REPL_OUTCOME_SUCCESS:
@@ -591,8 +601,12 @@ static void child_done(struct repl_exec *exec, struct exec_node *n, enum repl_ou
 			node_finish(exec, n, failure_class(n));
 		return;
 	case REPL_NODE_QUORUM:
-		if (n->child_count - n->failed < n->node->parameter)
+		if (n->child_count - n->failed < n->node->parameter) {
+			/* Children cut short never said "absent here": they may have it. */
+			if (n->failed + n->succeeded < n->child_count)
+				n->all_absent = false;
 			node_finish(exec, n, failure_class(n));
+		}
 		return;
 	case REPL_NODE_SEQ:
 		if (n->next < n->child_count)
@@ -628,10 +642,8 @@ static bool all_answers_absent(const struct repl_result *result)
 {
 	bool any = false;
 	for (unsigned i = 0; i < result->attempt_count; i++) {
-		enum repl_outcome outcome = result->attempts[i].outcome;
-		if (outcome == REPL_OUTCOME_CANCELLED)
-			continue;
-		if (outcome != REPL_OUTCOME_ABSENT)
+		/* A cancelled attempt never answered: that replica may have it. */
+		if (result->attempts[i].outcome != REPL_OUTCOME_ABSENT)
 			return false;
 		any = true;
 	}
@@ -656,6 +668,20 @@ static void node_finish(struct repl_exec *exec, struct exec_node *n, enum repl_o
 		exec_end(exec, REPL_FAILED);
 }
 
+/* An attempt of a non-idempotent operation cancelled after its COMMIT went out may have taken
+ * effect: the caller must not read the execution as "did not happen" and run it again. */
+static bool commit_cut_short(const struct repl_exec *exec)
+{
+	if (exec->op->idempotent)
+		return false;
+	const struct repl_result *result = exec->result;
+	for (unsigned i = 0; i < result->attempt_count; i++)
+		if (result->attempts[i].outcome == REPL_OUTCOME_CANCELLED &&
+		    result->attempts[i].observation.commit_sent)
+			return true;
+	return false;
+}
+
 static void exec_end(struct repl_exec *exec, enum repl_status status)
 {
 	if (exec->done)
@@ -664,6 +690,8 @@ static void exec_end(struct repl_exec *exec, enum repl_status status)
 	exec->status = status;
 	subtree_cancel(exec, &exec->nodes[0],
 	               status == REPL_DEADLINE ? REPL_CAUSE_TIMEOUT : REPL_CAUSE_OTHER);
+	if (status != REPL_OK && status != REPL_UNKNOWN && commit_cut_short(exec))
+		exec->status = REPL_UNKNOWN;
 }
 
 static void timer_fire(struct repl_exec *exec, struct exec_node *n)
@@ -792,6 +820,12 @@ static enum repl_status execute(struct repl_client *client, const struct repl_op
 		goto out;
 	}
 	if (!operation->classify) {
+		status = REPL_BAD_ARGUMENT;
+		goto out;
+	}
+	/* Times become microseconds (* 1000) in int64_t and longs: keep them far from overflow. */
+	if (operation->deadline_ms > EXEC_MS_MAX || operation->attempt_timeout_ms > EXEC_MS_MAX ||
+	    operation->backoff_base_ms > EXEC_MS_MAX || operation->backoff_cap_ms > EXEC_MS_MAX) {
 		status = REPL_BAD_ARGUMENT;
 		goto out;
 	}

@@ -4,8 +4,10 @@
  * handles are kept per replica URL and reused across executions, so connections are too; all of
  * it is made lazily, i.e. after fork. Requests may be SigV4-signed by libcurl (CURLOPT_AWS_SIGV4);
  * since libcurl 7.88 signs the query string as given and does not hash an upload for us, the
- * query is built here sorted by name then value and RFC 3986-encoded, and x-amz-content-sha256 is
- * set to the body's SHA-256. The request's path is used as given (already encoded by the caller).
+ * query is built here RFC 3986-encoded then sorted by encoded name then encoded value (SigV4's
+ * canonical order), and x-amz-content-sha256 is set to the body's SHA-256. The request's path is
+ * used as given (already encoded by the caller). A response body over response_max is read to
+ * its end and the excess dropped (response.truncated): the status, not the size, classifies it.
  */
 #include "transport.h"
 
@@ -47,7 +49,6 @@ struct http_attempt {
 	char *url;
 	char *sigv4;
 	size_t max;
-	bool too_big;
 	bool nomem;
 };
 
@@ -91,19 +92,34 @@ static size_t encode(const char *s, char *out)
 	return n;
 }
 
+/* One query pair, encoded: SigV4 sorts these, not the raw text ("a/" encodes as "a%2F", which
+ * sorts before "a." although '/' sorts after '.'). */
+struct query_encoded {
+	char *name;
+	char *value;
+};
+
 static int query_compare(const void *a, const void *b)
 {
-	const struct repl_query_pair *x = *(const struct repl_query_pair *const *)a;
-	const struct repl_query_pair *y = *(const struct repl_query_pair *const *)b;
+	const struct query_encoded *x = a;
+	const struct query_encoded *y = b;
 	int c = strcmp(x->name, y->name);
 	return c ? c : strcmp(x->value, y->value);
+}
+
+static char *encode_dup(const char *s)
+{
+	char *out = malloc(encode(s, NULL) + 1);
+	if (out)
+		out[encode(s, out)] = '\0';
+	return out;
 }
 
 /* replica URL + path + "?" + the query sorted and encoded (what SigV4 signs as given). */
 static enum repl_status build_url(const char *base, const struct repl_http_request *request, char **url)
 {
 	enum repl_status status = REPL_OK;
-	const struct repl_query_pair **sorted = NULL;
+	struct query_encoded *sorted = NULL;
 	const char *path = request->path ? request->path : "";
 	size_t len = strlen(base) + strlen(path) + 1;
 	char *out = NULL;
@@ -119,8 +135,13 @@ static enum repl_status build_url(const char *base, const struct repl_http_reque
 				status = REPL_BAD_ARGUMENT;
 				goto out;
 			}
-			sorted[i] = &request->query[i];
-			len += encode(sorted[i]->name, NULL) + encode(sorted[i]->value, NULL) + 2;
+			sorted[i].name = encode_dup(request->query[i].name);
+			sorted[i].value = encode_dup(request->query[i].value);
+			if (!sorted[i].name || !sorted[i].value) {
+				status = REPL_NO_MEMORY;
+				goto out;
+			}
+			len += strlen(sorted[i].name) + strlen(sorted[i].value) + 2;
 		}
 		qsort(sorted, request->query_count, sizeof *sorted, query_compare);
 	}
@@ -134,18 +155,40 @@ static enum repl_status build_url(const char *base, const struct repl_http_reque
 	memcpy(out + n, path, strlen(path));
 	n += strlen(path);
 	for (size_t i = 0; i < request->query_count; i++) {
+		size_t name_len = strlen(sorted[i].name), value_len = strlen(sorted[i].value);
 		out[n++] = i == 0 ? '?' : '&';
-		n += encode(sorted[i]->name, out + n);
+		memcpy(out + n, sorted[i].name, name_len);
+		n += name_len;
 		out[n++] = '=';
-		n += encode(sorted[i]->value, out + n);
+		memcpy(out + n, sorted[i].value, value_len);
+		n += value_len;
 	}
 	out[n] = '\0';
 	*url = out;
 	out = NULL;
 out:
 	free(out);
+	if (sorted)
+		for (size_t i = 0; i < request->query_count; i++) {
+			free(sorted[i].name);
+			free(sorted[i].value);
+		}
 	free(sorted);
 	return status;
+}
+
+static const char *method_of(const struct repl_http_request *request)
+{
+	return request->method ? request->method : "GET";
+}
+
+/* Whether the request goes out with a body (POSTFIELDS), even an empty one. */
+static bool carries_body(const struct repl_http_request *request)
+{
+	const char *method = method_of(request);
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return false;
+	return request->body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0;
 }
 
 static bool header_text_ok(const char *s)
@@ -153,10 +196,12 @@ static bool header_text_ok(const char *s)
 	return s && !strpbrk(s, "\r\n");
 }
 
+/* An empty value is written "Name;": libcurl reads "Name:" as "remove this header" (yet signs it). */
 static enum repl_status add_header(struct curl_slist **list, const char *name, const char *value)
 {
 	char line[LIMIT_REPL_HTTP_HEADER];
-	int n = snprintf(line, sizeof line, "%s:%s%s", name, *value ? " " : "", value);
+	int n = *value ? snprintf(line, sizeof line, "%s: %s", name, value)
+	               : snprintf(line, sizeof line, "%s;", name);
 	if (n < 0 || (size_t)n >= sizeof line)
 		return REPL_BAD_ARGUMENT;
 	struct curl_slist *grown = curl_slist_append(*list, line);
@@ -172,7 +217,11 @@ static enum repl_status build_headers(const struct repl_http_request *request, s
 	bool content_type = false;
 	for (size_t i = 0; i < request->header_count && status == REPL_OK; i++) {
 		const struct repl_http_header *h = &request->headers[i];
-		if (!header_text_ok(h->name) || !*h->name || strchr(h->name, ':') || !header_text_ok(h->value))
+		if (!header_text_ok(h->name) || !*h->name || strpbrk(h->name, ":;") || !header_text_ok(h->value))
+			return REPL_BAD_ARGUMENT;
+		/* libcurl 7.88's SigV4 cannot sign an empty header: "Name:" is signed but never sent,
+		 * "Name;" is sent but signed under the name "name;". Refuse rather than get a 403. */
+		if (request->sigv4_service && !*h->value)
 			return REPL_BAD_ARGUMENT;
 		if (strcasecmp(h->name, "Content-Type") == 0)
 			content_type = true;
@@ -181,7 +230,7 @@ static enum repl_status build_headers(const struct repl_http_request *request, s
 	/* libcurl would call a raw body a form (application/x-www-form-urlencoded), and a header
 	 * removal entry ("Name:") cannot be used instead: libcurl 7.88 signs it as an empty header
 	 * it never sends, so the signature fails. Hence a real header. */
-	if (status == REPL_OK && !content_type && request->body)
+	if (status == REPL_OK && !content_type && carries_body(request))
 		status = add_header(list, "Content-Type", "application/octet-stream");
 	if (status == REPL_OK && request->sigv4_service) {
 		unsigned char digest[crypto_hash_sha256_BYTES];
@@ -201,18 +250,23 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 	struct http_attempt *a = user;
 	struct repl_http_response *response = &a->xfer->response;
 	size_t len = size * count;
-	if (len > a->max - response->body_len) {
-		a->too_big = true;
-		return 0;
+	size_t keep = len;
+	/* Past the cap the rest is read and dropped: aborting would make a 2xx write (done) or a
+	 * 4xx (final) look like a broken exchange, retried elsewhere. */
+	if (keep > a->max - response->body_len) {
+		keep = a->max - response->body_len;
+		response->truncated = true;
 	}
-	char *grown = realloc(response->body, response->body_len + len + 1);
+	if (keep == 0)
+		return len;
+	char *grown = realloc(response->body, response->body_len + keep + 1);
 	if (!grown) {
 		a->nomem = true;
 		return 0;
 	}
-	memcpy(grown + response->body_len, data, len);
+	memcpy(grown + response->body_len, data, keep);
 	response->body = grown;
-	response->body_len += len;
+	response->body_len += keep;
 	grown[response->body_len] = '\0';
 	return len;
 }
@@ -327,7 +381,7 @@ static enum repl_status set_options(struct http_attempt *a, const struct repl_ht
 {
 	CURL *e = a->handle->easy;
 	CURLcode c = CURLE_OK;
-	const char *method = request->method ? request->method : "GET";
+	const char *method = method_of(request);
 
 	curl_easy_reset(e);
 #define SET(option, value) do { if (c == CURLE_OK) c = curl_easy_setopt(e, option, value); } while (0)
@@ -345,7 +399,7 @@ static enum repl_status set_options(struct http_attempt *a, const struct repl_ht
 	} else if (strcmp(method, "HEAD") == 0) {
 		SET(CURLOPT_NOBODY, 1L);
 	} else {
-		if (request->body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) {
+		if (carries_body(request)) {
 			SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(request->body ? request->body_len : 0));
 			SET(CURLOPT_POSTFIELDS, request->body ? request->body : (const void *)"");
 		}
@@ -448,8 +502,7 @@ static void http_perform(struct repl_transport *transport, int64_t now_us)
 		} else if (a->nomem) {
 			observation.cause = REPL_CAUSE_OTHER;
 		} else {
-			/* A body over response_max is a protocol error like a truncated one. */
-			observation.cause = a->too_big ? REPL_CAUSE_PROTOCOL : cause_of(code);
+			observation.cause = cause_of(code);
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &observation.http_status);
 		}
 		struct repl_xfer *xfer = a->xfer;

@@ -2,8 +2,9 @@
  * inproc.h: an in-process transport and a fake clock for librepl's tests and benchmark. Each
  * replica follows a script of behaviours (answer after D virtual ms with an HTTP status, a
  * transport cause or a SQL error; or never answer); every call is logged with its virtual start,
- * end and cancellation time. The clock only moves when the executor waits, by exactly the wait,
- * so every time in a test is exact.
+ * end and cancellation time. The clock only moves when the executor waits, by exactly the wait or
+ * up to the next answer due sooner (as a poll returns when a socket is ready), so every time in a
+ * test is exact.
  */
 #ifndef REPL_INPROC_H
 #define REPL_INPROC_H
@@ -18,6 +19,7 @@ enum inproc_kind {
 struct inproc_step {
 	enum inproc_kind kind;
 	long after_ms;
+	long after_us;          /* ANSWER: microseconds added to after_ms (sub-ms RTTs) */
 	long http_status;       /* ANSWER: the HTTP status (0 with a cause: no answer) */
 	enum repl_cause cause;  /* ANSWER: TIMEOUT, CONNECT, PROTOCOL... or NONE */
 	unsigned sql_errno;

@@ -94,7 +94,8 @@ struct mysql_attempt {
 	my_bool *nulls;
 	my_bool *errors;
 	MYSQL_RES *gtid_res;
-	size_t rows, bytes, storage_cap;
+	size_t rows, bytes;          /* over all statements: for the caps */
+	size_t storage_used, storage_cap;   /* the current statement's own storage */
 	MYSQL *ret_mysql;
 	int ret_int;
 	my_bool ret_bool;
@@ -431,9 +432,9 @@ static bool take_row(struct mysql_attempt *a)
 	struct repl_sql_value *values = realloc(rows->values, (rows->row_count + 1) * n * sizeof *values);
 	if (values)
 		rows->values = values;
-	if (values && a->bytes + need > a->storage_cap) {
+	if (values && a->storage_used + need > a->storage_cap) {
 		size_t cap = a->storage_cap ? a->storage_cap : 256;
-		while (cap < a->bytes + need)
+		while (cap < a->storage_used + need)
 			cap *= 2;
 		char *grown = realloc(rows->storage, cap);
 		if (grown) {
@@ -457,14 +458,15 @@ static bool take_row(struct mysql_attempt *a)
 		MYSQL_BIND b = {0};
 		unsigned long len = 0;
 		b.buffer_type = MYSQL_TYPE_STRING;
-		b.buffer = rows->storage + a->bytes;
+		b.buffer = rows->storage + a->storage_used;
 		b.buffer_length = v->len + 1;
 		b.length = &len;
 		if (mysql_stmt_fetch_column(a->stmt, &b, c, 0) != 0 || len != v->len) {
 			fail_local(a, REPL_CAUSE_PROTOCOL, mysql_stmt_errno(a->stmt), true);
 			return false;
 		}
-		rows->storage[a->bytes + v->len] = '\0';
+		rows->storage[a->storage_used + v->len] = '\0';
+		a->storage_used += v->len + 1;
 		a->bytes += v->len + 1;
 	}
 	rows->row_count++;
@@ -602,6 +604,7 @@ static void step_done(struct mysql_attempt *a)
 		}
 		rows->affected_rows = 0;
 		rows->column_count = columns;
+		a->storage_used = 0;
 		a->storage_cap = 0;
 		if (!bind_columns(a, columns)) {
 			fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), true);

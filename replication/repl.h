@@ -7,9 +7,10 @@
  *
  *   par(a, b, ...)         start all at once; the first success wins; the rest are cancelled
  *   seq(a, b, ...)         one after another until one succeeds (the paper's RB)
- *   retry(n, a)            run a, and again up to n more times while it fails
- *   hedge(d, a, b, ...)    start a; start the next after d ms without an answer, or at once when
- *                          the previous one fails; first success wins
+ *   retry(n, a)            run a, and again up to n more times while it fails (not when it
+ *                          answers ABSENT: that is its answer)
+ *   hedge(d, a, b, ...)    start a; start the next d ms after the last start, or at once when
+ *                          every child started so far has failed; first success wins
  *   quorum(k, a, b, ...)   start all; success once k succeeded, failure once k is out of reach;
  *                          the rest are cancelled and reported REPL_UNKNOWN
  *
@@ -192,14 +193,18 @@ struct repl_http_request {
 	const char *sigv4_region;
 	const char *access_key;
 	const char *secret_key;
-	size_t response_max;                 /* bytes of response body kept; more is a protocol error */
+	size_t response_max;                 /* bytes of response body kept (0: none); the rest is read
+	                                      * and dropped, the response marked truncated, and the
+	                                      * status alone classifies the attempt */
 };
 
-/* One attempt's answer, for the winner (and each quorum replica). Owned by the result. */
+/* The answer of the winning attempt, or of the FINAL one for REPL_FINAL; nothing is kept of the
+ * other attempts (a quorum's other replicas included). Owned by the result. */
 struct repl_http_response {
 	long status;
-	char *body;
-	size_t body_len;
+	char *body;                 /* NUL-terminated; NULL when no byte was kept */
+	size_t body_len;            /* at most the request's response_max */
+	bool truncated;             /* the body was longer than response_max: only its start is here */
 	char etag[128];
 	char content_type[128];
 };

@@ -414,6 +414,28 @@ static void test_quorum_fails_as_soon_as_k_is_out_of_reach(void **state)
 	assert_int_equal(fx->result.replica_outcomes[3], REPL_OUTCOME_UNKNOWN);
 }
 
+static void test_quorum_of_absent_with_one_cancelled_is_failed(void **state)
+{
+	(void)state;
+	SCRIPT(0, STATUS_AFTER(5, 404));
+	SCRIPT(1, STATUS_AFTER(6, 404));
+	SCRIPT(2, HANG);
+	/* c never answered: it may hold the object, so this is no proof of absence. */
+	assert_int_equal(run(QUORUM(2, A, B, C)), REPL_FAILED);
+	assert_int_equal(fx->result.elapsed_ms, 6);
+	expect_call(2, 2, 0, 6, true);
+	assert_int_equal(fx->result.replica_outcomes[2], REPL_OUTCOME_UNKNOWN);
+}
+
+static void test_quorum_of_absent_everywhere_is_absent(void **state)
+{
+	(void)state;
+	SCRIPT(0, STATUS_AFTER(5, 404));
+	SCRIPT(1, STATUS_AFTER(6, 404));
+	SCRIPT(2, STATUS_AFTER(6, 404));
+	assert_int_equal(run(QUORUM(1, A, B, C)), REPL_ABSENT);
+}
+
 /* ---- timeouts and the deadline ---- */
 
 static void test_attempt_timeout_is_exact(void **state)
@@ -478,6 +500,71 @@ static void test_a_hang_without_deadline_fails_cleanly(void **state)
 	SCRIPT(0, HANG);
 	assert_int_equal(run(A), REPL_TRANSPORT);
 	expect_call(0, 0, 0, 0, true);
+}
+
+static void test_deadline_after_commit_sent_is_unknown_when_not_idempotent(void **state)
+{
+	(void)state;
+	fx->op.classify = repl_classify_sql;
+	fx->op.idempotent = false;
+	fx->op.deadline_ms = 50;
+	SCRIPT(0, {.kind = INPROC_HANG, .commit_sent = true});
+	/* The COMMIT may have taken effect: DEADLINE would invite the caller to run it again. */
+	assert_int_equal(run(RETRY(2, A)), REPL_UNKNOWN);
+	expect_calls(1);
+	expect_attempt(0, 0, 0, 50, REPL_OUTCOME_CANCELLED, REPL_CAUSE_TIMEOUT);
+	assert_true(fx->result.attempts[0].observation.commit_sent);
+}
+
+static void test_deadline_before_commit_sent_is_deadline(void **state)
+{
+	(void)state;
+	fx->op.classify = repl_classify_sql;
+	fx->op.idempotent = false;
+	fx->op.deadline_ms = 50;
+	SCRIPT(0, HANG);
+	assert_int_equal(run(RETRY(2, A)), REPL_DEADLINE);
+}
+
+static void test_deadline_after_commit_sent_is_deadline_when_idempotent(void **state)
+{
+	(void)state;
+	fx->op.classify = repl_classify_sql;
+	fx->op.deadline_ms = 50;
+	SCRIPT(0, {.kind = INPROC_HANG, .commit_sent = true});
+	assert_int_equal(run(RETRY(2, A)), REPL_DEADLINE);
+}
+
+static void test_times_above_a_billion_ms_are_refused(void **state)
+{
+	(void)state;
+	long *fields[] = {&fx->op.deadline_ms, &fx->op.attempt_timeout_ms, &fx->op.backoff_base_ms,
+	                  &fx->op.backoff_cap_ms};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		*fields[i] = 1000000001L;
+		assert_int_equal(run(A), REPL_BAD_ARGUMENT);
+		expect_calls(0);
+		*fields[i] = 1000000000L;
+		assert_int_equal(run(A), REPL_OK);
+		*fields[i] = 0;
+		inproc_reset(fx->inproc);
+	}
+}
+
+/* ---- stats ---- */
+
+static void test_stats_get_rtts_in_microseconds(void **state)
+{
+	(void)state;
+	SCRIPT(0, {.kind = INPROC_ANSWER, .after_us = 500, .http_status = 503});
+	SCRIPT(1, {.kind = INPROC_ANSWER, .after_ms = 1, .after_us = 500, .http_status = 200});
+	assert_int_equal(run(SEQ(A, B)), REPL_OK);
+	assert_int_equal(stat_count, 2);
+	assert_int_equal(stat_calls[0].rtt_us, 500);
+	assert_int_equal(stat_calls[0].cause, REPL_CAUSE_PROTOCOL);
+	/* b starts at 500 us and answers at 2000 us: 1500, not 2 ms - 0 ms. */
+	assert_int_equal(stat_calls[1].rtt_us, 1500);
+	assert_int_equal(stat_calls[1].cause, REPL_CAUSE_NONE);
 }
 
 /* ---- absent ---- */
@@ -725,11 +812,18 @@ int main(void)
 		T(test_hedge_fails_when_all_children_failed),
 		T(test_quorum_succeeds_at_k_and_reports_the_rest_unknown),
 		T(test_quorum_fails_as_soon_as_k_is_out_of_reach),
+		T(test_quorum_of_absent_with_one_cancelled_is_failed),
+		T(test_quorum_of_absent_everywhere_is_absent),
 		T(test_attempt_timeout_is_exact),
 		T(test_answer_at_the_instant_of_the_timeout_counts),
 		T(test_deadline_is_exact_and_cancels_everything),
 		T(test_deadline_cuts_retries_short),
 		T(test_a_hang_without_deadline_fails_cleanly),
+		T(test_deadline_after_commit_sent_is_unknown_when_not_idempotent),
+		T(test_deadline_before_commit_sent_is_deadline),
+		T(test_deadline_after_commit_sent_is_deadline_when_idempotent),
+		T(test_times_above_a_billion_ms_are_refused),
+		T(test_stats_get_rtts_in_microseconds),
 		T(test_absent_everywhere_is_absent),
 		T(test_absent_then_success_is_success),
 		T(test_absent_is_not_retried_and_mixed_failures_are_failed),

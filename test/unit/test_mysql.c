@@ -327,6 +327,37 @@ static void test_select_returns_values_and_nulls(void **state)
 	repl_result_free(&result);
 }
 
+/* Each row-returning statement has its own storage: the second SELECT's values must not be
+ * written where the first one's count of bytes left off. */
+static void test_two_selects_in_one_transaction_return_their_values(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_sql_param p1[] = {text_param("alpha"), text_param("beta")};
+	struct repl_sql_param p2[] = {text_param("gamma"), int_param(42)};
+	struct repl_sql_statement statements[] = {
+		{"SELECT CAST(? AS CHAR), CAST(? AS CHAR)", p1, 2, true},
+		{"SELECT CAST(? AS CHAR), ? + 1", p2, 2, true},
+	};
+	struct repl_sql_transaction txn = txn_of(statements, 2);
+	txn.read_only = true;
+	struct repl_result result;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	assert_int_equal(result.sql.statement_count, 2);
+	const struct repl_sql_rows *first = &result.sql.statements[0];
+	const struct repl_sql_rows *second = &result.sql.statements[1];
+	assert_int_equal(first->row_count, 1);
+	assert_int_equal(first->column_count, 2);
+	assert_string_equal(first->values[0].data, "alpha");
+	assert_string_equal(first->values[1].data, "beta");
+	assert_int_equal(second->row_count, 1);
+	assert_int_equal(second->column_count, 2);
+	assert_int_equal(second->values[0].len, 5);
+	assert_memory_equal(second->values[0].data, "gamma", 6);
+	assert_memory_equal(second->values[1].data, "43", 3);
+	repl_result_free(&result);
+}
+
 static void test_row_cap_is_a_protocol_failure(void **state)
 {
 	(void)state;
@@ -467,6 +498,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_commits_on_primary_and_replicates),
 		cmocka_unit_test(test_select_returns_values_and_nulls),
+		cmocka_unit_test(test_two_selects_in_one_transaction_return_their_values),
 		cmocka_unit_test(test_row_cap_is_a_protocol_failure),
 		cmocka_unit_test(test_duplicate_key_is_final_and_not_tried_elsewhere),
 		cmocka_unit_test(test_write_on_read_only_standby_is_retried_then_fails),
