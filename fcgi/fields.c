@@ -59,6 +59,19 @@ enum fields_status fields_append(struct arena *arena, struct fields *fields, siz
 	return FIELDS_OK;
 }
 
+bool fields_is_token(const char *s)
+{
+	static const char separators[] = "()<>@,;:\\\"/[]?={} \t";
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 32 || c >= 127 || strchr(separators, c) != NULL)
+			return false;
+	}
+	return true;
+}
+
 const struct field *fields_find(const struct fields *fields, const char *name)
 {
 	size_t name_len = strlen(name);

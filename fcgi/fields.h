@@ -10,6 +10,7 @@
 #ifndef FCGI_FIELDS_H
 #define FCGI_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -49,6 +50,10 @@ const char *fields_strerror(enum fields_status status);
 /* Appends a field (pointers are kept, not copied). FIELDS_TOO_MANY past max_count. */
 enum fields_status fields_append(struct arena *arena, struct fields *fields, size_t max_count,
                                  const struct field *field);
+
+/* True when s is an RFC 9110 token (methods, header and cookie names): visible ASCII without
+ * separators, at least one byte. */
+bool fields_is_token(const char *s);
 
 /* The first field called name (NUL-terminated), or NULL. */
 const struct field *fields_find(const struct fields *fields, const char *name);

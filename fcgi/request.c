@@ -52,20 +52,6 @@ static enum fields_status request_split_params(struct request *request, char *co
 	return FIELDS_OK;
 }
 
-/* RFC 9110 token, as a method must be. */
-static bool request_is_token(const char *s)
-{
-	static const char separators[] = "()<>@,;:\\\"/[]?={} \t";
-	if (*s == '\0' || strlen(s) > 32)
-		return false;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 32 || c >= 127 || strchr(separators, c) != NULL)
-			return false;
-	}
-	return true;
-}
-
 /* A decoded path: starts with '/', no control bytes, no "." or ".." segment. */
 static enum fields_status request_check_path(const char *path, size_t len, char *message)
 {
@@ -146,7 +132,7 @@ enum fields_status request_parse(struct request *request, struct arena *arena, c
 		return status;
 
 	request->method = request_param_or_empty(request, "REQUEST_METHOD");
-	if (!request_is_token(request->method))
+	if (strlen(request->method) > 32 || !fields_is_token(request->method))
 		return fields_fail(message, FIELDS_BAD_SYNTAX, "the request method is not valid");
 	status = request_parse_path(request, message);
 	if (status != FIELDS_OK)

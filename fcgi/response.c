@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "fields.h"
 
 struct response_reason_entry {
 	int status;
@@ -59,20 +60,6 @@ const char *response_reason(int status)
 	return "Unknown";
 }
 
-/* RFC 9110 token characters. */
-static bool response_is_token(const char *s)
-{
-	static const char separators[] = "()<>@,;:\\\"/[]?={} \t";
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 32 || c >= 127 || strchr(separators, c) != NULL)
-			return false;
-	}
-	return true;
-}
-
 /* A field value: visible ASCII, space, tab, and bytes >= 0x80; never CR, LF, NUL or DEL. */
 static bool response_is_field_value(const char *s)
 {
@@ -97,7 +84,7 @@ static bool response_is_cookie_value(const char *s)
 
 enum response_status response_header(struct response *response, const char *name, const char *value)
 {
-	if (!response_is_token(name) || !response_is_field_value(value))
+	if (!fields_is_token(name) || !response_is_field_value(value))
 		return RESPONSE_BAD_HEADER;
 	if (response->header_count == response->header_capacity) {
 		size_t capacity = response->header_capacity == 0 ? 8 : response->header_capacity * 2;
@@ -124,7 +111,7 @@ enum response_status response_cookie(struct response *response, const char *name
 	if (options == NULL)
 		options = &defaults;
 	const char *path = options->path != NULL ? options->path : "/";
-	if (!response_is_token(name) || !response_is_cookie_value(value) || !response_is_field_value(path) ||
+	if (!fields_is_token(name) || !response_is_cookie_value(value) || !response_is_field_value(path) ||
 	    strchr(path, ';') != NULL || (size_t)options->same_site > RESPONSE_SAME_SITE_NONE)
 		return RESPONSE_BAD_HEADER;
 	char max_age[40] = "";
