@@ -611,6 +611,21 @@ static enum ini_status ini_apply_defaults(struct ini_load *load)
 	return INI_OK;
 }
 
+/* The checks that look at the whole loaded struct (check_loaded), in table order. */
+static enum ini_status ini_check_loaded(struct ini_load *load)
+{
+	for (size_t i = 0; i < load->table_len; i++) {
+		const struct ini_key *k = &load->table[i];
+		if (k->check_loaded == NULL)
+			continue;
+		ini_where(load->error, load->key_line[i], k->section, strlen(k->section), k->key, strlen(k->key));
+		if (k->check_loaded(load->scratch, load->error->reason, sizeof(load->error->reason)) != 0)
+			return INI_BAD_VALUE;
+	}
+	ini_where(load->error, 0, "", 0, "", 0);
+	return INI_OK;
+}
+
 static void ini_error_start(struct ini_error *error, const char *name)
 {
 	memset(error, 0, sizeof(*error));
@@ -660,6 +675,8 @@ enum ini_status ini_load_buffer(const struct ini_key *table, size_t table_len, v
 	status = ini_parse_lines(&load, data, len);
 	if (status == INI_OK)
 		status = ini_apply_defaults(&load);
+	if (status == INI_OK)
+		status = ini_check_loaded(&load);
 	if (status != INI_OK)
 		goto out;
 	ini_free(table, table_len, target);

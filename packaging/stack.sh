@@ -81,9 +81,10 @@ stack_wait_listening() {
 }
 
 # stack_write_config DIR BASE [KEY=VALUE...]: writes $dir/complaintd.conf for this stack.
-# Extra KEY=VALUE pairs (server section keys) override the defaults, e.g. workers=2. When the
-# stack's database and S3 replicas run (stack_up), their replica sets go in too, with the
-# secrets file that holds their credentials.
+# Extra KEY=VALUE pairs override the defaults: a bare key is a [server] key (workers=2), a
+# dotted one names its section (db.read=seq(standby, primary), auth.session_idle_timeout=2s).
+# When the stack's database and S3 replicas run (stack_up), their replica sets go in too, with
+# the secrets file that holds their credentials.
 stack_write_config() {
 	local dir=$1 base=$2; shift 2
 	local -A server=(
@@ -96,33 +97,42 @@ stack_write_config() {
 		[drain_timeout]=10s
 		[log_level]=info
 	)
-	local pair key
+	local -A db=() s3=() auth=()
+	local pair key value
+	if [ -f "$dir/mariadb/primary.pid" ]; then
+		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
+		db[user]=complaints_app
+		auth[common_passwords]="$STACK_SRCDIR/data/common-passwords.txt"
+	fi
+	[ -f "$dir/s3/us.pid" ] &&
+		s3[replicas]="us=$(s3_url "$dir" "$base" us), jp=$(s3_url "$dir" "$base" jp), de=$(s3_url "$dir" "$base" de)"
+	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	# "@PORTn@" in a value is this stack's port base + n, e.g. listen=127.0.0.1:@PORT12@.
 	for pair in "$@"; do
-		local value=${pair#*=}
+		key=${pair%%=*} value=${pair#*=}
 		while [[ $value =~ @PORT([0-9]+)@ ]]; do
 			value=${value//${BASH_REMATCH[0]}/$((base + BASH_REMATCH[1]))}
 		done
-		server[${pair%%=*}]=$value
+		case $key in
+		db.*) db[${key#db.}]=$value ;;
+		s3.*) s3[${key#s3.}]=$value ;;
+		auth.*) auth[${key#auth.}]=$value ;;
+		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
+		*) server[$key]=$value ;;
+		esac
 	done
-	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	{
 		echo "# complaintd.conf for the stack in $dir (port base $base), written by packaging/stack.sh"
 		echo "[server]"
-		for key in listen workers user location templates upload_max_bytes drain_timeout log_level secrets; do
-			[ -n "${server[$key]:-}" ] && echo "$key = ${server[$key]}"
+		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
+		local section
+		for section in db s3 auth; do
+			local -n entries=$section
+			[ "${#entries[@]}" -gt 0 ] || continue
+			echo
+			echo "[$section]"
+			for key in "${!entries[@]}"; do echo "$key = ${entries[$key]}"; done | sort
 		done
-		if [ -f "$dir/mariadb/primary.pid" ]; then
-			echo
-			echo "[db]"
-			echo "replicas = primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
-			echo "user = complaints_app"
-		fi
-		if [ -f "$dir/s3/us.pid" ]; then
-			echo
-			echo "[s3]"
-			echo "replicas = us=$(s3_url "$dir" "$base" us), jp=$(s3_url "$dir" "$base" jp), de=$(s3_url "$dir" "$base" de)"
-		fi
 	} >"$dir/complaintd.conf"
 }
 
@@ -269,6 +279,8 @@ stack_up() {
 	fi
 	s3_start "$dir" "$base" || return 1
 	mail_start "$dir" "$base" || return 1
+	# The key of the CSRF tokens of forms shown before sign-in (token_csrf_visitor_secret).
+	[ -n "$(stack_secret_get "$dir" csrf_key)" ] || stack_secret_set "$dir" csrf_key "$(stack_random_secret)"
 	stack_write_config "$dir" "$base" "$@"
 	stack_start "$dir" "$base" "$binary" "$http_port"
 }

@@ -24,7 +24,13 @@
  * - Cancelled attempts have outcome CANCELLED: cause OTHER when another path won (not counted in
  *   the stats: a loser neither failed nor succeeded), cause TIMEOUT when the deadline cancelled
  *   them (counted as TIMEOUT failures, as the paper counts a request that timed out).
- * - ABSENT answers are counted in the stats with cause OTHER (like any 4xx).
+ * - ABSENT answers are counted in the stats with cause OTHER (like any 4xx), without an RTT:
+ *   an S3 404 and a replica stale for a read's wait_gtid alike (REPL_SQL_ERRNO_STALE). The
+ *   replica answered, so it is never a timeout, connect or protocol failure, the columns that
+ *   say a service is down; a lagging replica shows as its share of "other" on the read's row.
+ *   seq and hedge ask the next child at once after an ABSENT answer (hedge: when nothing else
+ *   is still running), retry does not repeat it.
+ * - A malformed wait_gtid is refused before any attempt (REPL_BAD_ARGUMENT, attempt_count 0).
  * - replica_outcomes, for every policy: SUCCESS if any attempt on that replica succeeded, else
  *   the outcome of its last attempt, with CANCELLED reported as UNKNOWN (the request may have
  *   taken effect); replicas never tried are UNKNOWN too.
@@ -198,6 +204,7 @@ static const struct sql_rule sql_table[] = {
 	{2006, REPL_OUTCOME_RETRYABLE, true},    /* CR_SERVER_GONE_ERROR */
 	{2013, REPL_OUTCOME_RETRYABLE, true},    /* CR_SERVER_LOST */
 	{1062, REPL_OUTCOME_FINAL, false},       /* ER_DUP_ENTRY: the app maps idempotency keys */
+	{REPL_SQL_ERRNO_STALE, REPL_OUTCOME_ABSENT, false},   /* has not applied wait_gtid */
 };
 
 enum repl_outcome repl_classify_sql(const struct repl_observation *observation)
@@ -916,5 +923,13 @@ enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_
                                   const struct repl_sql_transaction *transaction,
                                   struct repl_result *result)
 {
+	bool reached = false;
+	/* An empty position is well-formed: this checks wait_gtid alone. */
+	if (transaction && transaction->wait_gtid &&
+	    repl_gtid_reached("", transaction->wait_gtid, &reached) != REPL_OK) {
+		result_init(result);
+		result->status = REPL_BAD_ARGUMENT;
+		return result->status;
+	}
 	return execute_kind(client, operation, true, transaction, result);
 }

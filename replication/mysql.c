@@ -2,12 +2,14 @@
  * mysql.c: librepl's MariaDB/MySQL transport over MariaDB Connector/C's non-blocking API
  * (MYSQL_OPT_NONBLOCK, every blocking call as _start then _cont). One attempt is one whole
  * transaction on one connection, run as a small state machine: connect (or take this client's
- * idle connection to that replica as that user), START TRANSACTION, each statement prepared,
- * bound, executed and its rows fetched one by one into the attempt's result, COMMIT, then
- * optionally SELECT @@last_gtid. The transport never waits itself: fds() hands the sockets to
- * the clock (curl_multi_poll's extra fds), next_event_us() the library's own timeouts, and
- * perform() asks poll() with a zero timeout which sockets are ready and continues those
- * attempts. Every attempt is driven from perform() only, so start() never reports.
+ * idle connection to that replica as that user), optionally SELECT @@GLOBAL.gtid_current_pos
+ * (read-your-writes), START TRANSACTION, each statement prepared, bound, executed and its rows
+ * fetched one by one into the attempt's result, COMMIT, then optionally SELECT @@last_gtid. Also
+ * here: the comparison of GTID positions (repl_gtid_reached). The transport never waits itself:
+ * fds() hands the sockets to the clock (curl_multi_poll's extra fds), next_event_us() the
+ * library's own timeouts, and perform() asks poll() with a zero timeout which sockets are ready
+ * and continues those attempts. Every attempt is driven from perform() only, so start() never
+ * reports.
  *
  * Decisions the caller can see:
  * - A server error inside a transaction is followed by a ROLLBACK on the same connection before
@@ -21,12 +23,20 @@
  * - Values come back as text through the binary protocol's conversion; rows are fetched
  *   unbuffered, so a result over rows_max or bytes_max stops at the cap (PROTOCOL) instead of
  *   first buffering everything; that connection is dropped.
+ * - wait_gtid: the position is read outside any transaction, before START TRANSACTION, so the
+ *   statements' snapshot is taken after it and sees what it holds. A server that has not
+ *   applied wait_gtid ends the attempt with sql_errno REPL_SQL_ERRNO_STALE (cause NONE) and
+ *   keeps its connection in the pool: nothing ran on it. An answer that is not one GTID list
+ *   (no row, NULL, a NUL byte, bad syntax) is PROTOCOL and drops the connection.
+ *   MASTER_GTID_WAIT is not used: on a primary it reads gtid_slave_pos, which lacks the
+ *   primary's own writes, so the primary would look stale for them.
  */
 #include "transport.h"
 
 #include <mysql.h>
 #include <errmsg.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,6 +66,8 @@ struct mysql_transport {
 
 enum mysql_step {
 	STEP_CONNECT = 0,
+	STEP_POSITION_QUERY,           /* wait_gtid: SELECT @@GLOBAL.gtid_current_pos */
+	STEP_POSITION_STORE,
 	STEP_BEGIN,
 	STEP_PREPARE,
 	STEP_EXECUTE,
@@ -93,7 +105,7 @@ struct mysql_attempt {
 	unsigned long *lengths;
 	my_bool *nulls;
 	my_bool *errors;
-	MYSQL_RES *gtid_res;
+	MYSQL_RES *gtid_res;           /* the answer of the position or the @@last_gtid query */
 	size_t rows, bytes;          /* over all statements: for the caps */
 	size_t storage_used, storage_cap;   /* the current statement's own storage */
 	MYSQL *ret_mysql;
@@ -138,6 +150,101 @@ static enum repl_status parse_url(const char *url, struct mysql_attempt *a)
 	if (*p != '/' || !p[1] || strlen(p + 1) >= sizeof a->db || strpbrk(p + 1, "/?#"))
 		return REPL_BAD_ARGUMENT;
 	memcpy(a->db, p + 1, strlen(p + 1) + 1);
+	return REPL_OK;
+}
+
+/* ---- GTID positions ---- */
+
+struct mysql_gtid {
+	uint64_t domain;
+	uint64_t sequence;
+};
+
+enum gtid_item {
+	GTID_ITEM = 0,     /* one GTID read */
+	GTID_END,          /* the list ended */
+	GTID_MALFORMED,
+};
+
+/* A decimal number of at most max at *cursor, advanced past it; false on no digit or overflow. */
+static bool gtid_number(const char **cursor, uint64_t max, uint64_t *value)
+{
+	const char *p = *cursor;
+	uint64_t v = 0;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t digit = (uint64_t)(*p - '0');
+		if (v > (max - digit) / 10)
+			return false;
+		v = v * 10 + digit;
+	}
+	*cursor = p;
+	*value = v;
+	return true;
+}
+
+static bool gtid_dash(const char **cursor)
+{
+	if (**cursor != '-')
+		return false;
+	(*cursor)++;
+	return true;
+}
+
+/* The next GTID of list (at *cursor, advanced past it): items "D-S-N" separated by single
+ * commas, nothing else. */
+static enum gtid_item gtid_next(const char *list, const char **cursor, struct mysql_gtid *gtid)
+{
+	const char *p = *cursor;
+	uint64_t server;
+	if (*p == '\0')
+		return GTID_END;
+	if (p != list && *p++ != ',')
+		return GTID_MALFORMED;
+	if (!gtid_number(&p, UINT32_MAX, &gtid->domain) || !gtid_dash(&p) ||
+	    !gtid_number(&p, UINT32_MAX, &server) || !gtid_dash(&p) ||
+	    !gtid_number(&p, UINT64_MAX, &gtid->sequence))
+		return GTID_MALFORMED;
+	*cursor = p;
+	return GTID_ITEM;
+}
+
+static bool gtid_list_valid(const char *list)
+{
+	const char *cursor = list;
+	struct mysql_gtid gtid;
+	enum gtid_item item;
+	while ((item = gtid_next(list, &cursor, &gtid)) == GTID_ITEM)
+		continue;
+	return item == GTID_END;
+}
+
+/* Does position (well-formed) hold wanted's domain at wanted's sequence or later? */
+static bool gtid_holds(const char *position, const struct mysql_gtid *wanted)
+{
+	const char *cursor = position;
+	struct mysql_gtid held;
+	while (gtid_next(position, &cursor, &held) == GTID_ITEM)
+		if (held.domain == wanted->domain && held.sequence >= wanted->sequence)
+			return true;
+	return false;
+}
+
+enum repl_status repl_gtid_reached(const char *position, const char *wanted, bool *reached)
+{
+	if (!reached)
+		return REPL_BAD_ARGUMENT;
+	*reached = false;
+	if (!position || !gtid_list_valid(position) || (wanted && !gtid_list_valid(wanted)))
+		return REPL_BAD_ARGUMENT;
+	const char *list = wanted ? wanted : "";
+	const char *cursor = list;
+	struct mysql_gtid gtid;
+	while (gtid_next(list, &cursor, &gtid) == GTID_ITEM)
+		if (!gtid_holds(position, &gtid))
+			return REPL_OK;
+	*reached = true;
 	return REPL_OK;
 }
 
@@ -340,6 +447,11 @@ static bool wrapped(const struct repl_sql_transaction *txn)
 	return !(txn->read_only && txn->statement_count == 1);
 }
 
+static bool waits_for_gtid(const struct repl_sql_transaction *txn)
+{
+	return txn->wait_gtid && txn->wait_gtid[0];
+}
+
 /* After the transaction opened, or a statement closed: the next statement or COMMIT. */
 static void next_statement(struct mysql_attempt *a)
 {
@@ -352,6 +464,50 @@ static void next_statement(struct mysql_attempt *a)
 		return;
 	}
 	finish_ok(a);
+}
+
+/* The server holds the wanted writes (or none were asked for): the transaction proper. */
+static void open_transaction(struct mysql_attempt *a)
+{
+	if (wrapped(a->txn))
+		a->step = STEP_BEGIN;
+	else
+		next_statement(a);
+}
+
+/* The first step on a connection that is open (made now, or taken from the pool). */
+static void after_connect(struct mysql_attempt *a)
+{
+	if (waits_for_gtid(a->txn))
+		a->step = STEP_POSITION_QUERY;
+	else
+		open_transaction(a);
+}
+
+/* The stored answer of the position query: stale, a transaction to run, or PROTOCOL. */
+static void check_position(struct mysql_attempt *a)
+{
+	MYSQL_ROW row = NULL;
+	unsigned long *lengths = NULL;
+	bool reached = false;
+	if (mysql_num_fields(a->gtid_res) == 1 && mysql_num_rows(a->gtid_res) == 1)
+		row = mysql_fetch_row(a->gtid_res);
+	if (row)
+		lengths = mysql_fetch_lengths(a->gtid_res);
+	if (!row || !row[0] || !lengths || strlen(row[0]) != lengths[0] ||
+	    repl_gtid_reached(row[0], a->txn->wait_gtid, &reached) != REPL_OK) {
+		fail_local(a, REPL_CAUSE_PROTOCOL, 0, true);
+		return;
+	}
+	mysql_free_result(a->gtid_res);
+	a->gtid_res = NULL;
+	if (!reached) {
+		struct repl_observation stale = {0};
+		stale.sql_errno = REPL_SQL_ERRNO_STALE;
+		finish(a, &stale);
+		return;
+	}
+	open_transaction(a);
 }
 
 static bool bind_params(struct mysql_attempt *a, const struct repl_sql_statement *s)
@@ -485,6 +641,16 @@ static int step_call(struct mysql_attempt *a, int ready)
 			return mysql_real_connect_cont(&a->ret_mysql, m, ready);
 		return mysql_real_connect_start(&a->ret_mysql, m, a->host, a->txn->user, a->txn->password,
 		                                a->db, a->port, NULL, CLIENT_FOUND_ROWS);
+	case STEP_POSITION_QUERY: {
+		static const char q[] = "SELECT @@GLOBAL.gtid_current_pos";
+		if (cont)
+			return mysql_real_query_cont(&a->ret_int, m, ready);
+		return mysql_real_query_start(&a->ret_int, m, q, sizeof q - 1);
+	}
+	case STEP_POSITION_STORE:
+		if (cont)
+			return mysql_store_result_cont(&a->gtid_res, m, ready);
+		return mysql_store_result_start(&a->gtid_res, m);
 	case STEP_BEGIN: {
 		static const char rw[] = "START TRANSACTION";
 		static const char ro[] = "START TRANSACTION READ ONLY";
@@ -558,11 +724,27 @@ static void step_done(struct mysql_attempt *a)
 			fail_local(a, is_client_error(e) ? REPL_CAUSE_CONNECT : REPL_CAUSE_NONE, e, true);
 			return;
 		}
-		if (wrapped(a->txn)) {
-			a->step = STEP_BEGIN;
+		after_connect(a);
+		break;
+	case STEP_POSITION_QUERY:
+		if (a->ret_int != 0) {
+			fail(a, mysql_errno(m));
 			return;
 		}
-		next_statement(a);
+		a->replied = true;
+		a->step = STEP_POSITION_STORE;
+		break;
+	case STEP_POSITION_STORE:
+		if (!a->gtid_res) {
+			/* No result set: a broken read (client error) or a server that answered no rows. */
+			unsigned e = mysql_errno(m);
+			if (e)
+				fail(a, e);
+			else
+				fail_local(a, REPL_CAUSE_PROTOCOL, 0, true);
+			return;
+		}
+		check_position(a);
 		break;
 	case STEP_BEGIN:
 		if (a->ret_int != 0) {
@@ -755,7 +937,7 @@ static enum repl_status mysql_start(struct repl_transport *transport, struct rep
 	}
 	a->reused = a->conn->mysql != NULL;
 	if (a->reused)
-		a->step = wrapped(txn) ? STEP_BEGIN : STEP_PREPARE;
+		after_connect(a);
 	if (a->step == STEP_PREPARE) {
 		a->stmt = mysql_stmt_init(a->conn->mysql);
 		if (!a->stmt) {

@@ -247,11 +247,12 @@ struct repl_sql_statement {
 };
 
 /* The work of one attempt: connect (or reuse this client's connection to the replica as user),
- * START TRANSACTION, every statement in order, COMMIT, then (capture_gtid) SELECT @@last_gtid
- * on the same connection, for read-your-writes. A read_only transaction of one statement runs
- * without START TRANSACTION/COMMIT (autocommit); one of several uses START TRANSACTION READ
- * ONLY. A failed attempt re-runs from the start, on whatever replica the policy picks next.
- * The password is passed to the server only, never logged nor kept by librepl. */
+ * (wait_gtid) check that the server has applied wait_gtid, START TRANSACTION, every statement
+ * in order, COMMIT, then (capture_gtid) SELECT @@last_gtid on the same connection, for
+ * read-your-writes. A read_only transaction of one statement runs without START
+ * TRANSACTION/COMMIT (autocommit); one of several uses START TRANSACTION READ ONLY. A failed
+ * attempt re-runs from the start, on whatever replica the policy picks next. The password is
+ * passed to the server only, never logged nor kept by librepl. */
 struct repl_sql_transaction {
 	const struct repl_sql_statement *statements;
 	size_t statement_count;
@@ -259,6 +260,15 @@ struct repl_sql_transaction {
 	const char *password;
 	bool read_only;
 	bool capture_gtid;
+	/* Read-your-writes: a GTID list "D-S-N[,D-S-N...]" (a session's last result.sql.gtid).
+	 * When non-NULL and non-empty, each attempt first reads SELECT @@GLOBAL.gtid_current_pos
+	 * on its connection (MariaDB: a primary's own writes, a replica's applied ones, both after
+	 * a promotion) and, unless repl_gtid_reached() says the server has applied wait_gtid, ends
+	 * without running a statement: observation sql_errno REPL_SQL_ERRNO_STALE, cause NONE,
+	 * which repl_classify_sql makes ABSENT (the policy asks its next child; the primary, last,
+	 * always has its own writes). Malformed: REPL_BAD_ARGUMENT before any attempt; a server
+	 * answer that is not a GTID list: cause PROTOCOL. */
+	const char *wait_gtid;
 	size_t rows_max;         /* rows over all statements; 0 = LIMIT_REPL_SQL_ROWS; more: PROTOCOL */
 	size_t bytes_max;        /* bytes of values; 0 = LIMIT_REPL_SQL_BYTES; more: PROTOCOL */
 };
@@ -278,6 +288,18 @@ struct repl_sql_rows {
 	uint64_t insert_id;
 	char *storage;           /* what values point into */
 };
+
+/* The sql_errno of an attempt that found its replica stale for wait_gtid: librepl's own, in the
+ * gap MySQL and MariaDB leave between their client-side 5000-5999 and the server's 10000 up. */
+#define REPL_SQL_ERRNO_STALE 9001u
+
+/* Has position (a server's gtid_current_pos, "D-S-N[,D-S-N...]" or "") applied wanted (the same
+ * form)? *reached is true when, for every GTID D-S-N of wanted, position holds domain D with a
+ * sequence >= N; the server id is ignored (sequences grow within a domain across a failover).
+ * A NULL or empty wanted is reached by any position. Numbers are decimal: domain and server id
+ * 32 bits, sequence 64. REPL_BAD_ARGUMENT (and *reached false) when position is NULL or either
+ * text is not such a list (no spaces, no empty item, no sign, no overflow). */
+enum repl_status repl_gtid_reached(const char *position, const char *wanted, bool *reached);
 
 /* The winner's answer (or, for REPL_FINAL, nothing: the attempt's sql_errno says why). */
 struct repl_sql_result {

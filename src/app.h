@@ -11,6 +11,9 @@
 #include "config.h"
 #include "secrets.h"
 
+struct db;
+struct db_session;
+struct password_list;
 struct view;
 
 struct app {
@@ -18,7 +21,12 @@ struct app {
 	struct config config;
 	struct secrets secrets;
 	struct view *view;
+	struct db *db;                          /* sets and policies (master); the client (worker) */
+	struct password_list *common_passwords; /* refused at sign-up and password change */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
+	/* The one exception to "nothing per request": the session of the request being served, for
+	 * the layout's header. Set by the dispatcher, NULL between requests (workers are serial). */
+	const struct db_session *viewer;
 };
 
 #endif

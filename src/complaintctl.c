@@ -4,9 +4,10 @@
  * Reads the same configuration file and secrets file as complaintd, then runs one command. A
  * command is a row of the table below: its name, its line of usage, and its function. `migrate`
  * applies db/migrations/ to the primary (the first of [db] replicas) as [db] migrate_user, with
- * the password from the secret db_migrate_password. Exit status: 0 done; 1 a migration failed or
- * was refused; 2 a usage or configuration error; 3 the primary could not be used (see
- * complaintctl(8)).
+ * the password from the secret db_migrate_password; `create-admin` adds an admin account through
+ * the app's own db.c (as the app's user, under the [db] write policy). Exit status: 0 done;
+ * 1 a migration failed or was refused, or the account exists; 2 a usage or configuration error;
+ * 3 the database could not be used (see complaintctl(8)).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,10 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <sodium.h>
+
+#include "auth.h"
 #include "config.h"
+#include "db.h"
 #include "migrate.h"
 #include "package.h"
+#include "password.h"
 #include "repl.h"
 #include "secrets.h"
 
@@ -158,9 +166,150 @@ static int complaintctl_migrate(struct complaintctl *ctl, int argc, char **argv)
 	return COMPLAINTCTL_EXIT_OK;
 }
 
+/* The new account's password: the first line of stdin when it is not a terminal (scripts,
+ * `pass show ... |`), else typed twice at a prompt without echo. Never an argument: those are
+ * visible to every user in ps and kept in shell histories. */
+static int complaintctl_read_password(char *out, size_t size)
+{
+	bool terminal = isatty(STDIN_FILENO);
+	char again[PASSWORD_BYTES_MAX + 2];
+	struct termios saved, quiet;
+	int result = -1;
+	for (int round = 0; round < (terminal ? 2 : 1); round++) {
+		char *line = round == 0 ? out : again;
+		size_t line_size = round == 0 ? size : sizeof(again);
+		if (terminal) {
+			fprintf(stderr, round == 0 ? "Password for the new account: " : "Again: ");
+			tcgetattr(STDIN_FILENO, &saved);
+			quiet = saved;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		}
+		char *read = fgets(line, (int)line_size, stdin);
+		if (terminal) {
+			tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+			fputc('\n', stderr);
+		}
+		if (read == NULL) {
+			complaintctl_error("create-admin: no password given on standard input");
+			goto out;
+		}
+		size_t len = strcspn(line, "\r\n");
+		if (line[len] == '\0' && len + 1 == line_size) {
+			complaintctl_error("create-admin: the password is longer than %d bytes", PASSWORD_BYTES_MAX);
+			goto out;
+		}
+		line[len] = '\0';
+	}
+	if (terminal && strcmp(out, again) != 0) {
+		complaintctl_error("create-admin: the two passwords differ");
+		goto out;
+	}
+	result = 0;
+out:
+	sodium_memzero(again, sizeof(again));
+	return result;
+}
+
+/* create-admin EMAIL [--name NAME]: the first admin (there is no public admin sign-up). */
+static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *name = "Administrator";
+	char password[PASSWORD_BYTES_MAX + 2];
+	char hash[PASSWORD_HASH_SIZE];
+	char reason[PASSWORD_REASON_SIZE];
+	char error[1024];
+	struct password_list *common = NULL;
+	struct db *db = NULL;
+	int64_t account_id = 0;
+	int result = COMPLAINTCTL_EXIT_USAGE;
+	int option;
+
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "+n:h", options, NULL)) != -1) {
+		switch (option) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			complaintctl_usage(stdout);
+			return COMPLAINTCTL_EXIT_OK;
+		default:
+			complaintctl_usage(stderr);
+			return COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		complaintctl_error("create-admin: give exactly one EMAIL (the password is read from standard input)");
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	const char *email = argv[optind];
+	const char *problem = auth_email_problem(email);
+	if (problem == NULL)
+		problem = auth_name_problem(name);
+	if (problem != NULL) {
+		complaintctl_error("create-admin: %s", problem);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (complaintctl_load(ctl) != 0)
+		return COMPLAINTCTL_EXIT_USAGE;
+	if (config_check_secrets(&ctl->config, &ctl->secrets, error, sizeof(error)) != 0 ||
+	    (db = db_new(&ctl->config, &ctl->secrets, error, sizeof(error))) == NULL) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	if (!db_configured(db)) {
+		complaintctl_error("%s: [db] replicas is empty: there is no database to add the account to", ctl->config_path);
+		goto out;
+	}
+	if (password_list_load(ctl->config.common_passwords, &common, reason, sizeof(reason)) != PASSWORD_OK) {
+		complaintctl_error("[auth] common_passwords: %s", reason);
+		goto out;
+	}
+	if (complaintctl_read_password(password, sizeof(password)) != 0)
+		goto out;
+	if (password_policy_check(password, strlen(password), common, reason, sizeof(reason)) != PASSWORD_OK) {
+		complaintctl_error("create-admin: %s", reason);
+		goto out;
+	}
+	result = COMPLAINTCTL_EXIT_FAILED;
+	if (password_hash(password, strlen(password), ctl->config.password_ops_limit, ctl->config.password_mem_limit,
+	                  hash) != PASSWORD_OK) {
+		complaintctl_error("create-admin: the password could not be hashed ([auth] limits too high for this machine?)");
+		goto out;
+	}
+	if (db_worker_start(db, NULL, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	enum db_status status = db_account_create(db, "admin", name, email, hash, &account_id);
+	if (status == DB_DUPLICATE) {
+		complaintctl_error("create-admin: an account with the email %s already exists", email);
+		goto out;
+	}
+	if (status != DB_OK) {
+		complaintctl_error("create-admin: %s (see the messages above)", db_strerror(status));
+		result = status == DB_UNAVAILABLE ? COMPLAINTCTL_EXIT_UNAVAILABLE : COMPLAINTCTL_EXIT_FAILED;
+		goto out;
+	}
+	printf("admin account %lld created for %s; sign in at /signin\n", (long long)account_id, email);
+	result = COMPLAINTCTL_EXIT_OK;
+out:
+	sodium_memzero(password, sizeof(password));
+	sodium_memzero(hash, sizeof(hash));
+	password_list_free(common);
+	db_free(db);
+	return result;
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
-	{"migrate", "migrate [--migrations DIR]",
-	 complaintctl_migrate},
+	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
+	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -177,6 +326,9 @@ static void complaintctl_usage(FILE *out)
 	        "  migrate             apply the migrations not yet applied, in order, to the primary\n"
 	        "                      (the first of [db] replicas) as [db] migrate_user\n"
 	        "  --migrations DIR    the migration files (default " COMPLAINTCTL_DEFAULT_MIGRATIONS ")\n"
+	        "  create-admin        add an admin account with this email; the password is read from\n"
+	        "                      standard input, or asked twice on a terminal (never an argument)\n"
+	        "  --name NAME         the admin's display name (default Administrator)\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"

@@ -27,11 +27,15 @@ struct config {
 	char *db_replicas;
 	char *db_user;
 	char *db_migrate_user;
+	char *db_write_policy;         /* db.write: transactions on the writable set */
+	char *db_read_policy;          /* db.read: reads that may go to a replica */
 	long long db_attempt_timeout_ms;
 	long long db_deadline_ms;
 	/* [s3]: the object storage replica set */
 	char *s3_replicas;
 	char *s3_region;
+	char *s3_put_policy;
+	char *s3_get_policy;
 	long long s3_attempt_timeout_ms;
 	long long s3_deadline_ms;
 	/* [auth] */

@@ -15,13 +15,16 @@
 
 #include "app.h"
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "package.h"
+#include "password.h"
 #include "render.h"
 #include "request.h"
 #include "response.h"
 #include "routes.h"
 #include "runtime.h"
+#include "token.h"
 #include "view.h"
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
@@ -33,8 +36,11 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	struct config fresh = {0};
 	struct secrets secrets = {0};
 	struct view *view = NULL;
+	struct db *db = NULL;
+	struct password_list *common_passwords = NULL;
 	int result = -1;
 	char view_error[VIEW_MESSAGE_MAX];
+	char reason[PASSWORD_REASON_SIZE];
 
 	if (config_load(&fresh, app->config_path, error, error_size) != 0)
 		goto out;
@@ -44,6 +50,27 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 		goto out;
 	/* Schema changes are complaintctl's: the daemon's workers never hold DDL rights. */
 	secrets_forget(&secrets, "db_migrate_password");
+	const char *csrf_key = secrets_get(&secrets, "csrf_key");
+	if (csrf_key != NULL && strlen(csrf_key) < TOKEN_SERVER_KEY_MIN) {
+		snprintf(error, error_size, "%s: csrf_key must be at least %d bytes (e.g. openssl rand -base64 32)",
+		         fresh.secrets, TOKEN_SERVER_KEY_MIN);
+		goto out;
+	}
+	db = db_new(&fresh, &secrets, error, error_size);
+	if (db == NULL)
+		goto out;
+	if (db_configured(db)) {
+		if (password_list_load(fresh.common_passwords, &common_passwords, reason, sizeof(reason)) != PASSWORD_OK) {
+			snprintf(error, error_size, "[auth] common_passwords: %s", reason);
+			goto out;
+		}
+		/* The dummy hash of unknown accounts, made with this generation's limits. */
+		enum password_status initialised = password_init(fresh.password_ops_limit, fresh.password_mem_limit);
+		if (initialised != PASSWORD_OK) {
+			snprintf(error, error_size, "[auth] password limits: %s", password_strerror(initialised));
+			goto out;
+		}
+	}
 	view = view_new();
 	if (view == NULL) {
 		snprintf(error, error_size, "out of memory");
@@ -69,6 +96,12 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	secrets_free(&app->secrets);
 	app->secrets = secrets;
 	memset(&secrets, 0, sizeof(secrets));
+	db_free(app->db);
+	app->db = db;
+	db = NULL;
+	password_list_free(app->common_passwords);
+	app->common_passwords = common_passwords;
+	common_passwords = NULL;
 	app->generation = generation;
 	log_set_level((enum log_level)log_level_parse(app->config.log_level));
 	result = 0;
@@ -76,7 +109,37 @@ out:
 	config_free(&fresh);
 	secrets_free(&secrets);
 	view_free(view);
+	db_free(db);
+	password_list_free(common_passwords);
 	return result;
+}
+
+/* A worker's own database client (never inherited across fork). */
+static int main_worker_start(void *context)
+{
+	struct app *app = context;
+	char error[256];
+	if (db_worker_start(app->db, NULL, error, sizeof(error)) != 0) {
+		log_error("%s", error);
+		return -1;
+	}
+	return 0;
+}
+
+static void main_worker_stop(void *context)
+{
+	struct app *app = context;
+	db_worker_stop(app->db);
+}
+
+static void main_app_free(struct app *app)
+{
+	config_free(&app->config);
+	secrets_free(&app->secrets);
+	view_free(app->view);
+	db_free(app->db);
+	password_list_free(app->common_passwords);
+	memset(app, 0, sizeof(*app));
 }
 
 static void main_handle(void *context, struct request *request, struct response *response)
@@ -157,20 +220,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "complaintd: %s\n", error);
 		else
 			printf("complaintd: %s is valid\n", app.config_path);
-		config_free(&app.config);
-		secrets_free(&app.secrets);
-		view_free(app.view);
+		main_app_free(&app);
 		return failed ? 1 : 0;
 	}
 	const struct runtime_hooks hooks = {
 		.app = &app,
 		.on_reload = main_reload,
+		.worker_start = main_worker_start,
+		.worker_stop = main_worker_stop,
 		.handle = main_handle,
 		.error = main_error,
 	};
 	int status = runtime_run(&hooks);
-	config_free(&app.config);
-	secrets_free(&app.secrets);
-	view_free(app.view);
+	main_app_free(&app);
 	return status;
 }

@@ -12,8 +12,10 @@
 
 #include "app.h"
 #include "arena.h"
+#include "db.h"
 #include "log.h"
 #include "response.h"
+#include "token.h"
 #include "view.h"
 
 static const char render_fallback[] =
@@ -23,6 +25,21 @@ static const char render_fallback[] =
 static void render_put_json(void *object)
 {
 	json_object_put(object);
+}
+
+/* The signed-in header: the account's name and the sign-out form's token. */
+static void render_add_viewer(struct json_object *layout, const struct db_session *viewer)
+{
+	char signout_token[TOKEN_TEXT_SIZE];
+	struct json_object *object = json_object_new_object();
+	if (object == NULL)
+		return;
+	token_csrf_for(viewer->csrf_secret, "/signout", signout_token);
+	json_object_object_add(object, "name", json_object_new_string(viewer->name));
+	json_object_object_add(object, "signout_csrf", json_object_new_string(signout_token));
+	json_object_object_add(object, "admin", json_object_new_boolean(strcmp(viewer->role, "admin") == 0));
+	json_object_object_add(object, "agent", json_object_new_boolean(strcmp(viewer->role, "agent") == 0));
+	json_object_object_add(layout, "viewer", object);
 }
 
 void render_page(struct app *app, struct response *response, int status, const char *title, const char *name,
@@ -49,6 +66,8 @@ void render_page(struct app *app, struct response *response, int status, const c
 	json_object_object_add(layout, "title", json_object_new_string(title));
 	json_object_object_add(layout, "content", json_object_new_string(content));
 	json_object_object_add(layout, "location", json_object_new_string(app->config.location));
+	if (app->viewer != NULL)
+		render_add_viewer(layout, app->viewer);
 	rendered = view_render(app->view, "layout", layout, arena, &page, &page_len, error, sizeof(error));
 	if (rendered != VIEW_OK)
 		goto fail;

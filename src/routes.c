@@ -1,7 +1,9 @@
 /*
  * routes.c: the route table and the dispatcher (see routes.h).
  *
- * HEAD is served by the GET route of the same path; the runtime drops the body.
+ * HEAD is served by the GET route of the same path; the runtime drops the body. Everything a
+ * route's row promises is checked here, before its handler runs: the caller's session and role,
+ * and for a state-changing method the Origin, the form and its CSRF token.
  */
 #include "routes.h"
 
@@ -11,16 +13,27 @@
 
 #include "app.h"
 #include "arena.h"
+#include "auth.h"
+#include "db.h"
 #include "home.h"
 #include "limits.h"
 #include "ops.h"
+#include "package.h"
+#include "password.h"
 #include "render.h"
 #include "request.h"
 #include "response.h"
 
 const struct routes_entry routes_table[] = {
-	{"GET", "/", ROLE_ANYONE, home_page},
-	{"GET", "/healthz", ROLE_ANYONE, ops_health},
+	{"GET", "/", ROLE_ANYONE, home_page, 0},
+	{"GET", "/healthz", ROLE_ANYONE, ops_health, ROUTES_NO_SESSION},
+	{"GET", "/signup", ROLE_ANYONE, auth_signup_form, 0},
+	{"POST", "/signup", ROLE_ANYONE, auth_signup, 0},
+	{"GET", "/signin", ROLE_ANYONE, auth_signin_form, 0},
+	{"POST", "/signin", ROLE_ANYONE, auth_signin, 0},
+	{"POST", "/signout", ROLE_SIGNED_IN, auth_signout, 0},
+	{"GET", "/account", ROLE_SIGNED_IN, auth_account_page, 0},
+	{"POST", "/password", ROLE_SIGNED_IN, auth_password_change, 0},
 };
 
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
@@ -61,35 +74,112 @@ static void routes_not_allowed(struct routes_call *call, const char *allowed)
 	render_error(call->app, call->response, 405, "This address does not accept that kind of request.");
 }
 
+/* Whether the caller may use route: 0, or -1 with the answer written. */
+static int routes_authorize(struct routes_call *call, const struct routes_entry *route)
+{
+	static const char *const required_roles[] = {
+		[ROLE_AGENT] = "agent",
+		[ROLE_ADMIN] = "admin",
+	};
+	if (route->role == ROLE_ANYONE)
+		return 0;
+	if (call->session == NULL) {
+		if (strcmp(route->method, "GET") == 0)
+			response_redirect(call->response, 303, "/signin");
+		else
+			render_error(call->app, call->response, 403, "Please sign in first.");
+		return -1;
+	}
+	if (route->role != ROLE_SIGNED_IN && strcmp(call->session->role, required_roles[route->role]) != 0) {
+		render_error(call->app, call->response, 403, "Your account cannot use this page.");
+		return -1;
+	}
+	return 0;
+}
+
+/* A state-changing request: same-origin, a readable form, the right CSRF token. 0, or -1 with
+ * the answer written (nothing has changed yet). */
+static int routes_check_form(struct routes_call *call, const struct routes_entry *route)
+{
+	static const char expired[] =
+		"This form has expired or was sent from another site. Go back, reload the page and try again.";
+	char message[FIELDS_MESSAGE_MAX] = "";
+	if (!auth_origin_allowed(call->request)) {
+		render_error(call->app, call->response, 403, "Requests from other sites are refused.");
+		return -1;
+	}
+	size_t body_max = call->app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
+	enum fields_status status = request_read_form(call->request, body_max, call->app->config.upload_max_bytes,
+	                                              message);
+	if (status != FIELDS_OK) {
+		render_error(call->app, call->response, fields_http_status(status), message);
+		return -1;
+	}
+	bool token_ok = route->role == ROLE_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
+	if (!token_ok) {
+		render_error(call->app, call->response, 403, expired);
+		return -1;
+	}
+	return 0;
+}
+
+static void routes_serve(struct routes_call *call, const struct routes_entry *route)
+{
+	call->pattern = route->pattern;
+	if ((route->flags & ROUTES_NO_SESSION) == 0 && auth_session_load(call) != 0)
+		return;
+	call->app->viewer = call->session;
+	if (routes_authorize(call, route) != 0)
+		return;
+	if (strcmp(route->method, "GET") != 0 && routes_check_form(call, route) != 0)
+		return;
+	route->handler(call);
+}
+
 void routes_dispatch(struct app *app, struct request *request, struct response *response)
 {
 	struct routes_call call = {.app = app, .request = request, .response = response};
+#ifdef COMPLAINTD_TEST_HOOKS
+	unsigned long long verifications = password_verify_count();
+#endif
 	size_t body_max = app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
+	const char *method = strcmp(request->method, "HEAD") == 0 ? "GET" : request->method;
+	const struct routes_entry *found = NULL;
+	char allowed[64] = "";
+	app->viewer = NULL;
 	if (request->content_length > body_max) {
 		char message[160];
 		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
 		         app->config.upload_max_bytes / 1024);
 		render_error(app, response, 413, message);
-		return;
+		goto out;
 	}
-	const char *method = strcmp(request->method, "HEAD") == 0 ? "GET" : request->method;
-	char allowed[64] = "";
-	for (size_t i = 0; i < routes_table_count; i++) {
+	for (size_t i = 0; i < routes_table_count && found == NULL; i++) {
 		const struct routes_entry *route = &routes_table[i];
 		memset(call.captures, 0, sizeof(call.captures));
 		if (!routes_match(route->pattern, request->path, &call))
 			continue;
-		if (strcmp(route->method, method) != 0) {
-			size_t used = strlen(allowed);
-			snprintf(allowed + used, sizeof(allowed) - used, "%s%s%s", used > 0 ? ", " : "", route->method,
-			         strcmp(route->method, "GET") == 0 ? ", HEAD" : "");
+		if (strcmp(route->method, method) == 0) {
+			found = route;
 			continue;
 		}
-		route->handler(&call);
-		return;
+		size_t used = strlen(allowed);
+		snprintf(allowed + used, sizeof(allowed) - used, "%s%s%s", used > 0 ? ", " : "", route->method,
+		         strcmp(route->method, "GET") == 0 ? ", HEAD" : "");
 	}
-	if (allowed[0] != '\0')
+	if (found != NULL)
+		routes_serve(&call, found);
+	else if (allowed[0] != '\0')
 		routes_not_allowed(&call, allowed);
 	else
 		render_error(app, response, 404, "There is no page at this address.");
+out:
+	app->viewer = NULL;
+#ifdef COMPLAINTD_TEST_HOOKS
+	/* Test builds only: how many password verifications this request ran (issue: sign-in must run
+	 * exactly one on every path). */
+	char count[24];
+	snprintf(count, sizeof(count), "%llu", password_verify_count() - verifications);
+	response_header(response, "X-Test-Password-Verifications", count);
+#endif
 }

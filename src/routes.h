@@ -17,8 +17,19 @@ struct response;
 
 #define ROUTES_CAPTURES_MAX 4
 
-/* Who may call a route. Only public routes exist until accounts do. */
-enum routes_role { ROLE_ANYONE = 0 };
+/* Who may call a route. A signed-out caller of a GET route that needs an account is sent to
+ * /signin; of any other method, 403. A signed-in caller without the role gets 403. */
+enum routes_role {
+	ROLE_ANYONE = 0,    /* signed in or not */
+	ROLE_SIGNED_IN,     /* any account: resident, agent or admin */
+	ROLE_AGENT,
+	ROLE_ADMIN,
+};
+
+/* Route flags. */
+#define ROUTES_NO_SESSION 1u   /* never look the session up (health checks: no database call) */
+
+struct db_session;
 
 /* One request as a handler sees it. */
 struct routes_call {
@@ -26,15 +37,21 @@ struct routes_call {
 	struct request *request;
 	struct response *response;
 	const char *captures[ROUTES_CAPTURES_MAX];  /* "{name}" segments, in order */
+	const char *pattern;                        /* the matched route's pattern: its forms' CSRF id */
+	struct db_session *session;                 /* the caller's live session, NULL when signed out */
 };
 
 typedef void (*routes_handler)(struct routes_call *call);
 
+/* Every method but GET and HEAD changes state: the dispatcher checks its Origin and reads its
+ * form, whose `csrf` field must be the token of the route's pattern — for the caller's session,
+ * or on ROLE_ANYONE routes (sign-in, sign-up) for the caller's visitor cookie. */
 struct routes_entry {
 	const char *method;
 	const char *pattern;
 	enum routes_role role;
 	routes_handler handler;
+	unsigned flags;
 };
 
 /* Serves one request (the runtime's handle hook). */

@@ -67,6 +67,43 @@ static void refused(struct fixture *f, const char *text, const char *rest)
 	assert_string_equal(f->error, expected);
 }
 
+/* Loading text fails with an error starting "PATH" + rest. */
+static void refused_with_prefix(struct fixture *f, const char *text, const char *rest)
+{
+	char expected[600];
+	assert_int_equal(load(f, text), -1);
+	snprintf(expected, sizeof(expected), "%s%s", f->path, rest);
+	if (strncmp(f->error, expected, strlen(expected)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", f->error, expected);
+}
+
+#define TWO_DB "replicas = primary=mariadb://127.0.0.1:3306/c, standby=mariadb://127.0.0.1:3307/c\n"
+
+/* Policies are checked against their section's replicas once the whole file is read, so a
+ * policy may come before the replicas it names; a wrong one names its line and key. */
+static void test_policies(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB), 0);
+	assert_string_equal(f->config.db_write_policy, "retry(n=2, seq(db))");
+	assert_string_equal(f->config.db_read_policy, "seq(db)");
+	assert_string_equal(f->config.s3_put_policy, "quorum(2, s3)");
+
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[db]\nread = hedge(20, standby, primary)\n" TWO_DB), 0);
+	assert_string_equal(f->config.db_read_policy, "hedge(20, standby, primary)");
+
+	/* A write in parallel would commit twice. */
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "write = par(primary, standby)\n",
+	                    ":5: [db] write: ");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "read = seq(standby, replica9)\n",
+	                    ":5: [db] read: ");
+	/* A default that does not fit the set: the key is named, without a line. */
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[s3]\nreplicas = us=http://127.0.0.1:9000/b\n",
+	                    ": [s3] put: ");
+	/* The refused loads left the last good one in place. */
+	assert_string_equal(f->config.db_read_policy, "hedge(20, standby, primary)");
+}
+
 static void test_minimal_file_gets_defaults(void **state)
 {
 	struct fixture *f = *state;
@@ -289,6 +326,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_minimal_file_gets_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_socket_mode, setup, teardown),

@@ -2,7 +2,8 @@
  * test_exec.c: librepl's executor on the in-process transport and fake clock (inproc.h). Each
  * case builds a policy tree by hand, scripts each replica, runs one execution and checks who was
  * called, when (virtual ms), who was cancelled when, and the exact result; then the classifiers'
- * tables. Stats go to a stub repl_stats_record kept here, which logs every call.
+ * tables, and an SQL read's stale replicas (read-your-writes). Stats go to a stub
+ * repl_stats_record kept here, which logs every call.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -609,6 +610,87 @@ static void test_write_404_is_final(void **state)
 	expect_calls(1);
 }
 
+/* ---- stale replicas (read-your-writes) ---- */
+
+#define STALE_AFTER(ms) {.kind = INPROC_ANSWER, .after_ms = (ms), .sql_errno = REPL_SQL_ERRNO_STALE}
+
+/* Runs root as an SQL read waiting for wait_gtid (the in-process transport ignores the work). */
+static enum repl_status run_sql(struct repl_node *root, const char *wait_gtid)
+{
+	struct repl_sql_statement statement = {"SELECT 1", NULL, 0, true};
+	struct repl_sql_transaction txn = {.statements = &statement, .statement_count = 1,
+	                                   .user = "u", .password = "p", .read_only = true,
+	                                   .wait_gtid = wait_gtid};
+	fx->op.classify = repl_classify_sql;
+	fx->policy.root = root;
+	repl_result_free(&fx->result);
+	enum repl_status status = repl_execute_sql(fx->client, &fx->op, &txn, &fx->result);
+	assert_int_equal(status, fx->result.status);
+	return status;
+}
+
+static void test_stale_replica_then_the_next_wins(void **state)
+{
+	(void)state;
+	SCRIPT(0, STALE_AFTER(2));
+	SCRIPT(1, OK_AFTER(5));
+	assert_int_equal(run_sql(SEQ(A, B), "0-1-42"), REPL_OK);
+	assert_int_equal(fx->result.winner, 1);
+	expect_calls(2);
+	expect_call(1, 1, 2, 7, false);
+	expect_attempt(0, 0, 0, 2, REPL_OUTCOME_ABSENT, REPL_CAUSE_OTHER);
+	expect_attempt(1, 1, 2, 7, REPL_OUTCOME_SUCCESS, REPL_CAUSE_NONE);
+	assert_int_equal(fx->result.attempts[0].observation.sql_errno, REPL_SQL_ERRNO_STALE);
+	/* Counted like a 404: an answer, in "other", never as the replica being down. */
+	assert_int_equal(stat_count, 2);
+	assert_string_equal(stat_calls[0].replica, "a");
+	assert_int_equal(stat_calls[0].cause, REPL_CAUSE_OTHER);
+	assert_int_equal(stat_calls[1].cause, REPL_CAUSE_NONE);
+}
+
+static void test_hedge_asks_the_next_at_once_when_stale(void **state)
+{
+	(void)state;
+	SCRIPT(0, STALE_AFTER(1));
+	SCRIPT(1, OK_AFTER(3));
+	assert_int_equal(run_sql(HEDGE(50, A, B), "0-1-42"), REPL_OK);
+	assert_int_equal(fx->result.winner, 1);
+	assert_int_equal(fx->result.elapsed_ms, 4);
+	expect_call(1, 1, 1, 4, false);
+}
+
+static void test_stale_is_not_retried(void **state)
+{
+	(void)state;
+	SCRIPT(0, STALE_AFTER(1));
+	assert_int_equal(run_sql(SEQ(RETRY(3, A), B), "0-1-42"), REPL_OK);
+	expect_calls(2);
+	expect_call(1, 1, 1, 1, false);
+}
+
+static void test_stale_everywhere_is_absent(void **state)
+{
+	(void)state;
+	SCRIPT(0, STALE_AFTER(1));
+	SCRIPT(1, STALE_AFTER(1));
+	assert_int_equal(run_sql(SEQ(A, B), "0-1-42"), REPL_ABSENT);
+	assert_int_equal(fx->result.winner, -1);
+}
+
+static void test_malformed_wait_gtid_is_refused_before_any_attempt(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"0-1", "0-1-42,", "x", " 0-1-42", "0-1-42;1-1-1"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(run_sql(A, bad[i]), REPL_BAD_ARGUMENT);
+		assert_int_equal(fx->result.attempt_count, 0);
+	}
+	expect_calls(0);
+	/* No wait at all, or an empty one, is no check. */
+	assert_int_equal(run_sql(A, NULL), REPL_OK);
+	assert_int_equal(run_sql(A, ""), REPL_OK);
+}
+
 /* ---- unknown ---- */
 
 #define SQL_LOST_AFTER_COMMIT {.kind = INPROC_ANSWER, .after_ms = 5, .sql_errno = 2013, .commit_sent = true}
@@ -773,6 +855,7 @@ static void test_classify_sql_table(void **state)
 		{2006, REPL_CAUSE_NONE, true, REPL_OUTCOME_UNKNOWN},
 		{2013, REPL_CAUSE_NONE, true, REPL_OUTCOME_UNKNOWN},
 		{1062, REPL_CAUSE_NONE, false, REPL_OUTCOME_FINAL},
+		{REPL_SQL_ERRNO_STALE, REPL_CAUSE_NONE, false, REPL_OUTCOME_ABSENT},
 		{1064, REPL_CAUSE_NONE, false, REPL_OUTCOME_FINAL},
 		{1452, REPL_CAUSE_NONE, false, REPL_OUTCOME_FINAL},
 		{0, REPL_CAUSE_TIMEOUT, false, REPL_OUTCOME_RETRYABLE},
@@ -828,6 +911,11 @@ int main(void)
 		T(test_absent_then_success_is_success),
 		T(test_absent_is_not_retried_and_mixed_failures_are_failed),
 		T(test_write_404_is_final),
+		T(test_stale_replica_then_the_next_wins),
+		T(test_hedge_asks_the_next_at_once_when_stale),
+		T(test_stale_is_not_retried),
+		T(test_stale_everywhere_is_absent),
+		T(test_malformed_wait_gtid_is_refused_before_any_attempt),
 		T(test_unknown_is_not_retried_when_not_idempotent),
 		T(test_unknown_is_retried_when_idempotent),
 		T(test_sql_lost_before_commit_is_retried),

@@ -4,8 +4,9 @@
  * replication), makes a table as the migration user, and the cases run transactions over it as
  * the app's user, the way the app will: writes through seq(primary, standby), reads, a duplicate
  * key, the read-only standby, connection reuse, timeouts against a server that never answers,
- * and last (it breaks the pair) a failover after the primary is killed. Without a stack every
- * case FAILS saying why. The teardown stops the stack.
+ * read-your-writes (wait_gtid) against a delayed standby and on the primary, and last (it breaks
+ * the pair) a failover after the primary is killed. Without a stack every case FAILS saying why,
+ * except the first, which checks the GTID comparison alone. The teardown stops the stack.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -276,6 +277,76 @@ static bool standby_has(int64_t id)
 	return false;
 }
 
+/* ---- GTID positions (no server needed) ---- */
+
+/* 1 reached, 0 not, -1 refused as malformed. */
+static int reached(const char *position, const char *wanted)
+{
+	bool yes = true;
+	enum repl_status status = repl_gtid_reached(position, wanted, &yes);
+	if (status != REPL_OK) {
+		assert_int_equal(status, REPL_BAD_ARGUMENT);
+		assert_false(yes);
+		return -1;
+	}
+	return yes ? 1 : 0;
+}
+
+static void test_gtid_reached_compares_sequences_per_domain(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *position, *wanted;
+		int reached;
+	} rows[] = {
+		{"0-1-42", "0-1-42", 1},                      /* equal */
+		{"0-1-41", "0-1-42", 0},                      /* lower */
+		{"0-1-43", "0-1-42", 1},                      /* higher */
+		{"0-2-42", "0-1-42", 1},                      /* the server id is ignored: a failover */
+		{"0-2-41", "0-1-42", 0},
+		{"0-1-10,1-1-5,7-3-2", "1-1-5,0-1-9", 1},     /* several domains, any order */
+		{"0-1-10,1-1-4", "0-1-9,1-1-5", 0},           /* one domain behind is behind */
+		{"0-1-10,1-1-9", "1-1-5", 1},
+		{"0-1-10", "1-1-1", 0},                       /* a domain the server never saw */
+		{"", "0-1-1", 0},
+		{"0-1-1", "", 1},                             /* nothing wanted: no check */
+		{"", "", 1},
+		{"0-1-1", NULL, 1},
+		{"0-1-18446744073709551615", "0-1-18446744073709551614", 1},
+		{"4294967295-4294967295-18446744073709551615", "4294967295-0-1", 1},
+		{"0-1-100", "0-1-99,0-1-100", 1},
+		{"0-1-100", "0-1-99,0-1-101", 0},
+		{"007-1-0010", "7-1-10", 1},                  /* leading zeros are still decimal */
+		/* garbage, in the position (a server's answer) or in the wanted list */
+		{NULL, "0-1-1", -1},
+		{"x", "0-1-1", -1},
+		{"0-1", "0-1-1", -1},
+		{"0-1-", "0-1-1", -1},
+		{"-1-2", "0-1-1", -1},
+		{"0-1-2,", "0-1-1", -1},
+		{",0-1-2", "0-1-1", -1},
+		{"0-1-2,,1-1-1", "0-1-1", -1},
+		{"0-1-2 ", "0-1-1", -1},
+		{"0-1-2, 1-1-1", "0-1-1", -1},
+		{"+0-1-2", "0-1-1", -1},
+		{"0-1-2-3", "0-1-1", -1},
+		{"4294967296-1-2", "0-1-1", -1},              /* a domain over 32 bits */
+		{"0-4294967296-2", "0-1-1", -1},              /* a server id over 32 bits */
+		{"0-1-18446744073709551616", "0-1-1", -1},    /* a sequence over 64 bits */
+		{"0-1-2", "0-1-x", -1},
+		{"0-1-2", "0-1-2;1-1-1", -1},
+		{"", "garbage", -1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		int got = reached(rows[i].position, rows[i].wanted);
+		if (got != rows[i].reached)
+			fail_msg("position '%s', wanted '%s': got %d, expected %d",
+			         rows[i].position ? rows[i].position : "(null)",
+			         rows[i].wanted ? rows[i].wanted : "(null)", got, rows[i].reached);
+	}
+	assert_int_equal(repl_gtid_reached("0-1-1", "0-1-1", NULL), REPL_BAD_ARGUMENT);
+}
+
 static void test_write_commits_on_primary_and_replicates(void **state)
 {
 	(void)state;
@@ -468,6 +539,164 @@ static void test_deadline_is_held(void **state)
 	repl_result_free(&result);
 }
 
+/* ---- read-your-writes ---- */
+
+/* SELECT COUNT(*) of rows id..id+1 under policy, waiting for wait_gtid; the caller frees result. */
+static enum repl_status read_count(const char *policy, int64_t id, const char *wait_gtid,
+                                   struct repl_result *result)
+{
+	struct repl_sql_param p[] = {int_param(id), int_param(id + 1)};
+	struct repl_sql_statement s = {"SELECT COUNT(*) FROM " TABLE " WHERE id IN (?, ?)", p, 2, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	txn.wait_gtid = wait_gtid;
+	return run(policy, true, 5000, 10000, &txn, result);
+}
+
+static const char *counted(const struct repl_result *result)
+{
+	assert_int_equal(result->sql.statement_count, 1);
+	assert_int_equal(result->sql.statements[0].row_count, 1);
+	return result->sql.statements[0].values[0].data;
+}
+
+static void expect_stale(const struct repl_attempt *attempt, unsigned replica)
+{
+	assert_int_equal(attempt->replica, replica);
+	assert_int_equal(attempt->outcome, REPL_OUTCOME_ABSENT);
+	assert_int_equal(attempt->cause, REPL_CAUSE_OTHER);
+	assert_int_equal(attempt->observation.cause, REPL_CAUSE_NONE);
+	assert_int_equal(attempt->observation.sql_errno, REPL_SQL_ERRNO_STALE);
+}
+
+static void delay_standby(int seconds)
+{
+	char args[1024];
+	snprintf(args, sizeof args, "delay-standby '%s' %d >&2", stack.dir, seconds);
+	assert_int_equal(stackctl(args, NULL, 0), 0);
+}
+
+#define STANDBY_DELAY_S 5
+
+/* The standby applies the primary's writes STANDBY_DELAY_S late: a read that waits for its
+ * session's write skips it (stale, ABSENT) for the primary until the write arrives there. */
+static void test_read_skips_a_standby_that_has_not_applied_the_write(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	char gtid[sizeof result.sql.gtid];
+	delay_standby(STANDBY_DELAY_S);
+	assert_int_equal(insert_two("primary", 40, "read-your-writes", &result), REPL_OK);
+	int64_t written = now_ms();
+	snprintf(gtid, sizeof gtid, "%s", result.sql.gtid);
+	repl_result_free(&result);
+	assert_true(gtid[0] != '\0');
+
+	assert_int_equal(read_count("seq(standby, primary)", 40, gtid, &result), REPL_OK);
+	assert_int_equal(result.attempt_count, 2);
+	expect_stale(&result.attempts[0], 1);
+	assert_int_equal(result.winner, 0);
+	assert_string_equal(counted(&result), "2");
+	repl_result_free(&result);
+
+	/* Without wait_gtid the standby answers, from before the write. */
+	assert_int_equal(read_count("seq(standby, primary)", 40, NULL, &result), REPL_OK);
+	assert_int_equal(result.attempt_count, 1);
+	assert_int_equal(result.winner, 1);
+	assert_string_equal(counted(&result), "0");
+	repl_result_free(&result);
+
+	/* Once the delay has passed the standby has the write and wins; until then every read
+	 * still finds it stale and gets the row from the primary. */
+	bool standby_won = false;
+	int64_t until = written + STANDBY_DELAY_S * 10 * 1000;
+	while (!standby_won && now_ms() < until) {
+		assert_int_equal(read_count("seq(standby, primary)", 40, gtid, &result), REPL_OK);
+		standby_won = result.winner == 1;
+		if (!standby_won)
+			expect_stale(&result.attempts[0], 1);
+		assert_string_equal(counted(&result), "2");
+		repl_result_free(&result);
+		if (!standby_won)
+			usleep(100000);
+	}
+	assert_true(standby_won);
+	/* MASTER_DELAY counts from the event's whole-second timestamp: at least delay - 1 s. */
+	assert_true(now_ms() - written >= (STANDBY_DELAY_S - 1) * 1000);
+	delay_standby(0);
+}
+
+/* A primary's own writes are in its gtid_current_pos (MASTER_GTID_WAIT would read
+ * gtid_slave_pos, which lacks them, and call the primary stale for its own write). */
+static void test_primary_has_applied_its_own_write(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	char gtid[sizeof result.sql.gtid], ahead[sizeof gtid + 32];
+	assert_int_equal(insert_two("primary", 50, "own write", &result), REPL_OK);
+	snprintf(gtid, sizeof gtid, "%s", result.sql.gtid);
+	repl_result_free(&result);
+
+	/* On a connection made for this read (a fresh client), then on a pooled one. */
+	struct repl_client *shared = stack.client;
+	assert_int_equal(repl_client_new(&stack.client, NULL), REPL_OK);
+	assert_int_equal(read_count("primary", 50, gtid, &result), REPL_OK);
+	assert_string_equal(counted(&result), "2");
+	repl_result_free(&result);
+	repl_client_free(stack.client);
+	stack.client = shared;
+	assert_int_equal(read_count("primary", 50, gtid, &result), REPL_OK);
+	assert_int_equal(result.attempt_count, 1);
+	assert_string_equal(counted(&result), "2");
+	repl_result_free(&result);
+
+	/* A transaction of several statements checks first, then runs START TRANSACTION READ ONLY. */
+	struct repl_sql_param p[] = {int_param(50), int_param(51)};
+	struct repl_sql_statement statements[] = {
+		{"SELECT name FROM " TABLE " WHERE id = ?", &p[0], 1, true},
+		{"SELECT amount FROM " TABLE " WHERE id = ?", &p[1], 1, true},
+	};
+	struct repl_sql_transaction txn = txn_of(statements, 2);
+	txn.read_only = true;
+	txn.wait_gtid = gtid;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	assert_int_equal(result.sql.statement_count, 2);
+	assert_string_equal(result.sql.statements[0].values[0].data, "own write");
+	assert_string_equal(result.sql.statements[1].values[0].data, "12.50");
+	repl_result_free(&result);
+
+	/* A write the primary has not made yet (same domain, a later sequence), and a domain it
+	 * never wrote in: stale, every replica asked said so, and the connection stays pooled. */
+	unsigned long domain = 0, server = 0;
+	unsigned long long sequence = 0;
+	assert_int_equal(sscanf(gtid, "%lu-%lu-%llu", &domain, &server, &sequence), 3);
+	snprintf(ahead, sizeof ahead, "%lu-%lu-%llu", domain, server, sequence + 1000);
+	char before[32], after[32];
+	connection_id(before, sizeof before);
+	assert_int_equal(read_count("primary", 50, ahead, &result), REPL_ABSENT);
+	assert_int_equal(result.attempt_count, 1);
+	expect_stale(&result.attempts[0], 0);
+	assert_int_equal(result.sql.statement_count, 0);
+	repl_result_free(&result);
+	connection_id(after, sizeof after);
+	assert_string_equal(before, after);
+	snprintf(ahead, sizeof ahead, "%lu-%lu-1", domain + 99, server);
+	assert_int_equal(read_count("primary", 50, ahead, &result), REPL_ABSENT);
+	repl_result_free(&result);
+}
+
+static void test_malformed_wait_gtid_is_refused_before_any_attempt(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	assert_int_equal(read_count("primary", 50, "0-1-2,garbage", &result), REPL_BAD_ARGUMENT);
+	assert_int_equal(result.attempt_count, 0);
+	repl_result_free(&result);
+}
+
 /* Last: it leaves the pair broken. */
 static void test_write_fails_over_to_promoted_standby(void **state)
 {
@@ -496,6 +725,7 @@ static void test_write_fails_over_to_promoted_standby(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gtid_reached_compares_sequences_per_domain),
 		cmocka_unit_test(test_write_commits_on_primary_and_replicates),
 		cmocka_unit_test(test_select_returns_values_and_nulls),
 		cmocka_unit_test(test_two_selects_in_one_transaction_return_their_values),
@@ -505,6 +735,9 @@ int main(void)
 		cmocka_unit_test(test_connection_is_reused_across_executions),
 		cmocka_unit_test(test_attempt_timeout_against_a_silent_server),
 		cmocka_unit_test(test_deadline_is_held),
+		cmocka_unit_test(test_read_skips_a_standby_that_has_not_applied_the_write),
+		cmocka_unit_test(test_primary_has_applied_its_own_write),
+		cmocka_unit_test(test_malformed_wait_gtid_is_refused_before_any_attempt),
 		cmocka_unit_test(test_write_fails_over_to_promoted_standby),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

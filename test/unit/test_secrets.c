@@ -118,11 +118,24 @@ static void test_backends_need_their_secrets(void **state)
 	char error[256] = "";
 	const char *conf = test_write("complaintd.conf",
 	                              "[server]\nlisten = /tmp/x.sock\n"
-	                              "[s3]\nreplicas = us=http://127.0.0.1:1/b\n", 0600);
+	                              "[s3]\nreplicas = us=http://127.0.0.1:1/b, jp=http://127.0.0.1:2/b\n", 0600);
 	assert_int_equal(config_load(&config, conf, error, sizeof(error)), 0);
 	assert_int_not_equal(config_check_secrets(&config, &secrets, error, sizeof(error)), 0);
 	assert_non_null(strstr(error, "s3_access_key"));
 	assert_int_equal(secrets_load(&secrets, test_write("s", "s3_access_key=a\ns3_secret_key=b\n", 0600), error,
+	                              sizeof(error)), 0);
+	assert_int_equal(config_check_secrets(&config, &secrets, error, sizeof(error)), 0);
+	secrets_free(&secrets);
+	config_free(&config);
+
+	/* Accounts come with the database: its password and the key of the visitor forms' tokens. */
+	conf = test_write("db.conf", "[server]\nlisten = /tmp/x.sock\n[db]\nreplicas = primary=mariadb://h:1/d\n", 0600);
+	assert_int_equal(config_load(&config, conf, error, sizeof(error)), 0);
+	assert_int_equal(secrets_load(&secrets, test_write("s2", "db_app_password=p\n", 0600), error, sizeof(error)), 0);
+	assert_int_not_equal(config_check_secrets(&config, &secrets, error, sizeof(error)), 0);
+	assert_non_null(strstr(error, "csrf_key is needed"));
+	secrets_free(&secrets);
+	assert_int_equal(secrets_load(&secrets, test_write("s3", "db_app_password=p\ncsrf_key=k\n", 0600), error,
 	                              sizeof(error)), 0);
 	assert_int_equal(config_check_secrets(&config, &secrets, error, sizeof(error)), 0);
 	secrets_free(&secrets);

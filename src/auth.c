@@ -1,0 +1,482 @@
+/*
+ * auth.c: accounts, sessions, the Origin check and CSRF tokens (see auth.h).
+ *
+ * Answers a person can act on, and never more than they should learn: a failed sign-in says
+ * "Wrong email or password." whether the email is registered or not, after the same argon2id
+ * work (password.c's dummy hash). Sign-up does say an email is taken: without a confirmation
+ * mail loop there is no other way to tell a person why their account was not made; nginx
+ * rate-limits /signup like /signin so the answer cannot be harvested quickly.
+ */
+#include "auth.h"
+
+#include <json-c/json.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "arena.h"
+#include "db.h"
+#include "fields.h"
+#include "log.h"
+#include "password.h"
+#include "render.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+#include "secrets.h"
+#include "token.h"
+
+#define AUTH_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
+#define AUTH_EMAIL_BYTES_MAX 254    /* RFC 5321 path limit; accounts.email VARCHAR(254) */
+#define AUTH_EMAIL_LOCAL_MAX 64
+
+static const char auth_wrong_credentials[] = "Wrong email or password.";
+
+/* ---- cookies ---- */
+
+/* "__Host-" names over HTTPS: no other host (a sibling subdomain) can set them. */
+static const char *auth_cookie_name(const struct request *request, const char *name)
+{
+	if (!request->https)
+		return name;
+	size_t len = strlen("__Host-") + strlen(name) + 1;
+	char *prefixed = arena_alloc(request->arena, len);
+	if (prefixed != NULL)
+		snprintf(prefixed, len, "__Host-%s", name);
+	return prefixed != NULL ? prefixed : name;
+}
+
+static const char *auth_cookie(const struct request *request, const char *name)
+{
+	return fields_value(&request->cookies, auth_cookie_name(request, name));
+}
+
+static void auth_cookie_set(struct routes_call *call, const char *name, const char *value)
+{
+	const struct response_cookie_options options = {.same_site = RESPONSE_SAME_SITE_LAX};
+	response_cookie(call->response, auth_cookie_name(call->request, name), value, &options);
+}
+
+static void auth_cookie_delete(struct routes_call *call, const char *name)
+{
+	const struct response_cookie_options options = {.expire_now = true};
+	response_cookie(call->response, auth_cookie_name(call->request, name), "", &options);
+}
+
+/* ---- database answers ---- */
+
+/* The page for a database call that did not succeed (DB_NOT_FOUND and DB_DUPLICATE are the
+ * caller's to explain). */
+static void auth_database_error(struct routes_call *call, enum db_status status)
+{
+	static const char *const messages[] = {
+		[DB_UNAVAILABLE] = "The service cannot reach its database right now, and nothing was saved. "
+		                   "Please try again in a moment.",
+		[DB_UNKNOWN] = "We lost contact with the database while saving, so we cannot tell whether it was "
+		               "saved. Please check before trying again.",
+		[DB_NOT_CONFIGURED] = "Accounts are not available on this server.",
+	};
+	const char *message = (size_t)status < sizeof(messages) / sizeof(messages[0]) ? messages[status] : NULL;
+	render_error(call->app, call->response, 503,
+	             message != NULL ? message : "Something went wrong on our side. Please try again.");
+}
+
+/* ---- sessions, Origin, CSRF ---- */
+
+int auth_session_load(struct routes_call *call)
+{
+	uint8_t token_hash[TOKEN_HASH_SIZE];
+	const char *cookie = auth_cookie(call->request, "session");
+	call->session = NULL;
+	if (cookie == NULL)
+		return 0;
+	if (token_parse(cookie, strlen(cookie), token_hash) != TOKEN_OK) {
+		auth_cookie_delete(call, "session");
+		return 0;
+	}
+	struct db_session *session = arena_calloc(call->request->arena, 1, sizeof(*session));
+	if (session == NULL) {
+		render_error(call->app, call->response, 500, "Something went wrong on our side. Please try again.");
+		return -1;
+	}
+	const struct config *config = &call->app->config;
+	enum db_status status = db_session_find(call->app->db, call->request->arena, token_hash, config->session_idle_ms,
+	                                        config->session_absolute_ms, session);
+	if (status == DB_NOT_FOUND) {
+		auth_cookie_delete(call, "session");
+		return 0;
+	}
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return -1;
+	}
+	call->session = session;
+	return 0;
+}
+
+bool auth_origin_allowed(const struct request *request)
+{
+	const char *fetch_site = request_param(request, "HTTP_SEC_FETCH_SITE");
+	if (fetch_site != NULL && strcmp(fetch_site, "cross-site") == 0)
+		return false;
+	if (request->origin == NULL)
+		return true;
+	const char *scheme = request->https ? "https://" : "http://";
+	size_t scheme_len = strlen(scheme);
+	return request->host[0] != '\0' && strncasecmp(request->origin, scheme, scheme_len) == 0 &&
+	       strcasecmp(request->origin + scheme_len, request->host) == 0;
+}
+
+static bool auth_csrf_matches(struct routes_call *call, const uint8_t secret[TOKEN_CSRF_SECRET_SIZE])
+{
+	const char *sent = fields_value(&call->request->form, "csrf");
+	return sent != NULL && token_csrf_check(secret, call->pattern, sent, strlen(sent));
+}
+
+bool auth_session_csrf_check(struct routes_call *call)
+{
+	return call->session != NULL && auth_csrf_matches(call, call->session->csrf_secret);
+}
+
+/* The CSRF secret of the caller's visitor cookie, or false (no cookie, or no usable key). */
+static bool auth_visitor_secret(struct routes_call *call, const char *visitor, uint8_t out[TOKEN_CSRF_SECRET_SIZE])
+{
+	const char *key = secrets_get(&call->app->secrets, "csrf_key");
+	if (visitor == NULL || key == NULL)
+		return false;
+	return token_csrf_visitor_secret(key, strlen(key), visitor, strlen(visitor), out) == TOKEN_OK;
+}
+
+bool auth_visitor_csrf_check(struct routes_call *call)
+{
+	uint8_t secret[TOKEN_CSRF_SECRET_SIZE];
+	return auth_visitor_secret(call, auth_cookie(call->request, "visitor"), secret) &&
+	       auth_csrf_matches(call, secret);
+}
+
+const char *auth_session_csrf_token(struct routes_call *call, const char *form_pattern)
+{
+	char *token = arena_alloc(call->request->arena, TOKEN_TEXT_SIZE);
+	if (call->session == NULL || token == NULL)
+		return "";
+	token_csrf_for(call->session->csrf_secret, form_pattern, token);
+	return token;
+}
+
+/* The token of a visitor form (sign-in, sign-up), giving the browser a visitor cookie first if
+ * it has none. "" when the server has no csrf_key (then every such POST is refused). */
+static const char *auth_visitor_csrf_token(struct routes_call *call, const char *form_pattern)
+{
+	const char *visitor = auth_cookie(call->request, "visitor");
+	char fresh[TOKEN_TEXT_SIZE];
+	uint8_t secret[TOKEN_CSRF_SECRET_SIZE];
+	char *token = arena_alloc(call->request->arena, TOKEN_TEXT_SIZE);
+	if (visitor == NULL || token_parse(visitor, strlen(visitor), secret) != TOKEN_OK) {
+		token_new(fresh);
+		auth_cookie_set(call, "visitor", fresh);
+		visitor = fresh;
+	}
+	if (token == NULL || !auth_visitor_secret(call, visitor, secret))
+		return "";
+	token_csrf_for(secret, form_pattern, token);
+	return token;
+}
+
+/* ---- input checks ---- */
+
+/* Copies value without leading and trailing spaces into the arena ("" for NULL). */
+static const char *auth_trimmed(struct arena *arena, const char *value)
+{
+	if (value == NULL)
+		return "";
+	size_t len = strlen(value);
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*value == ' ' || *value == '\t')) {
+		value++;
+		len--;
+	}
+	const char *copy = arena_strndup(arena, value, len);
+	return copy != NULL ? copy : "";
+}
+
+/* Unicode characters in well-formed UTF-8 (the form parser checked it), or -1 at a control
+ * character (C0 or DEL; C1 is U+0080..U+009F: 0xC2 0x80..0x9F). */
+static long auth_characters(const char *s)
+{
+	long count = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return -1;
+		count += (*p & 0xc0) != 0x80;
+	}
+	return count;
+}
+
+const char *auth_name_problem(const char *name)
+{
+	long chars = auth_characters(name);
+	if (chars == 0)
+		return "Please enter your name.";
+	if (chars < 0)
+		return "Your name contains characters that cannot be shown.";
+	if (chars > AUTH_NAME_CHARS_MAX)
+		return "Your name is too long: at most 100 characters.";
+	return NULL;
+}
+
+/* Real proof of an address needs a mail, which this is not: it catches typing mistakes. */
+const char *auth_email_problem(const char *email)
+{
+	static const char message[] = "Please enter a valid email address, such as name@example.org.";
+	size_t len = strlen(email);
+	const char *at = strchr(email, '@');
+	if (len == 0)
+		return "Please enter your email address.";
+	if (len > AUTH_EMAIL_BYTES_MAX || auth_characters(email) < 0 || strpbrk(email, " \t,;<>()[]\\\"") != NULL)
+		return message;
+	if (at == NULL || at == email || (size_t)(at - email) > AUTH_EMAIL_LOCAL_MAX || strchr(at + 1, '@') != NULL)
+		return message;
+	const char *domain = at + 1;
+	const char *dot = strchr(domain, '.');
+	if (dot == NULL || dot == domain || domain[strlen(domain) - 1] == '.' || strstr(domain, "..") != NULL)
+		return message;
+	return NULL;
+}
+
+/* ---- pages ---- */
+
+/* The data of the sign-up / sign-in form: what the person typed (never the password), the
+ * token, and the messages by field. */
+static struct json_object *auth_form_data(struct routes_call *call, const char *form_pattern)
+{
+	struct json_object *data = json_object_new_object();
+	if (data == NULL)
+		return NULL;
+	json_object_object_add(data, "csrf", json_object_new_string(auth_visitor_csrf_token(call, form_pattern)));
+	return data;
+}
+
+static void auth_add_string(struct json_object *data, const char *key, const char *value)
+{
+	if (data != NULL && value != NULL)
+		json_object_object_add(data, key, json_object_new_string(value));
+}
+
+void auth_signup_form(struct routes_call *call)
+{
+	if (call->session != NULL) {
+		response_redirect(call->response, 303, "/account");
+		return;
+	}
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, 200, "Create an account", "signup", auth_form_data(call, "/signup"));
+}
+
+void auth_signin_form(struct routes_call *call)
+{
+	if (call->session != NULL) {
+		response_redirect(call->response, 303, "/account");
+		return;
+	}
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, 200, "Sign in", "signin", auth_form_data(call, "/signin"));
+}
+
+/* Gives the browser the session cookie of a new session and sends it to its account. */
+static void auth_signed_in(struct routes_call *call, const char *token)
+{
+	auth_cookie_set(call, "session", token);
+	response_header(call->response, "Cache-Control", "no-store");
+	response_redirect(call->response, 303, "/account");
+}
+
+/* A new session's token (for the cookie) and what the database stores of it. */
+static void auth_new_session(char token[TOKEN_TEXT_SIZE], struct db_new_session *session)
+{
+	token_new(token);
+	token_hash(token, TOKEN_TEXT_LEN, session->token_hash);
+	token_csrf_secret_new(session->csrf_secret);
+}
+
+void auth_signup(struct routes_call *call)
+{
+	struct arena *arena = call->request->arena;
+	const struct config *config = &call->app->config;
+	const char *name = auth_trimmed(arena, fields_value(&call->request->form, "name"));
+	const char *email = auth_trimmed(arena, fields_value(&call->request->form, "email"));
+	const char *password = fields_value(&call->request->form, "password");
+	char reason[PASSWORD_REASON_SIZE] = "";
+	char hash[PASSWORD_HASH_SIZE];
+	char token[TOKEN_TEXT_SIZE];
+	struct db_new_session session;
+	int64_t account_id = 0;
+	struct json_object *data = auth_form_data(call, "/signup");
+	auth_add_string(data, "name", name);
+	auth_add_string(data, "email", email);
+
+	const char *name_problem = auth_name_problem(name);
+	const char *email_problem = auth_email_problem(email);
+	bool password_ok = password != NULL && password_policy_check(password, strlen(password), call->app->common_passwords,
+	                                                             reason, sizeof(reason)) == PASSWORD_OK;
+	if (password == NULL || password[0] == '\0')
+		snprintf(reason, sizeof(reason), "Please choose a password of at least %d characters.", PASSWORD_CHARS_MIN);
+	if (name_problem != NULL || email_problem != NULL || !password_ok) {
+		auth_add_string(data, "name_error", name_problem);
+		auth_add_string(data, "email_error", email_problem);
+		auth_add_string(data, "password_error", password_ok ? NULL : reason);
+		render_page(call->app, call->response, 422, "Create an account", "signup", data);
+		return;
+	}
+	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
+	    PASSWORD_OK) {
+		json_object_put(data);
+		render_error(call->app, call->response, 503, "The server is too busy to create accounts. Please try again.");
+		return;
+	}
+	auth_new_session(token, &session);
+	enum db_status status = db_signup(call->app->db, name, email, hash, &session, &account_id);
+	if (status == DB_DUPLICATE) {
+		auth_add_string(data, "email_error", "An account with this email already exists. Sign in instead.");
+		render_page(call->app, call->response, 422, "Create an account", "signup", data);
+		return;
+	}
+	json_object_put(data);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	log_info("auth: account %lld signed up", (long long)account_id);
+	auth_signed_in(call, token);
+}
+
+void auth_signin(struct routes_call *call)
+{
+	struct arena *arena = call->request->arena;
+	const struct config *config = &call->app->config;
+	const char *email = auth_trimmed(arena, fields_value(&call->request->form, "email"));
+	const char *password = fields_value(&call->request->form, "password");
+	struct db_credentials credentials = {0};
+	char token[TOKEN_TEXT_SIZE];
+	char rehashed[PASSWORD_HASH_SIZE];
+	struct db_new_session session;
+	uint8_t replaced[TOKEN_HASH_SIZE];
+	const char *old_cookie = auth_cookie(call->request, "session");
+	if (password == NULL)
+		password = "";
+
+	enum db_status status = db_credentials_by_email(call->app->db, arena, email, &credentials);
+	if (status != DB_OK && status != DB_NOT_FOUND) {
+		auth_database_error(call, status);
+		return;
+	}
+	/* One argon2id verification on every path: unknown emails are checked against the dummy. */
+	bool verified = password_verify(status == DB_OK ? credentials.password_hash : NULL, password, strlen(password));
+	if (!verified || credentials.disabled) {
+		struct json_object *data = auth_form_data(call, "/signin");
+		auth_add_string(data, "email", email);
+		auth_add_string(data, "error", auth_wrong_credentials);
+		render_page(call->app, call->response, 401, "Sign in", "signin", data);
+		return;
+	}
+	bool rehash = password_needs_rehash(credentials.password_hash, config->password_ops_limit,
+	                                    config->password_mem_limit) &&
+	              password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit,
+	                            rehashed) == PASSWORD_OK;
+	bool replaces = old_cookie != NULL && token_parse(old_cookie, strlen(old_cookie), replaced) == TOKEN_OK;
+	auth_new_session(token, &session);
+	status = db_session_start(call->app->db, credentials.account_id, replaces ? replaced : NULL, &session,
+	                          rehash ? rehashed : NULL);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	log_info("auth: account %lld signed in", (long long)credentials.account_id);
+	auth_signed_in(call, token);
+}
+
+void auth_signout(struct routes_call *call)
+{
+	enum db_status status = db_session_end(call->app->db, call->session->id);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	auth_cookie_delete(call, "session");
+	response_header(call->response, "Cache-Control", "no-store");
+	response_redirect(call->response, 303, "/");
+}
+
+/* The account page, with messages for the password form when it came back refused. */
+static void auth_account_render(struct routes_call *call, int status, const char *password_error, bool changed)
+{
+	struct db_account account;
+	enum db_status found = db_account_get(call->app->db, call->request->arena, call->session, &account);
+	if (found == DB_NOT_FOUND) {
+		render_error(call->app, call->response, 404, "This account no longer exists.");
+		return;
+	}
+	if (found != DB_OK) {
+		auth_database_error(call, found);
+		return;
+	}
+	struct json_object *data = json_object_new_object();
+	auth_add_string(data, "name", account.name);
+	auth_add_string(data, "email", account.email);
+	auth_add_string(data, "role", account.role);
+	auth_add_string(data, "created_at", account.created_at);
+	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
+	auth_add_string(data, "password_error", password_error);
+	if (data != NULL && changed)
+		json_object_object_add(data, "password_changed", json_object_new_boolean(1));
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, status, "Your account", "account", data);
+}
+
+void auth_account_page(struct routes_call *call)
+{
+	const char *changed = fields_value(&call->request->query, "changed");
+	auth_account_render(call, 200, NULL, changed != NULL && strcmp(changed, "password") == 0);
+}
+
+void auth_password_change(struct routes_call *call)
+{
+	struct arena *arena = call->request->arena;
+	const struct config *config = &call->app->config;
+	const char *current = fields_value(&call->request->form, "current");
+	const char *password = fields_value(&call->request->form, "password");
+	struct db_credentials credentials = {0};
+	char reason[PASSWORD_REASON_SIZE] = "";
+	char hash[PASSWORD_HASH_SIZE];
+	if (current == NULL)
+		current = "";
+	if (password == NULL)
+		password = "";
+
+	enum db_status status = db_credentials_by_id(call->app->db, arena, call->session->account_id, &credentials);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	if (!password_verify(credentials.password_hash, current, strlen(current))) {
+		auth_account_render(call, 422, "Your current password is not right.", false);
+		return;
+	}
+	if (password_policy_check(password, strlen(password), call->app->common_passwords, reason, sizeof(reason)) !=
+	    PASSWORD_OK) {
+		auth_account_render(call, 422, reason, false);
+		return;
+	}
+	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
+	    PASSWORD_OK) {
+		render_error(call->app, call->response, 503, "The server is too busy right now. Please try again.");
+		return;
+	}
+	status = db_password_change(call->app->db, call->session, hash);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	log_info("auth: account %lld changed its password; its other sessions ended", (long long)call->session->account_id);
+	response_redirect(call->response, 303, "/account?changed=password");
+}

@@ -1,0 +1,51 @@
+/*
+ * auth.h: accounts — sign-up, sign-in, sign-out, password changes — and what the dispatcher
+ * asks of them on every request: the caller's session, the Origin check and CSRF tokens.
+ *
+ * Cookies (HttpOnly, SameSite=Lax, Path=/; over HTTPS Secure and named __Host-..., which no
+ * other host may set):
+ *   session  a 256-bit random token; the database keeps only its SHA-256 (token.h)
+ *   visitor  a random value given to a browser without a session on the sign-in and sign-up
+ *            forms; their CSRF tokens derive from it and the server key `csrf_key` (a secret)
+ * Sessions end after [auth] session_idle_timeout without use or session_absolute_timeout after
+ * sign-in, at sign-out (the row is deleted), and for every other session of an account when
+ * its password changes. Each sign-in makes a new token (no fixation).
+ */
+#ifndef AUTH_H
+#define AUTH_H
+
+#include <stdbool.h>
+
+struct request;
+struct routes_call;
+
+/* Looks the session cookie up (on the primary) into call->session. 0, or -1 with an error page
+ * written when the database cannot answer. An unknown or expired cookie is deleted. */
+int auth_session_load(struct routes_call *call);
+/* Whether a state-changing request may come from where it says: no Origin (the token decides),
+ * or exactly this site's scheme://host; never "null", and never a cross-site fetch. */
+bool auth_origin_allowed(const struct request *request);
+/* Whether the form's csrf field is the token of call->pattern for the caller's session / for
+ * its visitor cookie. Constant-time. */
+bool auth_session_csrf_check(struct routes_call *call);
+bool auth_visitor_csrf_check(struct routes_call *call);
+/* The CSRF token a signed-in page puts in its form posting to form_pattern (arena), or "". */
+const char *auth_session_csrf_token(struct routes_call *call, const char *form_pattern);
+
+/* What is wrong with a name people will see (1 to 100 characters, no control characters), as a
+ * sentence for the person; NULL when it is fine. */
+const char *auth_name_problem(const char *name);
+/* The same for an email address: local@domain.tld, one '@', no spaces or control characters,
+ * within RFC 5321's lengths (64 before the '@', 254 in all). */
+const char *auth_email_problem(const char *email);
+
+/* Route handlers. */
+void auth_signup_form(struct routes_call *call);
+void auth_signup(struct routes_call *call);
+void auth_signin_form(struct routes_call *call);
+void auth_signin(struct routes_call *call);
+void auth_signout(struct routes_call *call);
+void auth_account_page(struct routes_call *call);
+void auth_password_change(struct routes_call *call);
+
+#endif

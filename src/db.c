@@ -1,0 +1,473 @@
+/*
+ * db.c: every SQL statement complaintd runs, and the one path they all take through librepl
+ * (see db.h).
+ *
+ * Each public function lists its statements with their parameters, then calls db_run with the
+ * operation it belongs to. db_run maps librepl's answer to an enum db_status and logs a failure
+ * with the operation, the attempts and the last error number — never a parameter's value.
+ */
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "config.h"
+#include "log.h"
+#include "repl.h"
+#include "secrets.h"
+
+/* ER_DUP_ENTRY: a unique key refused the row. */
+#define DB_ERRNO_DUPLICATE 1062
+/* A session is marked used at most this often (one write a minute per active session). */
+#define DB_SESSION_TOUCH_SECONDS 60
+
+struct db {
+	bool configured;
+	struct repl_set set;
+	struct repl_policy *write_policy;
+	struct repl_policy *read_policy;
+	struct repl_operation write;    /* db.write */
+	struct repl_operation primary;  /* db.primary: reads that must see every acknowledged write */
+	struct repl_operation read;     /* db.read */
+	char *user;
+	char *password;
+	struct repl_client *client;
+};
+
+/* How a transaction runs: its operation, and whether it writes. */
+enum db_kind { DB_KIND_WRITE, DB_KIND_PRIMARY, DB_KIND_READ };
+
+static const char *const db_status_names[] = {
+	[DB_OK] = "ok",
+	[DB_NOT_FOUND] = "not found",
+	[DB_DUPLICATE] = "already exists",
+	[DB_UNAVAILABLE] = "the database is unavailable",
+	[DB_UNKNOWN] = "the outcome of the write is unknown",
+	[DB_NOT_CONFIGURED] = "no database is configured",
+};
+
+const char *db_strerror(enum db_status status)
+{
+	if ((size_t)status < sizeof(db_status_names) / sizeof(db_status_names[0]) && db_status_names[status] != NULL)
+		return db_status_names[status];
+	return "unknown status";
+}
+
+static struct repl_sql_param db_text(const char *text)
+{
+	return (struct repl_sql_param){.type = REPL_SQL_STRING, .text = text, .len = strlen(text)};
+}
+
+static struct repl_sql_param db_bytes(const uint8_t *bytes, size_t len)
+{
+	return (struct repl_sql_param){.type = REPL_SQL_STRING, .text = (const char *)bytes, .len = len};
+}
+
+static struct repl_sql_param db_integer(int64_t value)
+{
+	return (struct repl_sql_param){.type = REPL_SQL_INT64, .integer = value};
+}
+
+static void db_operation_init(struct repl_operation *operation, const char *name, const struct db *db,
+                              const struct repl_policy *policy, bool idempotent, const struct config *config)
+{
+	memset(operation, 0, sizeof(*operation));
+	snprintf(operation->name, sizeof(operation->name), "%s", name);
+	operation->set = &db->set;
+	operation->policy = policy;
+	operation->idempotent = idempotent;
+	operation->classify = repl_classify_sql;
+	operation->attempt_timeout_ms = config->db_attempt_timeout_ms;
+	operation->deadline_ms = config->db_deadline_ms;
+}
+
+struct db *db_new(const struct config *config, const struct secrets *secrets, char *error, size_t error_size)
+{
+	struct repl_error repl_error;
+	struct db *db = calloc(1, sizeof(*db));
+	if (db == NULL) {
+		snprintf(error, error_size, "out of memory");
+		return NULL;
+	}
+	if (config->db_replicas[0] == '\0')
+		return db;
+	if (repl_set_parse(&db->set, "db", config->db_replicas, &repl_error) != REPL_OK) {
+		snprintf(error, error_size, "[db] replicas: %s", repl_error.message);
+		goto fail;
+	}
+	if (repl_policy_parse(config->db_write_policy, strlen(config->db_write_policy), &db->set, false,
+	                      &db->write_policy, &repl_error) != REPL_OK) {
+		snprintf(error, error_size, "[db] write: %s", repl_error.message);
+		goto fail;
+	}
+	if (repl_policy_parse(config->db_read_policy, strlen(config->db_read_policy), &db->set, true,
+	                      &db->read_policy, &repl_error) != REPL_OK) {
+		snprintf(error, error_size, "[db] read: %s", repl_error.message);
+		goto fail;
+	}
+	const char *password = secrets_get(secrets, "db_app_password");
+	db->user = strdup(config->db_user);
+	db->password = strdup(password != NULL ? password : "");
+	if (db->user == NULL || db->password == NULL) {
+		snprintf(error, error_size, "out of memory");
+		goto fail;
+	}
+	db_operation_init(&db->write, "db.write", db, db->write_policy, false, config);
+	/* A read-only transaction is safe to repeat; it still follows the write policy's order. */
+	db_operation_init(&db->primary, "db.primary", db, db->write_policy, true, config);
+	db_operation_init(&db->read, "db.read", db, db->read_policy, true, config);
+	db->configured = true;
+	return db;
+fail:
+	db_free(db);
+	return NULL;
+}
+
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_worker_stop(db);
+	repl_policy_free(db->write_policy);
+	repl_policy_free(db->read_policy);
+	if (db->password != NULL)
+		sodium_memzero(db->password, strlen(db->password));
+	free(db->password);
+	free(db->user);
+	free(db);
+}
+
+int db_worker_start(struct db *db, struct repl_stats *stats, char *error, size_t error_size)
+{
+	if (!db->configured || db->client != NULL)
+		return 0;
+	enum repl_status status = repl_client_new(&db->client, stats);
+	if (status != REPL_OK) {
+		snprintf(error, error_size, "database client: %s", repl_strerror(status));
+		return -1;
+	}
+	return 0;
+}
+
+void db_worker_stop(struct db *db)
+{
+	if (db != NULL && db->client != NULL) {
+		repl_client_free(db->client);
+		db->client = NULL;
+	}
+}
+
+bool db_configured(const struct db *db)
+{
+	return db != NULL && db->configured;
+}
+
+/* The SQL error of the attempt that ended the operation (0 if none was an SQL error). */
+static unsigned db_last_errno(const struct repl_result *result)
+{
+	for (unsigned i = result->attempt_count; i > 0; i--) {
+		if (result->attempts[i - 1].observation.sql_errno != 0)
+			return result->attempts[i - 1].observation.sql_errno;
+	}
+	return 0;
+}
+
+/* Runs statements as one transaction of kind; on DB_OK the caller owns result (repl_result_free). */
+static enum db_status db_run(struct db *db, enum db_kind kind, const struct repl_sql_statement *statements,
+                             size_t count, const char *wait_gtid, struct repl_result *result)
+{
+	static const struct {
+		size_t operation_offset;
+		bool read_only;
+		bool capture_gtid;
+	} kinds[] = {
+		[DB_KIND_WRITE] = {offsetof(struct db, write), false, true},
+		[DB_KIND_PRIMARY] = {offsetof(struct db, primary), true, false},
+		[DB_KIND_READ] = {offsetof(struct db, read), true, false},
+	};
+	memset(result, 0, sizeof(*result));
+	if (!db_configured(db))
+		return DB_NOT_CONFIGURED;
+	const struct repl_operation *operation =
+		(const struct repl_operation *)((const char *)db + kinds[kind].operation_offset);
+	if (db->client == NULL) {
+		log_error("%s: no database client in this process", operation->name);
+		return DB_UNAVAILABLE;
+	}
+	struct repl_sql_transaction transaction = {
+		.statements = statements,
+		.statement_count = count,
+		.user = db->user,
+		.password = db->password,
+		.read_only = kinds[kind].read_only,
+		.capture_gtid = kinds[kind].capture_gtid,
+		.wait_gtid = wait_gtid != NULL && wait_gtid[0] != '\0' ? wait_gtid : NULL,
+	};
+	enum repl_status status = repl_execute_sql(db->client, operation, &transaction, result);
+	if (status == REPL_OK)
+		return DB_OK;
+	unsigned sql_errno = db_last_errno(result);
+	enum db_status answer = status == REPL_UNKNOWN ? DB_UNKNOWN : DB_UNAVAILABLE;
+	if (status == REPL_FINAL && sql_errno == DB_ERRNO_DUPLICATE)
+		answer = DB_DUPLICATE;
+	else
+		log_error("%s: %s after %u attempts in %lld ms (last error %u) running: %.60s", operation->name,
+		          repl_strerror(status), result->attempt_count, (long long)result->elapsed_ms, sql_errno,
+		          statements[0].sql);
+	repl_result_free(result);
+	return answer;
+}
+
+/* A value of the winner's rows: an arena copy, or NULL for SQL NULL (or out of memory). */
+static const char *db_value(struct arena *arena, const struct repl_sql_rows *rows, size_t row, unsigned column)
+{
+	const struct repl_sql_value *value = &rows->values[row * rows->column_count + column];
+	if (value->null || value->data == NULL)
+		return NULL;
+	return arena_strndup(arena, value->data, value->len);
+}
+
+static int64_t db_value_integer(const struct repl_sql_rows *rows, size_t row, unsigned column)
+{
+	const struct repl_sql_value *value = &rows->values[row * rows->column_count + column];
+	return value->null || value->data == NULL ? 0 : strtoll(value->data, NULL, 10);
+}
+
+/* Remembers, in the session's row, the GTID of a write it just made: its later db.read calls
+ * skip replicas that have not applied it. The write itself has committed, so a failure here is
+ * logged, not returned: until the session writes again its reads may come from a replica that
+ * lags behind this one write. */
+static void db_session_record_write(struct db *db, const char *column, const struct repl_sql_param *key,
+                                    const char *gtid)
+{
+	if (gtid[0] == '\0')
+		return;
+	char sql[128];
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_write_gtid = ? WHERE %s = ?", column);
+	struct repl_sql_param params[] = {db_text(gtid), *key};
+	struct repl_sql_statement statement = {sql, params, 2, false};
+	struct repl_result result;
+	if (db_run(db, DB_KIND_WRITE, &statement, 1, NULL, &result) == DB_OK)
+		repl_result_free(&result);
+	else
+		log_warn("db.write: the session's last write could not be recorded; its next reads may be stale");
+}
+
+enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
+                         const struct db_new_session *session, int64_t *account_id)
+{
+	struct repl_sql_param account[] = {db_text(name), db_text(email), db_text(password_hash)};
+	struct repl_sql_param session_params[] = {
+		db_bytes(session->token_hash, TOKEN_HASH_SIZE),
+		db_bytes(session->csrf_secret, TOKEN_CSRF_SECRET_SIZE),
+	};
+	const struct repl_sql_statement statements[] = {
+		{"INSERT INTO accounts (role, name, email, password_hash) VALUES ('user', ?, ?, ?)", account, 3, false},
+		{"INSERT INTO sessions (token_hash, account_id, csrf_secret) VALUES (?, LAST_INSERT_ID(), ?)",
+		 session_params, 2, false},
+	};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, statements, 2, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	*account_id = (int64_t)result.sql.statements[0].insert_id;
+	db_session_record_write(db, "token_hash", &session_params[0], result.sql.gtid);
+	repl_result_free(&result);
+	return DB_OK;
+}
+
+enum db_status db_account_create(struct db *db, const char *role, const char *name, const char *email,
+                                 const char *password_hash, int64_t *account_id)
+{
+	struct repl_sql_param params[] = {db_text(role), db_text(name), db_text(email), db_text(password_hash)};
+	const struct repl_sql_statement statement = {
+		"INSERT INTO accounts (role, name, email, password_hash) VALUES (?, ?, ?, ?)", params, 4, false};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, &statement, 1, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	*account_id = (int64_t)result.sql.statements[0].insert_id;
+	repl_result_free(&result);
+	return DB_OK;
+}
+
+static enum db_status db_credentials_where(struct db *db, struct arena *arena, const char *sql,
+                                           struct repl_sql_param key, struct db_credentials *out)
+{
+	const struct repl_sql_statement statement = {sql, &key, 1, true};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_PRIMARY, &statement, 1, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	if (rows->row_count == 0) {
+		status = DB_NOT_FOUND;
+		goto out;
+	}
+	out->account_id = db_value_integer(rows, 0, 0);
+	out->password_hash = db_value(arena, rows, 0, 1);
+	out->disabled = db_value_integer(rows, 0, 2) != 0;
+out:
+	repl_result_free(&result);
+	return status;
+}
+
+enum db_status db_credentials_by_email(struct db *db, struct arena *arena, const char *email,
+                                       struct db_credentials *out)
+{
+	return db_credentials_where(
+		db, arena, "SELECT id, password_hash, disabled_at IS NOT NULL FROM accounts WHERE email = ?",
+		db_text(email), out);
+}
+
+enum db_status db_credentials_by_id(struct db *db, struct arena *arena, int64_t account_id,
+                                    struct db_credentials *out)
+{
+	return db_credentials_where(
+		db, arena, "SELECT id, password_hash, disabled_at IS NOT NULL FROM accounts WHERE id = ?",
+		db_integer(account_id), out);
+}
+
+enum db_status db_session_start(struct db *db, int64_t account_id, const uint8_t *replaced_token_hash,
+                                const struct db_new_session *session, const char *rehashed_password)
+{
+	struct repl_sql_param replaced[] = {db_bytes(replaced_token_hash, TOKEN_HASH_SIZE)};
+	struct repl_sql_param insert[] = {
+		db_bytes(session->token_hash, TOKEN_HASH_SIZE),
+		db_integer(account_id),
+		db_bytes(session->csrf_secret, TOKEN_CSRF_SECRET_SIZE),
+	};
+	struct repl_sql_param rehash[] = {db_text(rehashed_password != NULL ? rehashed_password : ""),
+	                                  db_integer(account_id)};
+	struct repl_sql_statement statements[3];
+	size_t count = 0;
+	if (replaced_token_hash != NULL)
+		statements[count++] = (struct repl_sql_statement){"DELETE FROM sessions WHERE token_hash = ?", replaced, 1, false};
+	statements[count++] = (struct repl_sql_statement){
+		"INSERT INTO sessions (token_hash, account_id, csrf_secret) VALUES (?, ?, ?)", insert, 3, false};
+	if (rehashed_password != NULL)
+		statements[count++] = (struct repl_sql_statement){
+			"UPDATE accounts SET password_hash = ? WHERE id = ?", rehash, 2, false};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, statements, count, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	/* The new session must not read older data than the account's earlier sessions wrote: its
+	 * own commit comes after all of them on the primary. */
+	db_session_record_write(db, "token_hash", &insert[0], result.sql.gtid);
+	repl_result_free(&result);
+	return DB_OK;
+}
+
+enum db_status db_session_find(struct db *db, struct arena *arena, const uint8_t token_hash[TOKEN_HASH_SIZE],
+                               long long idle_ms, long long absolute_ms, struct db_session *out)
+{
+	struct repl_sql_param params[] = {
+		db_integer(DB_SESSION_TOUCH_SECONDS),
+		db_bytes(token_hash, TOKEN_HASH_SIZE),
+		db_integer((int64_t)idle_ms * 1000),
+		db_integer((int64_t)absolute_ms * 1000),
+	};
+	const struct repl_sql_statement statement = {
+		"SELECT s.id, s.account_id, s.csrf_secret, s.last_write_gtid, a.role, a.name,"
+		" s.last_seen_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
+		" FROM sessions s JOIN accounts a ON a.id = s.account_id"
+		" WHERE s.token_hash = ? AND a.disabled_at IS NULL"
+		" AND s.last_seen_at > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND"
+		" AND s.created_at > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND",
+		params, 4, true};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_PRIMARY, &statement, 1, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	bool touch = false;
+	if (rows->row_count == 0 || rows->values[2].len != TOKEN_CSRF_SECRET_SIZE) {
+		status = DB_NOT_FOUND;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = db_value_integer(rows, 0, 0);
+	out->account_id = db_value_integer(rows, 0, 1);
+	memcpy(out->csrf_secret, rows->values[2].data, TOKEN_CSRF_SECRET_SIZE);
+	if (!rows->values[3].null && rows->values[3].len < sizeof(out->last_write_gtid))
+		memcpy(out->last_write_gtid, rows->values[3].data, rows->values[3].len);
+	out->role = db_value(arena, rows, 0, 4);
+	out->name = db_value(arena, rows, 0, 5);
+	touch = db_value_integer(rows, 0, 6) != 0;
+	if (out->role == NULL || out->name == NULL)
+		status = DB_UNAVAILABLE;  /* out of request memory */
+out:
+	repl_result_free(&result);
+	if (status == DB_OK && touch) {
+		struct repl_sql_param id = db_integer(out->id);
+		const struct repl_sql_statement update = {
+			"UPDATE sessions SET last_seen_at = UTC_TIMESTAMP(3) WHERE id = ?", &id, 1, false};
+		if (db_run(db, DB_KIND_WRITE, &update, 1, NULL, &result) == DB_OK)
+			repl_result_free(&result);
+	}
+	return status;
+}
+
+enum db_status db_session_end(struct db *db, int64_t session_id)
+{
+	struct repl_sql_param id = db_integer(session_id);
+	const struct repl_sql_statement statement = {"DELETE FROM sessions WHERE id = ?", &id, 1, false};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, &statement, 1, NULL, &result);
+	if (status == DB_OK)
+		repl_result_free(&result);
+	return status;
+}
+
+enum db_status db_password_change(struct db *db, struct db_session *session, const char *password_hash)
+{
+	struct repl_sql_param update[] = {db_text(password_hash), db_integer(session->account_id)};
+	struct repl_sql_param others[] = {db_integer(session->account_id), db_integer(session->id)};
+	const struct repl_sql_statement statements[] = {
+		{"UPDATE accounts SET password_hash = ?, password_changed_at = UTC_TIMESTAMP(3) WHERE id = ?", update, 2,
+		 false},
+		{"DELETE FROM sessions WHERE account_id = ? AND id <> ?", others, 2, false},
+	};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, statements, 2, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	if (result.sql.statements[0].affected_rows == 0)
+		status = DB_NOT_FOUND;
+	struct repl_sql_param id = db_integer(session->id);
+	db_session_record_write(db, "id", &id, result.sql.gtid);
+	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", result.sql.gtid);
+	repl_result_free(&result);
+	return status;
+}
+
+enum db_status db_account_get(struct db *db, struct arena *arena, const struct db_session *session,
+                              struct db_account *out)
+{
+	struct repl_sql_param id = db_integer(session->account_id);
+	const struct repl_sql_statement statement = {
+		"SELECT id, role, name, email, created_at FROM accounts WHERE id = ?", &id, 1, true};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_READ, &statement, 1, session->last_write_gtid, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	if (rows->row_count == 0) {
+		status = DB_NOT_FOUND;
+		goto out;
+	}
+	out->id = db_value_integer(rows, 0, 0);
+	out->role = db_value(arena, rows, 0, 1);
+	out->name = db_value(arena, rows, 0, 2);
+	out->email = db_value(arena, rows, 0, 3);
+	out->created_at = db_value(arena, rows, 0, 4);
+	if (out->role == NULL || out->name == NULL || out->email == NULL)
+		status = DB_UNAVAILABLE;
+out:
+	repl_result_free(&result);
+	return status;
+}
