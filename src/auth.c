@@ -263,24 +263,26 @@ static void auth_add_string(struct json_object *data, const char *key, const cha
 		json_object_object_add(data, key, json_object_new_string(value));
 }
 
-void auth_signup_form(struct routes_call *call)
+/* The empty sign-up or sign-in form (its template is named like its path); a signed-in caller
+ * goes to their account instead. */
+static void auth_visitor_form(struct routes_call *call, const char *title)
 {
 	if (call->session != NULL) {
 		response_redirect(call->response, 303, "/account");
 		return;
 	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, 200, "Create an account", "signup", auth_form_data(call, "/signup"));
+	render_page(call->app, call->response, 200, title, call->pattern + 1, auth_form_data(call, call->pattern));
+}
+
+void auth_signup_form(struct routes_call *call)
+{
+	auth_visitor_form(call, "Create an account");
 }
 
 void auth_signin_form(struct routes_call *call)
 {
-	if (call->session != NULL) {
-		response_redirect(call->response, 303, "/account");
-		return;
-	}
-	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, 200, "Sign in", "signin", auth_form_data(call, "/signin"));
+	auth_visitor_form(call, "Sign in");
 }
 
 /* Gives the browser the session cookie of a new session and sends it to its account. */

@@ -77,6 +77,31 @@ __attribute__((format(printf, 1, 2))) static void complaintctl_error(const char 
 	va_end(args);
 }
 
+/* Parses a command's own options: --help, and one --NAME VALUE (short form letter) into *value.
+ * -1 when the command is done (help shown, or a usage error: *exit_code says which). */
+static int complaintctl_options(int argc, char **argv, const char *name, int letter, const char **value,
+                                int *exit_code)
+{
+	const struct option options[] = {
+		{name, required_argument, NULL, letter},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char short_options[] = {'+', (char)letter, ':', 'h', '\0'};
+	int option;
+	optind = 0;  /* GNU getopt: start over on the command's own arguments */
+	while ((option = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
+		if (option == letter) {
+			*value = optarg;
+			continue;
+		}
+		complaintctl_usage(option == 'h' ? stdout : stderr);
+		*exit_code = option == 'h' ? COMPLAINTCTL_EXIT_OK : COMPLAINTCTL_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
 /* Loads the configuration and its secrets file. */
 static int complaintctl_load(struct complaintctl *ctl)
 {
@@ -94,32 +119,15 @@ static int complaintctl_load(struct complaintctl *ctl)
 
 static int complaintctl_migrate(struct complaintctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"migrations", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *migrations = COMPLAINTCTL_DEFAULT_MIGRATIONS;
 	struct repl_set set;
 	struct repl_error repl_error;
 	struct migrate_summary summary;
 	char error[2048];
-	int option;
+	int exit_code;
 
-	optind = 0;  /* GNU getopt: start over on the command's own arguments */
-	while ((option = getopt_long(argc, argv, "+m:h", options, NULL)) != -1) {
-		switch (option) {
-		case 'm':
-			migrations = optarg;
-			break;
-		case 'h':
-			complaintctl_usage(stdout);
-			return COMPLAINTCTL_EXIT_OK;
-		default:
-			complaintctl_usage(stderr);
-			return COMPLAINTCTL_EXIT_USAGE;
-		}
-	}
+	if (complaintctl_options(argc, argv, "migrations", 'm', &migrations, &exit_code) != 0)
+		return exit_code;
 	if (optind != argc) {
 		complaintctl_error("migrate: unexpected argument: %s", argv[optind]);
 		return COMPLAINTCTL_EXIT_USAGE;
@@ -214,11 +222,6 @@ out:
 /* create-admin EMAIL [--name NAME]: the first admin (there is no public admin sign-up). */
 static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *name = "Administrator";
 	char password[PASSWORD_BYTES_MAX + 2];
 	char hash[PASSWORD_HASH_SIZE];
@@ -228,22 +231,9 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 	struct db *db = NULL;
 	int64_t account_id = 0;
 	int result = COMPLAINTCTL_EXIT_USAGE;
-	int option;
 
-	optind = 0;
-	while ((option = getopt_long(argc, argv, "+n:h", options, NULL)) != -1) {
-		switch (option) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'h':
-			complaintctl_usage(stdout);
-			return COMPLAINTCTL_EXIT_OK;
-		default:
-			complaintctl_usage(stderr);
-			return COMPLAINTCTL_EXIT_USAGE;
-		}
-	}
+	if (complaintctl_options(argc, argv, "name", 'n', &name, &result) != 0)
+		return result;
 	if (argc - optind != 1) {
 		complaintctl_error("create-admin: give exactly one EMAIL (the password is read from standard input)");
 		return COMPLAINTCTL_EXIT_USAGE;

@@ -221,6 +221,19 @@ static enum db_status db_run(struct db *db, enum db_kind kind, const struct repl
 	return answer;
 }
 
+/* Runs one SELECT expected to find one row: DB_NOT_FOUND (result freed) when it found none; on
+ * DB_OK the caller reads result->sql.statements[0] and frees result. */
+static enum db_status db_select_row(struct db *db, enum db_kind kind, const struct repl_sql_statement *statement,
+                                    const char *wait_gtid, struct repl_result *result)
+{
+	enum db_status status = db_run(db, kind, statement, 1, wait_gtid, result);
+	if (status == DB_OK && result->sql.statements[0].row_count == 0) {
+		repl_result_free(result);
+		status = DB_NOT_FOUND;
+	}
+	return status;
+}
+
 /* A value of the winner's rows: an arena copy, or NULL for SQL NULL (or out of memory). */
 static const char *db_value(struct arena *arena, const struct repl_sql_rows *rows, size_t row, unsigned column)
 {
@@ -299,18 +312,15 @@ static enum db_status db_credentials_where(struct db *db, struct arena *arena, c
 {
 	const struct repl_sql_statement statement = {sql, &key, 1, true};
 	struct repl_result result;
-	enum db_status status = db_run(db, DB_KIND_PRIMARY, &statement, 1, NULL, &result);
+	enum db_status status = db_select_row(db, DB_KIND_PRIMARY, &statement, NULL, &result);
 	if (status != DB_OK)
 		return status;
 	const struct repl_sql_rows *rows = &result.sql.statements[0];
-	if (rows->row_count == 0) {
-		status = DB_NOT_FOUND;
-		goto out;
-	}
 	out->account_id = db_value_integer(rows, 0, 0);
 	out->password_hash = db_value(arena, rows, 0, 1);
 	out->disabled = db_value_integer(rows, 0, 2) != 0;
-out:
+	if (out->password_hash == NULL)
+		status = DB_UNAVAILABLE;  /* out of request memory */
 	repl_result_free(&result);
 	return status;
 }
@@ -380,12 +390,12 @@ enum db_status db_session_find(struct db *db, struct arena *arena, const uint8_t
 		" AND s.created_at > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND",
 		params, 4, true};
 	struct repl_result result;
-	enum db_status status = db_run(db, DB_KIND_PRIMARY, &statement, 1, NULL, &result);
+	enum db_status status = db_select_row(db, DB_KIND_PRIMARY, &statement, NULL, &result);
 	if (status != DB_OK)
 		return status;
 	const struct repl_sql_rows *rows = &result.sql.statements[0];
 	bool touch = false;
-	if (rows->row_count == 0 || rows->values[2].len != TOKEN_CSRF_SECRET_SIZE) {
+	if (rows->values[2].len != TOKEN_CSRF_SECRET_SIZE) {
 		status = DB_NOT_FOUND;
 		goto out;
 	}
@@ -452,22 +462,17 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 	const struct repl_sql_statement statement = {
 		"SELECT id, role, name, email, created_at FROM accounts WHERE id = ?", &id, 1, true};
 	struct repl_result result;
-	enum db_status status = db_run(db, DB_KIND_READ, &statement, 1, session->last_write_gtid, &result);
+	enum db_status status = db_select_row(db, DB_KIND_READ, &statement, session->last_write_gtid, &result);
 	if (status != DB_OK)
 		return status;
 	const struct repl_sql_rows *rows = &result.sql.statements[0];
-	if (rows->row_count == 0) {
-		status = DB_NOT_FOUND;
-		goto out;
-	}
 	out->id = db_value_integer(rows, 0, 0);
 	out->role = db_value(arena, rows, 0, 1);
 	out->name = db_value(arena, rows, 0, 2);
 	out->email = db_value(arena, rows, 0, 3);
 	out->created_at = db_value(arena, rows, 0, 4);
 	if (out->role == NULL || out->name == NULL || out->email == NULL)
-		status = DB_UNAVAILABLE;
-out:
+		status = DB_UNAVAILABLE;  /* out of request memory */
 	repl_result_free(&result);
 	return status;
 }

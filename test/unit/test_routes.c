@@ -70,23 +70,34 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Dispatches method path (with an optional CONTENT_LENGTH) as the runtime would. */
-static void dispatch(struct fixture *f, const char *method, const char *uri, const char *content_length)
+/* Dispatches method path with extra params ("NAME=VALUE", up to 3, NULL-terminated) as the
+ * runtime would. */
+static void dispatch_with(struct fixture *f, const char *method, const char *uri, const char *const *extra)
 {
-	char method_param[64], uri_param[256], length_param[64];
-	char *envp[5] = {method_param, uri_param, NULL, NULL, NULL};
+	char method_param[64], uri_param[256];
+	char *envp[6] = {method_param, uri_param, NULL, NULL, NULL, NULL};
 	char message[FIELDS_MESSAGE_MAX] = "";
 	snprintf(method_param, sizeof(method_param), "REQUEST_METHOD=%s", method);
 	snprintf(uri_param, sizeof(uri_param), "REQUEST_URI=%s", uri);
-	if (content_length != NULL) {
-		snprintf(length_param, sizeof(length_param), "CONTENT_LENGTH=%s", content_length);
-		envp[2] = length_param;
-	}
+	for (size_t i = 0; extra != NULL && extra[i] != NULL && i < 3; i++)
+		envp[2 + i] = (char *)extra[i];
 	arena_reset(f->arena);
 	if (request_parse(&f->request, f->arena, envp, message) != FIELDS_OK)
 		fail_msg("request_parse: %s", message);
 	response_init(&f->response, f->arena, false);
 	routes_dispatch(&f->app, &f->request, &f->response);
+}
+
+/* Dispatches method path (with an optional CONTENT_LENGTH). */
+static void dispatch(struct fixture *f, const char *method, const char *uri, const char *content_length)
+{
+	char length_param[64];
+	const char *extra[2] = {NULL, NULL};
+	if (content_length != NULL) {
+		snprintf(length_param, sizeof(length_param), "CONTENT_LENGTH=%s", content_length);
+		extra[0] = length_param;
+	}
+	dispatch_with(f, method, uri, extra);
 }
 
 static const char *header(const struct response *response, const char *name)
@@ -264,6 +275,34 @@ static void test_location_escaped(void **state)
 	contains(body(f), "Served from &lt;script&gt;");
 }
 
+/* The dispatcher refuses before any handler or database call: a signed-out visitor is sent to
+ * sign in (GET) or refused (POST); a POST from another site is refused whatever it carries. */
+static void test_guards_before_handlers(void **state)
+{
+	struct fixture *f = *state;
+	dispatch(f, "GET", "/account", NULL);
+	assert_int_equal(f->response.status, 303);
+	assert_string_equal(header(&f->response, "Location"), "/signin");
+
+	dispatch(f, "POST", "/signout", NULL);
+	assert_int_equal(f->response.status, 403);
+	assert_in_layout(body(f), "Forbidden");
+	contains(body(f), "Please sign in first.");
+
+	const char *foreign[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=https://evil.example", NULL};
+	dispatch_with(f, "POST", "/signin", foreign);
+	assert_int_equal(f->response.status, 403);
+	contains(body(f), "Requests from other sites are refused.");
+
+	const char *null_origin[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=null", NULL};
+	dispatch_with(f, "POST", "/signup", null_origin);
+	assert_int_equal(f->response.status, 403);
+
+	const char *cross_site[] = {"HTTP_HOST=city.example", "HTTP_SEC_FETCH_SITE=cross-site", NULL};
+	dispatch_with(f, "POST", "/signin", cross_site);
+	assert_int_equal(f->response.status, 403);
+}
+
 static void test_table_is_consistent(void **state)
 {
 	(void)state;
@@ -289,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_head_like_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_location_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guards_before_handlers, setup, teardown),
 		cmocka_unit_test(test_table_is_consistent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
