@@ -114,17 +114,33 @@ int auth_session_load(struct routes_call *call)
 	return 0;
 }
 
-bool auth_origin_allowed(const struct request *request)
+/* This site's origin as the browser names it: scheme://host[:port]. HTTP_HOST may come with its
+ * port (nginx's $http_host) or without (Debian's fastcgi_params pass $host): then SERVER_PORT,
+ * the port nginx accepted the request on, is added unless it is the scheme's default. */
+static bool auth_request_origin(const struct request *request, char *out, size_t size)
 {
+	const char *scheme = request->https ? "https" : "http";
+	const char *port = request_param(request, "SERVER_PORT");
+	bool default_port = port == NULL || strcmp(port, request->https ? "443" : "80") == 0;
+	if (request->host[0] == '\0')
+		return false;
+	int written = strchr(request->host, ':') != NULL || default_port
+	                      ? snprintf(out, size, "%s://%s", scheme, request->host)
+	                      : snprintf(out, size, "%s://%s:%s", scheme, request->host, port);
+	return written > 0 && (size_t)written < size;
+}
+
+bool auth_origin_allowed(const struct request *request, const char *public_origin)
+{
+	char origin[512];
 	const char *fetch_site = request_param(request, "HTTP_SEC_FETCH_SITE");
 	if (fetch_site != NULL && strcmp(fetch_site, "cross-site") == 0)
 		return false;
 	if (request->origin == NULL)
 		return true;
-	const char *scheme = request->https ? "https://" : "http://";
-	size_t scheme_len = strlen(scheme);
-	return request->host[0] != '\0' && strncasecmp(request->origin, scheme, scheme_len) == 0 &&
-	       strcasecmp(request->origin + scheme_len, request->host) == 0;
+	if (public_origin != NULL && public_origin[0] != '\0')
+		return strcasecmp(request->origin, public_origin) == 0;
+	return auth_request_origin(request, origin, sizeof(origin)) && strcasecmp(request->origin, origin) == 0;
 }
 
 static bool auth_csrf_matches(struct routes_call *call, const uint8_t secret[TOKEN_CSRF_SECRET_SIZE])

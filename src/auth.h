@@ -23,8 +23,9 @@ struct routes_call;
  * written when the database cannot answer. An unknown or expired cookie is deleted. */
 int auth_session_load(struct routes_call *call);
 /* Whether a state-changing request may come from where it says: no Origin (the token decides),
- * or exactly this site's scheme://host; never "null", and never a cross-site fetch. */
-bool auth_origin_allowed(const struct request *request);
+ * or exactly this site's origin — public_origin ([server] origin) when set, else scheme://host[:port]
+ * of the request; never "null", and never a fetch the browser marks cross-site. */
+bool auth_origin_allowed(const struct request *request, const char *public_origin);
 /* Whether the form's csrf field is the token of call->pattern for the caller's session / for
  * its visitor cookie. Constant-time. */
 bool auth_session_csrf_check(struct routes_call *call);

@@ -105,6 +105,22 @@ static int config_check_s3_replicas(const char *value, char *reason, size_t reas
 	return config_check_replicas(value, "s3", schemes, reason, reason_size);
 }
 
+/* "" or scheme://host[:port] exactly as a browser sends it in Origin: http or https, no path,
+ * no trailing slash, no user. */
+static int config_check_origin(const char *value, char *reason, size_t reason_size)
+{
+	const char *host = strncmp(value, "https://", 8) == 0  ? value + 8
+	                   : strncmp(value, "http://", 7) == 0 ? value + 7
+	                                                       : NULL;
+	if (value[0] == '\0')
+		return 0;
+	if (host == NULL || host[0] == '\0' || host[strcspn(host, "/@?# \t")] != '\0') {
+		snprintf(reason, reason_size, "expected scheme://host[:port] as browsers send it, e.g. https://complaints.example.org");
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)
 {
 	return value[0] == '\0' ? 0 : config_check_absolute_path(value, reason, reason_size);
@@ -175,6 +191,8 @@ static const struct ini_key config_keys[] = {
 	 "debug, info, warn or error"},
 	{"server", "secrets", INI_FIELD_STRING(struct config, secrets), "", 0, 1023,
 	 config_check_optional_absolute_path, "the 0600 file of passwords and keys (NAME=VALUE lines)"},
+	{"server", "origin", INI_FIELD_STRING(struct config, origin), "", 0, 255, config_check_origin,
+	 "the site's public origin (https://host[:port]): POSTs must come from it; empty: the request's own"},
 	{"db", "replicas", INI_FIELD_STRING(struct config, db_replicas), "", 0, 0, config_check_db_replicas,
 	 "name=mariadb://host:port/database, ...: the primary first, then standbys and read replicas"},
 	{"db", "user", INI_FIELD_STRING(struct config, db_user), "complaints_app", 1, 80, NULL,

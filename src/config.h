@@ -23,6 +23,7 @@ struct config {
 	long long drain_timeout_ms;
 	char *log_level;
 	char *secrets;                 /* path of the 0600 secrets file; "" = none */
+	char *origin;                  /* the site's public origin (https://host[:port]); "" = from the request */
 	/* [db]: the MariaDB replica set (primary first) */
 	char *db_replicas;
 	char *db_user;

@@ -104,7 +104,7 @@ static int routes_check_form(struct routes_call *call, const struct routes_entry
 	static const char expired[] =
 		"This form has expired or was sent from another site. Go back, reload the page and try again.";
 	char message[FIELDS_MESSAGE_MAX] = "";
-	if (!auth_origin_allowed(call->request)) {
+	if (!auth_origin_allowed(call->request, call->app->config.origin)) {
 		render_error(call->app, call->response, 403, "Requests from other sites are refused.");
 		return -1;
 	}

@@ -79,7 +79,7 @@ static void dispatch_with(struct fixture *f, const char *method, const char *uri
 	char message[FIELDS_MESSAGE_MAX] = "";
 	snprintf(method_param, sizeof(method_param), "REQUEST_METHOD=%s", method);
 	snprintf(uri_param, sizeof(uri_param), "REQUEST_URI=%s", uri);
-	for (size_t i = 0; extra != NULL && extra[i] != NULL && i < 3; i++)
+	for (size_t i = 0; extra != NULL && i < 3 && extra[i] != NULL; i++)
 		envp[2 + i] = (char *)extra[i];
 	arena_reset(f->arena);
 	if (request_parse(&f->request, f->arena, envp, message) != FIELDS_OK)
@@ -297,6 +297,31 @@ static void test_guards_before_handlers(void **state)
 	const char *null_origin[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=null", NULL};
 	dispatch_with(f, "POST", "/signup", null_origin);
 	assert_int_equal(f->response.status, 403);
+
+	/* Its own origin passes the Origin check (and then lacks a form and a token). */
+	const char *same[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=http://city.example", NULL};
+	dispatch_with(f, "POST", "/signin", same);
+	if (strstr(body(f), "other sites") != NULL)
+		fail_msg("a same-origin POST was refused as foreign");
+
+	/* Debian's nginx passes HTTP_HOST without the port: the port comes from SERVER_PORT. */
+	const char *port_same[] = {"HTTP_HOST=127.0.0.1", "SERVER_PORT=8080", "HTTP_ORIGIN=http://127.0.0.1:8080"};
+	dispatch_with(f, "POST", "/signin", port_same);
+	if (strstr(body(f), "other sites") != NULL)
+		fail_msg("a same-origin POST on port 8080 was refused as foreign");
+	const char *port_other[] = {"HTTP_HOST=127.0.0.1", "SERVER_PORT=8080", "HTTP_ORIGIN=http://127.0.0.1:9090"};
+	dispatch_with(f, "POST", "/signin", port_other);
+	contains(body(f), "Requests from other sites are refused.");
+	/* A configured public origin is the only one accepted. */
+	char public_origin[] = "https://complaints.example.org";
+	f->app.config.origin = public_origin;
+	dispatch_with(f, "POST", "/signin", same);
+	contains(body(f), "Requests from other sites are refused.");
+	const char *public_same[] = {"HTTP_HOST=internal", "HTTP_ORIGIN=https://complaints.example.org", NULL};
+	dispatch_with(f, "POST", "/signin", public_same);
+	if (strstr(body(f), "other sites") != NULL)
+		fail_msg("a POST from the configured origin was refused");
+	f->app.config.origin = NULL;
 
 	const char *cross_site[] = {"HTTP_HOST=city.example", "HTTP_SEC_FETCH_SITE=cross-site", NULL};
 	dispatch_with(f, "POST", "/signin", cross_site);
