@@ -413,6 +413,9 @@ static int runtime_extra_child_main(struct runtime_master *master, size_t index)
 	const struct runtime_hooks *hooks = master->hooks;
 	runtime_child_signals();
 	close(master->listen_fd);
+	/* Its name in ps and /proc/PID/comm (15 bytes at most), so operators and tests can tell it
+	 * from the workers. */
+	prctl(PR_SET_NAME, hooks->extra_children[index].name, 0, 0, 0);
 	if (hooks->worker_start != NULL && hooks->worker_start(hooks->app) != 0)
 		return 1;
 	log_info("%s started (generation %u)", hooks->extra_children[index].name, master->generation);

@@ -30,7 +30,7 @@ struct runtime_settings {
 
 /* A long-running helper process of the app (the notifier, the timer...), restarted if it dies. */
 struct runtime_child {
-	const char *name;
+	const char *name;   /* also its process name (/proc/PID/comm): at most 15 bytes */
 	/* Runs in the child after privileges are dropped; returns the exit status. It should
 	 * return soon after runtime_stop_requested() becomes true. */
 	int (*main)(void *app);

@@ -102,10 +102,16 @@ stack_write_config() {
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
 		db[user]=complaints_app
+		# Longer than the pair's semi-sync timeout (MARIADB_SEMISYNC_TIMEOUT_MS, 2 s): a commit on a
+		# primary whose standby is gone (or a just-promoted standby) waits that long once.
+		db[attempt_timeout]=3s
+		db[deadline]=8s
 		auth[common_passwords]="$STACK_SRCDIR/data/common-passwords.txt"
 	fi
-	[ -f "$dir/s3/us.pid" ] &&
+	if [ -f "$dir/s3/us.pid" ]; then
 		s3[replicas]="us=$(s3_url "$dir" "$base" us), jp=$(s3_url "$dir" "$base" jp), de=$(s3_url "$dir" "$base" de)"
+		s3[repair_interval]=1s
+	fi
 	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	# "@PORTn@" in a value is this stack's port base + n, e.g. listen=127.0.0.1:@PORT12@.
 	for pair in "$@"; do

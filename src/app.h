@@ -14,6 +14,7 @@
 struct db;
 struct db_session;
 struct password_list;
+struct storage;
 struct view;
 
 struct app {
@@ -22,6 +23,7 @@ struct app {
 	struct secrets secrets;
 	struct view *view;
 	struct db *db;                          /* sets and policies (master); the client (worker) */
+	struct storage *storage;                /* the S3 set, the same way */
 	struct password_list *common_passwords; /* refused at sign-up and password change */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
 	/* The one exception to "nothing per request": the session of the request being served, for

@@ -24,6 +24,7 @@
 #include "response.h"
 #include "routes.h"
 #include "secrets.h"
+#include "text.h"
 #include "token.h"
 
 #define AUTH_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
@@ -200,38 +201,9 @@ static const char *auth_visitor_csrf_token(struct routes_call *call, const char 
 
 /* ---- input checks ---- */
 
-/* Copies value without leading and trailing spaces into the arena ("" for NULL). */
-static const char *auth_trimmed(struct arena *arena, const char *value)
-{
-	if (value == NULL)
-		return "";
-	size_t len = strlen(value);
-	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
-		len--;
-	while (len > 0 && (*value == ' ' || *value == '\t')) {
-		value++;
-		len--;
-	}
-	const char *copy = arena_strndup(arena, value, len);
-	return copy != NULL ? copy : "";
-}
-
-/* Unicode characters in well-formed UTF-8 (the form parser checked it), or -1 at a control
- * character (C0 or DEL; C1 is U+0080..U+009F: 0xC2 0x80..0x9F). */
-static long auth_characters(const char *s)
-{
-	long count = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return -1;
-		count += (*p & 0xc0) != 0x80;
-	}
-	return count;
-}
-
 const char *auth_name_problem(const char *name)
 {
-	long chars = auth_characters(name);
+	long chars = text_characters(name, false);
 	if (chars == 0)
 		return "Please enter your name.";
 	if (chars < 0)
@@ -249,7 +221,7 @@ const char *auth_email_problem(const char *email)
 	const char *at = strchr(email, '@');
 	if (len == 0)
 		return "Please enter your email address.";
-	if (len > AUTH_EMAIL_BYTES_MAX || auth_characters(email) < 0 || strpbrk(email, " \t,;<>()[]\\\"") != NULL)
+	if (len > AUTH_EMAIL_BYTES_MAX || text_characters(email, false) < 0 || strpbrk(email, " \t,;<>()[]\\\"") != NULL)
 		return message;
 	if (at == NULL || at == email || (size_t)(at - email) > AUTH_EMAIL_LOCAL_MAX || strchr(at + 1, '@') != NULL)
 		return message;
@@ -321,8 +293,8 @@ void auth_signup(struct routes_call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct config *config = &call->app->config;
-	const char *name = auth_trimmed(arena, fields_value(&call->request->form, "name"));
-	const char *email = auth_trimmed(arena, fields_value(&call->request->form, "email"));
+	const char *name = text_trimmed(arena, fields_value(&call->request->form, "name"));
+	const char *email = text_trimmed(arena, fields_value(&call->request->form, "email"));
 	const char *password = fields_value(&call->request->form, "password");
 	char reason[PASSWORD_REASON_SIZE] = "";
 	char hash[PASSWORD_HASH_SIZE];
@@ -372,7 +344,7 @@ void auth_signin(struct routes_call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct config *config = &call->app->config;
-	const char *email = auth_trimmed(arena, fields_value(&call->request->form, "email"));
+	const char *email = text_trimmed(arena, fields_value(&call->request->form, "email"));
 	const char *password = fields_value(&call->request->form, "password");
 	struct db_credentials credentials = {0};
 	char token[TOKEN_TEXT_SIZE];

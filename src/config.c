@@ -220,6 +220,8 @@ static const struct ini_key config_keys[] = {
 	 NULL, "how long one attempt on one replica may take"},
 	{"s3", "deadline", INI_FIELD_DURATION_MS(struct config, s3_deadline_ms), "6s", 10, 600 * 1000, NULL,
 	 "how long one operation may take over all its attempts"},
+	{"s3", "repair_interval", INI_FIELD_DURATION_MS(struct config, s3_repair_interval_ms), "30s", 100,
+	 3600 * 1000, NULL, "how often photos a put left missing on some replicas are copied there"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
 	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
 	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,

@@ -476,3 +476,254 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 	repl_result_free(&result);
 	return status;
 }
+
+/* ---- complaints ---- */
+
+enum db_status db_categories(struct db *db, struct arena *arena, struct db_category *out, size_t max, size_t *count)
+{
+	const struct repl_sql_statement statement = {
+		"SELECT code, name FROM categories WHERE active ORDER BY sort_order, name", NULL, 0, true};
+	struct repl_result result;
+	*count = 0;
+	enum db_status status = db_run(db, DB_KIND_READ, &statement, 1, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
+		out[*count].code = db_value(arena, rows, i, 0);
+		out[*count].name = db_value(arena, rows, i, 1);
+		if (out[*count].code == NULL || out[*count].name == NULL) {
+			status = DB_UNAVAILABLE;
+			break;
+		}
+		(*count)++;
+	}
+	repl_result_free(&result);
+	return status;
+}
+
+static struct repl_sql_param db_text_or_null(const char *text)
+{
+	return text != NULL ? db_text(text) : (struct repl_sql_param){.type = REPL_SQL_NULL};
+}
+
+/* The complaint an account filed with a submit token (db.primary: it may have just committed). */
+static enum db_status db_complaint_by_token(struct db *db, int64_t reporter_id,
+                                            const uint8_t token[DB_SUBMIT_TOKEN_SIZE], int64_t *id)
+{
+	struct repl_sql_param params[] = {db_bytes(token, DB_SUBMIT_TOKEN_SIZE), db_integer(reporter_id)};
+	const struct repl_sql_statement statement = {
+		"SELECT id FROM complaints WHERE submit_token = ? AND reporter_id = ?", params, 2, true};
+	struct repl_result result;
+	enum db_status status = db_select_row(db, DB_KIND_PRIMARY, &statement, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	*id = db_value_integer(&result.sql.statements[0], 0, 0);
+	repl_result_free(&result);
+	return DB_OK;
+}
+
+enum db_status db_complaint_file(struct db *db, struct db_session *session, const struct db_new_complaint *complaint,
+                                 int64_t *id, bool *existing)
+{
+	struct repl_sql_param insert[] = {
+		db_integer(session->account_id),
+		db_text(complaint->description),
+		db_text_or_null(complaint->address),
+		db_text_or_null(complaint->lat),
+		db_text_or_null(complaint->lon),
+		db_text_or_null(complaint->image_key),
+		db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE),
+		db_text(complaint->category_code),
+	};
+	struct repl_sql_param track[] = {db_integer(session->account_id),
+	                                 db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE)};
+	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
+	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX] = {
+		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
+		 " submit_token) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?"
+		 " FROM categories WHERE code = ? AND active",
+		 insert, 8, false},
+		/* By token, not LAST_INSERT_ID(): the row is the one this transaction inserted or none. */
+		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
+		 " SELECT id, ?, 'submit', NULL, 'submitted' FROM complaints WHERE submit_token = ?",
+		 track, 2, false},
+	};
+	size_t count = 2;
+	for (size_t i = 0; i < complaint->repair_count && i < DB_REPAIRS_MAX && complaint->image_key != NULL; i++) {
+		repairs[i][0] = db_text(complaint->image_key);
+		repairs[i][1] = db_text(complaint->repair_replicas[i]);
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT IGNORE INTO photo_repairs (image_key, replica) VALUES (?, ?)", repairs[i], 2, false};
+	}
+	struct repl_result result;
+	*existing = false;
+	enum db_status status = db_run(db, DB_KIND_WRITE, statements, count, NULL, &result);
+	if (status == DB_DUPLICATE) {
+		/* The token filed a complaint already: this account's, or someone else's (refused). */
+		status = db_complaint_by_token(db, session->account_id, complaint->submit_token, id);
+		*existing = status == DB_OK;
+		return status == DB_NOT_FOUND ? DB_DUPLICATE : status;
+	}
+	if (status != DB_OK)
+		return status;
+	if (result.sql.statements[0].affected_rows == 0) {
+		repl_result_free(&result);
+		return DB_NOT_FOUND;  /* no active category of that code: nothing was written */
+	}
+	*id = (int64_t)result.sql.statements[0].insert_id;
+	struct repl_sql_param session_id = db_integer(session->id);
+	db_session_record_write(db, "id", &session_id, result.sql.gtid);
+	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", result.sql.gtid);
+	repl_result_free(&result);
+	return DB_OK;
+}
+
+enum db_status db_complaints_mine(struct db *db, struct arena *arena, const struct db_session *session, size_t offset,
+                                  size_t limit, struct db_complaint_summary *out, size_t *count, bool *more)
+{
+	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer((int64_t)limit + 1),
+	                                  db_integer((int64_t)offset)};
+	const struct repl_sql_statement statement = {
+		"SELECT c.id, k.name, c.status, c.description, c.created_at FROM complaints c"
+		" JOIN categories k ON k.id = c.category_id WHERE c.reporter_id = ?"
+		" ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+		params, 3, true};
+	struct repl_result result;
+	*count = 0;
+	*more = false;
+	enum db_status status = db_run(db, DB_KIND_READ, &statement, 1, session->last_write_gtid, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	*more = rows->row_count > limit;
+	for (size_t i = 0; i < rows->row_count && i < limit; i++) {
+		struct db_complaint_summary *item = &out[i];
+		item->id = db_value_integer(rows, i, 0);
+		item->category = db_value(arena, rows, i, 1);
+		item->status = db_value(arena, rows, i, 2);
+		item->description = db_value(arena, rows, i, 3);
+		item->created_at = db_value(arena, rows, i, 4);
+		if (item->category == NULL || item->status == NULL || item->description == NULL || item->created_at == NULL) {
+			status = DB_UNAVAILABLE;
+			break;
+		}
+		(*count)++;
+	}
+	repl_result_free(&result);
+	return status;
+}
+
+enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
+                                struct db_complaint *out)
+{
+	struct repl_sql_param params[] = {db_integer(id), db_integer(session->account_id),
+	                                  db_integer(session->account_id), db_text(session->role)};
+	struct repl_sql_param complaint_id = db_integer(id);
+	const struct repl_sql_statement statements[] = {
+		{"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0), k.name, c.status, c.description,"
+		 " c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at FROM complaints c"
+		 " JOIN categories k ON k.id = c.category_id"
+		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 'admin')",
+		 params, 4, true},
+		{"SELECT at, action, to_status, reason FROM status_track WHERE complaint_id = ? ORDER BY at, id LIMIT 200",
+		 &complaint_id, 1, true},
+	};
+	struct repl_result result;
+	memset(out, 0, sizeof(*out));
+	enum db_status status = db_run(db, DB_KIND_READ, statements, 2, session->last_write_gtid, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	const struct repl_sql_rows *track = &result.sql.statements[1];
+	if (rows->row_count == 0) {
+		status = DB_NOT_FOUND;
+		goto out;
+	}
+	out->id = db_value_integer(rows, 0, 0);
+	out->reporter_id = db_value_integer(rows, 0, 1);
+	out->assigned_agent_id = db_value_integer(rows, 0, 2);
+	out->category = db_value(arena, rows, 0, 3);
+	out->status = db_value(arena, rows, 0, 4);
+	out->description = db_value(arena, rows, 0, 5);
+	out->address = db_value(arena, rows, 0, 6);
+	out->lat = db_value(arena, rows, 0, 7);
+	out->lon = db_value(arena, rows, 0, 8);
+	out->image_key = db_value(arena, rows, 0, 9);
+	out->created_at = db_value(arena, rows, 0, 10);
+	out->due_at = db_value(arena, rows, 0, 11);
+	out->timeline = track->row_count > 0 ? arena_calloc(arena, track->row_count, sizeof(*out->timeline)) : NULL;
+	if (out->category == NULL || out->status == NULL || out->description == NULL ||
+	    (track->row_count > 0 && out->timeline == NULL)) {
+		status = DB_UNAVAILABLE;
+		goto out;
+	}
+	for (size_t i = 0; i < track->row_count; i++) {
+		out->timeline[i].at = db_value(arena, track, i, 0);
+		out->timeline[i].action = db_value(arena, track, i, 1);
+		out->timeline[i].to_status = db_value(arena, track, i, 2);
+		out->timeline[i].reason = db_value(arena, track, i, 3);
+	}
+	out->timeline_count = track->row_count;
+out:
+	repl_result_free(&result);
+	return status;
+}
+
+/* ---- photo repairs ---- */
+
+enum db_status db_photo_repairs_due(struct db *db, struct arena *arena, struct db_photo_repair *out, size_t max,
+                                    size_t *count)
+{
+	struct repl_sql_param limit = db_integer((int64_t)max);
+	const struct repl_sql_statement statement = {
+		"SELECT image_key, replica, attempts FROM photo_repairs WHERE next_attempt_at <= UTC_TIMESTAMP(3)"
+		" ORDER BY next_attempt_at LIMIT ?",
+		&limit, 1, true};
+	struct repl_result result;
+	*count = 0;
+	enum db_status status = db_run(db, DB_KIND_PRIMARY, &statement, 1, NULL, &result);
+	if (status != DB_OK)
+		return status;
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	for (size_t i = 0; i < rows->row_count && i < max; i++) {
+		out[i].image_key = db_value(arena, rows, i, 0);
+		out[i].replica = db_value(arena, rows, i, 1);
+		out[i].attempts = (unsigned)db_value_integer(rows, i, 2);
+		if (out[i].image_key == NULL || out[i].replica == NULL) {
+			status = DB_UNAVAILABLE;
+			break;
+		}
+		(*count)++;
+	}
+	repl_result_free(&result);
+	return status;
+}
+
+/* Runs one write statement about one repair row. */
+static enum db_status db_photo_repair_write(struct db *db, const char *sql, const struct repl_sql_param *params,
+                                           size_t count)
+{
+	const struct repl_sql_statement statement = {sql, params, count, false};
+	struct repl_result result;
+	enum db_status status = db_run(db, DB_KIND_WRITE, &statement, 1, NULL, &result);
+	if (status == DB_OK)
+		repl_result_free(&result);
+	return status;
+}
+
+enum db_status db_photo_repair_done(struct db *db, const struct db_photo_repair *repair)
+{
+	struct repl_sql_param params[] = {db_text(repair->image_key), db_text(repair->replica)};
+	return db_photo_repair_write(db, "DELETE FROM photo_repairs WHERE image_key = ? AND replica = ?", params, 2);
+}
+
+enum db_status db_photo_repair_later(struct db *db, const struct db_photo_repair *repair, long retry_seconds)
+{
+	struct repl_sql_param params[] = {db_integer(retry_seconds), db_text(repair->image_key), db_text(repair->replica)};
+	return db_photo_repair_write(db,
+	                             "UPDATE photo_repairs SET attempts = attempts + 1,"
+	                             " next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
+	                             " WHERE image_key = ? AND replica = ?",
+	                             params, 3);
+}

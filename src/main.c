@@ -20,10 +20,12 @@
 #include "package.h"
 #include "password.h"
 #include "render.h"
+#include "repair.h"
 #include "request.h"
 #include "response.h"
 #include "routes.h"
 #include "runtime.h"
+#include "storage.h"
 #include "token.h"
 #include "view.h"
 
@@ -37,6 +39,7 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	struct secrets secrets = {0};
 	struct view *view = NULL;
 	struct db *db = NULL;
+	struct storage *storage = NULL;
 	struct password_list *common_passwords = NULL;
 	int result = -1;
 	char view_error[VIEW_MESSAGE_MAX];
@@ -58,6 +61,9 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	}
 	db = db_new(&fresh, &secrets, error, error_size);
 	if (db == NULL)
+		goto out;
+	storage = storage_new(&fresh, &secrets, error, error_size);
+	if (storage == NULL)
 		goto out;
 	if (db_configured(db)) {
 		if (password_list_load(fresh.common_passwords, &common_passwords, reason, sizeof(reason)) != PASSWORD_OK) {
@@ -99,6 +105,9 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	db_free(app->db);
 	app->db = db;
 	db = NULL;
+	storage_free(app->storage);
+	app->storage = storage;
+	storage = NULL;
 	password_list_free(app->common_passwords);
 	app->common_passwords = common_passwords;
 	common_passwords = NULL;
@@ -110,6 +119,7 @@ out:
 	secrets_free(&secrets);
 	view_free(view);
 	db_free(db);
+	storage_free(storage);
 	password_list_free(common_passwords);
 	return result;
 }
@@ -119,7 +129,8 @@ static int main_worker_start(void *context)
 {
 	struct app *app = context;
 	char error[256];
-	if (db_worker_start(app->db, NULL, error, sizeof(error)) != 0) {
+	if (db_worker_start(app->db, NULL, error, sizeof(error)) != 0 ||
+	    storage_worker_start(app->storage, error, sizeof(error)) != 0) {
 		log_error("%s", error);
 		return -1;
 	}
@@ -130,6 +141,7 @@ static void main_worker_stop(void *context)
 {
 	struct app *app = context;
 	db_worker_stop(app->db);
+	storage_worker_stop(app->storage);
 }
 
 static void main_app_free(struct app *app)
@@ -138,6 +150,7 @@ static void main_app_free(struct app *app)
 	secrets_free(&app->secrets);
 	view_free(app->view);
 	db_free(app->db);
+	storage_free(app->storage);
 	password_list_free(app->common_passwords);
 	memset(app, 0, sizeof(*app));
 }
@@ -223,6 +236,9 @@ int main(int argc, char **argv)
 		main_app_free(&app);
 		return failed ? 1 : 0;
 	}
+	static const struct runtime_child children[] = {
+		{"photo-repair", repair_main},
+	};
 	const struct runtime_hooks hooks = {
 		.app = &app,
 		.on_reload = main_reload,
@@ -230,6 +246,8 @@ int main(int argc, char **argv)
 		.worker_stop = main_worker_stop,
 		.handle = main_handle,
 		.error = main_error,
+		.extra_children = children,
+		.extra_children_count = sizeof(children) / sizeof(children[0]),
 	};
 	int status = runtime_run(&hooks);
 	main_app_free(&app);

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "arena.h"
 #include "auth.h"
+#include "complaints.h"
 #include "db.h"
 #include "home.h"
 #include "limits.h"
@@ -34,6 +35,11 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/signout", ROLE_SIGNED_IN, auth_signout, 0},
 	{"GET", "/account", ROLE_SIGNED_IN, auth_account_page, 0},
 	{"POST", "/password", ROLE_SIGNED_IN, auth_password_change, 0},
+	{"GET", "/complaints/new", ROLE_SIGNED_IN, complaints_new_form, 0},
+	{"POST", "/complaints", ROLE_SIGNED_IN, complaints_file, 0},
+	{"GET", "/complaints", ROLE_SIGNED_IN, complaints_mine, 0},
+	{"GET", "/complaints/{id}", ROLE_SIGNED_IN, complaints_page, 0},
+	{"GET", "/complaints/{id}/photo", ROLE_SIGNED_IN, complaints_photo, 0},
 };
 
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
@@ -109,8 +115,9 @@ static int routes_check_form(struct routes_call *call, const struct routes_entry
 		return -1;
 	}
 	size_t body_max = call->app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
-	enum fields_status status = request_read_form(call->request, body_max, call->app->config.upload_max_bytes,
-	                                              message);
+	/* File parts may reach the body cap: a photo over upload_max_bytes is then refused by its
+	 * handler, with the form and what was typed, rather than here with a bare error page. */
+	enum fields_status status = request_read_form(call->request, body_max, body_max, message);
 	if (status != FIELDS_OK) {
 		render_error(call->app, call->response, fields_http_status(status), message);
 		return -1;

@@ -4,7 +4,7 @@
 # interesting. Long runs: packaging/dev fuzz.
 top=${srcdir:-.}
 build=${top_builddir:-.}
-targets="urlencoded cookie multipart request ini view policy replfault_http password"
+targets="urlencoded cookie multipart request ini view policy replfault_http password photo"
 set -- $targets
 echo "1..$#"
 n=0

@@ -45,8 +45,13 @@ test_stack_up() {
 	master_pid=$(cat "$stack_dir/complaintd.pid")
 }
 
-# The worker pids of the master, sorted, one line.
-worker_pids() { pgrep -P "$master_pid" | sort -n | tr '\n' ' '; }
+# The worker pids of the master, sorted, one line (not its named children, e.g. photo-repair).
+worker_pids() {
+	local pid
+	for pid in $(pgrep -P "$master_pid"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = photo-repair ] || echo "$pid"
+	done | sort -n | tr '\n' ' '
+}
 
 # wait_until MILLISECONDS COMMAND...: polls COMMAND every 50 ms; fails after MILLISECONDS.
 wait_until() {

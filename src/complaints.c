@@ -1,0 +1,477 @@
+/*
+ * complaints.c: the residents' side of complaints (see complaints.h).
+ *
+ * Filing runs in this order, so that a failure leaves nothing behind that points nowhere:
+ *   1. every field checked; the form comes back with what was typed and a message by the field;
+ *   2. the photo cleaned (photo.c: format by its bytes, size and pixel caps, metadata removed);
+ *   3. the cleaned photo stored on the S3 set under its content hash (s3.put); on failure the
+ *      form comes back with a message and nothing is written;
+ *   4. the row inserted with the form's submit token (UNIQUE): a double click, a retried POST or
+ *      a write retried on the standby finds the complaint the token filed and goes to it.
+ * A photo stored in step 3 whose row never comes (the database failed) is an orphan object:
+ * harmless, content-addressed, and the next filing of the same photo reuses it.
+ *
+ * Who sees what: a complaint and its photo are shown to its reporter, its assigned agent and
+ * admins; anyone else gets the same 404 as for a complaint that does not exist.
+ */
+#include "complaints.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "arena.h"
+#include "auth.h"
+#include "db.h"
+#include "fields.h"
+#include "log.h"
+#include "photo.h"
+#include "render.h"
+#include "request.h"
+#include "response.h"
+#include "routes.h"
+#include "storage.h"
+#include "text.h"
+#include "token.h"
+
+#define COMPLAINTS_DESCRIPTION_MIN 10
+#define COMPLAINTS_DESCRIPTION_MAX 4000   /* complaints.description, Open311's cap */
+#define COMPLAINTS_ADDRESS_MAX 255
+#define COMPLAINTS_PAGE_SIZE 20
+#define COMPLAINTS_PAGES_MAX 10000
+
+/* Words for a status, and for what happened in a timeline entry. */
+static const struct {
+	const char *code;
+	const char *label;
+} complaints_labels[] = {
+	{"submitted", "Submitted"},   {"assigned", "Assigned to an agent"}, {"in_progress", "In progress"},
+	{"resolved", "Resolved"},     {"closed", "Closed"},                 {"rejected", "Rejected"},
+	{"submit", "Submitted"},      {"assign", "Assigned to an agent"},   {"reassign", "Given to another agent"},
+	{"unassign", "Unassigned"},   {"start", "Work started"},            {"resolve", "Resolved"},
+	{"reopen", "Reopened"},       {"close", "Closed"},                  {"reject", "Rejected"},
+	{"auto_close", "Closed automatically"},
+};
+
+static const char *complaints_label(const char *code)
+{
+	for (size_t i = 0; code != NULL && i < sizeof(complaints_labels) / sizeof(complaints_labels[0]); i++)
+		if (strcmp(complaints_labels[i].code, code) == 0)
+			return complaints_labels[i].label;
+	return code != NULL ? code : "";
+}
+
+static void complaints_add_string(struct json_object *object, const char *key, const char *value)
+{
+	if (object != NULL && value != NULL)
+		json_object_object_add(object, key, json_object_new_string(value));
+}
+
+/* An id from a "{id}" capture: 1 to 2^53 (what a page may show), or 0. */
+static int64_t complaints_id(const char *text)
+{
+	char *end = NULL;
+	if (text == NULL || text[0] < '1' || text[0] > '9' || strlen(text) > 15)
+		return 0;
+	errno = 0;
+	long long id = strtoll(text, &end, 10);
+	return errno == 0 && *end == '\0' ? (int64_t)id : 0;
+}
+
+/* ---- the form ---- */
+
+/* What the resident typed, and what is wrong with it, field by field. */
+struct complaints_form {
+	const char *category;
+	const char *description;
+	const char *address;
+	const char *lat;
+	const char *lon;
+	const char *submit_token;
+	const char *errors[6];   /* by enum complaints_field */
+	const char *message;     /* above the form: storage or database trouble */
+};
+
+enum complaints_field {
+	FIELD_CATEGORY,
+	FIELD_DESCRIPTION,
+	FIELD_ADDRESS,
+	FIELD_LOCATION,
+	FIELD_PHOTO,
+	FIELD_TOKEN,
+};
+
+static const char *const complaints_error_keys[] = {
+	[FIELD_CATEGORY] = "category_error", [FIELD_DESCRIPTION] = "description_error",
+	[FIELD_ADDRESS] = "address_error",   [FIELD_LOCATION] = "location_error",
+	[FIELD_PHOTO] = "photo_error",       [FIELD_TOKEN] = "token_error",
+};
+
+/* Renders the form with form's values and messages (status 200 for a fresh one). */
+static void complaints_form_render(struct routes_call *call, int status, const struct complaints_form *form)
+{
+	struct db_category categories[DB_CATEGORIES_MAX];
+	size_t count = 0;
+	enum db_status found = db_categories(call->app->db, call->request->arena, categories, DB_CATEGORIES_MAX, &count);
+	if (found != DB_OK) {
+		render_error(call->app, call->response, 503,
+		             "The service cannot reach its database right now. Please try again in a moment.");
+		return;
+	}
+	struct json_object *data = json_object_new_object();
+	struct json_object *options = json_object_new_array();
+	for (size_t i = 0; data != NULL && options != NULL && i < count; i++) {
+		struct json_object *option = json_object_new_object();
+		complaints_add_string(option, "code", categories[i].code);
+		complaints_add_string(option, "name", categories[i].name);
+		if (option != NULL && form->category != NULL && strcmp(form->category, categories[i].code) == 0)
+			json_object_object_add(option, "selected", json_object_new_boolean(1));
+		json_object_array_add(options, option);
+	}
+	if (data != NULL)
+		json_object_object_add(data, "categories", options);
+	else
+		json_object_put(options);
+	complaints_add_string(data, "description", form->description);
+	complaints_add_string(data, "address", form->address);
+	complaints_add_string(data, "lat", form->lat);
+	complaints_add_string(data, "lon", form->lon);
+	complaints_add_string(data, "submit_token", form->submit_token);
+	complaints_add_string(data, "csrf", auth_session_csrf_token(call, "/complaints"));
+	complaints_add_string(data, "message", form->message);
+	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
+		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, status, "File a complaint", "complaint_new", data);
+}
+
+void complaints_new_form(struct routes_call *call)
+{
+	char token[TOKEN_TEXT_SIZE];
+	struct complaints_form form = {0};
+	if (!storage_configured(call->app->storage)) {
+		render_error(call->app, call->response, 503, "Filing complaints is not available on this server.");
+		return;
+	}
+	token_new(token);
+	form.submit_token = token;
+	complaints_form_render(call, 200, &form);
+}
+
+/* A coordinate: a plain decimal number (no exponent, no hex, no inf/nan) within [-limit, limit],
+ * rewritten with six decimals (about 0.1 m). NULL when it is not one. */
+static const char *complaints_coordinate(struct arena *arena, const char *text, double limit)
+{
+	char *end = NULL;
+	if (text == NULL || text[0] == '\0' || strlen(text) > 32 || strspn(text, "+-0123456789.") != strlen(text))
+		return NULL;
+	errno = 0;
+	double value = strtod(text, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(value) || value < -limit || value > limit)
+		return NULL;
+	char *out = arena_alloc(arena, 32);
+	if (out != NULL)
+		snprintf(out, 32, "%.6f", value);
+	return out;
+}
+
+/* Checks the text fields into form (errors set per field); true when all are fine. */
+static bool complaints_form_check(struct routes_call *call, struct complaints_form *form, const char **lat_value,
+                                  const char **lon_value)
+{
+	struct arena *arena = call->request->arena;
+	const struct fields *fields = &call->request->form;
+	form->category = text_trimmed(arena, fields_value(fields, "category"));
+	form->description = text_trimmed(arena, fields_value(fields, "description"));
+	form->address = text_trimmed(arena, fields_value(fields, "address"));
+	form->lat = text_trimmed(arena, fields_value(fields, "lat"));
+	form->lon = text_trimmed(arena, fields_value(fields, "lon"));
+	form->submit_token = text_trimmed(arena, fields_value(fields, "submit_token"));
+
+	struct db_category categories[DB_CATEGORIES_MAX];
+	size_t count = 0;
+	bool known = false;
+	if (db_categories(call->app->db, arena, categories, DB_CATEGORIES_MAX, &count) == DB_OK)
+		for (size_t i = 0; i < count && !known; i++)
+			known = strcmp(categories[i].code, form->category) == 0;
+	if (!known)
+		form->errors[FIELD_CATEGORY] = "Please choose what kind of problem this is.";
+
+	long characters = text_characters(form->description, true);
+	if (characters < 0)
+		form->errors[FIELD_DESCRIPTION] = "The description contains characters that cannot be shown.";
+	else if (characters < COMPLAINTS_DESCRIPTION_MIN)
+		form->errors[FIELD_DESCRIPTION] = "Please describe the problem in at least 10 characters.";
+	else if (characters > COMPLAINTS_DESCRIPTION_MAX)
+		form->errors[FIELD_DESCRIPTION] = "The description is too long: at most 4,000 characters.";
+
+	characters = text_characters(form->address, false);
+	if (characters < 0 || characters > COMPLAINTS_ADDRESS_MAX)
+		form->errors[FIELD_ADDRESS] = "The address must be at most 255 characters, without control characters.";
+
+	*lat_value = NULL;
+	*lon_value = NULL;
+	bool has_lat = form->lat[0] != '\0', has_lon = form->lon[0] != '\0';
+	if (has_lat || has_lon) {
+		*lat_value = complaints_coordinate(arena, form->lat, 90.0);
+		*lon_value = complaints_coordinate(arena, form->lon, 180.0);
+		if (*lat_value == NULL || *lon_value == NULL)
+			form->errors[FIELD_LOCATION] = "Latitude must be a number from -90 to 90 and longitude from -180 to 180, "
+			                               "both given (e.g. 51.507351 and -0.127758).";
+	} else if (form->address[0] == '\0') {
+		form->errors[FIELD_LOCATION] = "Please give the address, or the place's latitude and longitude.";
+	}
+
+	uint8_t ignored[TOKEN_HASH_SIZE];
+	if (token_parse(form->submit_token, strlen(form->submit_token), ignored) != TOKEN_OK)
+		form->errors[FIELD_TOKEN] = "This form is incomplete. Please reload the page and fill it in again.";
+
+	for (size_t i = 0; i < sizeof(form->errors) / sizeof(form->errors[0]); i++)
+		if (form->errors[i] != NULL)
+			return false;
+	return true;
+}
+
+/* The status a refused photo answers with, by photo_clean's verdict. */
+static int complaints_photo_status(enum photo_status status)
+{
+	static const int statuses[] = {
+		[PHOTO_UNSUPPORTED] = 415,
+		[PHOTO_TOO_LARGE] = 413,
+		[PHOTO_MALFORMED] = 400,
+		[PHOTO_NO_MEMORY] = 503,
+	};
+	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) && statuses[status] != 0 ? statuses[status] : 400;
+}
+
+void complaints_file(struct routes_call *call)
+{
+	struct complaints_form form = {0};
+	struct photo photo = {0};
+	struct storage_put_report report;
+	char message[PHOTO_MESSAGE_SIZE] = "";
+	char key[STORAGE_KEY_SIZE];
+	const char *lat = NULL, *lon = NULL;
+	const struct config *config = &call->app->config;
+	int status = 422;
+
+	if (!storage_configured(call->app->storage)) {
+		render_error(call->app, call->response, 503, "Filing complaints is not available on this server.");
+		return;
+	}
+	bool fields_ok = complaints_form_check(call, &form, &lat, &lon);
+	const struct field *file = fields_find(&call->request->form, "photo");
+	if (file == NULL || file->filename == NULL || file->value_len == 0) {
+		form.errors[FIELD_PHOTO] = "Please attach a photo of the problem.";
+		goto refuse;
+	}
+	const struct photo_limits limits = {
+		.bytes_max = config->upload_max_bytes,
+		.width_max = PHOTO_SIDE_MAX_DEFAULT,
+		.height_max = PHOTO_SIDE_MAX_DEFAULT,
+		.pixels_max = PHOTO_PIXELS_MAX_DEFAULT,
+	};
+	enum photo_status cleaned =
+		photo_clean((const uint8_t *)file->value, file->value_len, &limits, &photo, message, sizeof(message));
+	if (cleaned != PHOTO_OK) {
+		form.errors[FIELD_PHOTO] = arena_strndup(call->request->arena, message, strlen(message));
+		status = complaints_photo_status(cleaned);
+		goto refuse;
+	}
+	if (!fields_ok)
+		goto refuse;
+
+	storage_key(photo.data, photo.len, key);
+	if (storage_put(call->app->storage, key, photo.data, photo.len, photo.mime_type, &report) != STORAGE_OK) {
+		form.message = "Your photo could not be stored just now, so nothing was filed. Please attach it again and "
+		               "send the form in a moment.";
+		status = 503;
+		goto refuse;
+	}
+	const char *repairs[REPL_SET_REPLICAS_MAX];
+	for (unsigned i = 0; i < report.missing_count; i++)
+		repairs[i] = report.missing[i];
+	struct db_new_complaint complaint = {
+		.category_code = form.category,
+		.description = form.description,
+		.address = form.address[0] != '\0' ? form.address : NULL,
+		.lat = lat,
+		.lon = lon,
+		.image_key = key,
+		.repair_replicas = repairs,
+		.repair_count = report.missing_count,
+	};
+	token_hash(form.submit_token, strlen(form.submit_token), complaint.submit_token);
+	int64_t id = 0;
+	bool existing = false;
+	enum db_status filed = db_complaint_file(call->app->db, call->session, &complaint, &id, &existing);
+	if (filed == DB_OK) {
+		char location[64];
+		snprintf(location, sizeof(location), "/complaints/%lld", (long long)id);
+		if (!existing)
+			log_info("complaints: account %lld filed complaint %lld (photo missing on %u replicas, queued for repair)",
+			         (long long)call->session->account_id, (long long)id, report.missing_count);
+		photo_free(&photo);
+		response_redirect(call->response, 303, location);
+		return;
+	}
+	form.message = filed == DB_UNKNOWN
+	                   ? "We lost contact with the database while filing. Please look at your complaints before "
+	                     "sending this again."
+	                   : "Your complaint could not be saved just now. Please attach the photo again and send the "
+	                     "form in a moment.";
+	status = filed == DB_NOT_FOUND ? 422 : 503;
+	if (filed == DB_NOT_FOUND)
+		form.errors[FIELD_CATEGORY] = "Please choose what kind of problem this is.";
+	if (filed == DB_DUPLICATE) {
+		form.message = "This form was already used. Please reload the page and fill it in again.";
+		status = 409;
+	}
+refuse:
+	photo_free(&photo);
+	complaints_form_render(call, status, &form);
+}
+
+/* ---- the resident's pages ---- */
+
+void complaints_mine(struct routes_call *call)
+{
+	struct db_complaint_summary items[COMPLAINTS_PAGE_SIZE];
+	size_t count = 0;
+	bool more = false;
+	const char *page_text = fields_value(&call->request->query, "page");
+	long page = 1;
+	if (page_text != NULL) {
+		char *end = NULL;
+		page = strtol(page_text, &end, 10);
+		if (end == page_text || *end != '\0' || page < 1 || page > COMPLAINTS_PAGES_MAX) {
+			render_error(call->app, call->response, 400, "There is no such page of your complaints.");
+			return;
+		}
+	}
+	enum db_status status = db_complaints_mine(call->app->db, call->request->arena, call->session,
+	                                           (size_t)(page - 1) * COMPLAINTS_PAGE_SIZE, COMPLAINTS_PAGE_SIZE, items,
+	                                           &count, &more);
+	if (status != DB_OK) {
+		render_error(call->app, call->response, 503,
+		             "The service cannot reach its database right now. Please try again in a moment.");
+		return;
+	}
+	struct json_object *data = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	for (size_t i = 0; data != NULL && list != NULL && i < count; i++) {
+		struct json_object *item = json_object_new_object();
+		json_object_object_add(item, "id", json_object_new_int64(items[i].id));
+		complaints_add_string(item, "category", items[i].category);
+		complaints_add_string(item, "status", items[i].status);
+		complaints_add_string(item, "status_label", complaints_label(items[i].status));
+		complaints_add_string(item, "description", items[i].description);
+		complaints_add_string(item, "created_at", items[i].created_at);
+		json_object_array_add(list, item);
+	}
+	if (data != NULL) {
+		json_object_object_add(data, "complaints", list);
+		json_object_object_add(data, "empty", json_object_new_boolean(count == 0 && page == 1));
+		if (page > 1)
+			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
+		if (more)
+			json_object_object_add(data, "next_page", json_object_new_int64(page + 1));
+	} else {
+		json_object_put(list);
+	}
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, 200, "My complaints", "complaints", data);
+}
+
+/* The complaint of the "{id}" capture that the caller may see, or an answer written. */
+static bool complaints_load(struct routes_call *call, struct db_complaint *complaint)
+{
+	int64_t id = complaints_id(call->captures[0]);
+	enum db_status status =
+		id == 0 ? DB_NOT_FOUND : db_complaint_get(call->app->db, call->request->arena, call->session, id, complaint);
+	if (status == DB_NOT_FOUND) {
+		render_error(call->app, call->response, 404, "There is no complaint at this address.");
+		return false;
+	}
+	if (status != DB_OK) {
+		render_error(call->app, call->response, 503,
+		             "The service cannot reach its database right now. Please try again in a moment.");
+		return false;
+	}
+	return true;
+}
+
+void complaints_page(struct routes_call *call)
+{
+	struct db_complaint complaint;
+	if (!complaints_load(call, &complaint))
+		return;
+	struct json_object *data = json_object_new_object();
+	struct json_object *timeline = json_object_new_array();
+	for (size_t i = 0; data != NULL && timeline != NULL && i < complaint.timeline_count; i++) {
+		struct json_object *entry = json_object_new_object();
+		complaints_add_string(entry, "at", complaint.timeline[i].at);
+		complaints_add_string(entry, "label", complaints_label(complaint.timeline[i].action));
+		complaints_add_string(entry, "reason", complaint.timeline[i].reason);
+		json_object_array_add(timeline, entry);
+	}
+	if (data != NULL) {
+		json_object_object_add(data, "id", json_object_new_int64(complaint.id));
+		json_object_object_add(data, "timeline", timeline);
+		if (complaint.image_key != NULL)
+			json_object_object_add(data, "has_photo", json_object_new_boolean(1));
+	} else {
+		json_object_put(timeline);
+	}
+	complaints_add_string(data, "category", complaint.category);
+	complaints_add_string(data, "status", complaint.status);
+	complaints_add_string(data, "status_label", complaints_label(complaint.status));
+	complaints_add_string(data, "description", complaint.description);
+	complaints_add_string(data, "address", complaint.address);
+	complaints_add_string(data, "lat", complaint.lat);
+	complaints_add_string(data, "lon", complaint.lon);
+	complaints_add_string(data, "created_at", complaint.created_at);
+	complaints_add_string(data, "due_at", complaint.due_at);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call->app, call->response, 200, complaint.category, "complaint", data);
+}
+
+/* The photo, from the S3 set (s3.get: a replica without it is absent, the next is asked). Its key
+ * is its content hash, so it is its own strong ETag and never changes: a browser revalidating
+ * gets 304 without a trip to S3. */
+void complaints_photo(struct routes_call *call)
+{
+	static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp"};
+	struct db_complaint complaint;
+	struct storage_object object;
+	char etag[STORAGE_KEY_SIZE + 2];
+	if (!complaints_load(call, &complaint))
+		return;
+	if (complaint.image_key == NULL) {
+		render_error(call->app, call->response, 404, "This complaint has no photo.");
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%s\"", complaint.image_key);
+	/* Private: only this complaint's viewers may have it; the bytes never change. */
+	response_header(call->response, "Cache-Control", "private, max-age=31536000, immutable");
+	response_header(call->response, "ETag", etag);
+	const char *match = request_param(call->request, "HTTP_IF_NONE_MATCH");
+	if (match != NULL && strstr(match, etag) != NULL) {
+		response_body(call->response, 304, NULL, NULL, 0);
+		return;
+	}
+	enum storage_status status = storage_get(call->app->storage, call->request->arena, complaint.image_key, &object);
+	if (status != STORAGE_OK) {
+		render_error(call->app, call->response, status == STORAGE_NOT_FOUND ? 404 : 503,
+		             status == STORAGE_NOT_FOUND ? "This photo is missing." : "The photo cannot be loaded right now.");
+		return;
+	}
+	const char *type = "application/octet-stream";
+	for (size_t i = 0; i < sizeof(image_types) / sizeof(image_types[0]); i++)
+		if (strcmp(object.content_type, image_types[i]) == 0)
+			type = image_types[i];
+	response_body(call->response, 200, type, (const char *)object.bytes, object.len);
+}

@@ -1,0 +1,80 @@
+/*
+ * repair.c: the photo-repair child of the master (see repair.h).
+ *
+ * One child per master, so two never copy the same row at once; a row copied twice (a child
+ * killed between the copy and the delete) is the same bytes under the same key again.
+ */
+#include "repair.h"
+
+#include <time.h>
+
+#include "app.h"
+#include "arena.h"
+#include "db.h"
+#include "limits.h"
+#include "log.h"
+#include "runtime.h"
+#include "storage.h"
+
+#define REPAIR_BATCH 20
+#define REPAIR_BACKOFF_MAX_SECONDS 3600
+#define REPAIR_ARENA_BYTES (LIMIT_UPLOAD_HARD_MAX + (1L << 20))
+
+/* Sleeps ms in short steps, returning early when asked to stop. */
+static void repair_sleep(long long ms)
+{
+	const struct timespec step = {0, 100 * 1000 * 1000};
+	for (long long slept = 0; slept < ms && !runtime_stop_requested(); slept += 100)
+		nanosleep(&step, NULL);
+}
+
+static long repair_backoff_seconds(unsigned attempts)
+{
+	return attempts >= 12 ? REPAIR_BACKOFF_MAX_SECONDS : (1L << attempts);
+}
+
+/* One pass over the due rows; the number repaired. */
+static unsigned repair_pass(struct app *app, struct arena *arena)
+{
+	struct db_photo_repair due[REPAIR_BATCH];
+	size_t count = 0;
+	unsigned repaired = 0;
+	if (db_photo_repairs_due(app->db, arena, due, REPAIR_BATCH, &count) != DB_OK)
+		return 0;
+	for (size_t i = 0; i < count && !runtime_stop_requested(); i++) {
+		enum storage_status status = storage_copy_to(app->storage, arena, due[i].image_key, due[i].replica);
+		if (status == STORAGE_OK) {
+			if (db_photo_repair_done(app->db, &due[i]) == DB_OK)
+				repaired++;
+			log_info("s3.repair: photo %.12s... copied to %s", due[i].image_key, due[i].replica);
+		} else {
+			long retry = repair_backoff_seconds(due[i].attempts);
+			db_photo_repair_later(app->db, &due[i], retry);
+			log_warn("s3.repair: photo %.12s... not copied to %s (attempt %u): again in %ld s", due[i].image_key,
+			         due[i].replica, due[i].attempts + 1, retry);
+		}
+		arena_reset(arena);
+	}
+	return repaired;
+}
+
+int repair_main(void *context)
+{
+	struct app *app = context;
+	if (!db_configured(app->db) || !storage_configured(app->storage)) {
+		log_info("s3.repair: no database or no S3 set configured: nothing to repair");
+		while (!runtime_stop_requested())
+			repair_sleep(60 * 1000);
+		return 0;
+	}
+	struct arena *arena = arena_create(REPAIR_ARENA_BYTES);
+	if (arena == NULL)
+		return 1;
+	while (!runtime_stop_requested()) {
+		repair_pass(app, arena);
+		arena_reset(arena);
+		repair_sleep(app->config.s3_repair_interval_ms);
+	}
+	arena_destroy(arena);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * text.c: trimming and counting the text of forms (see text.h).
+ */
+#include "text.h"
+
+#include <string.h>
+
+#include "arena.h"
+
+const char *text_trimmed(struct arena *arena, const char *value)
+{
+	if (value == NULL)
+		return "";
+	size_t len = strlen(value);
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t' || value[len - 1] == '\r' ||
+	                   value[len - 1] == '\n'))
+		len--;
+	while (len > 0 && (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')) {
+		value++;
+		len--;
+	}
+	const char *copy = arena_strndup(arena, value, len);
+	return copy != NULL ? copy : "";
+}
+
+long text_characters(const char *s, bool allow_newlines)
+{
+	long count = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		bool newline = *p == '\n' || *p == '\r' || *p == '\t';
+		bool control = *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+		if (control && !(newline && allow_newlines))
+			return -1;
+		count += (*p & 0xc0) != 0x80;
+	}
+	return count;
+}
