@@ -270,9 +270,9 @@ void complaints_file(struct routes_call *call)
 	}
 	const struct photo_limits limits = {
 		.bytes_max = config->upload_max_bytes,
-		.width_max = PHOTO_SIDE_MAX_DEFAULT,
-		.height_max = PHOTO_SIDE_MAX_DEFAULT,
-		.pixels_max = PHOTO_PIXELS_MAX_DEFAULT,
+		.width_max = (uint32_t)config->photo_side_max,
+		.height_max = (uint32_t)config->photo_side_max,
+		.pixels_max = (uint64_t)config->photo_pixels_max,
 	};
 	enum photo_status cleaned =
 		photo_clean((const uint8_t *)file->value, file->value_len, &limits, &photo, message, sizeof(message));

@@ -20,6 +20,8 @@ struct config {
 	char *location;
 	char *templates;
 	size_t upload_max_bytes;
+	long long photo_side_max;      /* pixels of a photo's width or height */
+	long long photo_pixels_max;    /* width x height */
 	long long drain_timeout_ms;
 	char *log_level;
 	char *secrets;                 /* path of the 0600 secrets file; "" = none */

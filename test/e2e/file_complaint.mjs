@@ -1,0 +1,313 @@
+// file_complaint.mjs: a resident's first visit in a real browser (Debian's chromium, headless,
+// driven by playwright-core) against a full stack of its own — sign up, sign out, sign in, file a
+// complaint with a photo, see it with its timeline and photo, find it in "My complaints", and
+// let "Use my location" fill the coordinates. TAP, one line per step; each step's screenshot is
+// kept under var/test-artifacts/e2e/file_complaint/.
+//
+// Run by test/e2e/run.sh (which finds playwright-core under var/node); environment:
+// STACK_SRCDIR, TEST_VAR, COMPLAINTD_BINARY, COMPLAINTCTL_BINARY, CHROMIUM, NODE_PREFIX.
+import { execFileSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tapPlan, tapDiag, tapSteps } from './tap.mjs';
+
+const top = process.env.STACK_SRCDIR || join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const testVar = process.env.TEST_VAR || join(top, 'var');
+const complaintd = process.env.COMPLAINTD_BINARY || join(top, 'var/build-asan/complaintd');
+const complaintctl = process.env.COMPLAINTCTL_BINARY || join(top, 'var/build-asan/complaintctl');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
+const stackctl = join(top, 'packaging/stackctl');
+const photo = join(top, 'test/data/e2e/streetlight.jpg');
+const stackDir = join(testVar, 'stacks', `e2e-${process.pid}`);
+const artifacts = join(testVar, 'test-artifacts/e2e/file_complaint');
+
+// Each action waits at most this long for the page: pages answer in milliseconds on loopback,
+// filing (photo to an S3 quorum, the row to MariaDB, an ASan build) in well under a second.
+const actionTimeout = 10000;
+// The whole run is cut off here, whatever hangs; the stack is stopped on the way out.
+const runTimeout = 150000;
+
+const resident = {
+	name: `Zoë Tester ${process.pid}`,
+	email: `zoe.${process.pid}.${Date.now()}@example.test`,
+	password: 'lantern-quietly-9-orchard',
+};
+// Characters a page must show as typed, not interpret.
+const description = `The street lamp in front of number 12 is out since Monday: "dark" & unsafe <after 8pm> (${process.pid}).`;
+const typedPosition = { lat: '50.8466', lon: '4.3528' };
+const browserPosition = { latitude: 51.2194, longitude: 4.4025 };
+
+// ---- the stack, stopped however the script ends ----
+
+let stackStarted = false;
+let stackLog = null;
+// stackDown PASSED: stops the stack. After a failure its logs stay for CI (the MariaDB datadirs,
+// over 100 MB, go); after a clean run nothing stays.
+function stackDown(passed) {
+	if (!stackStarted) return;
+	stackStarted = false;
+	const started = Date.now();
+	try {
+		execFileSync(stackctl, ['down', stackDir], { stdio: 'ignore', timeout: 60000 });
+		console.log(`# stack stopped in ${Date.now() - started} ms`);
+	} catch (error) {
+		console.log(`# stackctl down failed: ${error.message.split('\n')[0]}`);
+	}
+	if (passed === true) {
+		rmSync(stackDir, { recursive: true, force: true });
+		if (stackLog) rmSync(stackLog, { force: true });
+		return;
+	}
+	rmSync(join(stackDir, 'mariadb/primary'), { recursive: true, force: true });
+	rmSync(join(stackDir, 'mariadb/standby'), { recursive: true, force: true });
+	console.log(`# the stack's logs: ${stackDir}`);
+}
+process.on('exit', () => stackDown(false));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(1));
+setTimeout(() => {
+	tapDiag(`the run took over ${runTimeout / 1000} s: stopped`);
+	process.exit(1);
+}, runTimeout).unref();
+
+function stackUp() {
+	rmSync(stackDir, { recursive: true, force: true });
+	mkdirSync(join(testVar, 'stacks'), { recursive: true });
+	const log = join(testVar, 'stacks', `e2e-${process.pid}.up.log`);
+	stackLog = log;
+	const logFd = openSync(log, 'w');
+	stackStarted = true;
+	let base;
+	try {
+		base = execFileSync(stackctl, ['up', stackDir], {
+			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
+			stdio: ['ignore', 'pipe', logFd],
+			timeout: 90000,
+		}).toString().trim();
+	} catch (error) {
+		throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
+	} finally {
+		closeSync(logFd);
+	}
+	try {
+		execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), 'migrate', '--migrations', join(top, 'db/migrations')],
+			{ stdio: 'pipe', timeout: 60000 });
+	} catch (error) {
+		throw new Error(`complaintctl migrate failed:\n${String(error.stderr || error.message).trim()}`);
+	}
+	return `http://127.0.0.1:${base}`;
+}
+
+function tail(file, lines) {
+	try {
+		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+	} catch {
+		return '(no log)';
+	}
+}
+
+// ---- what the browser saw ----
+
+let browser = null;
+let context = null;
+let page = null;
+let seen = [];
+
+function watch(newPage) {
+	newPage.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
+	newPage.on('console', (message) => {
+		if (message.type() === 'error') seen.push(`console error: ${message.text()}`);
+	});
+	newPage.on('response', (response) => {
+		if (response.status() >= 400) seen.push(`${response.status()} for ${response.request().method()} ${response.url()}`);
+	});
+	newPage.on('requestfailed', (request) => seen.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+}
+
+// The failure's context: the page's address, its messages, what went wrong on the wire.
+async function explain() {
+	const lines = seen;
+	seen = [];
+	if (!page || page.isClosed()) return lines.join('\n');
+	let text = '';
+	try {
+		text = (await page.evaluate(() => document.body ? document.body.innerText : '')).replace(/\s+/g, ' ').slice(0, 400);
+	} catch {
+		text = '(unreadable)';
+	}
+	return [`at ${page.url()}`, `page text: ${text}`, ...lines].join('\n');
+}
+
+function check(condition, message) {
+	if (!condition) throw new Error(message);
+}
+
+// goto PATH: loads PATH and fails at once on an answer that is not 200 (after redirects).
+async function goto(path) {
+	const response = await page.goto(path);
+	check(response, `no answer for ${path}`);
+	check(response.status() === 200, `GET ${path} answered ${response.status()}`);
+	return response;
+}
+
+// submitAndLand FORM-LOCATOR PATTERN: clicks the form's submit button and waits until the browser
+// shows a page whose path matches PATTERN; if it lands elsewhere, the failure names where and the
+// page's error messages.
+async function submitAndLand(form, pattern, what) {
+	await Promise.all([
+		page.waitForNavigation({ timeout: actionTimeout }),
+		form.locator('button[type=submit]').click(),
+	]);
+	const path = new URL(page.url()).pathname;
+	if (!pattern.test(path)) {
+		const errors = await page.locator('.field-error, .form-error').allInnerTexts();
+		throw new Error(`${what}: landed on ${path}, not ${pattern}${errors.length ? `; the page says: ${errors.join(' | ')}` : ''}`);
+	}
+	return path;
+}
+
+async function sessionCookie() {
+	return (await context.cookies()).find((cookie) => cookie.name === 'session' || cookie.name === '__Host-session');
+}
+
+// ---- the steps ----
+
+tapPlan(10);
+const { step, failures } = tapSteps(artifacts, { page: () => page, explain });
+let url = null;
+let complaintPath = null;
+
+await step('stack', 'the full stack starts (stackctl up) and complaintctl migrate applies the schema', async () => {
+	const started = Date.now();
+	url = stackUp();
+	tapDiag(`stack at ${url} in ${Date.now() - started} ms, directory ${stackDir}`);
+});
+
+await step('browser', "Debian's chromium starts headless through playwright-core", async () => {
+	check(existsSync(chromiumPath), `no browser at ${chromiumPath} (deb chromium in packaging/packages.txt)`);
+	const require = createRequire(join(nodePrefix, 'package.json'));
+	const { chromium } = require('playwright-core');
+	browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
+	check(url, 'no stack to browse');
+	context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
+	context.setDefaultTimeout(actionTimeout);
+	context.setDefaultNavigationTimeout(actionTimeout);
+	page = await context.newPage();
+	watch(page);
+	tapDiag(`chromium ${browser.version()}, playwright-core ${require('playwright-core/package.json').version}`);
+});
+
+await step('signup', 'signing up through the form lands on /account showing the name, with an HttpOnly session cookie', async () => {
+	check(page, 'no browser');
+	await goto('/signup');
+	const form = page.locator('form[action="/signup"]');
+	await form.locator('[name=name]').fill(resident.name);
+	await form.locator('[name=email]').fill(resident.email);
+	await form.locator('[name=password]').fill(resident.password);
+	await submitAndLand(form, /^\/account$/, 'sign-up');
+	const shown = (await page.locator('.account-name').innerText()).trim();
+	check(shown === resident.name, `the account page shows the name "${shown}", not "${resident.name}"`);
+	const cookie = await sessionCookie();
+	check(cookie, 'no session cookie after signing up');
+	check(cookie.httpOnly, 'the session cookie is readable by scripts (not HttpOnly)');
+});
+
+await step('signout', 'the header\'s "Sign out" button signs out: the header offers "Sign in" and /account sends to /signin', async () => {
+	check(page, 'no browser');
+	await Promise.all([
+		page.waitForNavigation(),
+		page.locator('header').getByRole('button', { name: 'Sign out' }).click(),
+	]);
+	check(new URL(page.url()).pathname === '/', `signing out landed on ${page.url()}, not /`);
+	check(await page.locator('header a[href="/signin"]').count() === 1, 'the header has no "Sign in" link after signing out');
+	check(!(await sessionCookie()), 'the session cookie is still in the browser');
+	await page.goto('/account');
+	check(new URL(page.url()).pathname === '/signin', `/account after signing out shows ${page.url()}, not the sign-in page`);
+});
+
+await step('signin', 'signing in again through /signin lands on /account showing the name', async () => {
+	check(page, 'no browser');
+	await goto('/signin');
+	const form = page.locator('form[action="/signin"]');
+	await form.locator('[name=email]').fill(resident.email);
+	await form.locator('[name=password]').fill(resident.password);
+	await submitAndLand(form, /^\/account$/, 'sign-in');
+	const shown = (await page.locator('.account-name').innerText()).trim();
+	check(shown === resident.name, `the account page shows the name "${shown}", not "${resident.name}"`);
+});
+
+await step('file', 'filing a complaint with a photo lands on its page, showing the description and "Submitted" first in the timeline', async () => {
+	check(page, 'no browser');
+	await goto('/complaints/new');
+	const form = page.locator('form[action="/complaints"]');
+	check(await form.locator('input[type=hidden][name=csrf]').count() === 1, 'the form has no hidden csrf field');
+	check(await form.locator('input[type=hidden][name=submit_token]').count() === 1, 'the form has no hidden submit_token field');
+	await form.locator('select[name=category]').selectOption('streetlight');
+	await form.locator('textarea[name=description]').fill(description);
+	await form.locator('input[name=address]').fill('12 Lamplighter Street');
+	await form.locator('input[name=lat]').fill(typedPosition.lat);
+	await form.locator('input[name=lon]').fill(typedPosition.lon);
+	await form.locator('input[type=file][name=photo]').setInputFiles(photo);
+	complaintPath = await submitAndLand(form, /^\/complaints\/\d+$/, 'filing');
+	tapDiag(`filed: ${complaintPath}`);
+	const text = await page.locator('main').innerText();
+	check(text.includes(description), 'the complaint\'s page does not show the description as typed');
+	const first = page.locator('ol.timeline > li').first();
+	check(await first.count() === 1, 'the page has no status timeline (ol.timeline with entries)');
+	const entry = (await first.innerText()).trim();
+	check(/Submitted/.test(entry), `the timeline's first entry is "${entry}", not "Submitted"`);
+});
+
+await step('photo', "the complaint's page shows the filed photo, loaded from /complaints/{id}/photo", async () => {
+	check(complaintPath, 'no complaint was filed');
+	const image = page.locator('img.complaint-photo');
+	check(await image.count() === 1, 'the page has no img.complaint-photo');
+	const src = await image.getAttribute('src');
+	check(new URL(src, url).pathname === `${complaintPath}/photo`, `the photo's src is ${src}, not ${complaintPath}/photo`);
+	// Loaded and decoded by the browser: the size of the photo that was filed (320x240).
+	await page.waitForFunction((element) => element.complete, await image.elementHandle());
+	const size = await image.evaluate((element) => ({ width: element.naturalWidth, height: element.naturalHeight }));
+	check(size.width > 0, 'the photo did not load (naturalWidth 0)');
+	check(size.width === 320 && size.height === 240, `the photo is ${size.width}x${size.height}, not the 320x240 one filed`);
+});
+
+await step('my-complaints', '"My complaints" lists the new complaint with a link to its page', async () => {
+	check(complaintPath, 'no complaint was filed');
+	await goto('/complaints');
+	const item = page.locator('.complaint-item').filter({ has: page.locator(`a[href="${complaintPath}"]`) });
+	const items = await item.count();
+	check(items === 1, `${items} .complaint-item entries link to ${complaintPath} (of ${await page.locator('.complaint-item').count()} listed)`);
+});
+
+await step('open-from-list', "following the list's link opens the complaint's page", async () => {
+	check(complaintPath, 'no complaint was filed');
+	const link = page.locator(`.complaint-item a[href="${complaintPath}"]`).first();
+	const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
+	check(response && response.status() === 200, `the link answered ${response && response.status()}`);
+	check(new URL(page.url()).pathname === complaintPath, `the link went to ${page.url()}`);
+	check((await page.locator('main').innerText()).includes(description), 'the page does not show the complaint\'s description');
+});
+
+await step('use-location', '"Use my location" fills latitude and longitude from the browser\'s geolocation', async () => {
+	check(page, 'no browser');
+	await context.grantPermissions(['geolocation'], { origin: url });
+	await context.setGeolocation({ ...browserPosition, accuracy: 20 });
+	await goto('/complaints/new');
+	const button = page.locator('#use-location');
+	await button.waitFor({ state: 'visible' });
+	await button.click();
+	const lat = page.locator('input[name=lat]');
+	const lon = page.locator('input[name=lon]');
+	await page.waitForFunction(() => document.querySelector('input[name=lat]').value !== ''
+		&& document.querySelector('input[name=lon]').value !== '');
+	const filled = { lat: await lat.inputValue(), lon: await lon.inputValue() };
+	check(Math.abs(Number(filled.lat) - browserPosition.latitude) < 1e-6
+		&& Math.abs(Number(filled.lon) - browserPosition.longitude) < 1e-6,
+	`the fields hold ${filled.lat}, ${filled.lon}, not ${browserPosition.latitude}, ${browserPosition.longitude}`);
+});
+
+if (browser) await browser.close().catch(() => {});
+stackDown(failures() === 0);
+process.exit(failures() ? 1 : 0);

@@ -1,0 +1,67 @@
+// tap.mjs: TAP output for the browser tests — a plan, one "ok"/"not ok" line per step, and a
+// screenshot of the page after each step, saved under a stable name and named in a diag line so
+// a CI log points at the picture of what the browser showed.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function tapPlan(count) {
+	console.log(`1..${count}`);
+}
+
+// Each line of TEXT as a TAP diagnostic.
+export function tapDiag(text) {
+	for (const line of String(text).split('\n')) console.log(`# ${line}`);
+}
+
+// The start of a message, without terminal colours (playwright's call logs run to hundreds of
+// lines; the first ones say what failed).
+function firstLines(text, count) {
+	const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+	return lines.length <= count ? lines.join('\n') : [...lines.slice(0, count), `(${lines.length - count} more lines)`].join('\n');
+}
+
+// tapSteps(ARTIFACT_DIR, {page, explain}): runs steps in order. step(SHOT, NAME, FUNCTION)
+// awaits FUNCTION; it passes unless FUNCTION throws. A failure's diagnostics are the error's
+// message and the lines of explain() (what the browser saw during the step). After every step,
+// the page that page() returns (if it shows one) is captured as ARTIFACT_DIR/NN-SHOT.png. The
+// directory is emptied first, so it only holds this run's pictures.
+export function tapSteps(artifactDir, { page: pageOf, explain }) {
+	rmSync(artifactDir, { recursive: true, force: true });
+	mkdirSync(artifactDir, { recursive: true });
+	let number = 0;
+	let failures = 0;
+	async function step(shot, name, run) {
+		number += 1;
+		const label = String(number).padStart(2, '0');
+		let error = null;
+		const started = Date.now();
+		try {
+			await run();
+		} catch (thrown) {
+			error = thrown;
+		}
+		if (error) {
+			failures += 1;
+			console.log(`not ok ${number} - ${name}`);
+			tapDiag(firstLines(error && error.message ? error.message : String(error), 12));
+		} else {
+			console.log(`ok ${number} - ${name}`);
+		}
+		tapDiag(`step ${label} took ${Date.now() - started} ms`);
+		// Called after every step, so what it collects starts afresh with the next one.
+		const seen = await explain();
+		if (error && seen) tapDiag(seen);
+		const page = pageOf();
+		if (page && !page.isClosed() && page.url() !== 'about:blank') {
+			const file = join(artifactDir, `${label}-${shot}.png`);
+			try {
+				await page.screenshot({ path: file, fullPage: true, timeout: 5000 });
+				tapDiag(`screenshot: ${file} (${page.url()})`);
+			} catch (thrown) {
+				tapDiag(`no screenshot: ${thrown.message.split('\n')[0]}`);
+			}
+		}
+		return !error;
+	}
+	return { step, failures: () => failures, count: () => number };
+}
