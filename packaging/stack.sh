@@ -293,9 +293,12 @@ stack_up() {
 
 # stack_down DIR: stops everything stack_up started.
 stack_down() {
-	local dir=$1
-	stack_stop "$dir"
-	mail_stop "$dir"
-	s3_stop "$dir"
-	mariadb_stop_all "$dir"
+	local dir=$1 name pids=()
+	# Each stop waits for its process to exit (s3rver takes ~2 s): signal them all at once, then
+	# wait for these jobs only (a caller may have its own in the background).
+	stack_stop "$dir" & pids+=($!)
+	mail_stop "$dir" & pids+=($!)
+	for name in "${S3_REPLICAS[@]}"; do s3_stop_replica "$dir" "$name" & pids+=($!); done
+	mariadb_stop_all "$dir" & pids+=($!)
+	wait "${pids[@]}"
 }
