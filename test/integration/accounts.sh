@@ -11,7 +11,7 @@
 # shellcheck disable=SC2016,SC2034,SC2001
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 47
+plan 51
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -358,6 +358,36 @@ post pat1 /password "current=$new_password" "password=qwertyuiop" "csrf=$(csrf_o
 policy_status=$status
 check "a wrong current password ($wrong_current) and a common new password ($policy_status) are 422, password unchanged, still signed in" \
 	holds '[ "$wrong_current/$policy_status" = 422/422 ] && [ "$(password_hash_of "$pat_email")" = "$hash_before" ] && signed_in pat1'
+
+# ---- complaintctl create-admin: the only way to an admin account ----
+admin_pass='an admin phrase nobody guesses'
+printf '%s\n' "$admin_pass" | "$complaintctl" -c "$dir/complaintd.conf" create-admin --name 'Ada Admin' admin@example.org \
+	>"$scratch/admin.out" 2>&1
+admin_status=$?
+admin_role=$(sql primary app "SELECT role FROM accounts WHERE email = 'admin@example.org'")
+check "create-admin reads the password from stdin and makes an admin account (exit $admin_status, role $admin_role)" \
+	holds '[ "$admin_status" = 0 ] && [ "$admin_role" = admin ] && ! grep -qF "$admin_pass" "$scratch/admin.out"'
+signin admin admin@example.org "$admin_pass"
+admin_signin="$status $location"
+signed_in admin
+check "the admin signs in at /signin with that password ($admin_signin, /account $answer)" \
+	holds '[ "$admin_signin" = "303 /account" ] && [ "$answer" = "200 " ] && grep -q ">admin<" <<<"$body"'
+admins_before=$(sql primary app "SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+printf '%s\n' "$admin_pass" | "$complaintctl" -c "$dir/complaintd.conf" create-admin ADMIN@example.org >"$scratch/dup.out" 2>&1
+dup_status=$?
+printf 'password123\n' | "$complaintctl" -c "$dir/complaintd.conf" create-admin other@example.org >"$scratch/common.out" 2>&1
+common_status=$?
+"$complaintctl" -c "$dir/complaintd.conf" create-admin not-an-email </dev/null >"$scratch/bad.out" 2>&1
+bad_status=$?
+admins_after=$(sql primary app "SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+check "create-admin refuses a taken email (exit $dup_status), a common password (exit $common_status) and a bad email (exit $bad_status), saying why, adding nobody" \
+	holds '[ "$dup_status" = 1 ] && grep -q "already exists" "$scratch/dup.out" &&
+		[ "$common_status" = 2 ] && grep -q "common" "$scratch/common.out" &&
+		[ "$bad_status" = 2 ] && grep -q "valid email" "$scratch/bad.out" && [ "$admins_before" = "$admins_after" ]'
+"$complaintctl" -c "$dir/complaintd.conf" create-admin a@example.org 'a password on the command line' >"$scratch/argv.out" 2>&1
+argv_status=$?
+check "a password on the command line is refused (exit $argv_status): only stdin or the prompt take it" \
+	holds '[ "$argv_status" = 2 ] && grep -q "exactly one EMAIL" "$scratch/argv.out"'
 
 # ---- CSRF and Origin: 403 and nothing changed ----
 # csrf_variants BROWSER PATH RIGHT OTHER FIELDS...: POSTs FIELDS with no csrf, a tampered csrf,
