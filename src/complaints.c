@@ -125,9 +125,11 @@ static void complaints_form_render(struct routes_call *call, int status, const s
 	struct json_object *options = json_object_new_array();
 	for (size_t i = 0; data != NULL && options != NULL && i < count; i++) {
 		struct json_object *option = json_object_new_object();
+		if (option == NULL)
+			break;
 		complaints_add_string(option, "code", categories[i].code);
 		complaints_add_string(option, "name", categories[i].name);
-		if (option != NULL && form->category != NULL && strcmp(form->category, categories[i].code) == 0)
+		if (form->category != NULL && strcmp(form->category, categories[i].code) == 0)
 			json_object_object_add(option, "selected", json_object_new_boolean(1));
 		json_object_array_add(options, option);
 	}
@@ -178,14 +180,15 @@ static const char *complaints_coordinate(struct arena *arena, const char *text, 
 	return out;
 }
 
-/* Checks the text fields into form (errors set per field); true when all are fine. */
-static bool complaints_form_check(struct routes_call *call, struct complaints_form *form, const char **lat_value,
-                                  const char **lon_value)
+/* Checks the text fields into form (errors set per field): DB_OK when all are fine,
+ * DB_NOT_FOUND when one is not, another status when the categories could not be read. */
+static enum db_status complaints_form_check(struct routes_call *call, struct complaints_form *form,
+                                            const char **lat_value, const char **lon_value)
 {
 	struct arena *arena = call->request->arena;
 	const struct fields *fields = &call->request->form;
 	form->category = text_trimmed(arena, fields_value(fields, "category"));
-	form->description = text_trimmed(arena, fields_value(fields, "description"));
+	form->description = text_newlines(arena, text_trimmed(arena, fields_value(fields, "description")));
 	form->address = text_trimmed(arena, fields_value(fields, "address"));
 	form->lat = text_trimmed(arena, fields_value(fields, "lat"));
 	form->lon = text_trimmed(arena, fields_value(fields, "lon"));
@@ -194,9 +197,11 @@ static bool complaints_form_check(struct routes_call *call, struct complaints_fo
 	struct db_category categories[DB_CATEGORIES_MAX];
 	size_t count = 0;
 	bool known = false;
-	if (db_categories(call->app->db, arena, categories, DB_CATEGORIES_MAX, &count) == DB_OK)
-		for (size_t i = 0; i < count && !known; i++)
-			known = strcmp(categories[i].code, form->category) == 0;
+	enum db_status status = db_categories(call->app->db, arena, categories, DB_CATEGORIES_MAX, &count);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < count && !known; i++)
+		known = strcmp(categories[i].code, form->category) == 0;
 	if (!known)
 		form->errors[FIELD_CATEGORY] = "Please choose what kind of problem this is.";
 
@@ -231,8 +236,8 @@ static bool complaints_form_check(struct routes_call *call, struct complaints_fo
 
 	for (size_t i = 0; i < sizeof(form->errors) / sizeof(form->errors[0]); i++)
 		if (form->errors[i] != NULL)
-			return false;
-	return true;
+			return DB_NOT_FOUND;
+	return DB_OK;
 }
 
 /* The status a refused photo answers with, by photo_clean's verdict. */
@@ -262,7 +267,14 @@ void complaints_file(struct routes_call *call)
 		render_error(call->app, call->response, 503, "Filing complaints is not available on this server.");
 		return;
 	}
-	bool fields_ok = complaints_form_check(call, &form, &lat, &lon);
+	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
+	if (checked != DB_OK && checked != DB_NOT_FOUND) {
+		render_error(call->app, call->response, 503,
+		             "The service cannot reach its database right now, and nothing was filed. Please try again "
+		             "in a moment.");
+		return;
+	}
+	bool fields_ok = checked == DB_OK;
 	const struct field *file = fields_find(&call->request->form, "photo");
 	if (file == NULL || file->filename == NULL || file->value_len == 0) {
 		form.errors[FIELD_PHOTO] = "Please attach a photo of the problem.";
@@ -327,7 +339,12 @@ void complaints_file(struct routes_call *call)
 	if (filed == DB_NOT_FOUND)
 		form.errors[FIELD_CATEGORY] = "Please choose what kind of problem this is.";
 	if (filed == DB_DUPLICATE) {
-		form.message = "This form was already used. Please reload the page and fill it in again.";
+		/* The token filed someone else's complaint: a fresh one lets this form be sent again. */
+		char *fresh = arena_alloc(call->request->arena, TOKEN_TEXT_SIZE);
+		if (fresh != NULL)
+			token_new(fresh);
+		form.submit_token = fresh;
+		form.message = "This form had been used already. Please check it and send it again.";
 		status = 409;
 	}
 refuse:
@@ -364,6 +381,8 @@ void complaints_mine(struct routes_call *call)
 	struct json_object *list = json_object_new_array();
 	for (size_t i = 0; data != NULL && list != NULL && i < count; i++) {
 		struct json_object *item = json_object_new_object();
+		if (item == NULL)
+			break;
 		json_object_object_add(item, "id", json_object_new_int64(items[i].id));
 		complaints_add_string(item, "category", items[i].category);
 		complaints_add_string(item, "status", items[i].status);

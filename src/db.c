@@ -296,10 +296,16 @@ enum db_status db_account_create(struct db *db, const char *role, const char *na
                                  const char *password_hash, int64_t *account_id)
 {
 	struct repl_sql_param params[] = {db_text(role), db_text(name), db_text(email), db_text(password_hash)};
-	const struct repl_sql_statement statement = {
-		"INSERT INTO accounts (role, name, email, password_hash) VALUES (?, ?, ?, ?)", params, 4, false};
+	struct repl_sql_param log_params[] = {db_text(role)};
+	const struct repl_sql_statement statements[] = {
+		{"INSERT INTO accounts (role, name, email, password_hash) VALUES (?, ?, ?, ?)", params, 4, false},
+		/* actor NULL: made on the server by complaintctl, not by a signed-in admin. */
+		{"INSERT INTO admin_log (actor_id, action, target_account_id, detail)"
+		 " VALUES (NULL, 'create_account', LAST_INSERT_ID(), CONCAT('role ', ?, ' by complaintctl'))",
+		 log_params, 1, false},
+	};
 	struct repl_result result;
-	enum db_status status = db_run(db, DB_KIND_WRITE, &statement, 1, NULL, &result);
+	enum db_status status = db_run(db, DB_KIND_WRITE, statements, 2, NULL, &result);
 	if (status != DB_OK)
 		return status;
 	*account_id = (int64_t)result.sql.statements[0].insert_id;
@@ -538,7 +544,7 @@ enum db_status db_complaint_file(struct db *db, struct db_session *session, cons
 	};
 	struct repl_sql_param track[] = {db_integer(session->account_id),
 	                                 db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE)};
-	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
+	struct repl_sql_param repairs[DB_REPAIRS_MAX][3];
 	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX] = {
 		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
 		 " submit_token) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?"
@@ -553,8 +559,11 @@ enum db_status db_complaint_file(struct db *db, struct db_session *session, cons
 	for (size_t i = 0; i < complaint->repair_count && i < DB_REPAIRS_MAX && complaint->image_key != NULL; i++) {
 		repairs[i][0] = db_text(complaint->image_key);
 		repairs[i][1] = db_text(complaint->repair_replicas[i]);
+		repairs[i][2] = db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE);
+		/* Only with the complaint: a refused category inserts no row, and no repair either. */
 		statements[count++] = (struct repl_sql_statement){
-			"INSERT IGNORE INTO photo_repairs (image_key, replica) VALUES (?, ?)", repairs[i], 2, false};
+			"INSERT IGNORE INTO photo_repairs (image_key, replica) SELECT ?, ? FROM complaints WHERE submit_token = ?",
+			repairs[i], 3, false};
 	}
 	struct repl_result result;
 	*existing = false;
@@ -672,8 +681,18 @@ out:
 
 /* ---- photo repairs ---- */
 
-enum db_status db_photo_repairs_due(struct db *db, struct arena *arena, struct db_photo_repair *out, size_t max,
-                                    size_t *count)
+/* Copies a value into a fixed buffer; false when it is NULL or does not fit. */
+static bool db_value_copy(const struct repl_sql_rows *rows, size_t row, unsigned column, char *out, size_t size)
+{
+	const struct repl_sql_value *value = &rows->values[row * rows->column_count + column];
+	if (value->null || value->data == NULL || value->len >= size)
+		return false;
+	memcpy(out, value->data, value->len);
+	out[value->len] = '\0';
+	return true;
+}
+
+enum db_status db_photo_repairs_due(struct db *db, struct db_photo_repair *out, size_t max, size_t *count)
 {
 	struct repl_sql_param limit = db_integer((int64_t)max);
 	const struct repl_sql_statement statement = {
@@ -687,13 +706,10 @@ enum db_status db_photo_repairs_due(struct db *db, struct arena *arena, struct d
 		return status;
 	const struct repl_sql_rows *rows = &result.sql.statements[0];
 	for (size_t i = 0; i < rows->row_count && i < max; i++) {
-		out[i].image_key = db_value(arena, rows, i, 0);
-		out[i].replica = db_value(arena, rows, i, 1);
-		out[i].attempts = (unsigned)db_value_integer(rows, i, 2);
-		if (out[i].image_key == NULL || out[i].replica == NULL) {
-			status = DB_UNAVAILABLE;
-			break;
-		}
+		if (!db_value_copy(rows, i, 0, out[*count].image_key, sizeof(out[*count].image_key)) ||
+		    !db_value_copy(rows, i, 1, out[*count].replica, sizeof(out[*count].replica)))
+			continue;  /* cannot be: the columns are CHAR(64) and VARCHAR(32) */
+		out[*count].attempts = (unsigned)db_value_integer(rows, i, 2);
 		(*count)++;
 	}
 	repl_result_free(&result);

@@ -91,7 +91,8 @@ struct db_credentials {
  * when the email is registered (compared case-insensitively). */
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
                          const struct db_new_session *session, int64_t *account_id);
-/* An account made by an operator (complaintctl create-admin): role "admin" or "agent". */
+/* An account made by an operator (complaintctl create-admin): role "admin" or "agent"; an
+ * admin_log row records it. */
 enum db_status db_account_create(struct db *db, const char *role, const char *name, const char *email,
                                  const char *password_hash, int64_t *account_id);
 enum db_status db_credentials_by_email(struct db *db, struct arena *arena, const char *email,
@@ -194,15 +195,15 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 
 /* ---- photo repairs (the timer child) ---- */
 
+/* A queued copy; its strings are its own (the repair child resets its arena between copies). */
 struct db_photo_repair {
-	const char *image_key;
-	const char *replica;
+	char image_key[65];
+	char replica[33];
 	unsigned attempts;
 };
 
 /* Repairs due now, oldest first (db.primary: the queue is the primary's). */
-enum db_status db_photo_repairs_due(struct db *db, struct arena *arena, struct db_photo_repair *out, size_t max,
-                                    size_t *count);
+enum db_status db_photo_repairs_due(struct db *db, struct db_photo_repair *out, size_t max, size_t *count);
 /* The copy was made: the row goes. */
 enum db_status db_photo_repair_done(struct db *db, const struct db_photo_repair *repair);
 /* The copy failed: try again after retry_seconds. */

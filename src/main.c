@@ -70,12 +70,6 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 			snprintf(error, error_size, "[auth] common_passwords: %s", reason);
 			goto out;
 		}
-		/* The dummy hash of unknown accounts, made with this generation's limits. */
-		enum password_status initialised = password_init(fresh.password_ops_limit, fresh.password_mem_limit);
-		if (initialised != PASSWORD_OK) {
-			snprintf(error, error_size, "[auth] password limits: %s", password_strerror(initialised));
-			goto out;
-		}
 	}
 	view = view_new();
 	if (view == NULL) {
@@ -85,6 +79,15 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	if (view_load_dir(view, fresh.templates, view_error, sizeof(view_error)) != VIEW_OK) {
 		snprintf(error, error_size, "%s: templates: %s", app->config_path, view_error);
 		goto out;
+	}
+	/* Last, because it changes the process's dummy hash: only a reload that is otherwise good may
+	 * give unknown accounts this generation's argon2id limits. */
+	if (db_configured(db)) {
+		enum password_status initialised = password_init(fresh.password_ops_limit, fresh.password_mem_limit);
+		if (initialised != PASSWORD_OK) {
+			snprintf(error, error_size, "[auth] password limits: %s", password_strerror(initialised));
+			goto out;
+		}
 	}
 	snprintf(settings->listen, sizeof(settings->listen), "%s", fresh.listen);
 	settings->socket_mode = (unsigned)strtoul(fresh.socket_mode, NULL, 8);

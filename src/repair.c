@@ -33,13 +33,14 @@ static long repair_backoff_seconds(unsigned attempts)
 	return attempts >= 12 ? REPAIR_BACKOFF_MAX_SECONDS : (1L << attempts);
 }
 
-/* One pass over the due rows; the number repaired. */
+/* One pass over the due rows (their strings are their own: the arena is reset after each copy);
+ * the number repaired. */
 static unsigned repair_pass(struct app *app, struct arena *arena)
 {
 	struct db_photo_repair due[REPAIR_BATCH];
 	size_t count = 0;
 	unsigned repaired = 0;
-	if (db_photo_repairs_due(app->db, arena, due, REPAIR_BATCH, &count) != DB_OK)
+	if (db_photo_repairs_due(app->db, due, REPAIR_BATCH, &count) != DB_OK)
 		return 0;
 	for (size_t i = 0; i < count && !runtime_stop_requested(); i++) {
 		enum storage_status status = storage_copy_to(app->storage, arena, due[i].image_key, due[i].replica);
@@ -47,6 +48,12 @@ static unsigned repair_pass(struct app *app, struct arena *arena)
 			if (db_photo_repair_done(app->db, &due[i]) == DB_OK)
 				repaired++;
 			log_info("s3.repair: photo %.12s... copied to %s", due[i].image_key, due[i].replica);
+		} else if (status == STORAGE_NO_REPLICA || status == STORAGE_NOT_FOUND) {
+			/* Nothing to copy to, or from: trying again cannot help. */
+			db_photo_repair_done(app->db, &due[i]);
+			log_error("s3.repair: photo %.12s... dropped for %s: %s", due[i].image_key, due[i].replica,
+			          status == STORAGE_NO_REPLICA ? "no such replica in [s3] replicas"
+			                                       : "no replica has the photo any more");
 		} else {
 			long retry = repair_backoff_seconds(due[i].attempts);
 			db_photo_repair_later(app->db, &due[i], retry);

@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "limits.h"
 #include "log.h"
 #include "secrets.h"
 
@@ -25,7 +26,6 @@ struct storage {
 	char *region;
 	char *access_key;
 	char *secret_key;
-	size_t object_max;           /* bytes of a stored photo: the upload limit */
 	long attempt_timeout_ms;
 	long deadline_ms;
 	struct repl_client *client;
@@ -82,7 +82,6 @@ struct storage *storage_new(const struct config *config, const struct secrets *s
 		snprintf(error, error_size, "out of memory");
 		goto fail;
 	}
-	storage->object_max = config->upload_max_bytes;
 	storage->attempt_timeout_ms = config->s3_attempt_timeout_ms;
 	storage->deadline_ms = config->s3_deadline_ms;
 	storage_operation_init(&storage->put, "s3.put", storage, storage->put_policy, repl_classify_http_write);
@@ -213,7 +212,9 @@ enum storage_status storage_get(struct storage *storage, struct arena *arena, co
 	if (!storage_key_valid(key))
 		return STORAGE_NOT_FOUND;
 	snprintf(path, sizeof(path), STORAGE_PREFIX "%s", key);
-	struct repl_http_request request = {.method = "GET", .path = path, .response_max = storage->object_max};
+	/* Whatever any configuration could have stored: lowering upload_max_bytes later must not make
+	 * older photos unreadable. */
+	struct repl_http_request request = {.method = "GET", .path = path, .response_max = LIMIT_UPLOAD_HARD_MAX};
 	enum storage_status status = storage_run(storage, &storage->get, &request, &result);
 	if (status != STORAGE_OK)
 		return status;
@@ -242,12 +243,15 @@ enum storage_status storage_copy_to(struct storage *storage, struct arena *arena
 	struct repl_error error;
 	struct repl_result result;
 	char path[sizeof(STORAGE_PREFIX) + STORAGE_KEY_SIZE];
+	if (!storage_configured(storage))
+		return STORAGE_NOT_CONFIGURED;
+	if (repl_set_find(&storage->set, replica_name) == NULL ||
+	    repl_policy_parse(replica_name, strlen(replica_name), &storage->set, true, &policy, &error) != REPL_OK)
+		return STORAGE_NO_REPLICA;
 	enum storage_status status = storage_get(storage, arena, key, &object);
-	if (status != STORAGE_OK)
+	if (status != STORAGE_OK) {
+		repl_policy_free(policy);
 		return status;
-	if (repl_policy_parse(replica_name, strlen(replica_name), &storage->set, true, &policy, &error) != REPL_OK) {
-		log_warn("s3.repair: replica %s is no longer in [s3] replicas: dropped", replica_name);
-		return STORAGE_NOT_FOUND;
 	}
 	struct repl_operation operation = storage->put;
 	snprintf(operation.name, sizeof(operation.name), "s3.repair");

@@ -30,6 +30,7 @@ enum storage_status {
 	STORAGE_NOT_FOUND,       /* every replica asked said 404 */
 	STORAGE_UNAVAILABLE,     /* the policy could not succeed within the deadline */
 	STORAGE_NOT_CONFIGURED,  /* [s3] replicas is empty */
+	STORAGE_NO_REPLICA,      /* storage_copy_to: no such replica in [s3] replicas (any more) */
 };
 
 #define STORAGE_KEY_SIZE 65  /* 64 hex digits and a NUL */
@@ -69,7 +70,9 @@ struct storage_object {
 enum storage_status storage_get(struct storage *storage, struct arena *arena, const char *key,
                                 struct storage_object *out);
 
-/* Copies key from one replica that has it to replica_name (the repair of a put's leftovers). */
+/* Copies key from one replica that has it to replica_name (the repair of a put's leftovers).
+ * STORAGE_NO_REPLICA before any request when replica_name is not in the set; STORAGE_NOT_FOUND
+ * when no replica has the object. */
 enum storage_status storage_copy_to(struct storage *storage, struct arena *arena, const char *key,
                                     const char *replica_name);
 

@@ -23,6 +23,28 @@ const char *text_trimmed(struct arena *arena, const char *value)
 	return copy != NULL ? copy : "";
 }
 
+const char *text_newlines(struct arena *arena, const char *value)
+{
+	if (value == NULL)
+		return "";
+	size_t len = strlen(value);
+	char *out = arena_alloc(arena, len + 1);
+	if (out == NULL)
+		return "";
+	size_t used = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (value[i] == '\r') {
+			out[used++] = '\n';
+			if (i + 1 < len && value[i + 1] == '\n')
+				i++;
+			continue;
+		}
+		out[used++] = value[i];
+	}
+	out[used] = '\0';
+	return out;
+}
+
 long text_characters(const char *s, bool allow_newlines)
 {
 	long count = 0;

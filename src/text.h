@@ -11,6 +11,9 @@ struct arena;
 
 /* value without leading and trailing spaces and tabs, copied into the arena; "" for NULL. */
 const char *text_trimmed(struct arena *arena, const char *value);
+/* value with every CR LF and lone CR turned into LF (arena; "" for NULL): what browsers send as
+ * CR LF counts, and is stored, as one line break. */
+const char *text_newlines(struct arena *arena, const char *value);
 /* The characters of well-formed UTF-8 (the form parsers check it), or -1 at a control character
  * (C0 or DEL or C1) other than those allowed: allow_newlines lets CR, LF and tab through (a
  * description's paragraphs). */

@@ -14,7 +14,7 @@
 # shellcheck disable=SC2016,SC2034,SC2001
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 32
+plan 33
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -78,7 +78,7 @@ def noise_png_over(size):   # the first noise PNG 256 pixels wide longer than si
             return data
         height += 1
 
-for i in range(1, 6):   # small valid photos, each new to the replicas
+for i in range(1, 8):   # small valid photos, each new to the replicas
     write('fresh-%d.png' % i, png(24, 24))
 write('over.png', noise_png_over(limit + 1024))                       # just over upload_max_bytes
 write('over-dispatcher.png', noise_png_over(limit + 64 * 1024 + 100 * 1024))  # over the body cap
@@ -362,6 +362,14 @@ jp_page=$status
 get ann "/complaints/$jp_id/photo"
 check "and viewing works with jp stopped: the page ($jp_page) and the photo ($status, sha256 = image_key)" holds '
 	[ "$jp_page/$status" = 200/200 ] && [ "$(sha256_of "$scratch/body")" = "$jp_key" ]'
+# Two more while jp is down: one repair pass then has several small photos to copy.
+jp_keys=$jp_key
+for extra in 5 6; do
+	new_form ann
+	post_complaint ann "$scratch/fresh-$extra.png;filename=extra.png;type=image/png" \
+		"description=Another problem filed while jp is down ($extra)"
+	jp_keys+=" $(sql primary app "SELECT image_key FROM complaints WHERE id = '$(complaint_id "$location")'")"
+done
 "$stackctl" start-s3 "$dir" jp
 jp_restarted=$(date +%s)
 
@@ -407,15 +415,22 @@ done
 check "made-up ids are 404 for the page and the photo ($made_up_answers)" \
 	holds '! tr " " "\n" <<<"$made_up_answers" | grep -v "^$" | grep -qv "=404$"'
 
-# The repair timer copies the photo to jp once it is back, and drops the queue row.
+# The repair timer copies every photo filed while jp was down to it once it is back, and drops the
+# queue rows (several in one pass: each copy must not disturb the next row).
 repaired() {
-	[ -n "$jp_key" ] && [ -z "$(sql primary app "SELECT replica FROM photo_repairs WHERE image_key = '$jp_key'")" ] &&
-		[ "$(sha256_of "$(object_file jp "$jp_key")" 2>/dev/null)" = "$jp_key" ]
+	local key
+	[ -n "$jp_key" ] && [ "$(wc -w <<<"$jp_keys")" = 3 ] || return 1
+	[ "$(sql primary app "SELECT COUNT(*) FROM photo_repairs WHERE replica = 'jp'")" = 0 ] || return 1
+	for key in $jp_keys; do
+		[ "$(sha256_of "$(object_file jp "$key")" 2>/dev/null)" = "$key" ] || return 1
+	done
 }
 # Backoff while jp was down: 1, 2, 4... s; 30 s from the restart is ten times the wait expected.
 wait_until $((30000 - ($(date +%s) - jp_restarted) * 1000)) repaired ||
 	diag "$(grep 's3.repair' "$dir/complaintd.log" | tail -n 5)"
-check "jp back: the repair timer copies the photo to it and removes the photo_repairs row (within 30 s; $(( $(date +%s) - jp_restarted )) s)" repaired
+check "jp back: the repair timer copies the 3 photos to it and removes their photo_repairs rows (within 30 s; $(( $(date +%s) - jp_restarted )) s)" repaired
+check "and the repair log names only real replicas and keys (nothing dropped, no stray bytes)" \
+	holds '! grep "s3.repair" "$dir/complaintd.log" | grep -qvE "s3.repair: (photo [0-9a-f]{12}\.\.\. (copied to|not copied to) (us|jp|de)|every path failed)"' 
 
 # ---- Failover: the primary killed during a burst of filings, the standby promoted ----
 # Four residents' browsers (one session, four loops) file one complaint after another; a filing

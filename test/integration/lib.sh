@@ -10,6 +10,7 @@ STACK_SRCDIR=$top
 source "$top/packaging/stack.sh"
 binary=${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}
 test_var=${TEST_VAR:-$top/var}
+mkdir -p "$test_var/stacks"
 
 test_number=0
 plan() { echo "1..$1"; }

@@ -27,7 +27,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories complaints feedback notifications replica_observations schema_migrations sessions status_track updates"
+tables="accounts admin_log categories complaints feedback notifications photo_repairs replica_observations schema_migrations sessions status_track updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"
@@ -53,32 +53,32 @@ check "migrate again exits 0, applies nothing and says so (status $status: $out)
 # 5. An applied migration edited: refused, with both hashes, nothing touched.
 cp -r "$migrations" "$scratch/edited"
 echo "-- an afterthought" >>"$scratch/edited/0001_init.sql"
-printf 'CREATE TABLE IF NOT EXISTS never_made (id INT PRIMARY KEY);\n' >"$scratch/edited/0003_never.sql"
+printf 'CREATE TABLE IF NOT EXISTS never_made (id INT PRIMARY KEY);\n' >"$scratch/edited/0099_never.sql"
 old_sha=$(sha256sum "$migrations/0001_init.sql" | cut -d' ' -f1)
 new_sha=$(sha256sum "$scratch/edited/0001_init.sql" | cut -d' ' -f1)
 ctl -c "$conf" migrate --migrations "$scratch/edited"
 expected="$scratch/edited/0001_init.sql was edited after it was applied (recorded sha256 $old_sha, file $new_sha)"
 check "an edited applied migration is refused with exit status 1, naming the file and both sha256" \
 	bash -c '[ "$1" = 1 ] && grep -qF "$2" <<<"$3"' _ "$status" "$expected" "$err"
-check "the refused run touched nothing (schema_migrations unchanged, the later 0003 not run)" \
+check "the refused run touched nothing (schema_migrations unchanged, the later 0099 not run)" \
 	bash -c '[ "$1" = "$2" ] && ! grep -qw never_made <<<"$3"' _ "$before" "$(recorded)" "$(table_list primary)"
 
 # 6. A failing statement: the file, the statement number and the server's message; the file is
 # not recorded and runs again once fixed.
 cp -r "$migrations" "$scratch/failing"
-printf -- '-- 0003: a scratch table\nCREATE TABLE IF NOT EXISTS migrate_scratch (id INT PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);\n' \
-	>"$scratch/failing/0003_scratch.sql"
+printf -- '-- 0099: a scratch table\nCREATE TABLE IF NOT EXISTS migrate_scratch (id INT PRIMARY KEY);\nINSERT INTO no_such_table VALUES (1);\n' \
+	>"$scratch/failing/0099_scratch.sql"
 ctl -c "$conf" migrate --migrations "$scratch/failing"
 fail_status=$status fail_err=$err
-sed -i 's/no_such_table/migrate_scratch/; s/VALUES (1)/VALUES (1) ON DUPLICATE KEY UPDATE id = id/' "$scratch/failing/0003_scratch.sql"
-recorded_after_failure=$(sql primary migrate "SELECT COUNT(*) FROM schema_migrations WHERE version = 3")
+sed -i 's/no_such_table/migrate_scratch/; s/VALUES (1)/VALUES (1) ON DUPLICATE KEY UPDATE id = id/' "$scratch/failing/0099_scratch.sql"
+recorded_after_failure=$(sql primary migrate "SELECT COUNT(*) FROM schema_migrations WHERE version = 99")
 ctl -c "$conf" migrate --migrations "$scratch/failing"
 check "a failing statement: exit 1, the error names the file, statement 2 and ERROR 1146; not recorded" \
-	bash -c '[ "$1" = 1 ] && grep -qF "$2/0003_scratch.sql: statement 2: ERROR 1146" <<<"$3" && [ "$4" = 0 ]' \
+	bash -c '[ "$1" = 1 ] && grep -qF "$2/0099_scratch.sql: statement 2: ERROR 1146" <<<"$3" && [ "$4" = 0 ]' \
 	_ "$fail_status" "$scratch/failing" "$fail_err" "$recorded_after_failure"
 check "fixed, the half-applied file runs again from the start and is recorded (status $status)" \
-	bash -c '[ "$1" = 0 ] && grep -q "^applied 0003_scratch.sql" <<<"$2" && [ "$3" = 1 ]' _ "$status" "$out" \
-	"$(sql primary migrate "SELECT COUNT(*) FROM schema_migrations WHERE version = 3")"
+	bash -c '[ "$1" = 0 ] && grep -q "^applied 0099_scratch.sql" <<<"$2" && [ "$3" = 1 ]' _ "$status" "$out" \
+	"$(sql primary migrate "SELECT COUNT(*) FROM schema_migrations WHERE version = 99")"
 
 # 7. Rights: DDL for the migration user only.
 app_ddl=$(sql primary app "CREATE TABLE app_made (id INT PRIMARY KEY)" 2>&1)
