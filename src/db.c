@@ -335,7 +335,7 @@ enum db_status db_credentials_by_email(struct db *db, struct arena *arena, const
                                        struct db_credentials *out)
 {
 	return db_credentials_where(
-		db, arena, "SELECT id, password_hash, disabled_at IS NOT NULL FROM accounts WHERE email = ?",
+		db, arena, "SELECT id, password_hash, disabled_at IS NOT NULL FROM accounts WHERE email_key = LOWER(?)",
 		db_text(email), out);
 }
 

@@ -88,7 +88,7 @@ struct db_credentials {
 };
 
 /* Sign-up: the account (role "user") and its first session, in one transaction. DB_DUPLICATE
- * when the email is registered (compared case-insensitively). */
+ * when the email is registered (compared by LOWER(email): letter case only, not accents). */
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
                          const struct db_new_session *session, int64_t *account_id);
 /* An account made by an operator (complaintctl create-admin): role "admin" or "agent"; an

@@ -11,7 +11,7 @@
 # shellcheck disable=SC2016,SC2034,SC2001
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 51
+plan 53
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -245,6 +245,14 @@ taken() {
 # behind, and nginx rate-limits /signup against enumeration.
 check "sign-up with a taken email: 422 'An account with this email already exists', email kept, no account added" taken "$email"
 check "the same email in other case is taken too (422, no account added)" taken "ANN.$$@EXAMPLE.ORG"
+# Case is folded, accents are not: josé and jose are two people, JOSÉ is josé.
+signup accent-1 "José" "josé.$$@example.org" 'a phrase for jose one'
+accent_first="$status $location"
+signup accent-2 "Jose" "jose.$$@example.org" 'a phrase for jose two'
+accent_second="$status $location"
+check "josé@ and jose@ are two accounts (sign-ups: $accent_first, $accent_second)" \
+	[ "$accent_first/$accent_second" = "303 /account/303 /account" ]
+check "JOSÉ@ in capitals is josé@'s email: taken (422, no account added)" taken "JOSÉ.$$@example.org"
 
 # ---- Sign-in right and wrong, one password verification each ----
 get counter /signin
