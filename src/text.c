@@ -45,12 +45,22 @@ const char *text_newlines(struct arena *arena, const char *value)
 	return out;
 }
 
+/* U+2028..U+202E (line and paragraph separators, bidirectional embeddings and overrides) and
+ * U+2066..U+2069 (bidirectional isolates): invisible, and able to make a name or a description
+ * read differently from what it holds (the "Trojan Source" trick), on a page an agent or admin
+ * acts on. */
+static bool text_is_format_control(const unsigned char *p)
+{
+	return p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+}
+
 long text_characters(const char *s, bool allow_newlines)
 {
 	long count = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
 		bool newline = *p == '\n' || *p == '\r' || *p == '\t';
-		bool control = *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+		bool control = *p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+		               text_is_format_control(p);
 		if (control && !(newline && allow_newlines))
 			return -1;
 		count += (*p & 0xc0) != 0x80;

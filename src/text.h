@@ -15,7 +15,8 @@ const char *text_trimmed(struct arena *arena, const char *value);
  * CR LF counts, and is stored, as one line break. */
 const char *text_newlines(struct arena *arena, const char *value);
 /* The characters of well-formed UTF-8 (the form parsers check it), or -1 at a control character
- * (C0 or DEL or C1) other than those allowed: allow_newlines lets CR, LF and tab through (a
+ * (C0, DEL, C1, or an invisible line separator or bidirectional control, U+2028..U+202E and
+ * U+2066..U+2069) other than those allowed: allow_newlines lets CR, LF and tab through (a
  * description's paragraphs). */
 long text_characters(const char *s, bool allow_newlines);
 

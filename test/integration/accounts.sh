@@ -47,26 +47,7 @@ text_of() { visible_text "$1" | head -c "${2:-400}"; }
 
 # ---- a browser: one cookie jar per name ----
 
-# fetch BROWSER METHOD PATH [CURL-ARGS...]: one request with BROWSER's cookie jar ("-": none).
-# Sets status, headers (CR stripped), body, location and verifications (the test build's
-# X-Test-Password-Verifications).
-fetch() {
-	local browser=$1 method=$2 path=$3; shift 3
-	local args=(-s -o "$scratch/body" -D "$scratch/headers" -w '%{http_code}')
-	if [ "$browser" != - ]; then
-		touch "$scratch/$browser.jar"
-		args+=(-b "$scratch/$browser.jar" -c "$scratch/$browser.jar")
-	fi
-	[ "$method" = GET ] || args+=(-X "$method")
-	: >"$scratch/body"
-	: >"$scratch/headers"
-	status=$(curl "${args[@]}" "$@" "$url$path") || status=000
-	headers=$(tr -d '\r' <"$scratch/headers")
-	body=$(cat "$scratch/body")
-	location=$(grep -i '^location:' <<<"$headers" | sed 's/^[^:]*: *//')
-	verifications=$(grep -i '^x-test-password-verifications:' <<<"$headers" | sed 's/^[^:]*: *//')
-}
-get() { fetch "$1" GET "$2" "${@:3}"; }
+# fetch and get: lib.sh.
 
 # post BROWSER PATH [--origin ORIGIN | --no-origin] FIELD=VALUE...: a form POST, each value
 # url-encoded. A browser sends its own Origin with a form POST, so by default so does this.

@@ -137,24 +137,7 @@ no_gps() {
 }
 
 # ---- a browser: one cookie jar per name ----
-# fetch BROWSER METHOD PATH [CURL-ARGS...]: one request with BROWSER's cookie jar ("-": none).
-# Sets status, headers (CR stripped), body (the text; the bytes stay in $scratch/body) and location.
-fetch() {
-	local browser=$1 method=$2 path=$3; shift 3
-	local args=(-s -o "$scratch/body" -D "$scratch/headers" -w '%{http_code}')
-	if [ "$browser" != - ]; then
-		touch "$scratch/$browser.jar"
-		args+=(-b "$scratch/$browser.jar" -c "$scratch/$browser.jar")
-	fi
-	[ "$method" = GET ] || args+=(-X "$method")
-	: >"$scratch/body"
-	: >"$scratch/headers"
-	status=$(curl "${args[@]}" "$@" "$url$path") || status=000
-	headers=$(tr -d '\r' <"$scratch/headers")
-	body=$(tr -d '\0' <"$scratch/body")
-	location=$(grep -i '^location:' <<<"$headers" | sed 's/^[^:]*: *//')
-}
-get() { fetch "$1" GET "$2" "${@:3}"; }
+# fetch and get: lib.sh.
 header_of() { grep -i "^$1:" <<<"$headers" | tail -n 1 | sed 's/^[^:]*: *//'; }
 # input_value HTML NAME: the value of the (last) input named NAME.
 input_value() {

@@ -63,3 +63,26 @@ wait_until() {
 		sleep 0.05
 	done
 }
+
+# ---- a browser: one cookie jar per name (the script sets scratch, a directory, and url) ----
+
+# fetch BROWSER METHOD PATH [CURL-ARGS...]: one request with BROWSER's cookie jar ("-": none).
+# Sets status, headers (CR stripped), body (the text, NULs dropped; the bytes stay in
+# $scratch/body), location and verifications (the test build's X-Test-Password-Verifications).
+fetch() {
+	local browser=$1 method=$2 path=$3; shift 3
+	local args=(-s -o "$scratch/body" -D "$scratch/headers" -w '%{http_code}')
+	if [ "$browser" != - ]; then
+		touch "$scratch/$browser.jar"
+		args+=(-b "$scratch/$browser.jar" -c "$scratch/$browser.jar")
+	fi
+	[ "$method" = GET ] || args+=(-X "$method")
+	: >"$scratch/body"
+	: >"$scratch/headers"
+	status=$(curl "${args[@]}" "$@" "$url$path") || status=000
+	headers=$(tr -d '\r' <"$scratch/headers")
+	body=$(tr -d '\0' <"$scratch/body")
+	location=$(grep -i '^location:' <<<"$headers" | sed 's/^[^:]*: *//')
+	verifications=$(grep -i '^x-test-password-verifications:' <<<"$headers" | sed 's/^[^:]*: *//')
+}
+get() { fetch "$1" GET "$2" "${@:3}"; }
