@@ -15,6 +15,19 @@ stack_log() { printf '%s\n' "$*" >&2; }
 
 # Claims a free port base (a multiple of 20 from 20000) and prints it. The claim is a directory
 # holding the claimant's pid; a claim whose pid is gone is taken over.
+# stack_claim_live DIR BASE: whether the stack in DIR still holds BASE: claimed in the last five
+# minutes (it may still be starting), or on BASE with any of its servers running (a test killed
+# before its `down` leaves a claim nothing holds any more).
+stack_claim_live() {
+	local dir=$1 base=$2 file
+	[ $(($(date +%s) - $(stat -c %Y "$STACK_PORTS_DIR/$base" 2>/dev/null || echo 0))) -lt 300 ] && return 0
+	[ "$(cat "$dir/base" 2>/dev/null)" = "$base" ] || return 1
+	for file in "$dir"/*.pid "$dir"/mariadb/*.pid "$dir"/s3/*.pid; do
+		[ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 stack_claim_base() {
 	local owner=${1:-$$} base
 	mkdir -p "$STACK_PORTS_DIR"
@@ -24,8 +37,10 @@ stack_claim_base() {
 		local claim="$STACK_PORTS_DIR/$base"
 		if [ -d "$claim" ]; then
 			local pid; pid=$(cat "$claim/pid" 2>/dev/null)
-			# A claim held by a live process, or by a name (the dev stack's "dev"), stays.
+			# A claim held by a live process, by a stack directory that still runs something on
+			# this base ("stack:DIR", stackctl's), or by a name (the dev stack's "dev"), stays.
 			case $pid in
+			stack:*) stack_claim_live "${pid#stack:}" "$base" && continue ;;
 			'' | *[!0-9]*) [ -n "$pid" ] && continue ;;
 			*) { kill -0 "$pid" 2>/dev/null || [ -d "/proc/$pid" ]; } && continue ;;
 			esac
