@@ -56,6 +56,10 @@ static const struct {
 	{"auto_close", "Closed automatically"},
 };
 
+/* The page of a read the database could not answer. */
+static const char complaints_database_down[] =
+	"The service cannot reach its database right now. Please try again in a moment.";
+
 static const char *complaints_label(const char *code)
 {
 	for (size_t i = 0; code != NULL && i < sizeof(complaints_labels) / sizeof(complaints_labels[0]); i++)
@@ -93,7 +97,22 @@ struct complaints_form {
 	const char *submit_token;
 	const char *errors[6];   /* by enum complaints_field */
 	const char *message;     /* above the form: storage or database trouble */
+	/* The categories, once read (the check reads them; the page shows them). */
+	struct db_category categories[DB_CATEGORIES_MAX];
+	size_t category_count;
+	bool categories_read;
 };
+
+/* Reads the active categories into form, once per request. */
+static enum db_status complaints_categories(struct routes_call *call, struct complaints_form *form)
+{
+	if (form->categories_read)
+		return DB_OK;
+	enum db_status status = db_categories(call->app->db, call->request->arena, form->categories, DB_CATEGORIES_MAX,
+	                                      &form->category_count);
+	form->categories_read = status == DB_OK;
+	return status;
+}
 
 enum complaints_field {
 	FIELD_CATEGORY,
@@ -111,25 +130,22 @@ static const char *const complaints_error_keys[] = {
 };
 
 /* Renders the form with form's values and messages (status 200 for a fresh one). */
-static void complaints_form_render(struct routes_call *call, int status, const struct complaints_form *form)
+static void complaints_form_render(struct routes_call *call, int status, struct complaints_form *form)
 {
-	struct db_category categories[DB_CATEGORIES_MAX];
-	size_t count = 0;
-	enum db_status found = db_categories(call->app->db, call->request->arena, categories, DB_CATEGORIES_MAX, &count);
-	if (found != DB_OK) {
-		render_error(call->app, call->response, 503,
-		             "The service cannot reach its database right now. Please try again in a moment.");
+	if (complaints_categories(call, form) != DB_OK) {
+		render_error(call->app, call->response, 503, complaints_database_down);
 		return;
 	}
 	struct json_object *data = json_object_new_object();
 	struct json_object *options = json_object_new_array();
-	for (size_t i = 0; data != NULL && options != NULL && i < count; i++) {
+	for (size_t i = 0; data != NULL && options != NULL && i < form->category_count; i++) {
+		const struct db_category *category = &form->categories[i];
 		struct json_object *option = json_object_new_object();
 		if (option == NULL)
 			break;
-		complaints_add_string(option, "code", categories[i].code);
-		complaints_add_string(option, "name", categories[i].name);
-		if (form->category != NULL && strcmp(form->category, categories[i].code) == 0)
+		complaints_add_string(option, "code", category->code);
+		complaints_add_string(option, "name", category->name);
+		if (form->category != NULL && strcmp(form->category, category->code) == 0)
 			json_object_object_add(option, "selected", json_object_new_boolean(1));
 		json_object_array_add(options, option);
 	}
@@ -194,14 +210,12 @@ static enum db_status complaints_form_check(struct routes_call *call, struct com
 	form->lon = text_trimmed(arena, fields_value(fields, "lon"));
 	form->submit_token = text_trimmed(arena, fields_value(fields, "submit_token"));
 
-	struct db_category categories[DB_CATEGORIES_MAX];
-	size_t count = 0;
 	bool known = false;
-	enum db_status status = db_categories(call->app->db, arena, categories, DB_CATEGORIES_MAX, &count);
+	enum db_status status = complaints_categories(call, form);
 	if (status != DB_OK)
 		return status;
-	for (size_t i = 0; i < count && !known; i++)
-		known = strcmp(categories[i].code, form->category) == 0;
+	for (size_t i = 0; i < form->category_count && !known; i++)
+		known = strcmp(form->categories[i].code, form->category) == 0;
 	if (!known)
 		form->errors[FIELD_CATEGORY] = "Please choose what kind of problem this is.";
 
@@ -373,8 +387,7 @@ void complaints_mine(struct routes_call *call)
 	                                           (size_t)(page - 1) * COMPLAINTS_PAGE_SIZE, COMPLAINTS_PAGE_SIZE, items,
 	                                           &count, &more);
 	if (status != DB_OK) {
-		render_error(call->app, call->response, 503,
-		             "The service cannot reach its database right now. Please try again in a moment.");
+		render_error(call->app, call->response, 503, complaints_database_down);
 		return;
 	}
 	struct json_object *data = json_object_new_object();
@@ -416,8 +429,7 @@ static bool complaints_load(struct routes_call *call, struct db_complaint *compl
 		return false;
 	}
 	if (status != DB_OK) {
-		render_error(call->app, call->response, 503,
-		             "The service cannot reach its database right now. Please try again in a moment.");
+		render_error(call->app, call->response, 503, complaints_database_down);
 		return false;
 	}
 	return true;

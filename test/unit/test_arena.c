@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "arena.h"
 
 #define TEST_BLOCK (64u * 1024)  /* arena.c's block size: allocations around it take other paths */
@@ -28,27 +29,7 @@ struct hook {
 	int id;
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	f->arena = arena_create(16u << 20);
-	if (f->arena == NULL) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_destroy(f->arena);
-	free(f);
-	return 0;
-}
+ARENA_FIXTURE_FUNCTIONS(16u << 20)
 
 static void hook_record(void *data)
 {

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "arena.h"
 #include "cookie.h"
 #include "fields.h"
@@ -22,27 +23,7 @@ struct fixture {
 	char message[FIELDS_MESSAGE_MAX];
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	f->arena = arena_create(16u << 20);
-	if (f->arena == NULL) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_destroy(f->arena);
-	free(f);
-	return 0;
-}
+ARENA_FIXTURE_FUNCTIONS(16u << 20)
 
 static enum fields_status parse_n(struct fixture *f, const char *header, size_t len)
 {

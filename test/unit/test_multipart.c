@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "arena.h"
 #include "fields.h"
 #include "limits.h"
@@ -32,25 +33,20 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = arena_fixture_new(state, sizeof(*f), offsetof(struct fixture, arena), 16u << 20);
 	if (f == NULL)
 		return -1;
-	f->arena = arena_create(16u << 20);
-	f->body = f->arena != NULL ? arena_alloc(f->arena, 1u << 20) : NULL;
+	f->body = arena_alloc(f->arena, 1u << 20);
 	if (f->body == NULL) {
-		arena_destroy(f->arena);
-		free(f);
+		arena_fixture_free(state, offsetof(struct fixture, arena));
 		return -1;
 	}
-	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	arena_destroy(f->arena);
-	free(f);
+	arena_fixture_free(state, offsetof(struct fixture, arena));
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "arena.h"
 #include "fields.h"
 #include "limits.h"
@@ -39,27 +40,7 @@ struct fixture {
 	struct reader reader;
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	f->arena = arena_create(64u << 20);
-	if (f->arena == NULL) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_destroy(f->arena);
-	free(f);
-	return 0;
-}
+ARENA_FIXTURE_FUNCTIONS(64u << 20)
 
 static ssize_t reader_read(void *context, char *buf, size_t len)
 {

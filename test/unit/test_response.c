@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "arena_fixture.h"
 #include "arena.h"
 #include "response.h"
 
@@ -30,24 +31,16 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = arena_fixture_new(state, sizeof(*f), offsetof(struct fixture, arena), 1u << 20);
 	if (f == NULL)
 		return -1;
-	f->arena = arena_create(1u << 20);
-	if (f->arena == NULL) {
-		free(f);
-		return -1;
-	}
 	response_init(&f->response, f->arena, false);
-	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	arena_destroy(f->arena);
-	free(f);
+	arena_fixture_free(state, offsetof(struct fixture, arena));
 	return 0;
 }
 
