@@ -11,7 +11,7 @@
 # shellcheck disable=SC2016,SC2034,SC2001
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 53
+plan 54
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -356,6 +356,10 @@ admin_status=$?
 admin_role=$(sql primary app "SELECT role FROM accounts WHERE email = 'admin@example.org'")
 check "create-admin reads the password from stdin and makes an admin account (exit $admin_status, role $admin_role)" \
 	holds '[ "$admin_status" = 0 ] && [ "$admin_role" = admin ] && ! grep -qF "$admin_pass" "$scratch/admin.out"'
+admin_logged=$(sql primary app "SELECT COUNT(*) FROM admin_log l JOIN accounts a ON a.id = l.target_account_id
+	WHERE a.email = 'admin@example.org' AND l.action = 'create_account' AND l.actor_id IS NULL")
+check "create-admin leaves an admin_log row naming the new account, made by complaintctl (rows: $admin_logged)" \
+	[ "$admin_logged" = 1 ]
 signin admin admin@example.org "$admin_pass"
 admin_signin="$status $location"
 signed_in admin
