@@ -207,7 +207,7 @@ mariadb__launch() {
 mariadb__wait_up() {
 	local dir=$1 name=$2 base; base=$(mariadb__base "$dir")
 	mariadb__wait_ping "$(mariadb__socket "$name" "$base")" "$(cat "$dir/mariadb/$name.pid")" "$MARIADB_WAIT_SECONDS" || {
-		mariadb__log "$name did not start: see $dir/mariadb/$name.err"
+		stack_failed "MariaDB $name" "$dir/mariadb/$name.err"
 		tail -n 5 "$dir/mariadb/$name.err" >&2
 		return 1
 	}

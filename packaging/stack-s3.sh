@@ -20,7 +20,7 @@ s3_need_node() {
 	local prefix package; prefix=$(s3_node_prefix)
 	for package in "$@"; do
 		[ -f "$prefix/node_modules/$package/package.json" ] || {
-			stack_log "npm package $package is missing under $prefix: run packaging/dev's setup (npm install --prefix $prefix ...)"
+			stack_log "npm package $package is missing under $prefix: run packaging/dev install (npm ci from packaging/package-lock.json)"
 			return 1
 		}
 	done
@@ -70,7 +70,7 @@ s3_start() {
 	done
 	for name in "${S3_REPLICAS[@]}"; do
 		s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
-			stack_log "s3 replica $name did not start: see $dir/s3/$name.log"
+			stack_failed "s3 replica $name" "$dir/s3/$name.log"
 			return 1
 		}
 	done
@@ -82,7 +82,7 @@ s3_start_replica() {
 	[ -f "$dir/s3/$name.port" ] || { stack_log "s3: no replica $name in $dir (run s3_start first)"; return 1; }
 	s3_launch "$dir" "$name" || return 1
 	s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
-		stack_log "s3 replica $name did not start: see $dir/s3/$name.log"
+		stack_failed "s3 replica $name" "$dir/s3/$name.log"
 		return 1
 	}
 }
@@ -140,7 +140,7 @@ mail_start() {
 	local deadline=$((SECONDS + 15))
 	until curl -fs -o /dev/null "http://127.0.0.1:$web/api/healthz"; do
 		if ! kill -0 "$(cat "$dir/mail.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-			stack_log "maildev did not start: see $dir/mail.log"
+			stack_failed "the mail sink (maildev)" "$dir/mail.log"
 			return 1
 		fi
 		sleep 0.05

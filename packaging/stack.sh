@@ -13,6 +13,14 @@ STACK_SRCDIR=${STACK_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 
 stack_log() { printf '%s\n' "$*" >&2; }
 
+# stack_failed SERVER LOG: says which server did not start and shows the end of its log, so a
+# test's output holds the reason (maildev's ERR_REQUIRE_ESM, nginx's permission denied...).
+stack_failed() {
+	local server=$1 log=$2
+	stack_log "$server did not start; the end of $log:"
+	tail -n 15 "$log" 2>/dev/null | sed 's/^/    /' >&2 || stack_log "    (no log)"
+}
+
 # Claims a free port base (a multiple of 20 from 20000) and prints it. The claim is a directory
 # holding the claimant's pid; a claim whose pid is gone is taken over.
 # stack_claim_live DIR BASE: whether the stack in DIR still holds BASE: claimed in the last five
@@ -184,14 +192,22 @@ stack_socket_dir() {
 stack_start() {
 	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}
 	local sockdir="/tmp/complaintd-$base"
-	mkdir -p "$dir/nginx/tmp"
+	mkdir -p "$dir/nginx"
 	stack_socket_dir "$base" || return 1
 	[ -f "$dir/complaintd.conf" ] || stack_write_config "$dir" "$base"
 	"$binary" -c "$dir/complaintd.conf" -t >/dev/null || return 1
 	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
 	"$binary" -c "$dir/complaintd.conf" </dev/null >>"$dir/complaintd.log" 2>&1 &
 	echo $! >"$dir/complaintd.pid"
-	stack_wait_listening "$dir/complaintd.conf" 10 || { stack_log "complaintd did not start: see $dir/complaintd.log"; return 1; }
+	stack_wait_listening "$dir/complaintd.conf" 10 || { stack_failed complaintd "$dir/complaintd.log"; return 1; }
+
+	# nginx's workers run as nobody (when started as root): they read the static files and write
+	# request bodies to temp files. Both live under the socket directory (ours, 0755), not under
+	# the checkout, which may sit in a 0700 home or have been cloned under umask 077; the copy of
+	# static/ is made afresh at every start.
+	rm -rf "$sockdir/www" "$sockdir/nginx-tmp"
+	mkdir -m 0755 "$sockdir/www" "$sockdir/nginx-tmp" && cp -R "$STACK_SRCDIR/static" "$sockdir/www/" &&
+		chmod -R a+rX "$sockdir/www" || { stack_log "cannot stage static/ under $sockdir/www"; return 1; }
 
 	local body_max=$(( $(stack_upload_max_bytes "$dir") + 1024 * 1024 ))
 	local listen fcgi_pass
@@ -201,16 +217,17 @@ stack_start() {
 	*) fcgi_pass=$listen ;;
 	esac
 	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
-		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$STACK_SRCDIR" FCGI_PASS="$fcgi_pass" \
+		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$sockdir/www" FCGI_PASS="$fcgi_pass" \
 		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
 		ZONE="stack$base" || return 1
-	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" || return 1
+	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" \
+		TEMP="$sockdir/nginx-tmp" || return 1
 	nginx -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -t 2>>"$dir/nginx/error.log" || {
-		stack_log "nginx config test failed: see $dir/nginx/error.log"; return 1; }
+		stack_failed "nginx (its config test)" "$dir/nginx/error.log"; return 1; }
 	nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -g 'daemon off;' </dev/null >/dev/null 2>>"$dir/nginx/error.log" &
 	echo $! >"$dir/nginx.pid"
 	stack_wait_http "http://127.0.0.1:$http_port/healthz" 10 || {
-		stack_log "nginx did not start: see $dir/nginx/error.log"; return 1; }
+		stack_failed nginx "$dir/nginx/error.log"; return 1; }
 }
 
 # stack_stop_pid FILE [SIGNAL]: stops the process named in FILE and waits for it (30 s at most).

@@ -172,6 +172,28 @@ async function sessionCookie() {
 	return (await context.cookies()).find((cookie) => cookie.name === 'session' || cookie.name === '__Host-session');
 }
 
+// The installed browser's own words for its version ("Chromium 156.0.8078.114 built on Debian...").
+function installedChromium() {
+	try {
+		return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+	} catch (error) {
+		return `${chromiumPath} (its --version failed: ${error.message.split('\n')[0]})`;
+	}
+}
+
+// "1.64.1 (built for Chromium 156.0.7...)": playwright-core's version and the browser it targets.
+function browserPairing(require) {
+	const version = require('playwright-core/package.json').version;
+	try {
+		// Not require(): the package's exports map does not list browsers.json.
+		const { browsers } = JSON.parse(readFileSync(join(nodePrefix, 'node_modules/playwright-core/browsers.json'), 'utf8'));
+		const target = browsers.find((entry) => entry.name === 'chromium');
+		return target && target.browserVersion ? `${version} (built for Chromium ${target.browserVersion})` : version;
+	} catch {
+		return version;
+	}
+}
+
 // ---- the steps ----
 
 tapPlan(10);
@@ -189,14 +211,21 @@ await step('browser', "Debian's chromium starts headless through playwright-core
 	check(existsSync(chromiumPath), `no browser at ${chromiumPath} (deb chromium in packaging/packages.txt)`);
 	const require = createRequire(join(nodePrefix, 'package.json'));
 	const { chromium } = require('playwright-core');
-	browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
+	try {
+		browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
+	} catch (error) {
+		// Debian moves chromium on by whole majors (packaging/packages.txt says why it is not
+		// pinned): say which two versions disagree and what to change.
+		throw new Error(`playwright-core ${browserPairing(require)} cannot drive ${installedChromium()}: ` +
+			`bump playwright-core in packaging/package.json to the release for this Chromium\n${error.message}`);
+	}
 	check(url, 'no stack to browse');
 	context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
 	context.setDefaultTimeout(actionTimeout);
 	context.setDefaultNavigationTimeout(actionTimeout);
 	page = await context.newPage();
 	watch(page);
-	tapDiag(`chromium ${browser.version()}, playwright-core ${require('playwright-core/package.json').version}`);
+	tapDiag(`chromium ${browser.version()}, playwright-core ${browserPairing(require)}`);
 });
 
 await step('signup', 'signing up through the form lands on /account showing the name, with an HttpOnly session cookie', async () => {

@@ -25,6 +25,8 @@ status=0
 for test in "$@"; do
 	[ "$(basename "$test")" = tap.mjs ] && continue
 	if [ -n "$missing" ]; then
+		# The test's own plan (its tapPlan(N) line) first: every step it planned then fails.
+		echo "1..$(sed -n 's/^tapPlan(\([0-9]*\));.*/\1/p' "$test" | head -n 1)"
 		echo "Bail out! $(basename "$test") cannot run: missing $missing"
 		status=1
 		continue

@@ -32,9 +32,13 @@ status=$(curl -s -o "$stack_dir/400.html" -w '%{http_code}' "$url/?q=%zz")
 check "a malformed query string is a 400 page that says why" \
 	bash -c '[ "$1" = 400 ] && grep -q "malformed percent-escape" "$2"' _ "$status" "$stack_dir/400.html"
 
-status=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$url/static/../configure.ac")
-check "a path escaping with .. never reaches a file outside static/" \
-	bash -c '[ "$1" = 400 ] || [ "$1" = 404 ]' _ "$status"
+# A file beside static/ in nginx's document root: no URL may reach it.
+echo "not for the web" >"/tmp/complaintd-$stack_base/www/beside-static.txt"
+status=$(curl -s -o "$stack_dir/escape.out" -w '%{http_code}' --path-as-is "$url/static/../beside-static.txt")
+status_alias=$(curl -s -o "$stack_dir/escape-alias.out" -w '%{http_code}' --path-as-is "$url/static../beside-static.txt")
+check "a path escaping with .. never reaches a file outside static/ (got $status, and $status_alias for /static../)" \
+	bash -c 'for s in "$1" "$2"; do [ "$s" = 400 ] || [ "$s" = 404 ] || exit 1; done
+		! grep -q "not for the web" "$3" "$4"' _ "$status" "$status_alias" "$stack_dir/escape.out" "$stack_dir/escape-alias.out"
 
 status=$(curl -s -o "$stack_dir/405.html" -D "$stack_dir/405.headers" -w '%{http_code}' -X POST --data 'a=b' "$url/")
 check "POST to a GET-only page is 405 with an Allow header" \

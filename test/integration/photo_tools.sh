@@ -9,10 +9,6 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 clean=${PHOTO_CLEAN_BINARY:-$top/var/build-asan/test/photo-clean}
 photos=$top/test/data/photos
-[ -x "$clean" ] || { echo "Bail out! no photo-clean at $clean (packaging/dev build, or set PHOTO_CLEAN_BINARY)"; exit 1; }
-for tool in exiftool djpeg pngcheck dwebp convert python3; do
-	command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (packaging/dev install)"; exit 1; }
-done
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -32,7 +28,12 @@ fixtures=(
 	"webp_lossless_exif.webp||webp"
 )
 refusals=7
+# The plan comes first: a missing tool below then fails every planned test.
 echo "1..$((${#fixtures[@]} * 6 + refusals))"
+[ -x "$clean" ] || { echo "Bail out! no photo-clean at $clean (packaging/dev build, or set PHOTO_CLEAN_BINARY)"; exit 1; }
+for tool in exiftool djpeg pngcheck dwebp convert python3; do
+	command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (packaging/dev install)"; exit 1; }
+done
 
 # Tags that tell where, when or by whom a photo was taken, as exiftool names them.
 private='GPS|XMP|IPTC|Photoshop|Comment|Make|Model|Artist|Creator|By-line|Keywords|City|Date|ModifyDate'
