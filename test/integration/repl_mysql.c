@@ -1,12 +1,13 @@
 /*
- * test_mysql.c: librepl's MariaDB transport against a real primary/standby pair. The group
- * setup starts a stack of its own (packaging/stackctl up: primary and standby with semi-sync
- * replication), makes a table as the migration user, and the cases run transactions over it as
- * the app's user, the way the app will: writes through seq(primary, standby), reads, a duplicate
- * key, the read-only standby, connection reuse, timeouts against a server that never answers,
- * read-your-writes (wait_gtid) against a delayed standby and on the primary, and last (it breaks
- * the pair) a failover after the primary is killed. Without a stack every case FAILS saying why,
- * except the first, which checks the GTID comparison alone. The teardown stops the stack.
+ * repl_mysql.c: librepl's MariaDB transport against a real primary/standby pair with semi-sync
+ * replication, a stack's, started by test/integration/repl_transports.sh, which names it in
+ * REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE. The group setup makes a table as the migration
+ * user, and the cases run transactions over it as the app's user, the way the app does: writes
+ * through seq(primary, standby), reads, a duplicate key, the read-only standby, connection reuse,
+ * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
+ * standby and on the primary, and last (it breaks the pair) a failover after the primary is
+ * killed. Without a stack every case FAILS saying why, except the first, which checks the GTID
+ * comparison alone.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -110,17 +111,19 @@ static int stall_listen(int *port)
 static int group_setup(void **state)
 {
 	(void)state;
-	char args[1024], line[512];
-	snprintf(stack.dir, sizeof stack.dir, "/tmp/test_mysql.XXXXXX");
-	if (!mkdtemp(stack.dir)) {
-		snprintf(stack.why, sizeof stack.why, "mkdtemp failed");
+	char args[1024];
+	const char *dir = getenv("REPL_TEST_STACK_DIR");
+	const char *base = getenv("REPL_TEST_STACK_BASE");
+	char *end = NULL;
+	if (dir == NULL || base == NULL) {
+		snprintf(stack.why, sizeof stack.why,
+		         "REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE are not set: run test/integration/repl_transports.sh");
 		return 0;
 	}
-	snprintf(args, sizeof args, "up '%s'", stack.dir);
-	char *end = NULL;
-	if (stackctl(args, line, sizeof line) != 0 || (stack.base = strtol(line, &end, 10)) <= 0 || *end) {
-		snprintf(stack.why, sizeof stack.why, "packaging/stackctl up failed (printed '%.64s'): see above",
-		         line);
+	snprintf(stack.dir, sizeof stack.dir, "%s", dir);
+	stack.base = strtol(base, &end, 10);
+	if (end == base || *end || stack.base <= 0) {
+		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s", base);
 		return 0;
 	}
 	if (!read_secret("db_app_password", stack.password, sizeof stack.password)) {
@@ -164,14 +167,9 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	char args[1024];
 	repl_client_free(stack.client);
 	if (stack.stall_fd >= 0)
 		close(stack.stall_fd);
-	if (stack.dir[0]) {
-		snprintf(args, sizeof args, "down '%s' >/dev/null 2>&1; rm -rf '%s'", stack.dir, stack.dir);
-		stackctl(args, NULL, 0);
-	}
 	return 0;
 }
 
