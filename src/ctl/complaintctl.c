@@ -20,12 +20,12 @@
 
 #include <sodium.h>
 
-#include "auth.h"
+#include "web/auth.h"
 #include "config.h"
-#include "db.h"
-#include "migrate.h"
+#include "store/db.h"
+#include "ctl/migrate.h"
 #include "package.h"
-#include "password.h"
+#include "core/password.h"
 #include "repl.h"
 #include "secrets.h"
 

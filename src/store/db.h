@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "token.h"
+#include "core/token.h"
 
 struct arena;
 struct config;

@@ -10,11 +10,11 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
+#include "store/db.h"
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
-#include "storage.h"
+#include "store/storage.h"
 
 #define REPAIR_BATCH 20
 #define REPAIR_BACKOFF_MAX_SECONDS 3600

@@ -15,17 +15,17 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
+#include "store/db.h"
 #include "fields.h"
 #include "log.h"
-#include "password.h"
-#include "render.h"
+#include "core/password.h"
+#include "web/render.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
+#include "web/routes.h"
 #include "secrets.h"
-#include "text.h"
-#include "token.h"
+#include "core/text.h"
+#include "core/token.h"
 
 #define AUTH_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
 #define AUTH_EMAIL_BYTES_MAX 254    /* RFC 5321 path limit; accounts.email VARCHAR(254) */

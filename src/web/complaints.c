@@ -24,18 +24,18 @@
 
 #include "app.h"
 #include "arena.h"
-#include "auth.h"
-#include "db.h"
+#include "web/auth.h"
+#include "store/db.h"
 #include "fields.h"
 #include "log.h"
-#include "photo.h"
-#include "render.h"
+#include "core/photo.h"
+#include "web/render.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
-#include "storage.h"
-#include "text.h"
-#include "token.h"
+#include "web/routes.h"
+#include "store/storage.h"
+#include "core/text.h"
+#include "core/token.h"
 
 #define COMPLAINTS_DESCRIPTION_MIN 10
 #define COMPLAINTS_DESCRIPTION_MAX 4000   /* complaints.description, Open311's cap */

@@ -6,9 +6,9 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "render.h"
+#include "web/render.h"
 #include "response.h"
-#include "routes.h"
+#include "web/routes.h"
 
 void home_page(struct routes_call *call)
 {

@@ -11,8 +11,8 @@
 
 #include "app.h"
 #include "package.h"
-#include "render.h"
-#include "routes.h"
+#include "web/render.h"
+#include "web/routes.h"
 
 void ops_health(struct routes_call *call)
 {

@@ -12,10 +12,10 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
+#include "store/db.h"
 #include "log.h"
 #include "response.h"
-#include "token.h"
+#include "core/token.h"
 #include "view.h"
 
 static const char render_fallback[] =

@@ -20,16 +20,16 @@
 
 #include "app.h"
 #include "arena.h"
-#include "auth.h"
-#include "complaints.h"
+#include "web/auth.h"
+#include "web/complaints.h"
 #include "fields.h"
-#include "home.h"
+#include "web/home.h"
 #include "limits.h"
-#include "ops.h"
+#include "web/ops.h"
 #include "package.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
+#include "web/routes.h"
 #include "view.h"
 
 struct fixture {
