@@ -42,8 +42,6 @@
 #include <sys/socket.h>
 
 #define MYSQL_CONNS_MAX 32             /* connections kept by one client (idle + busy) */
-#define LIMIT_REPL_SQL_ROWS 10000      /* default rows_max (for fcgi/limits.h) */
-#define LIMIT_REPL_SQL_BYTES (4u << 20) /* default bytes_max (for fcgi/limits.h) */
 #define MYSQL_HOST_MAX 256
 #define MYSQL_DB_MAX 65
 #define MYSQL_USER_MAX 81
@@ -560,12 +558,12 @@ static bool bind_columns(struct mysql_attempt *a, unsigned count)
 
 static size_t rows_cap(const struct mysql_attempt *a)
 {
-	return a->txn->rows_max ? a->txn->rows_max : LIMIT_REPL_SQL_ROWS;
+	return a->txn->rows_max ? a->txn->rows_max : REPL_SQL_ROWS_DEFAULT;
 }
 
 static size_t bytes_cap(const struct mysql_attempt *a)
 {
-	return a->txn->bytes_max ? a->txn->bytes_max : LIMIT_REPL_SQL_BYTES;
+	return a->txn->bytes_max ? a->txn->bytes_max : REPL_SQL_BYTES_DEFAULT;
 }
 
 /* Copies the fetched row into the statement's rows. false: out of memory or a cap (failed). */
