@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "web/auth.h"
+#include "core/account.h"
 #include "config.h"
 #include "store/db.h"
 #include "ctl/migrate.h"
@@ -239,9 +239,9 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	const char *email = argv[optind];
-	const char *problem = auth_email_problem(email);
+	const char *problem = account_email_problem(email);
 	if (problem == NULL)
-		problem = auth_name_problem(name);
+		problem = account_name_problem(name);
 	if (problem != NULL) {
 		complaintctl_error("create-admin: %s", problem);
 		return COMPLAINTCTL_EXIT_USAGE;

@@ -15,6 +15,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "core/account.h"
 #include "store/db.h"
 #include "fields.h"
 #include "log.h"
@@ -26,10 +27,6 @@
 #include "secrets.h"
 #include "core/text.h"
 #include "core/token.h"
-
-#define AUTH_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
-#define AUTH_EMAIL_BYTES_MAX 254    /* RFC 5321 path limit; accounts.email VARCHAR(254) */
-#define AUTH_EMAIL_LOCAL_MAX 64
 
 static const char auth_wrong_credentials[] = "Wrong email or password.";
 
@@ -199,39 +196,6 @@ static const char *auth_visitor_csrf_token(struct routes_call *call, const char 
 	return token;
 }
 
-/* ---- input checks ---- */
-
-const char *auth_name_problem(const char *name)
-{
-	long chars = text_characters(name, false);
-	if (chars == 0)
-		return "Please enter your name.";
-	if (chars < 0)
-		return "Your name contains characters that cannot be shown.";
-	if (chars > AUTH_NAME_CHARS_MAX)
-		return "Your name is too long: at most 100 characters.";
-	return NULL;
-}
-
-/* Real proof of an address needs a mail, which this is not: it catches typing mistakes. */
-const char *auth_email_problem(const char *email)
-{
-	static const char message[] = "Please enter a valid email address, such as name@example.org.";
-	size_t len = strlen(email);
-	const char *at = strchr(email, '@');
-	if (len == 0)
-		return "Please enter your email address.";
-	if (len > AUTH_EMAIL_BYTES_MAX || text_characters(email, false) < 0 || strpbrk(email, " \t,;<>()[]\\\"") != NULL)
-		return message;
-	if (at == NULL || at == email || (size_t)(at - email) > AUTH_EMAIL_LOCAL_MAX || strchr(at + 1, '@') != NULL)
-		return message;
-	const char *domain = at + 1;
-	const char *dot = strchr(domain, '.');
-	if (dot == NULL || dot == domain || domain[strlen(domain) - 1] == '.' || strstr(domain, "..") != NULL)
-		return message;
-	return NULL;
-}
-
 /* ---- pages ---- */
 
 /* The data of the sign-up / sign-in form: what the person typed (never the password), the
@@ -305,8 +269,8 @@ void auth_signup(struct routes_call *call)
 	auth_add_string(data, "name", name);
 	auth_add_string(data, "email", email);
 
-	const char *name_problem = auth_name_problem(name);
-	const char *email_problem = auth_email_problem(email);
+	const char *name_problem = account_name_problem(name);
+	const char *email_problem = account_email_problem(email);
 	bool password_ok = password != NULL && password_policy_check(password, strlen(password), call->app->common_passwords,
 	                                                             reason, sizeof(reason)) == PASSWORD_OK;
 	if (password == NULL || password[0] == '\0')

@@ -33,13 +33,6 @@ bool auth_visitor_csrf_check(struct routes_call *call);
 /* The CSRF token a signed-in page puts in its form posting to form_pattern (arena), or "". */
 const char *auth_session_csrf_token(struct routes_call *call, const char *form_pattern);
 
-/* What is wrong with a name people will see (1 to 100 characters, no control characters), as a
- * sentence for the person; NULL when it is fine. */
-const char *auth_name_problem(const char *name);
-/* The same for an email address: local@domain.tld, one '@', no spaces or control characters,
- * within RFC 5321's lengths (64 before the '@', 254 in all). */
-const char *auth_email_problem(const char *email);
-
 /* Route handlers. */
 void auth_signup_form(struct routes_call *call);
 void auth_signup(struct routes_call *call);
