@@ -1,7 +1,7 @@
 /*
- * account.c: the rules of an account's name and email address (see account.h). They check what
- * was typed, nothing more: real proof of an address needs a mail, which this is not, so it only
- * catches typing mistakes.
+ * account.c: an account's role, name and email address (see account.h). The name and address
+ * checks look at what was typed, nothing more: real proof of an address needs a mail, which this
+ * is not, so they only catch typing mistakes.
  */
 #include "account.h"
 
@@ -9,6 +9,31 @@
 #include <string.h>
 
 #include "core/text.h"
+
+/* accounts.role's ENUM values, by role (the database keeps 'user' for residents). */
+static const char *const account_role_names[] = {
+	[ACCOUNT_RESIDENT] = "user",
+	[ACCOUNT_AGENT] = "agent",
+	[ACCOUNT_ADMIN] = "admin",
+};
+
+#define ACCOUNT_ROLES (sizeof(account_role_names) / sizeof(account_role_names[0]))
+
+bool account_role_parse(const char *stored, enum account_role *role)
+{
+	for (size_t i = 0; stored != NULL && i < ACCOUNT_ROLES; i++) {
+		if (strcmp(stored, account_role_names[i]) == 0) {
+			*role = (enum account_role)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *account_role_stored(enum account_role role)
+{
+	return (size_t)role < ACCOUNT_ROLES ? account_role_names[role] : "";
+}
 
 const char *account_name_problem(const char *name)
 {

@@ -277,7 +277,7 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 		complaintctl_error("%s", error);
 		goto out;
 	}
-	enum db_status status = db_account_create(db, "admin", name, email, hash, &account_id);
+	enum db_status status = db_account_create(db, ACCOUNT_ADMIN, name, email, hash, &account_id);
 	if (status == DB_DUPLICATE) {
 		complaintctl_error("create-admin: an account with the email %s already exists", email);
 		goto out;

@@ -292,11 +292,12 @@ enum db_status db_signup(struct db *db, const char *name, const char *email, con
 	return DB_OK;
 }
 
-enum db_status db_account_create(struct db *db, const char *role, const char *name, const char *email,
+enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,
                                  const char *password_hash, int64_t *account_id)
 {
-	struct repl_sql_param params[] = {db_text(role), db_text(name), db_text(email), db_text(password_hash)};
-	struct repl_sql_param log_params[] = {db_text(role)};
+	const char *stored_role = account_role_stored(role);
+	struct repl_sql_param params[] = {db_text(stored_role), db_text(name), db_text(email), db_text(password_hash)};
+	struct repl_sql_param log_params[] = {db_text(stored_role)};
 	const struct repl_sql_statement statements[] = {
 		{"INSERT INTO accounts (role, name, email, password_hash) VALUES (?, ?, ?, ?)", params, 4, false},
 		/* actor NULL: made on the server by complaintctl, not by a signed-in admin. */
@@ -411,11 +412,13 @@ enum db_status db_session_find(struct db *db, struct arena *arena, const uint8_t
 	memcpy(out->csrf_secret, rows->values[2].data, TOKEN_CSRF_SECRET_SIZE);
 	if (!rows->values[3].null && rows->values[3].len < sizeof(out->last_write_gtid))
 		memcpy(out->last_write_gtid, rows->values[3].data, rows->values[3].len);
-	out->role = db_value(arena, rows, 0, 4);
+	const char *role = db_value(arena, rows, 0, 4);
 	out->name = db_value(arena, rows, 0, 5);
 	touch = db_value_integer(rows, 0, 6) != 0;
-	if (out->role == NULL || out->name == NULL)
+	if (role == NULL || out->name == NULL)
 		status = DB_UNAVAILABLE;  /* out of request memory */
+	else if (!account_role_parse(role, &out->role))
+		status = DB_NOT_FOUND;    /* a role this build does not know grants nothing */
 out:
 	repl_result_free(&result);
 	if (status == DB_OK && touch) {
@@ -473,12 +476,14 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 		return status;
 	const struct repl_sql_rows *rows = &result.sql.statements[0];
 	out->id = db_value_integer(rows, 0, 0);
-	out->role = db_value(arena, rows, 0, 1);
+	const char *role = db_value(arena, rows, 0, 1);
 	out->name = db_value(arena, rows, 0, 2);
 	out->email = db_value(arena, rows, 0, 3);
 	out->created_at = db_value(arena, rows, 0, 4);
-	if (out->role == NULL || out->name == NULL || out->email == NULL)
+	if (role == NULL || out->name == NULL || out->email == NULL)
 		status = DB_UNAVAILABLE;  /* out of request memory */
+	else if (!account_role_parse(role, &out->role))
+		status = DB_NOT_FOUND;
 	repl_result_free(&result);
 	return status;
 }
@@ -627,13 +632,13 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
                                 struct db_complaint *out)
 {
 	struct repl_sql_param params[] = {db_integer(id), db_integer(session->account_id),
-	                                  db_integer(session->account_id), db_text(session->role)};
+	                                  db_integer(session->account_id), db_integer(session->role == ACCOUNT_ADMIN)};
 	struct repl_sql_param complaint_id = db_integer(id);
 	const struct repl_sql_statement statements[] = {
 		{"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0), k.name, c.status, c.description,"
 		 " c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at FROM complaints c"
 		 " JOIN categories k ON k.id = c.category_id"
-		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 'admin')",
+		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)",
 		 params, 4, true},
 		{"SELECT at, action, to_status, reason FROM status_track WHERE complaint_id = ? ORDER BY at, id LIMIT 200",
 		 &complaint_id, 1, true},

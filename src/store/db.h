@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/account.h"
 #include "core/token.h"
 
 struct arena;
@@ -62,7 +63,7 @@ struct db_session {
 	int64_t account_id;
 	uint8_t csrf_secret[TOKEN_CSRF_SECRET_SIZE];
 	char last_write_gtid[DB_GTID_SIZE];  /* "" before the session's first write */
-	const char *role;                    /* "user", "agent", "admin" (arena) */
+	enum account_role role;
 	const char *name;                    /* the account's name (arena) */
 };
 
@@ -74,7 +75,7 @@ struct db_new_session {
 
 struct db_account {
 	int64_t id;
-	const char *role;
+	enum account_role role;
 	const char *name;
 	const char *email;
 	const char *created_at;              /* "YYYY-MM-DD HH:MM:SS.mmm" UTC */
@@ -87,13 +88,13 @@ struct db_credentials {
 	bool disabled;
 };
 
-/* Sign-up: the account (role "user") and its first session, in one transaction. DB_DUPLICATE
+/* Sign-up: the account (a resident) and its first session, in one transaction. DB_DUPLICATE
  * when the email is registered (compared by LOWER(email): letter case only, not accents). */
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
                          const struct db_new_session *session, int64_t *account_id);
-/* An account made by an operator (complaintctl create-admin): role "admin" or "agent"; an
+/* An account made by an operator (complaintctl create-admin), an admin or an agent; an
  * admin_log row records it. */
-enum db_status db_account_create(struct db *db, const char *role, const char *name, const char *email,
+enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,
                                  const char *password_hash, int64_t *account_id);
 enum db_status db_credentials_by_email(struct db *db, struct arena *arena, const char *email,
                                        struct db_credentials *out);

@@ -377,7 +377,7 @@ static void auth_account_render(struct routes_call *call, int status, const char
 	struct json_object *data = json_object_new_object();
 	auth_add_string(data, "name", account.name);
 	auth_add_string(data, "email", account.email);
-	auth_add_string(data, "role", account.role);
+	auth_add_string(data, "role", account_role_stored(account.role));
 	auth_add_string(data, "created_at", account.created_at);
 	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);

@@ -37,8 +37,8 @@ static void render_add_viewer(struct json_object *layout, const struct db_sessio
 	token_csrf_for(viewer->csrf_secret, "/signout", signout_token);
 	json_object_object_add(object, "name", json_object_new_string(viewer->name));
 	json_object_object_add(object, "signout_csrf", json_object_new_string(signout_token));
-	json_object_object_add(object, "admin", json_object_new_boolean(strcmp(viewer->role, "admin") == 0));
-	json_object_object_add(object, "agent", json_object_new_boolean(strcmp(viewer->role, "agent") == 0));
+	json_object_object_add(object, "admin", json_object_new_boolean(viewer->role == ACCOUNT_ADMIN));
+	json_object_object_add(object, "agent", json_object_new_boolean(viewer->role == ACCOUNT_AGENT));
 	json_object_object_add(layout, "viewer", object);
 }
 

@@ -26,20 +26,20 @@
 #include "response.h"
 
 const struct routes_entry routes_table[] = {
-	{"GET", "/", ROLE_ANYONE, home_page, 0},
-	{"GET", "/healthz", ROLE_ANYONE, ops_health, ROUTES_NO_SESSION},
-	{"GET", "/signup", ROLE_ANYONE, auth_signup_form, 0},
-	{"POST", "/signup", ROLE_ANYONE, auth_signup, 0},
-	{"GET", "/signin", ROLE_ANYONE, auth_signin_form, 0},
-	{"POST", "/signin", ROLE_ANYONE, auth_signin, 0},
-	{"POST", "/signout", ROLE_SIGNED_IN, auth_signout, 0},
-	{"GET", "/account", ROLE_SIGNED_IN, auth_account_page, 0},
-	{"POST", "/password", ROLE_SIGNED_IN, auth_password_change, 0},
-	{"GET", "/complaints/new", ROLE_SIGNED_IN, complaints_new_form, 0},
-	{"POST", "/complaints", ROLE_SIGNED_IN, complaints_file, 0},
-	{"GET", "/complaints", ROLE_SIGNED_IN, complaints_mine, 0},
-	{"GET", "/complaints/{id}", ROLE_SIGNED_IN, complaints_page, 0},
-	{"GET", "/complaints/{id}/photo", ROLE_SIGNED_IN, complaints_photo, 0},
+	{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
+	{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+	{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
+	{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
+	{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
+	{"POST", "/signin", ROUTES_FOR_ANYONE, auth_signin, 0},
+	{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
+	{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
+	{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+	{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
+	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
+	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
+	{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
+	{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 };
 
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
@@ -80,14 +80,16 @@ static void routes_not_allowed(struct routes_call *call, const char *allowed)
 	render_error(call->app, call->response, 405, "This address does not accept that kind of request.");
 }
 
+/* Whether a signed-in caller's role passes the route's row. */
+static bool routes_role_allows(const struct routes_entry *route, enum account_role role)
+{
+	return route->access == ROUTES_EXACTLY ? role == route->role : role >= route->role;
+}
+
 /* Whether the caller may use route: 0, or -1 with the answer written. */
 static int routes_authorize(struct routes_call *call, const struct routes_entry *route)
 {
-	static const char *const required_roles[] = {
-		[ROLE_AGENT] = "agent",
-		[ROLE_ADMIN] = "admin",
-	};
-	if (route->role == ROLE_ANYONE)
+	if (route->access == ROUTES_ANYONE)
 		return 0;
 	if (call->session == NULL) {
 		if (strcmp(route->method, "GET") == 0)
@@ -96,7 +98,7 @@ static int routes_authorize(struct routes_call *call, const struct routes_entry 
 			render_error(call->app, call->response, 403, "Please sign in first.");
 		return -1;
 	}
-	if (route->role != ROLE_SIGNED_IN && strcmp(call->session->role, required_roles[route->role]) != 0) {
+	if (!routes_role_allows(route, call->session->role)) {
 		render_error(call->app, call->response, 403, "Your account cannot use this page.");
 		return -1;
 	}
@@ -122,7 +124,7 @@ static int routes_check_form(struct routes_call *call, const struct routes_entry
 		render_error(call->app, call->response, fields_http_status(status), message);
 		return -1;
 	}
-	bool token_ok = route->role == ROLE_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
+	bool token_ok = route->access == ROUTES_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
 	if (!token_ok) {
 		render_error(call->app, call->response, 403, expired);
 		return -1;

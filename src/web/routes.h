@@ -1,7 +1,7 @@
 /*
  * routes.h: the one table of every URL complaintd answers, and the dispatcher that serves it.
  *
- * A route is {method, path pattern, role, handler}. The dispatcher matches the request, answers
+ * A route is {method, path pattern, who may call it, handler}. The dispatcher matches the request, answers
  * 404 or 405 itself, refuses an oversized body before reading it, and checks the caller's role,
  * so a handler only does its own work. Patterns are literal segments or "{name}" capturing one
  * non-empty segment.
@@ -11,20 +11,28 @@
 
 #include <stddef.h>
 
+#include "core/account.h"
+
 struct app;
 struct request;
 struct response;
 
 #define ROUTES_CAPTURES_MAX 4
 
-/* Who may call a route. A signed-out caller of a GET route that needs an account is sent to
- * /signin; of any other method, 403. A signed-in caller without the role gets 403. */
-enum routes_role {
-	ROLE_ANYONE = 0,    /* signed in or not */
-	ROLE_SIGNED_IN,     /* any account: resident, agent or admin */
-	ROLE_AGENT,
-	ROLE_ADMIN,
+/* Who may call a route: anyone, or an account whose role is at least / exactly the route's
+ * role (roles are ordered: resident < agent < admin). A signed-out caller of a GET route that
+ * needs an account is sent to /signin; of any other method, 403. A signed-in caller without the
+ * role gets 403. */
+enum routes_access {
+	ROUTES_ANYONE = 0,   /* signed in or not */
+	ROUTES_AT_LEAST,     /* the role or any after it: an admin may use an agent's route */
+	ROUTES_EXACTLY,      /* the role alone */
 };
+
+/* A row's access and role, as the table writes them. */
+#define ROUTES_FOR_ANYONE ROUTES_ANYONE, ACCOUNT_RESIDENT
+#define ROUTES_FOR_AT_LEAST(role) ROUTES_AT_LEAST, (role)
+#define ROUTES_FOR_EXACTLY(role) ROUTES_EXACTLY, (role)
 
 /* Route flags. */
 #define ROUTES_NO_SESSION 1u   /* never look the session up (health checks: no database call) */
@@ -45,11 +53,12 @@ typedef void (*routes_handler)(struct routes_call *call);
 
 /* Every method but GET and HEAD changes state: the dispatcher checks its Origin and reads its
  * form, whose `csrf` field must be the token of the route's pattern — for the caller's session,
- * or on ROLE_ANYONE routes (sign-in, sign-up) for the caller's visitor cookie. */
+ * or on ROUTES_ANYONE routes (sign-in, sign-up) for the caller's visitor cookie. */
 struct routes_entry {
 	const char *method;
 	const char *pattern;
-	enum routes_role role;
+	enum routes_access access;
+	enum account_role role;      /* with ROUTES_AT_LEAST or ROUTES_EXACTLY */
 	routes_handler handler;
 	unsigned flags;
 };

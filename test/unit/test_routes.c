@@ -342,20 +342,20 @@ static void test_guards_before_handlers(void **state)
 static void test_table_rows(void **state)
 {
 	static const struct routes_entry expected[] = {
-		{"GET", "/", ROLE_ANYONE, home_page, 0},
-		{"GET", "/healthz", ROLE_ANYONE, ops_health, ROUTES_NO_SESSION},
-		{"GET", "/signup", ROLE_ANYONE, auth_signup_form, 0},
-		{"POST", "/signup", ROLE_ANYONE, auth_signup, 0},
-		{"GET", "/signin", ROLE_ANYONE, auth_signin_form, 0},
-		{"POST", "/signin", ROLE_ANYONE, auth_signin, 0},
-		{"POST", "/signout", ROLE_SIGNED_IN, auth_signout, 0},
-		{"GET", "/account", ROLE_SIGNED_IN, auth_account_page, 0},
-		{"POST", "/password", ROLE_SIGNED_IN, auth_password_change, 0},
-		{"GET", "/complaints/new", ROLE_SIGNED_IN, complaints_new_form, 0},
-		{"POST", "/complaints", ROLE_SIGNED_IN, complaints_file, 0},
-		{"GET", "/complaints", ROLE_SIGNED_IN, complaints_mine, 0},
-		{"GET", "/complaints/{id}", ROLE_SIGNED_IN, complaints_page, 0},
-		{"GET", "/complaints/{id}/photo", ROLE_SIGNED_IN, complaints_photo, 0},
+		{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
+		{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+		{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
+		{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
+		{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
+		{"POST", "/signin", ROUTES_FOR_ANYONE, auth_signin, 0},
+		{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
+		{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
+		{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+		{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
+		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
+		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
+		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
+		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 	};
 	size_t expected_count = sizeof(expected) / sizeof(expected[0]);
 	(void)state;
@@ -366,7 +366,7 @@ static void test_table_rows(void **state)
 		if (i >= expected_count)
 			fail_msg("row %zu: %s %s is not expected", i, row->method, row->pattern);
 		if (strcmp(row->method, expected[i].method) != 0 || strcmp(row->pattern, expected[i].pattern) != 0 ||
-		    row->role != expected[i].role || row->handler != expected[i].handler || row->flags != expected[i].flags)
+		    row->access != expected[i].access || row->role != expected[i].role || row->handler != expected[i].handler || row->flags != expected[i].flags)
 			fail_msg("row %zu: %s %s differs from the expected %s %s", i, row->method, row->pattern,
 			         expected[i].method, expected[i].pattern);
 	}
