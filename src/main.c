@@ -166,8 +166,7 @@ static void main_handle(void *context, struct request *request, struct response 
 static void main_error(void *context, struct request *request, struct response *response, int status,
                        const char *message)
 {
-	(void)request;
-	render_error(context, response, status, message);
+	routes_error(context, request, response, status, message);
 }
 
 static void main_usage(FILE *out)

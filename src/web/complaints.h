@@ -5,12 +5,12 @@
 #ifndef COMPLAINTS_H
 #define COMPLAINTS_H
 
-struct routes_call;
+struct call;
 
-void complaints_new_form(struct routes_call *call);
-void complaints_file(struct routes_call *call);
-void complaints_mine(struct routes_call *call);
-void complaints_page(struct routes_call *call);
-void complaints_photo(struct routes_call *call);
+void complaints_new_form(struct call *call);
+void complaints_file(struct call *call);
+void complaints_mine(struct call *call);
+void complaints_page(struct call *call);
+void complaints_photo(struct call *call);
 
 #endif

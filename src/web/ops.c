@@ -12,9 +12,9 @@
 #include "app.h"
 #include "package.h"
 #include "web/render.h"
-#include "web/routes.h"
+#include "web/call.h"
 
-void ops_health(struct routes_call *call)
+void ops_health(struct call *call)
 {
 	struct json_object *health = json_object_new_object();
 	json_object_object_add(health, "status", json_object_new_string("ok"));

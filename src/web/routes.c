@@ -45,16 +45,16 @@ const struct routes_entry routes_table[] = {
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
 
 /* Matches path against pattern; on a match, copies the "{name}" segments into call->captures. */
-static bool routes_match(const char *pattern, const char *path, struct routes_call *call)
+static bool routes_match(const char *pattern, const char *path, struct call *call)
 {
-	const char *segments[ROUTES_CAPTURES_MAX];
-	size_t lengths[ROUTES_CAPTURES_MAX];
+	const char *segments[CALL_CAPTURES_MAX];
+	size_t lengths[CALL_CAPTURES_MAX];
 	size_t captured = 0;
 	while (*pattern != '\0' && *path != '\0') {
 		if (pattern[0] == '{') {
 			const char *pattern_end = strchr(pattern, '}');
 			size_t segment = strcspn(path, "/");
-			if (pattern_end == NULL || segment == 0 || captured == ROUTES_CAPTURES_MAX)
+			if (pattern_end == NULL || segment == 0 || captured == CALL_CAPTURES_MAX)
 				return false;
 			segments[captured] = path;
 			lengths[captured++] = segment;
@@ -74,10 +74,10 @@ static bool routes_match(const char *pattern, const char *path, struct routes_ca
 	return true;
 }
 
-static void routes_not_allowed(struct routes_call *call, const char *allowed)
+static void routes_not_allowed(struct call *call, const char *allowed)
 {
 	response_header(call->response, "Allow", allowed);
-	render_error(call->app, call->response, 405, "This address does not accept that kind of request.");
+	render_error(call, 405, "This address does not accept that kind of request.");
 }
 
 /* Whether a signed-in caller's role passes the route's row. */
@@ -87,7 +87,7 @@ static bool routes_role_allows(const struct routes_entry *route, enum account_ro
 }
 
 /* Whether the caller may use route: 0, or -1 with the answer written. */
-static int routes_authorize(struct routes_call *call, const struct routes_entry *route)
+static int routes_authorize(struct call *call, const struct routes_entry *route)
 {
 	if (route->access == ROUTES_ANYONE)
 		return 0;
@@ -95,11 +95,11 @@ static int routes_authorize(struct routes_call *call, const struct routes_entry 
 		if (strcmp(route->method, "GET") == 0)
 			response_redirect(call->response, 303, "/signin");
 		else
-			render_error(call->app, call->response, 403, "Please sign in first.");
+			render_error(call, 403, "Please sign in first.");
 		return -1;
 	}
 	if (!routes_role_allows(route, call->session->role)) {
-		render_error(call->app, call->response, 403, "Your account cannot use this page.");
+		render_error(call, 403, "Your account cannot use this page.");
 		return -1;
 	}
 	return 0;
@@ -107,13 +107,13 @@ static int routes_authorize(struct routes_call *call, const struct routes_entry 
 
 /* A state-changing request: same-origin, a readable form, the right CSRF token. 0, or -1 with
  * the answer written (nothing has changed yet). */
-static int routes_check_form(struct routes_call *call, const struct routes_entry *route)
+static int routes_check_form(struct call *call, const struct routes_entry *route)
 {
 	static const char expired[] =
 		"This form has expired or was sent from another site. Go back, reload the page and try again.";
 	char message[FIELDS_MESSAGE_MAX] = "";
 	if (!auth_origin_allowed(call->request, call->app->config.origin)) {
-		render_error(call->app, call->response, 403, "Requests from other sites are refused.");
+		render_error(call, 403, "Requests from other sites are refused.");
 		return -1;
 	}
 	size_t body_max = call->app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
@@ -121,23 +121,22 @@ static int routes_check_form(struct routes_call *call, const struct routes_entry
 	 * handler, with the form and what was typed, rather than here with a bare error page. */
 	enum fields_status status = request_read_form(call->request, body_max, body_max, message);
 	if (status != FIELDS_OK) {
-		render_error(call->app, call->response, fields_http_status(status), message);
+		render_error(call, fields_http_status(status), message);
 		return -1;
 	}
 	bool token_ok = route->access == ROUTES_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
 	if (!token_ok) {
-		render_error(call->app, call->response, 403, expired);
+		render_error(call, 403, expired);
 		return -1;
 	}
 	return 0;
 }
 
-static void routes_serve(struct routes_call *call, const struct routes_entry *route)
+static void routes_serve(struct call *call, const struct routes_entry *route)
 {
 	call->pattern = route->pattern;
 	if ((route->flags & ROUTES_NO_SESSION) == 0 && auth_session_load(call) != 0)
 		return;
-	call->app->viewer = call->session;
 	if (routes_authorize(call, route) != 0)
 		return;
 	if (strcmp(route->method, "GET") != 0 && routes_check_form(call, route) != 0)
@@ -145,28 +144,17 @@ static void routes_serve(struct routes_call *call, const struct routes_entry *ro
 	route->handler(call);
 }
 
-void routes_dispatch(struct app *app, struct request *request, struct response *response)
+/* Matches the request against the table and serves it: the route's handler, or 405 with Allow
+ * when only other methods match, or 404. */
+static void routes_route(struct call *call)
 {
-	struct routes_call call = {.app = app, .request = request, .response = response};
-#ifdef COMPLAINTD_TEST_HOOKS
-	unsigned long long verifications = password_verify_count();
-#endif
-	size_t body_max = app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
-	const char *method = strcmp(request->method, "HEAD") == 0 ? "GET" : request->method;
+	const char *method = strcmp(call->request->method, "HEAD") == 0 ? "GET" : call->request->method;
 	const struct routes_entry *found = NULL;
 	char allowed[64] = "";
-	app->viewer = NULL;
-	if (request->content_length > body_max) {
-		char message[160];
-		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
-		         app->config.upload_max_bytes / 1024);
-		render_error(app, response, 413, message);
-		goto out;
-	}
 	for (size_t i = 0; i < routes_table_count && found == NULL; i++) {
 		const struct routes_entry *route = &routes_table[i];
-		memset(call.captures, 0, sizeof(call.captures));
-		if (!routes_match(route->pattern, request->path, &call))
+		memset(call->captures, 0, sizeof(call->captures));
+		if (!routes_match(route->pattern, call->request->path, call))
 			continue;
 		if (strcmp(route->method, method) == 0) {
 			found = route;
@@ -177,13 +165,28 @@ void routes_dispatch(struct app *app, struct request *request, struct response *
 		         strcmp(route->method, "GET") == 0 ? ", HEAD" : "");
 	}
 	if (found != NULL)
-		routes_serve(&call, found);
+		routes_serve(call, found);
 	else if (allowed[0] != '\0')
-		routes_not_allowed(&call, allowed);
+		routes_not_allowed(call, allowed);
 	else
-		render_error(app, response, 404, "There is no page at this address.");
-out:
-	app->viewer = NULL;
+		render_error(call, 404, "There is no page at this address.");
+}
+
+void routes_dispatch(struct app *app, struct request *request, struct response *response)
+{
+	struct call call = {.app = app, .request = request, .response = response};
+#ifdef COMPLAINTD_TEST_HOOKS
+	unsigned long long verifications = password_verify_count();
+#endif
+	size_t body_max = app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
+	if (request->content_length > body_max) {
+		char message[160];
+		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
+		         app->config.upload_max_bytes / 1024);
+		render_error(&call, 413, message);
+	} else {
+		routes_route(&call);
+	}
 #ifdef COMPLAINTD_TEST_HOOKS
 	/* Test builds only: how many password verifications this request ran (issue: sign-in must run
 	 * exactly one on every path). */
@@ -191,4 +194,11 @@ out:
 	snprintf(count, sizeof(count), "%llu", password_verify_count() - verifications);
 	response_header(response, "X-Test-Password-Verifications", count);
 #endif
+}
+
+void routes_error(struct app *app, struct request *request, struct response *response, int status,
+                  const char *message)
+{
+	struct call call = {.app = app, .request = request, .response = response};
+	render_error(&call, status, message);
 }

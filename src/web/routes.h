@@ -12,12 +12,11 @@
 #include <stddef.h>
 
 #include "core/account.h"
+#include "web/call.h"
 
 struct app;
 struct request;
 struct response;
-
-#define ROUTES_CAPTURES_MAX 4
 
 /* Who may call a route: anyone, or an account whose role is at least / exactly the route's
  * role (roles are ordered: resident < agent < admin). A signed-out caller of a GET route that
@@ -37,20 +36,6 @@ enum routes_access {
 /* Route flags. */
 #define ROUTES_NO_SESSION 1u   /* never look the session up (health checks: no database call) */
 
-struct db_session;
-
-/* One request as a handler sees it. */
-struct routes_call {
-	struct app *app;
-	struct request *request;
-	struct response *response;
-	const char *captures[ROUTES_CAPTURES_MAX];  /* "{name}" segments, in order */
-	const char *pattern;                        /* the matched route's pattern: its forms' CSRF id */
-	struct db_session *session;                 /* the caller's live session, NULL when signed out */
-};
-
-typedef void (*routes_handler)(struct routes_call *call);
-
 /* Every method but GET and HEAD changes state: the dispatcher checks its Origin and reads its
  * form, whose `csrf` field must be the token of the route's pattern — for the caller's session,
  * or on ROUTES_ANYONE routes (sign-in, sign-up) for the caller's visitor cookie. */
@@ -59,12 +44,15 @@ struct routes_entry {
 	const char *pattern;
 	enum routes_access access;
 	enum account_role role;      /* with ROUTES_AT_LEAST or ROUTES_EXACTLY */
-	routes_handler handler;
+	call_handler handler;
 	unsigned flags;
 };
 
 /* Serves one request (the runtime's handle hook). */
 void routes_dispatch(struct app *app, struct request *request, struct response *response);
+/* The error page of a request the runtime could not parse (the runtime's error hook). */
+void routes_error(struct app *app, struct request *request, struct response *response, int status,
+                  const char *message);
 
 /* The table, for tests and for listing routes in the docs. */
 extern const struct routes_entry routes_table[];
