@@ -18,6 +18,7 @@
 #include "log.h"
 #include "repl.h"
 #include "secrets.h"
+#include "store/backend.h"
 
 /* ER_DUP_ENTRY: a unique key refused the row. */
 #define DB_ERRNO_DUPLICATE 1062
@@ -25,16 +26,10 @@
 #define DB_SESSION_TOUCH_SECONDS 60
 
 struct db {
-	bool configured;
-	struct repl_set set;
-	struct repl_policy *write_policy;
-	struct repl_policy *read_policy;
-	struct repl_operation write;    /* db.write */
-	struct repl_operation primary;  /* db.primary: reads that must see every acknowledged write */
-	struct repl_operation read;     /* db.read */
+	struct backend backend;         /* [db]: db.write, db.primary (reads that must see every
+	                                   acknowledged write), db.read */
 	char *user;
 	char *password;
-	struct repl_client *client;
 };
 
 /* How a transaction runs: its operation, and whether it writes. */
@@ -71,43 +66,17 @@ static struct repl_sql_param db_integer(int64_t value)
 	return (struct repl_sql_param){.type = REPL_SQL_INT64, .integer = value};
 }
 
-static void db_operation_init(struct repl_operation *operation, const char *name, const struct db *db,
-                              const struct repl_policy *policy, bool idempotent, const struct config *config)
-{
-	memset(operation, 0, sizeof(*operation));
-	snprintf(operation->name, sizeof(operation->name), "%s", name);
-	operation->set = &db->set;
-	operation->policy = policy;
-	operation->idempotent = idempotent;
-	operation->classify = repl_classify_sql;
-	operation->attempt_timeout_ms = config->db_attempt_timeout_ms;
-	operation->deadline_ms = config->db_deadline_ms;
-}
-
 struct db *db_new(const struct config *config, const struct secrets *secrets, char *error, size_t error_size)
 {
-	struct repl_error repl_error;
 	struct db *db = calloc(1, sizeof(*db));
 	if (db == NULL) {
 		snprintf(error, error_size, "out of memory");
 		return NULL;
 	}
-	if (config->db_replicas[0] == '\0')
+	if (backend_init(&db->backend, BACKEND_DB, config, error, error_size) != 0)
+		goto fail;
+	if (!db->backend.configured)
 		return db;
-	if (repl_set_parse(&db->set, "db", config->db_replicas, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[db] replicas: %s", repl_error.message);
-		goto fail;
-	}
-	if (repl_policy_parse(config->db_write_policy, strlen(config->db_write_policy), &db->set, false,
-	                      &db->write_policy, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[db] write: %s", repl_error.message);
-		goto fail;
-	}
-	if (repl_policy_parse(config->db_read_policy, strlen(config->db_read_policy), &db->set, true,
-	                      &db->read_policy, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[db] read: %s", repl_error.message);
-		goto fail;
-	}
 	const char *password = secrets_get(secrets, "db_app_password");
 	db->user = strdup(config->db_user);
 	db->password = strdup(password != NULL ? password : "");
@@ -115,11 +84,6 @@ struct db *db_new(const struct config *config, const struct secrets *secrets, ch
 		snprintf(error, error_size, "out of memory");
 		goto fail;
 	}
-	db_operation_init(&db->write, "db.write", db, db->write_policy, false, config);
-	/* A read-only transaction is safe to repeat; it still follows the write policy's order. */
-	db_operation_init(&db->primary, "db.primary", db, db->write_policy, true, config);
-	db_operation_init(&db->read, "db.read", db, db->read_policy, true, config);
-	db->configured = true;
 	return db;
 fail:
 	db_free(db);
@@ -130,9 +94,7 @@ void db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
-	db_worker_stop(db);
-	repl_policy_free(db->write_policy);
-	repl_policy_free(db->read_policy);
+	backend_release(&db->backend);
 	if (db->password != NULL)
 		sodium_memzero(db->password, strlen(db->password));
 	free(db->password);
@@ -142,27 +104,18 @@ void db_free(struct db *db)
 
 int db_worker_start(struct db *db, struct repl_stats *stats, char *error, size_t error_size)
 {
-	if (!db->configured || db->client != NULL)
-		return 0;
-	enum repl_status status = repl_client_new(&db->client, stats);
-	if (status != REPL_OK) {
-		snprintf(error, error_size, "database client: %s", repl_strerror(status));
-		return -1;
-	}
-	return 0;
+	return backend_worker_start(&db->backend, stats, error, error_size);
 }
 
 void db_worker_stop(struct db *db)
 {
-	if (db != NULL && db->client != NULL) {
-		repl_client_free(db->client);
-		db->client = NULL;
-	}
+	if (db != NULL)
+		backend_worker_stop(&db->backend);
 }
 
 bool db_configured(const struct db *db)
 {
-	return db != NULL && db->configured;
+	return db != NULL && db->backend.configured;
 }
 
 /* The SQL error of the attempt that ended the operation (0 if none was an SQL error). */
@@ -180,20 +133,19 @@ static enum db_status db_run(struct db *db, enum db_kind kind, const struct repl
                              size_t count, const char *wait_gtid, struct repl_result *result)
 {
 	static const struct {
-		size_t operation_offset;
+		enum backend_db_operation operation;
 		bool read_only;
 		bool capture_gtid;
 	} kinds[] = {
-		[DB_KIND_WRITE] = {offsetof(struct db, write), false, true},
-		[DB_KIND_PRIMARY] = {offsetof(struct db, primary), true, false},
-		[DB_KIND_READ] = {offsetof(struct db, read), true, false},
+		[DB_KIND_WRITE] = {BACKEND_DB_WRITE, false, true},
+		[DB_KIND_PRIMARY] = {BACKEND_DB_PRIMARY, true, false},
+		[DB_KIND_READ] = {BACKEND_DB_READ, true, false},
 	};
 	memset(result, 0, sizeof(*result));
 	if (!db_configured(db))
 		return DB_NOT_CONFIGURED;
-	const struct repl_operation *operation =
-		(const struct repl_operation *)((const char *)db + kinds[kind].operation_offset);
-	if (db->client == NULL) {
+	const struct repl_operation *operation = &db->backend.operations[kinds[kind].operation];
+	if (db->backend.client == NULL) {
 		log_error("%s: no database client in this process", operation->name);
 		return DB_UNAVAILABLE;
 	}
@@ -206,7 +158,7 @@ static enum db_status db_run(struct db *db, enum db_kind kind, const struct repl
 		.capture_gtid = kinds[kind].capture_gtid,
 		.wait_gtid = wait_gtid != NULL && wait_gtid[0] != '\0' ? wait_gtid : NULL,
 	};
-	enum repl_status status = repl_execute_sql(db->client, operation, &transaction, result);
+	enum repl_status status = repl_execute_sql(db->backend.client, operation, &transaction, result);
 	if (status == REPL_OK)
 		return DB_OK;
 	unsigned sql_errno = db_last_errno(result);
