@@ -284,6 +284,7 @@ void repl_sql_result_free(struct repl_sql_result *result)
 	for (size_t i = 0; i < result->statement_count; i++) {
 		free(result->statements[i].values);
 		free(result->statements[i].storage);
+		free(result->statements[i].column_names);
 	}
 	free(result->statements);
 	memset(result, 0, sizeof *result);

@@ -292,6 +292,8 @@ struct repl_sql_value {
 
 struct repl_sql_rows {
 	unsigned column_count;   /* 0 for a statement without returns_rows */
+	char **column_names;     /* column_count names as the SELECT gives them (its aliases), so a
+	                            caller can read a column by name; NULL without rows to return */
 	size_t row_count;
 	struct repl_sql_value *values;   /* row_count x column_count, row by row */
 	uint64_t affected_rows;

@@ -3,7 +3,7 @@
  * replication, a stack's, started by test/integration/repl_transports.sh, which names it in
  * REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE. The group setup makes a table as the migration
  * user, and the cases run transactions over it as the app's user, the way the app does: writes
- * through seq(primary, standby), reads, a duplicate key, the read-only standby, connection reuse,
+ * through seq(primary, standby), reads (and their columns' names), a duplicate key, the read-only standby, connection reuse,
  * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
  * standby and on the primary, and last (it breaks the pair) a failover after the primary is
  * killed. Without a stack every case FAILS saying why, except the first, which checks the GTID
@@ -396,6 +396,31 @@ static void test_select_returns_values_and_nulls(void **state)
 	repl_result_free(&result);
 }
 
+/* A SELECT's columns come back with their names (an alias where it gives one), so callers read
+ * them by name; a statement without rows has none. */
+static void test_select_names_its_columns(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	struct repl_sql_param p[] = {int_param(10)};
+	struct repl_sql_statement s[] = {
+		{"SELECT id, name AS who, amount * 2 AS doubled FROM " TABLE " WHERE id = ?", p, 1, true},
+		{"SELECT 1 FROM " TABLE " WHERE id = ?", p, 1, false},
+	};
+	struct repl_sql_transaction txn = txn_of(s, 2);
+	txn.read_only = true;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	assert_int_equal(rows->column_count, 3);
+	assert_non_null(rows->column_names);
+	assert_string_equal(rows->column_names[0], "id");
+	assert_string_equal(rows->column_names[1], "who");
+	assert_string_equal(rows->column_names[2], "doubled");
+	assert_null(result.sql.statements[1].column_names);
+	repl_result_free(&result);
+}
+
 /* Each row-returning statement has its own storage: the second SELECT's values must not be
  * written where the first one's count of bytes left off. */
 static void test_two_selects_in_one_transaction_return_their_values(void **state)
@@ -726,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_gtid_reached_compares_sequences_per_domain),
 		cmocka_unit_test(test_write_commits_on_primary_and_replicates),
 		cmocka_unit_test(test_select_returns_values_and_nulls),
+		cmocka_unit_test(test_select_names_its_columns),
 		cmocka_unit_test(test_two_selects_in_one_transaction_return_their_values),
 		cmocka_unit_test(test_row_cap_is_a_protocol_failure),
 		cmocka_unit_test(test_duplicate_key_is_final_and_not_tried_elsewhere),
