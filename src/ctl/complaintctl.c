@@ -5,9 +5,9 @@
  * command is a row of the table below: its name, its line of usage, and its function. `migrate`
  * applies db/migrations/ to the primary (the first of [db] replicas) as [db] migrate_user, with
  * the password from the secret db_migrate_password; `create-admin` adds an admin account through
- * the app's own db.c (as the app's user, under the [db] write policy). Exit status: 0 done;
- * 1 a migration failed or was refused, or the account exists; 2 a usage or configuration error;
- * 3 the database could not be used (see complaintctl(8)).
+ * the app's own store/db_accounts.c (as the app's user, under the [db] write policy). Exit
+ * status: 0 done; 1 a migration failed or was refused, or the account exists; 2 a usage or
+ * configuration error; 3 the database could not be used (see complaintctl(8)).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -22,7 +22,7 @@
 
 #include "core/account.h"
 #include "config.h"
-#include "store/db.h"
+#include "store/db_accounts.h"
 #include "ctl/migrate.h"
 #include "package.h"
 #include "core/password.h"

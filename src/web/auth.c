@@ -16,7 +16,7 @@
 #include "app.h"
 #include "arena.h"
 #include "core/account.h"
-#include "store/db.h"
+#include "store/db_accounts.h"
 #include "fields.h"
 #include "log.h"
 #include "core/password.h"

@@ -25,7 +25,8 @@
 #include "app.h"
 #include "arena.h"
 #include "web/auth.h"
-#include "store/db.h"
+#include "store/db_accounts.h"
+#include "store/db_complaints.h"
 #include "fields.h"
 #include "log.h"
 #include "core/photo.h"
@@ -333,7 +334,8 @@ void complaints_file(struct call *call)
 	token_hash(form.submit_token, strlen(form.submit_token), complaint.submit_token);
 	int64_t id = 0;
 	bool existing = false;
-	enum db_status filed = db_complaint_file(call->app->db, call->session, &complaint, &id, &existing);
+	enum db_status filed =
+		db_complaint_file(call->app->db, call->request->arena, call->session, &complaint, &id, &existing);
 	if (filed == DB_OK) {
 		char location[64];
 		snprintf(location, sizeof(location), "/complaints/%lld", (long long)id);

@@ -13,7 +13,7 @@
 #include "app.h"
 #include "arena.h"
 #include "web/call.h"
-#include "store/db.h"
+#include "store/db_accounts.h"
 #include "log.h"
 #include "response.h"
 #include "core/token.h"

@@ -15,7 +15,7 @@
 #include "arena.h"
 #include "web/auth.h"
 #include "web/complaints.h"
-#include "store/db.h"
+#include "store/db_accounts.h"
 #include "web/home.h"
 #include "limits.h"
 #include "web/ops.h"
