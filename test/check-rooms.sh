@@ -46,7 +46,8 @@ resolve() {
 	echo "build/$2"
 }
 
-echo "1..${#rooms[@]}"
+files=$(find fcgi replication src -name '*.[ch]' | sort)
+echo "1..$((${#rooms[@]} + 1))"
 n=0
 for room in "${rooms[@]}"; do
 	n=$((n + 1))
@@ -61,8 +62,8 @@ for room in "${rooms[@]}"; do
 			*) hits+="$file includes $target"$'\n' ;;
 			esac
 		done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
-	done < <(find fcgi replication src -name '*.[ch]' | sort)
-	name="$room includes only: $room ${may_include[$room]}"
+	done <<<"$files"
+	name="$room includes only: $room${may_include[$room]:+ ${may_include[$room]}}"
 	if [ -n "$hits" ]; then
 		echo "not ok $n - $name"
 		printf '%s' "$hits" | sed 's/^/# /'
@@ -70,3 +71,13 @@ for room in "${rooms[@]}"; do
 		echo "ok $n - $name"
 	fi
 done
+
+# A directory of src/ the table does not know would go unchecked: it must get a row first.
+n=$((n + 1))
+strays=$(while IFS= read -r file; do [ "$(room_of "$file")" = unknown ] && echo "$file"; done <<<"$files")
+if [ -n "$strays" ]; then
+	echo "not ok $n - every file of src/ is in a room of the table"
+	printf '%s\n' "$strays" | sed 's/^/# /'
+else
+	echo "ok $n - every file of src/ is in a room of the table"
+fi

@@ -80,10 +80,17 @@ static void routes_not_allowed(struct call *call, const char *allowed)
 	render_error(call, 405, "This address does not accept that kind of request.");
 }
 
-/* Whether a signed-in caller's role passes the route's row. */
-static bool routes_role_allows(const struct routes_entry *route, enum account_role role)
+bool routes_role_allows(const struct routes_entry *route, enum account_role role)
 {
-	return route->access == ROUTES_EXACTLY ? role == route->role : role >= route->role;
+	switch (route->access) {
+	case ROUTES_ANYONE:
+		return true;
+	case ROUTES_AT_LEAST:
+		return role >= route->role;
+	case ROUTES_EXACTLY:
+		return role == route->role;
+	}
+	return false;  /* a row of no known access lets nobody in */
 }
 
 /* Whether the caller may use route: 0, or -1 with the answer written. */

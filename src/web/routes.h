@@ -9,6 +9,7 @@
 #ifndef ROUTES_H
 #define ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/account.h"
@@ -47,6 +48,9 @@ struct routes_entry {
 	call_handler handler;
 	unsigned flags;
 };
+
+/* Whether a signed-in caller of role passes the row's access (ROUTES_ANYONE: everyone). */
+bool routes_role_allows(const struct routes_entry *route, enum account_role role);
 
 /* Serves one request (the runtime's handle hook). */
 void routes_dispatch(struct app *app, struct request *request, struct response *response);

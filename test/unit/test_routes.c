@@ -337,6 +337,29 @@ static void test_guards_before_handlers(void **state)
 	assert_refused(f, 403, foreign_message);
 }
 
+/* Roles are ordered: a row's least role lets every role after it in; an exact role only itself. */
+static void test_role_rows(void **state)
+{
+	static const struct {
+		struct routes_entry row;
+		bool resident, agent, admin;
+	} cases[] = {
+		{{"GET", "/x", ROUTES_FOR_ANYONE, NULL, 0}, true, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), NULL, 0}, true, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), NULL, 0}, false, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_ADMIN), NULL, 0}, false, false, true},
+		{{"GET", "/x", ROUTES_FOR_EXACTLY(ACCOUNT_RESIDENT), NULL, 0}, true, false, false},
+		{{"GET", "/x", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), NULL, 0}, false, true, false},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (routes_role_allows(&cases[i].row, ACCOUNT_RESIDENT) != cases[i].resident ||
+		    routes_role_allows(&cases[i].row, ACCOUNT_AGENT) != cases[i].agent ||
+		    routes_role_allows(&cases[i].row, ACCOUNT_ADMIN) != cases[i].admin)
+			fail_msg("case %zu: the roles let in are not the expected ones", i);
+	}
+}
+
 /* The table row by row: a route added, dropped or given another role, flag or handler shows
  * here by name. */
 static void test_table_rows(void **state)
@@ -383,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upload_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_location_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guards_before_handlers, setup, teardown),
+		cmocka_unit_test(test_role_rows),
 		cmocka_unit_test(test_table_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
