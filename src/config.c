@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "ini.h"
-#include "repl.h"
 #include "limits.h"
 #include "log.h"
+#include "repl.h"
 #include "runtime.h"
 #include "secrets.h"
 #include "store/backend.h"

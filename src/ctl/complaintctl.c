@@ -20,14 +20,14 @@
 
 #include <sodium.h>
 
-#include "core/account.h"
 #include "config.h"
-#include "store/db_accounts.h"
+#include "core/account.h"
+#include "core/password.h"
 #include "ctl/migrate.h"
 #include "package.h"
-#include "core/password.h"
 #include "repl.h"
 #include "secrets.h"
+#include "store/db_accounts.h"
 
 #define COMPLAINTCTL_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
 #define COMPLAINTCTL_DEFAULT_MIGRATIONS DATA_DIR "/migrations"

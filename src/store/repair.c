@@ -10,10 +10,10 @@
 
 #include "app.h"
 #include "arena.h"
-#include "store/db_repairs.h"
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
+#include "store/db_repairs.h"
 #include "store/storage.h"
 
 #define REPAIR_BATCH 20

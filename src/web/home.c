@@ -6,9 +6,9 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "web/render.h"
 #include "response.h"
 #include "web/call.h"
+#include "web/render.h"
 
 void home_page(struct call *call)
 {

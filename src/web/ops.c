@@ -11,8 +11,8 @@
 
 #include "app.h"
 #include "package.h"
-#include "web/render.h"
 #include "web/call.h"
+#include "web/render.h"
 
 void ops_health(struct call *call)
 {

@@ -12,12 +12,12 @@
 
 #include "app.h"
 #include "arena.h"
-#include "web/call.h"
-#include "store/db_accounts.h"
+#include "core/token.h"
 #include "log.h"
 #include "response.h"
-#include "core/token.h"
+#include "store/db_accounts.h"
 #include "view.h"
+#include "web/call.h"
 
 static const char render_fallback[] =
 	"<!doctype html><meta charset=utf-8><title>Error</title><p>Something went wrong on our side. "

@@ -13,17 +13,17 @@
 
 #include "app.h"
 #include "arena.h"
-#include "web/auth.h"
-#include "web/complaints.h"
-#include "store/db_accounts.h"
-#include "web/home.h"
-#include "limits.h"
-#include "web/ops.h"
-#include "package.h"
 #include "core/password.h"
-#include "web/render.h"
+#include "limits.h"
+#include "package.h"
 #include "request.h"
 #include "response.h"
+#include "store/db_accounts.h"
+#include "web/auth.h"
+#include "web/complaints.h"
+#include "web/home.h"
+#include "web/ops.h"
+#include "web/render.h"
 
 const struct routes_entry routes_table[] = {
 	{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},

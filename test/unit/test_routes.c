@@ -20,17 +20,17 @@
 
 #include "app.h"
 #include "arena.h"
-#include "web/auth.h"
-#include "web/complaints.h"
 #include "fields.h"
-#include "web/home.h"
 #include "limits.h"
-#include "web/ops.h"
 #include "package.h"
 #include "request.h"
 #include "response.h"
-#include "web/routes.h"
 #include "view.h"
+#include "web/auth.h"
+#include "web/complaints.h"
+#include "web/home.h"
+#include "web/ops.h"
+#include "web/routes.h"
 
 struct fixture {
 	struct app app;
