@@ -619,7 +619,7 @@ static enum ini_status ini_check_loaded(struct ini_load *load)
 		if (k->check_loaded == NULL)
 			continue;
 		ini_where(load->error, load->key_line[i], k->section, strlen(k->section), k->key, strlen(k->key));
-		if (k->check_loaded(load->scratch, load->error->reason, sizeof(load->error->reason)) != 0)
+		if (k->check_loaded(load->scratch, k, load->error->reason, sizeof(load->error->reason)) != 0)
 			return INI_BAD_VALUE;
 	}
 	ini_where(load->error, 0, "", 0, "", 0);

@@ -73,8 +73,9 @@ struct ini_key {
 	const char *help;            /* one line, for ini_describe */
 	/* Optional, for values that depend on other keys (a policy naming the replicas of its
 	 * section): run in table order once every key and default is in place, with the whole
-	 * loaded struct; 0 accepts. A refusal names this key and the line that set it. */
-	int (*check_loaded)(const void *target, char *reason, size_t reason_size);
+	 * loaded struct and this entry (one check may serve several keys); 0 accepts. A refusal
+	 * names this key and the line that set it. */
+	int (*check_loaded)(const void *target, const struct ini_key *key, char *reason, size_t reason_size);
 };
 
 /* `.type` and `.offset` of an entry, with a compile-time check that the member has the C type

@@ -48,9 +48,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXEC_NODES_MAX 1024     /* instances of one policy tree */
-#define EXEC_MS_MAX 1000000000L /* a longer time, deadline or backoff is refused: ~11.6 days */
-
 enum exec_timer {
 	EXEC_TIMER_NONE = 0,
 	EXEC_TIMER_ATTEMPT,     /* a leaf's attempt timeout */
@@ -287,6 +284,7 @@ void repl_sql_result_free(struct repl_sql_result *result)
 	for (size_t i = 0; i < result->statement_count; i++) {
 		free(result->statements[i].values);
 		free(result->statements[i].storage);
+		free(result->statements[i].column_names);
 	}
 	free(result->statements);
 	memset(result, 0, sizeof *result);
@@ -297,7 +295,7 @@ void repl_sql_result_free(struct repl_sql_result *result)
 static enum repl_status count_nodes(const struct repl_node *node, const struct repl_set *set,
                                     unsigned depth, unsigned *count)
 {
-	if (!node || depth > REPL_POLICY_DEPTH_MAX || ++*count > EXEC_NODES_MAX)
+	if (!node || depth > REPL_POLICY_DEPTH_MAX || ++*count > REPL_POLICY_NODES_MAX)
 		return REPL_BAD_POLICY;
 	switch (node->kind) {
 	case REPL_NODE_REPLICA:
@@ -831,8 +829,8 @@ static enum repl_status execute(struct repl_client *client, const struct repl_op
 		goto out;
 	}
 	/* Times become microseconds (* 1000) in int64_t and longs: keep them far from overflow. */
-	if (operation->deadline_ms > EXEC_MS_MAX || operation->attempt_timeout_ms > EXEC_MS_MAX ||
-	    operation->backoff_base_ms > EXEC_MS_MAX || operation->backoff_cap_ms > EXEC_MS_MAX) {
+	if (operation->deadline_ms > REPL_MS_MAX || operation->attempt_timeout_ms > REPL_MS_MAX ||
+	    operation->backoff_base_ms > REPL_MS_MAX || operation->backoff_cap_ms > REPL_MS_MAX) {
 		status = REPL_BAD_ARGUMENT;
 		goto out;
 	}

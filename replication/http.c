@@ -21,7 +21,6 @@
 
 #define HTTP_HANDLES_MAX 96          /* idle + busy easy handles kept by one client */
 #define HTTP_POLL_MAX_MS 1000        /* a wait with no timer still wakes up to look again */
-#define LIMIT_REPL_HTTP_HEADER 1024  /* bytes of one request header line (for fcgi/limits.h) */
 
 _Static_assert(sizeof(struct repl_pollfd) == sizeof(struct curl_waitfd), "pollfd layout");
 _Static_assert(offsetof(struct repl_pollfd, events) == offsetof(struct curl_waitfd, events), "events");
@@ -199,7 +198,7 @@ static bool header_text_ok(const char *s)
 /* An empty value is written "Name;": libcurl reads "Name:" as "remove this header" (yet signs it). */
 static enum repl_status add_header(struct curl_slist **list, const char *name, const char *value)
 {
-	char line[LIMIT_REPL_HTTP_HEADER];
+	char line[REPL_HTTP_HEADER_MAX];
 	int n = *value ? snprintf(line, sizeof line, "%s: %s", name, value)
 	               : snprintf(line, sizeof line, "%s;", name);
 	if (n < 0 || (size_t)n >= sizeof line)

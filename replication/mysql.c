@@ -42,8 +42,6 @@
 #include <sys/socket.h>
 
 #define MYSQL_CONNS_MAX 32             /* connections kept by one client (idle + busy) */
-#define LIMIT_REPL_SQL_ROWS 10000      /* default rows_max (for fcgi/limits.h) */
-#define LIMIT_REPL_SQL_BYTES (4u << 20) /* default bytes_max (for fcgi/limits.h) */
 #define MYSQL_HOST_MAX 256
 #define MYSQL_DB_MAX 65
 #define MYSQL_USER_MAX 81
@@ -560,12 +558,38 @@ static bool bind_columns(struct mysql_attempt *a, unsigned count)
 
 static size_t rows_cap(const struct mysql_attempt *a)
 {
-	return a->txn->rows_max ? a->txn->rows_max : LIMIT_REPL_SQL_ROWS;
+	return a->txn->rows_max ? a->txn->rows_max : REPL_SQL_ROWS_DEFAULT;
 }
 
 static size_t bytes_cap(const struct mysql_attempt *a)
 {
-	return a->txn->bytes_max ? a->txn->bytes_max : LIMIT_REPL_SQL_BYTES;
+	return a->txn->bytes_max ? a->txn->bytes_max : REPL_SQL_BYTES_DEFAULT;
+}
+
+/* The result's column names, in one block: the pointers, then the names they point at. false
+ * when the server gave none (or not one per column), or on OOM. */
+static bool take_column_names(struct mysql_attempt *a, struct repl_sql_rows *rows)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(a->stmt);
+	if (!meta)
+		return false;
+	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	unsigned n = mysql_num_fields(meta);
+	size_t bytes = n * sizeof *rows->column_names;
+	for (unsigned c = 0; fields && c < n; c++)
+		bytes += strlen(fields[c].name) + 1;
+	char **names = fields && n == rows->column_count ? malloc(bytes) : NULL;
+	char *text = names ? (char *)(names + n) : NULL;
+	for (unsigned c = 0; names && c < n; c++) {
+		size_t len = strlen(fields[c].name);
+		memcpy(text, fields[c].name, len + 1);
+		names[c] = text;
+		text += len + 1;
+	}
+	mysql_free_result(meta);
+	free(rows->column_names);
+	rows->column_names = names;
+	return names != NULL;
 }
 
 /* Copies the fetched row into the statement's rows. false: out of memory or a cap (failed). */
@@ -788,7 +812,7 @@ static void step_done(struct mysql_attempt *a)
 		rows->column_count = columns;
 		a->storage_used = 0;
 		a->storage_cap = 0;
-		if (!bind_columns(a, columns)) {
+		if (!bind_columns(a, columns) || !take_column_names(a, rows)) {
 			fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), true);
 			return;
 		}

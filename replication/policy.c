@@ -23,20 +23,16 @@
 
 #include "repl.h"
 
-/* Caps of the policy language, to move to a shared header (see the report). */
-#define LIMIT_REPL_POLICY_NODES 1024      /* nodes of one expanded policy */
-#define LIMIT_REPL_RETRY_MAX 100          /* n of retry */
-#define LIMIT_REPL_HEDGE_DELAY_MAX 600000 /* d of hedge, in ms */
-
+/* The policy language's caps are librepl's, in repl.h. */
 #define POLICY_NONE UINT_MAX
 #define POLICY_NUMBER_SATURATED 1000000000UL
 #define POLICY_DEFAULT_RETRIES 1UL
 #define POLICY_URL_MAX (sizeof(((struct repl_replica *)0)->url) - 1)
 #define POLICY_STRING(x) #x
 #define POLICY_STRING_OF(x) POLICY_STRING(x)
-#define POLICY_RETRY_RANGE "retry count must be 0.." POLICY_STRING_OF(LIMIT_REPL_RETRY_MAX)
+#define POLICY_RETRY_RANGE "retry count must be 0.." POLICY_STRING_OF(REPL_RETRY_MAX)
 #define POLICY_HEDGE_RANGE \
-	"hedge delay must be 0.." POLICY_STRING_OF(LIMIT_REPL_HEDGE_DELAY_MAX) " ms"
+	"hedge delay must be 0.." POLICY_STRING_OF(REPL_HEDGE_DELAY_MAX_MS) " ms"
 #define POLICY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))
 
 const char *repl_strerror(enum repl_status status)
@@ -249,8 +245,8 @@ struct policy_keyword {
 static const struct policy_keyword policy_keywords[] = {
 	{"par", REPL_NODE_PAR, NULL, 0, 0, NULL, true},
 	{"seq", REPL_NODE_SEQ, NULL, 0, 0, NULL, false},
-	{"retry", REPL_NODE_RETRY, "n", 0, LIMIT_REPL_RETRY_MAX, POLICY_RETRY_RANGE, false},
-	{"hedge", REPL_NODE_HEDGE, "d", 0, LIMIT_REPL_HEDGE_DELAY_MAX, POLICY_HEDGE_RANGE, true},
+	{"retry", REPL_NODE_RETRY, "n", 0, REPL_RETRY_MAX, POLICY_RETRY_RANGE, false},
+	{"hedge", REPL_NODE_HEDGE, "d", 0, REPL_HEDGE_DELAY_MAX_MS, POLICY_HEDGE_RANGE, true},
 	{"quorum", REPL_NODE_QUORUM, "k", 1, ULONG_MAX, "quorum k must be at least 1", true},
 };
 
@@ -419,10 +415,10 @@ static enum repl_status policy_new(struct policy_parser *p, enum repl_node_kind 
 		return policy_parse_fail(p, REPL_BAD_POLICY, at, "nesting deeper than %d",
 		                         REPL_POLICY_DEPTH_MAX);
 	if (p->count == p->cap) {
-		if (p->cap > LIMIT_REPL_POLICY_NODES)
+		if (p->cap > REPL_POLICY_NODES_MAX)
 			return policy_parse_fail(p, REPL_BAD_POLICY, at, "policy expands to more than %d nodes",
-			                         LIMIT_REPL_POLICY_NODES);
-		unsigned cap = p->cap * 2 > LIMIT_REPL_POLICY_NODES + 1 ? LIMIT_REPL_POLICY_NODES + 1
+			                         REPL_POLICY_NODES_MAX);
+		unsigned cap = p->cap * 2 > REPL_POLICY_NODES_MAX + 1 ? REPL_POLICY_NODES_MAX + 1
 		                                                        : p->cap * 2;
 		struct policy_tnode *pool = realloc(p->pool, cap * sizeof(*pool));
 		if (pool == NULL)
@@ -575,7 +571,7 @@ static enum repl_status policy_preset(struct policy_parser *p, const struct poli
 			return policy_parse_fail(p, REPL_BAD_POLICY, p->pos, "expected ')'");
 		p->pos++;
 		if (strcmp(preset->param, "n") == 0) {
-			if (value > LIMIT_REPL_RETRY_MAX)
+			if (value > REPL_RETRY_MAX)
 				return policy_parse_fail(p, REPL_BAD_POLICY, value_at, "%s", POLICY_RETRY_RANGE);
 			retries = value;
 		} else {

@@ -43,11 +43,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* librepl's caps, in one place (the web layer's are in fcgi/limits.h, which librepl does not
+ * include): every buffer or count that grows from configuration text or from a replica's answer
+ * gets its cap from here. */
 #define REPL_NAME_MAX 32           /* bytes of a replica, set or operation name */
 #define REPL_SET_REPLICAS_MAX 16   /* replicas in one set */
 #define REPL_ATTEMPTS_MAX 64       /* attempts one execution may make */
 #define REPL_POLICY_TEXT_MAX 4096  /* bytes of a policy's text */
 #define REPL_POLICY_DEPTH_MAX 16   /* nesting of policy nodes */
+#define REPL_POLICY_NODES_MAX 1024 /* nodes of one expanded policy, and instances of one run */
+#define REPL_RETRY_MAX 100         /* n of retry(n, ...) */
+#define REPL_HEDGE_DELAY_MAX_MS 600000  /* d of hedge(d, ...) */
+#define REPL_MS_MAX 1000000000L    /* a longer time, deadline or backoff is refused: ~11.6 days */
+#define REPL_HTTP_HEADER_MAX 1024  /* bytes of one HTTP request header line */
+#define REPL_SQL_ROWS_DEFAULT 10000       /* rows_max of a transaction that sets none */
+#define REPL_SQL_BYTES_DEFAULT (4u << 20) /* bytes_max of a transaction that sets none */
 
 enum repl_status {
 	REPL_OK = 0,
@@ -269,8 +279,8 @@ struct repl_sql_transaction {
 	 * always has its own writes). Malformed: REPL_BAD_ARGUMENT before any attempt; a server
 	 * answer that is not a GTID list: cause PROTOCOL. */
 	const char *wait_gtid;
-	size_t rows_max;         /* rows over all statements; 0 = LIMIT_REPL_SQL_ROWS; more: PROTOCOL */
-	size_t bytes_max;        /* bytes of values; 0 = LIMIT_REPL_SQL_BYTES; more: PROTOCOL */
+	size_t rows_max;         /* rows over all statements; 0 = REPL_SQL_ROWS_DEFAULT; more: PROTOCOL */
+	size_t bytes_max;        /* bytes of values; 0 = REPL_SQL_BYTES_DEFAULT; more: PROTOCOL */
 };
 
 /* One value as text (the server's conversion: integers in decimal, dates as 'YYYY-MM-DD...'). */
@@ -282,6 +292,8 @@ struct repl_sql_value {
 
 struct repl_sql_rows {
 	unsigned column_count;   /* 0 for a statement without returns_rows */
+	char **column_names;     /* column_count names as the SELECT gives them (its aliases), so a
+	                            caller can read a column by name; NULL without rows to return */
 	size_t row_count;
 	struct repl_sql_value *values;   /* row_count x column_count, row by row */
 	uint64_t affected_rows;

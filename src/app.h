@@ -2,8 +2,8 @@
  * app.h: the state one complaintd process holds between requests.
  *
  * The master loads it (config, templates) at start and on SIGHUP; workers inherit it at fork and
- * add their own connections in worker_start. Nothing here is per request: that lives in the
- * request's arena.
+ * add their own connections in worker_start. Nothing here is per request: that is the request's
+ * struct call (web/call.h) and its arena.
  */
 #ifndef APP_H
 #define APP_H
@@ -12,7 +12,6 @@
 #include "secrets.h"
 
 struct db;
-struct db_session;
 struct password_list;
 struct storage;
 struct view;
@@ -26,9 +25,6 @@ struct app {
 	struct storage *storage;                /* the S3 set, the same way */
 	struct password_list *common_passwords; /* refused at sign-up and password change */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
-	/* The one exception to "nothing per request": the session of the request being served, for
-	 * the layout's header. Set by the dispatcher, NULL between requests (workers are serial). */
-	const struct db_session *viewer;
 };
 
 #endif

@@ -14,11 +14,12 @@
 #include <string.h>
 
 #include "ini.h"
-#include "repl.h"
 #include "limits.h"
 #include "log.h"
+#include "repl.h"
 #include "runtime.h"
 #include "secrets.h"
+#include "store/backend.h"
 
 static int config_check_listen(const char *value, char *reason, size_t reason_size)
 {
@@ -127,47 +128,10 @@ static int config_check_optional_absolute_path(const char *value, char *reason, 
 }
 
 /* A policy over its section's replica set, checked once the whole file is loaded (the replicas
- * may come after it); nothing to check while the set is empty. */
-static int config_check_policy(const char *policy_text, const char *replicas, const char *set_name,
-                               bool idempotent, char *reason, size_t reason_size)
+ * may come after it) by the backend that will run it. */
+static int config_check_policy(const void *target, const struct ini_key *key, char *reason, size_t reason_size)
 {
-	struct repl_set set;
-	struct repl_policy *policy = NULL;
-	struct repl_error error;
-	if (replicas[0] == '\0')
-		return 0;
-	if (repl_set_parse(&set, set_name, replicas, &error) != REPL_OK ||
-	    repl_policy_parse(policy_text, strlen(policy_text), &set, idempotent, &policy, &error) != REPL_OK) {
-		snprintf(reason, reason_size, "%s", error.message);
-		return -1;
-	}
-	repl_policy_free(policy);
-	return 0;
-}
-
-static int config_check_db_write(const void *target, char *reason, size_t reason_size)
-{
-	const struct config *config = target;
-	return config_check_policy(config->db_write_policy, config->db_replicas, "db", false, reason, reason_size);
-}
-
-static int config_check_db_read(const void *target, char *reason, size_t reason_size)
-{
-	const struct config *config = target;
-	return config_check_policy(config->db_read_policy, config->db_replicas, "db", true, reason, reason_size);
-}
-
-static int config_check_s3_put(const void *target, char *reason, size_t reason_size)
-{
-	const struct config *config = target;
-	/* A PUT of content-addressed bytes is idempotent: the same key always gets the same bytes. */
-	return config_check_policy(config->s3_put_policy, config->s3_replicas, "s3", true, reason, reason_size);
-}
-
-static int config_check_s3_get(const void *target, char *reason, size_t reason_size)
-{
-	const struct config *config = target;
-	return config_check_policy(config->s3_get_policy, config->s3_replicas, "s3", true, reason, reason_size);
+	return backend_check_policy(target, key->section, key->key, reason, reason_size);
 }
 
 static const struct ini_key config_keys[] = {
@@ -205,9 +169,9 @@ static const struct ini_key config_keys[] = {
 	 "the migration user (DDL), used by complaintctl migrate only; password: db_migrate_password"},
 	{"db", "write", INI_FIELD_STRING(struct config, db_write_policy), "retry(n=2, seq(db))", 1,
 	 REPL_POLICY_TEXT_MAX, NULL, "policy of transactions that write (seq/retry only: not idempotent)",
-	 config_check_db_write},
+	 config_check_policy},
 	{"db", "read", INI_FIELD_STRING(struct config, db_read_policy), "seq(db)", 1, REPL_POLICY_TEXT_MAX, NULL,
-	 "policy of reads; a replica behind the session's last write is skipped", config_check_db_read},
+	 "policy of reads; a replica behind the session's last write is skipped", config_check_policy},
 	{"db", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, db_attempt_timeout_ms), "2s", 10, 600 * 1000,
 	 NULL, "how long one attempt on one replica may take"},
 	{"db", "deadline", INI_FIELD_DURATION_MS(struct config, db_deadline_ms), "5s", 10, 600 * 1000, NULL,
@@ -217,9 +181,9 @@ static const struct ini_key config_keys[] = {
 	{"s3", "region", INI_FIELD_STRING(struct config, s3_region), "us-east-1", 1, 40, NULL,
 	 "the SigV4 signing region; keys are the secrets s3_access_key and s3_secret_key"},
 	{"s3", "put", INI_FIELD_STRING(struct config, s3_put_policy), "quorum(2, s3)", 1, REPL_POLICY_TEXT_MAX,
-	 NULL, "policy of photo uploads", config_check_s3_put},
+	 NULL, "policy of photo uploads", config_check_policy},
 	{"s3", "get", INI_FIELD_STRING(struct config, s3_get_policy), "seq(s3)", 1, REPL_POLICY_TEXT_MAX, NULL,
-	 "policy of photo reads; a replica without the object is skipped", config_check_s3_get},
+	 "policy of photo reads; a replica without the object is skipped", config_check_policy},
 	{"s3", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, s3_attempt_timeout_ms), "2s", 10, 600 * 1000,
 	 NULL, "how long one attempt on one replica may take"},
 	{"s3", "deadline", INI_FIELD_DURATION_MS(struct config, s3_deadline_ms), "6s", 10, 600 * 1000, NULL,

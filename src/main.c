@@ -15,19 +15,19 @@
 
 #include "app.h"
 #include "config.h"
-#include "db.h"
+#include "core/password.h"
+#include "core/token.h"
 #include "log.h"
 #include "package.h"
-#include "password.h"
-#include "render.h"
-#include "repair.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
 #include "runtime.h"
-#include "storage.h"
-#include "token.h"
+#include "store/db.h"
+#include "store/repair.h"
+#include "store/storage.h"
 #include "view.h"
+#include "web/render.h"
+#include "web/routes.h"
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
 
@@ -166,8 +166,7 @@ static void main_handle(void *context, struct request *request, struct response 
 static void main_error(void *context, struct request *request, struct response *response, int status,
                        const char *message)
 {
-	(void)request;
-	render_error(context, response, status, message);
+	routes_error(context, request, response, status, message);
 }
 
 static void main_usage(FILE *out)

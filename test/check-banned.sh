@@ -5,7 +5,7 @@
 # around it rather than mention it in code.
 top=${srcdir:-.}
 banned="sprintf vsprintf strcpy strcat strncpy strncat atoi atol atoll atof gets strtok tmpnam mktemp"
-files=$(cd "$top" && find fcgi src replication test/unit test/fuzz -name '*.[ch]' 2>/dev/null | sort)
+files=$(cd "$top" && find fcgi src replication test/unit test/fuzz test/integration -name '*.[ch]' 2>/dev/null | sort)
 set -- $banned
 echo "1..$#"
 n=0

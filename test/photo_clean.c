@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "photo.h"
+#include "core/photo.h"
 
 static unsigned long long photo_clean_setting(const char *name, unsigned long long fallback)
 {

@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "password.h"
-#include "token.h"
+#include "core/password.h"
+#include "core/token.h"
 
 static const char fuzz_list_text[] = "password123\nqwertyuiop\nIloveyou12\n1234567890\n"
                                      "correct horse battery staple\n\xc3\xa9t\xc3\xa9-\xc3\xa9t\xc3\xa9-2020\n";

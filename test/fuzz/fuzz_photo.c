@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "photo.h"
+#include "core/photo.h"
 
 static const struct photo_limits fuzz_limits = {
 	.bytes_max = 1 << 20,

@@ -1,8 +1,9 @@
 # test/integration/lib.sh: TAP output and a private stack for one integration test script.
 #
-# A script sources this, calls plan N, then test_stack_up (its own port base, directory and
-# sockets, so it runs beside the developer's stack and other tests), and reports each behaviour
-# with ok/not_ok. The stack is stopped and its port base released when the script exits.
+# A script sources this, calls plan N, then test_stack_up (nginx + complaintd) or
+# test_full_stack_up (every server of a stack), each on its own port base, directory and sockets,
+# so it runs beside the developer's stack and other tests, and reports each behaviour with
+# ok/not_ok. The stack is stopped and its port base released when the script exits.
 
 top=${STACK_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 STACK_SRCDIR=$top
@@ -22,7 +23,14 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; f
 
 stack_dir=
 stack_base=
+stack_full=
 test_stack_cleanup() {
+	if [ -n "$stack_full" ]; then
+		# Down, a full stack keeps its logs; its datadirs (over 100 MB) go.
+		"$top/packaging/stackctl" down "$stack_dir" >/dev/null 2>&1
+		rm -rf "$stack_dir/mariadb/primary" "$stack_dir/mariadb/standby" "$stack_dir.up.log"
+		return
+	fi
 	[ -n "$stack_dir" ] && stack_stop "$stack_dir"
 	[ -n "$stack_base" ] && stack_release_base "$stack_base"
 }
@@ -44,6 +52,21 @@ test_stack_up() {
 	fi
 	url="http://127.0.0.1:$stack_base"
 	master_pid=$(cat "$stack_dir/complaintd.pid")
+}
+
+# test_full_stack_up NAME [KEY=VALUE...]: the whole stack (MariaDB primary + standby, three S3
+# replicas, the mail sink, complaintd, nginx) through packaging/stackctl on a fresh port base;
+# sets stack_dir, stack_base and url. Extra pairs go into the config (stackctl up's KEY=VALUE).
+test_full_stack_up() {
+	local name=$1; shift
+	stack_full=yes
+	stack_dir="$test_var/stacks/$name-$$"
+	if ! stack_base=$(COMPLAINTD_BINARY=$binary "$top/packaging/stackctl" up "$stack_dir" "$@" 2>"$stack_dir.up.log"); then
+		echo "Bail out! the stack did not start"
+		diag "$(tail -n 20 "$stack_dir.up.log")"
+		exit 1
+	fi
+	url="http://127.0.0.1:$stack_base"
 }
 
 # The worker pids of the master, sorted, one line (not its named children, e.g. photo-repair).

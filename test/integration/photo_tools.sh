@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # photo_tools.sh: the photo cleaner judged by Debian's own image tools. Each fixture of
-# test/data/photos goes through photo-clean (src/photo.c behind a file interface); exiftool
+# test/data/photos goes through photo-clean (src/core/photo.c behind a file interface); exiftool
 # must find no location, XMP, IPTC, text or camera tag left, yet the orientation the fixture
 # had; djpeg, pngcheck and dwebp must accept the output, and decode it to the very pixels of
 # the original (the rewrite is lossless). A polyglot tail, a GIF/HTML polyglot, an SVG, HTML, a

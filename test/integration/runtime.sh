@@ -3,7 +3,7 @@
 # configuration under load without dropping a request, a bad reload changes nothing, SIGTERM
 # drains and cleans up, a bad configuration is refused with file, line and key.
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 check "--version prints the version" bash -c '"$1" --version | grep -qE "^complaintd [0-9]+\.[0-9]+\.[0-9]+$"' _ "$binary"
 check "--help lists -c and the signals" bash -c '"$1" --help | grep -q -- "-c, --config FILE" && "$1" --help | grep -q "HUP reloads"' _ "$binary"
@@ -42,9 +42,14 @@ check "the log says which worker died and that it was restarted" \
 # --- SIGHUP with a changed configuration, under load ---
 old_pids=$(worker_pids)
 wrk_out="$stack_dir/wrk.out"
+access_log="$stack_dir/nginx/access.log"
+answered_before=$(wc -l <"$access_log")
 wrk -t2 -c8 -d6s "$url/healthz" >"$wrk_out" 2>&1 &
 wrk_pid=$!
-sleep 2
+# The SIGHUP goes out once wrk has been answered (nginx logs each answer as it is sent), not
+# after a guess at how long wrk takes to start.
+wrk_answered() { [ "$(wc -l <"$access_log")" -ge $((answered_before + 100)) ]; }
+check "wrk has 100 answers before the SIGHUP" wait_until 4000 wrk_answered
 sed -i 's/^workers = .*/workers = 3/; s/^location = .*/location = reloaded-site/' "$stack_dir/complaintd.conf"
 kill -HUP "$master_pid"
 wait "$wrk_pid"

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "password.h"
+#include "core/password.h"
 
 /* The smallest limits libsodium takes, so that a test hash costs milliseconds. */
 #define TEST_OPS 1

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "photo.h"
+#include "core/photo.h"
 
 struct test_bytes {
 	uint8_t *data;

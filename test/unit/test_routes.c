@@ -1,8 +1,9 @@
 /*
  * test_routes.c: what each address answers, through the real route table, dispatcher and
  * templates: the landing page inside the layout, /healthz as JSON, 404 and 405 pages (with
- * Allow), HEAD served like GET, an oversized upload refused with 413 before routing, and config
- * text escaped on its way into a page.
+ * Allow), HEAD served like GET, an oversized upload refused with 413 before routing, config
+ * text escaped on its way into a page, the dispatcher's refusals (each with its own message, so
+ * a 500 cannot pass for one), and the route table row by row.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,8 +25,12 @@
 #include "package.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
 #include "view.h"
+#include "web/auth.h"
+#include "web/complaints.h"
+#include "web/home.h"
+#include "web/ops.h"
+#include "web/routes.h"
 
 struct fixture {
 	struct app app;
@@ -134,6 +139,17 @@ static void assert_in_layout(const char *page, const char *title)
 	contains(page, "<footer class=\"site-footer\">");
 }
 
+/* The last answer was the error page for status with message: a refusal, not a 500 that
+ * happens to carry the same status class. */
+static void assert_refused(struct fixture *f, int status, const char *message)
+{
+	if (f->response.status != status)
+		fail_msg("answered %d, not %d (%s):\n%s", f->response.status, status, message, body(f));
+	const char *page = body(f);
+	assert_in_layout(page, response_reason(status));
+	contains(page, message);
+}
+
 static void test_home(void **state)
 {
 	struct fixture *f = *state;
@@ -194,7 +210,7 @@ static void test_not_found(void **state)
 		assert_string_equal(header(&f->response, "Cache-Control"), "no-store");
 	}
 	dispatch(f, "POST", "/nope", NULL);
-	assert_int_equal(f->response.status, 404);
+	assert_refused(f, 404, "There is no page at this address.");
 	assert_null(header(&f->response, "Allow"));
 }
 
@@ -212,11 +228,11 @@ static void test_wrong_method(void **state)
 		contains(page, "This address does not accept that kind of request.");
 	}
 	dispatch(f, "POST", "/healthz", NULL);
-	assert_int_equal(f->response.status, 405);
+	assert_refused(f, 405, "This address does not accept that kind of request.");
 	assert_string_equal(header(&f->response, "Allow"), "GET, HEAD");
 	/* Methods are case-sensitive (RFC 9110 9.1). */
 	dispatch(f, "get", "/", NULL);
-	assert_int_equal(f->response.status, 405);
+	assert_refused(f, 405, "This address does not accept that kind of request.");
 }
 
 static void test_head_like_get(void **state)
@@ -234,7 +250,7 @@ static void test_head_like_get(void **state)
 	assert_int_equal(f->response.status, 200);
 	assert_string_equal(f->response.content_type, "application/json");
 	dispatch(f, "HEAD", "/nope", NULL);
-	assert_int_equal(f->response.status, 404);
+	assert_refused(f, 404, "There is no page at this address.");
 }
 
 static void test_upload_too_large(void **state)
@@ -243,22 +259,18 @@ static void test_upload_too_large(void **state)
 	char length[32];
 	snprintf(length, sizeof(length), "%zu", f->app.config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD + 1);
 	dispatch(f, "POST", "/", length);
-	assert_int_equal(f->response.status, 413);
-	const char *page = body(f);
-	assert_in_layout(page, "Content Too Large");
-	contains(page, "The upload is too large: at most 8192 KiB is accepted.");
+	assert_refused(f, 413, "The upload is too large: at most 8192 KiB is accepted.");
 	/* Before routing: an unknown address gets the 413 too, and a GET with a body. */
 	dispatch(f, "GET", "/nope", length);
-	assert_int_equal(f->response.status, 413);
+	assert_refused(f, 413, "The upload is too large: at most 8192 KiB is accepted.");
 	/* Exactly at the limit goes on to routing. */
 	snprintf(length, sizeof(length), "%zu", f->app.config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD);
 	dispatch(f, "POST", "/", length);
-	assert_int_equal(f->response.status, 405);
+	assert_refused(f, 405, "This address does not accept that kind of request.");
 	/* The limit follows the configuration. */
 	f->app.config.upload_max_bytes = 1024;
 	dispatch(f, "POST", "/", "70000");
-	assert_int_equal(f->response.status, 413);
-	contains(body(f), "at most 1 KiB is accepted.");
+	assert_refused(f, 413, "The upload is too large: at most 1 KiB is accepted.");
 }
 
 static void test_location_escaped(void **state)
@@ -271,7 +283,7 @@ static void test_location_escaped(void **state)
 	contains(page, "Served from &lt;script&gt;x&lt;/script&gt;&amp;&quot;&#39;.");
 	assert_null(strstr(page, "<script>"));
 	dispatch(f, "GET", "/nope", NULL);
-	assert_int_equal(f->response.status, 404);
+	assert_refused(f, 404, "There is no page at this address.");
 	contains(body(f), "Served from &lt;script&gt;");
 }
 
@@ -279,67 +291,107 @@ static void test_location_escaped(void **state)
  * sign in (GET) or refused (POST); a POST from another site is refused whatever it carries. */
 static void test_guards_before_handlers(void **state)
 {
+	static const char foreign_message[] = "Requests from other sites are refused.";
+	static const char unsupported_form[] =
+		"the form must be sent as application/x-www-form-urlencoded or multipart/form-data";
 	struct fixture *f = *state;
 	dispatch(f, "GET", "/account", NULL);
 	assert_int_equal(f->response.status, 303);
 	assert_string_equal(header(&f->response, "Location"), "/signin");
 
 	dispatch(f, "POST", "/signout", NULL);
-	assert_int_equal(f->response.status, 403);
-	assert_in_layout(body(f), "Forbidden");
-	contains(body(f), "Please sign in first.");
+	assert_refused(f, 403, "Please sign in first.");
 
 	const char *foreign[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=https://evil.example", NULL};
 	dispatch_with(f, "POST", "/signin", foreign);
-	assert_int_equal(f->response.status, 403);
-	contains(body(f), "Requests from other sites are refused.");
+	assert_refused(f, 403, foreign_message);
 
 	const char *null_origin[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=null", NULL};
 	dispatch_with(f, "POST", "/signup", null_origin);
-	assert_int_equal(f->response.status, 403);
+	assert_refused(f, 403, foreign_message);
 
-	/* Its own origin passes the Origin check (and then lacks a form and a token). */
+	/* Its own origin passes the Origin check, and is then refused for its missing form. */
 	const char *same[] = {"HTTP_HOST=city.example", "HTTP_ORIGIN=http://city.example", NULL};
 	dispatch_with(f, "POST", "/signin", same);
-	if (strstr(body(f), "other sites") != NULL)
-		fail_msg("a same-origin POST was refused as foreign");
+	assert_refused(f, 415, unsupported_form);
 
 	/* Debian's nginx passes HTTP_HOST without the port: the port comes from SERVER_PORT. */
 	const char *port_same[] = {"HTTP_HOST=127.0.0.1", "SERVER_PORT=8080", "HTTP_ORIGIN=http://127.0.0.1:8080"};
 	dispatch_with(f, "POST", "/signin", port_same);
-	if (strstr(body(f), "other sites") != NULL)
-		fail_msg("a same-origin POST on port 8080 was refused as foreign");
+	assert_refused(f, 415, unsupported_form);
 	const char *port_other[] = {"HTTP_HOST=127.0.0.1", "SERVER_PORT=8080", "HTTP_ORIGIN=http://127.0.0.1:9090"};
 	dispatch_with(f, "POST", "/signin", port_other);
-	contains(body(f), "Requests from other sites are refused.");
+	assert_refused(f, 403, foreign_message);
 	/* A configured public origin is the only one accepted. */
 	char public_origin[] = "https://complaints.example.org";
 	f->app.config.origin = public_origin;
 	dispatch_with(f, "POST", "/signin", same);
-	contains(body(f), "Requests from other sites are refused.");
+	assert_refused(f, 403, foreign_message);
 	const char *public_same[] = {"HTTP_HOST=internal", "HTTP_ORIGIN=https://complaints.example.org", NULL};
 	dispatch_with(f, "POST", "/signin", public_same);
-	if (strstr(body(f), "other sites") != NULL)
-		fail_msg("a POST from the configured origin was refused");
+	assert_refused(f, 415, unsupported_form);
 	f->app.config.origin = NULL;
 
 	const char *cross_site[] = {"HTTP_HOST=city.example", "HTTP_SEC_FETCH_SITE=cross-site", NULL};
 	dispatch_with(f, "POST", "/signin", cross_site);
-	assert_int_equal(f->response.status, 403);
+	assert_refused(f, 403, foreign_message);
 }
 
-static void test_table_is_consistent(void **state)
+/* Roles are ordered: a row's least role lets every role after it in; an exact role only itself. */
+static void test_role_rows(void **state)
 {
+	static const struct {
+		struct routes_entry row;
+		bool resident, agent, admin;
+	} cases[] = {
+		{{"GET", "/x", ROUTES_FOR_ANYONE, NULL, 0}, true, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), NULL, 0}, true, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), NULL, 0}, false, true, true},
+		{{"GET", "/x", ROUTES_FOR_AT_LEAST(ACCOUNT_ADMIN), NULL, 0}, false, false, true},
+		{{"GET", "/x", ROUTES_FOR_EXACTLY(ACCOUNT_RESIDENT), NULL, 0}, true, false, false},
+		{{"GET", "/x", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), NULL, 0}, false, true, false},
+	};
 	(void)state;
-	/* Every route has a handler and a pattern that a request path could match. */
-	assert_true(routes_table_count >= 2);
-	for (size_t i = 0; i < routes_table_count; i++) {
-		assert_non_null(routes_table[i].handler);
-		assert_int_equal(routes_table[i].pattern[0], '/');
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(routes_table[i].method, routes_table[j].method) == 0 &&
-			    strcmp(routes_table[i].pattern, routes_table[j].pattern) == 0)
-				fail_msg("route %s %s is listed twice", routes_table[i].method, routes_table[i].pattern);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (routes_role_allows(&cases[i].row, ACCOUNT_RESIDENT) != cases[i].resident ||
+		    routes_role_allows(&cases[i].row, ACCOUNT_AGENT) != cases[i].agent ||
+		    routes_role_allows(&cases[i].row, ACCOUNT_ADMIN) != cases[i].admin)
+			fail_msg("case %zu: the roles let in are not the expected ones", i);
+	}
+}
+
+/* The table row by row: a route added, dropped or given another role, flag or handler shows
+ * here by name. */
+static void test_table_rows(void **state)
+{
+	static const struct routes_entry expected[] = {
+		{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
+		{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+		{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
+		{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
+		{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
+		{"POST", "/signin", ROUTES_FOR_ANYONE, auth_signin, 0},
+		{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
+		{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
+		{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+		{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
+		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
+		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
+		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
+		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
+	};
+	size_t expected_count = sizeof(expected) / sizeof(expected[0]);
+	(void)state;
+	for (size_t i = 0; i < expected_count || i < routes_table_count; i++) {
+		if (i >= routes_table_count)
+			fail_msg("row %zu: %s %s is missing", i, expected[i].method, expected[i].pattern);
+		const struct routes_entry *row = &routes_table[i];
+		if (i >= expected_count)
+			fail_msg("row %zu: %s %s is not expected", i, row->method, row->pattern);
+		if (strcmp(row->method, expected[i].method) != 0 || strcmp(row->pattern, expected[i].pattern) != 0 ||
+		    row->access != expected[i].access || row->role != expected[i].role || row->handler != expected[i].handler || row->flags != expected[i].flags)
+			fail_msg("row %zu: %s %s differs from the expected %s %s", i, row->method, row->pattern,
+			         expected[i].method, expected[i].pattern);
 	}
 }
 
@@ -354,7 +406,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upload_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_location_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guards_before_handlers, setup, teardown),
-		cmocka_unit_test(test_table_is_consistent),
+		cmocka_unit_test(test_role_rows),
+		cmocka_unit_test(test_table_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
-#include "text.h"
+#include "core/text.h"
 
 static int setup(void **state)
 {

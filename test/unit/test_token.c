@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "token.h"
+#include "core/token.h"
 
 static bool test_is_base64url(const char *text, size_t len)
 {

@@ -5,9 +5,9 @@
  * command is a row of the table below: its name, its line of usage, and its function. `migrate`
  * applies db/migrations/ to the primary (the first of [db] replicas) as [db] migrate_user, with
  * the password from the secret db_migrate_password; `create-admin` adds an admin account through
- * the app's own db.c (as the app's user, under the [db] write policy). Exit status: 0 done;
- * 1 a migration failed or was refused, or the account exists; 2 a usage or configuration error;
- * 3 the database could not be used (see complaintctl(8)).
+ * the app's own store/db_accounts.c (as the app's user, under the [db] write policy). Exit
+ * status: 0 done; 1 a migration failed or was refused, or the account exists; 2 a usage or
+ * configuration error; 3 the database could not be used (see complaintctl(8)).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -20,14 +20,14 @@
 
 #include <sodium.h>
 
-#include "auth.h"
 #include "config.h"
-#include "db.h"
-#include "migrate.h"
+#include "core/account.h"
+#include "core/password.h"
+#include "ctl/migrate.h"
 #include "package.h"
-#include "password.h"
 #include "repl.h"
 #include "secrets.h"
+#include "store/db_accounts.h"
 
 #define COMPLAINTCTL_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
 #define COMPLAINTCTL_DEFAULT_MIGRATIONS DATA_DIR "/migrations"
@@ -239,9 +239,9 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	const char *email = argv[optind];
-	const char *problem = auth_email_problem(email);
+	const char *problem = account_email_problem(email);
 	if (problem == NULL)
-		problem = auth_name_problem(name);
+		problem = account_name_problem(name);
 	if (problem != NULL) {
 		complaintctl_error("create-admin: %s", problem);
 		return COMPLAINTCTL_EXIT_USAGE;
@@ -277,7 +277,7 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 		complaintctl_error("%s", error);
 		goto out;
 	}
-	enum db_status status = db_account_create(db, "admin", name, email, hash, &account_id);
+	enum db_status status = db_account_create(db, ACCOUNT_ADMIN, name, email, hash, &account_id);
 	if (status == DB_DUPLICATE) {
 		complaintctl_error("create-admin: an account with the email %s already exists", email);
 		goto out;

@@ -17,36 +17,29 @@
 #include <stdbool.h>
 
 struct request;
-struct routes_call;
+struct call;
 
 /* Looks the session cookie up (on the primary) into call->session. 0, or -1 with an error page
  * written when the database cannot answer. An unknown or expired cookie is deleted. */
-int auth_session_load(struct routes_call *call);
+int auth_session_load(struct call *call);
 /* Whether a state-changing request may come from where it says: no Origin (the token decides),
  * or exactly this site's origin — public_origin ([server] origin) when set, else scheme://host[:port]
  * of the request; never "null", and never a fetch the browser marks cross-site. */
 bool auth_origin_allowed(const struct request *request, const char *public_origin);
 /* Whether the form's csrf field is the token of call->pattern for the caller's session / for
  * its visitor cookie. Constant-time. */
-bool auth_session_csrf_check(struct routes_call *call);
-bool auth_visitor_csrf_check(struct routes_call *call);
+bool auth_session_csrf_check(struct call *call);
+bool auth_visitor_csrf_check(struct call *call);
 /* The CSRF token a signed-in page puts in its form posting to form_pattern (arena), or "". */
-const char *auth_session_csrf_token(struct routes_call *call, const char *form_pattern);
-
-/* What is wrong with a name people will see (1 to 100 characters, no control characters), as a
- * sentence for the person; NULL when it is fine. */
-const char *auth_name_problem(const char *name);
-/* The same for an email address: local@domain.tld, one '@', no spaces or control characters,
- * within RFC 5321's lengths (64 before the '@', 254 in all). */
-const char *auth_email_problem(const char *email);
+const char *auth_session_csrf_token(struct call *call, const char *form_pattern);
 
 /* Route handlers. */
-void auth_signup_form(struct routes_call *call);
-void auth_signup(struct routes_call *call);
-void auth_signin_form(struct routes_call *call);
-void auth_signin(struct routes_call *call);
-void auth_signout(struct routes_call *call);
-void auth_account_page(struct routes_call *call);
-void auth_password_change(struct routes_call *call);
+void auth_signup_form(struct call *call);
+void auth_signup(struct call *call);
+void auth_signin_form(struct call *call);
+void auth_signin(struct call *call);
+void auth_signout(struct call *call);
+void auth_account_page(struct call *call);
+void auth_password_change(struct call *call);
 
 #endif

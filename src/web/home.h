@@ -4,9 +4,9 @@
 #ifndef HOME_H
 #define HOME_H
 
-struct routes_call;
+struct call;
 
 /* GET /: what the service is, how to sign in and file a complaint. */
-void home_page(struct routes_call *call);
+void home_page(struct call *call);
 
 #endif

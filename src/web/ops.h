@@ -4,9 +4,9 @@
 #ifndef OPS_H
 #define OPS_H
 
-struct routes_call;
+struct call;
 
 /* GET /healthz: {"status", "version", "pid", "config_generation"} as JSON. */
-void ops_health(struct routes_call *call);
+void ops_health(struct call *call);
 
 #endif

@@ -7,7 +7,7 @@
  * default quorum(2, s3): two of the three replicas must store it before a complaint points at
  * it); s3.get runs [s3] get, where a replica that answers 404 is "absent here" and the next is
  * asked. Replicas a successful put left without the object are reported to the caller, which
- * records them for repair (db.c, the photo_repairs table).
+ * records them for repair (store/db_complaints.c, the photo_repairs table).
  *
  * Made by the master at (re)load (set and policies parsed once); each worker opens its librepl
  * client in storage_worker_start. Nothing here logs keys of the secrets file.

@@ -1,10 +1,10 @@
 /*
  * migrate.h: applying db/migrations/NNNN_name.sql to the primary, in order, once each.
  *
- * The one place SQL lives outside db.c: the schema's DDL, run by complaintctl as the migration
- * user over a plain blocking connection. Each applied file is recorded in schema_migrations with
- * the sha256 of its bytes; a recorded file that no longer matches is refused before anything
- * runs, and a file that is not recorded is run and then recorded. MariaDB commits DDL statement
+ * The one place SQL lives outside store/db*.c: the schema's DDL, run by complaintctl as the
+ * migration user over a plain blocking connection. Each applied file is recorded in
+ * schema_migrations with the sha256 of its bytes; a recorded file that no longer matches is
+ * refused before anything runs, and a file that is not recorded is run and then recorded. MariaDB commits DDL statement
  * by statement, so a file stopped half-way is simply run again: migration files are written to
  * be re-run (IF NOT EXISTS, ON DUPLICATE KEY UPDATE).
  */

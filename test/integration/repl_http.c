@@ -1,9 +1,9 @@
 /*
- * test_http.c: librepl's HTTP transport against real S3 replicas. The group setup starts a
- * stack's three S3 replicas (packaging/stack.sh: s3_start on a claimed port base; each replica
- * checks SigV4 signatures with AWS's own signer), the cases run policies over them, and the group
- * teardown stops them. Without node or its packages every case FAILS saying so: a skipped
- * replication test would hide a broken signer. Stats go to a stub repl_stats_record kept here.
+ * repl_http.c: librepl's HTTP transport against real S3 replicas: a stack's three (each checks
+ * SigV4 signatures with AWS's own signer), started by test/integration/repl_transports.sh, which
+ * names the stack in REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE; the cases run policies over
+ * them. Without a stack every case FAILS saying so: a skipped replication test would hide a
+ * broken signer. Stats go to a stub repl_stats_record kept here.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -83,28 +83,18 @@ static int group_setup(void **state)
 {
 	(void)state;
 	char script[1024], line[512];
-	snprintf(stack.dir, sizeof stack.dir, "/tmp/test_http.XXXXXX");
-	if (!mkdtemp(stack.dir)) {
-		snprintf(stack.why, sizeof stack.why, "mkdtemp failed");
-		return 0;
-	}
-	snprintf(script, sizeof script,
-	         "base=$(stack_claim_base %ld); echo $base; s3_start %s $base >&2 || { "
-	         "echo \"s3_start failed: see above (node and its packages s3rver, "
-	         "@smithy/signature-v4 are needed; packaging/packages.txt)\" >&2; exit 1; }",
-	         (long)getpid(), stack.dir);
-	if (shell(script, line, sizeof line) != 0 || !*line) {
-		char *end = NULL;
-		stack.base = strtol(line, &end, 10);
-		snprintf(stack.why, sizeof stack.why,
-		         "could not start the S3 replicas (packaging/stack.sh s3_start); the tools are missing "
-		         "or broken: see the messages above");
-		return 0;
-	}
+	const char *dir = getenv("REPL_TEST_STACK_DIR");
+	const char *base = getenv("REPL_TEST_STACK_BASE");
 	char *end = NULL;
-	stack.base = strtol(line, &end, 10);
-	if (end == line || *end || stack.base <= 0) {
-		snprintf(stack.why, sizeof stack.why, "stack_claim_base printed %.64s", line);
+	if (dir == NULL || base == NULL) {
+		snprintf(stack.why, sizeof stack.why,
+		         "REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE are not set: run test/integration/repl_transports.sh");
+		return 0;
+	}
+	snprintf(stack.dir, sizeof stack.dir, "%s", dir);
+	stack.base = strtol(base, &end, 10);
+	if (end == base || *end || stack.base <= 0) {
+		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s", base);
 		return 0;
 	}
 	secret_get("s3_access_key", stack.key, sizeof stack.key);
@@ -137,13 +127,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	char script[1024];
 	repl_client_free(stack.client);
-	if (stack.dir[0]) {
-		snprintf(script, sizeof script, "s3_stop %s; %s%ld; rm -rf %s", stack.dir,
-		         stack.base > 0 ? "stack_release_base " : "true ", stack.base, stack.dir);
-		shell(script, NULL, 0);
-	}
 	return 0;
 }
 

@@ -6,15 +6,15 @@
 #include <json-c/json.h>
 
 #include "app.h"
-#include "render.h"
 #include "response.h"
-#include "routes.h"
+#include "web/call.h"
+#include "web/render.h"
 
-void home_page(struct routes_call *call)
+void home_page(struct call *call)
 {
 	struct json_object *data = json_object_new_object();
 	if (data != NULL)
 		json_object_object_add(data, "location", json_object_new_string(call->app->config.location));
 	response_header(call->response, "Cache-Control", "no-cache");
-	render_page(call->app, call->response, 200, "Report a problem in your city", "home", data);
+	render_page(call, 200, "Report a problem in your city", "home", data);
 }

@@ -13,36 +13,16 @@
 #include "limits.h"
 #include "log.h"
 #include "secrets.h"
+#include "store/backend.h"
 
 #define STORAGE_PREFIX "/photos/"
 
 struct storage {
-	bool configured;
-	struct repl_set set;
-	struct repl_policy *put_policy;
-	struct repl_policy *get_policy;
-	struct repl_operation put;   /* s3.put */
-	struct repl_operation get;   /* s3.get */
+	struct backend backend;   /* [s3]: s3.put, s3.get */
 	char *region;
 	char *access_key;
 	char *secret_key;
-	long attempt_timeout_ms;
-	long deadline_ms;
-	struct repl_client *client;
 };
-
-static void storage_operation_init(struct repl_operation *operation, const char *name, const struct storage *storage,
-                                   const struct repl_policy *policy, repl_classify_fn classify)
-{
-	memset(operation, 0, sizeof(*operation));
-	snprintf(operation->name, sizeof(operation->name), "%s", name);
-	operation->set = &storage->set;
-	operation->policy = policy;
-	operation->idempotent = true;  /* content-addressed: a repeated PUT stores the same bytes */
-	operation->classify = classify;
-	operation->attempt_timeout_ms = storage->attempt_timeout_ms;
-	operation->deadline_ms = storage->deadline_ms;
-}
 
 static char *storage_strdup_secret(const struct secrets *secrets, const char *name)
 {
@@ -53,28 +33,15 @@ static char *storage_strdup_secret(const struct secrets *secrets, const char *na
 struct storage *storage_new(const struct config *config, const struct secrets *secrets, char *error,
                             size_t error_size)
 {
-	struct repl_error repl_error;
 	struct storage *storage = calloc(1, sizeof(*storage));
 	if (storage == NULL) {
 		snprintf(error, error_size, "out of memory");
 		return NULL;
 	}
-	if (config->s3_replicas[0] == '\0')
+	if (backend_init(&storage->backend, BACKEND_S3, config, error, error_size) != 0)
+		goto fail;
+	if (!storage->backend.configured)
 		return storage;
-	if (repl_set_parse(&storage->set, "s3", config->s3_replicas, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[s3] replicas: %s", repl_error.message);
-		goto fail;
-	}
-	if (repl_policy_parse(config->s3_put_policy, strlen(config->s3_put_policy), &storage->set, true,
-	                      &storage->put_policy, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[s3] put: %s", repl_error.message);
-		goto fail;
-	}
-	if (repl_policy_parse(config->s3_get_policy, strlen(config->s3_get_policy), &storage->set, true,
-	                      &storage->get_policy, &repl_error) != REPL_OK) {
-		snprintf(error, error_size, "[s3] get: %s", repl_error.message);
-		goto fail;
-	}
 	storage->region = strdup(config->s3_region);
 	storage->access_key = storage_strdup_secret(secrets, "s3_access_key");
 	storage->secret_key = storage_strdup_secret(secrets, "s3_secret_key");
@@ -82,11 +49,6 @@ struct storage *storage_new(const struct config *config, const struct secrets *s
 		snprintf(error, error_size, "out of memory");
 		goto fail;
 	}
-	storage->attempt_timeout_ms = config->s3_attempt_timeout_ms;
-	storage->deadline_ms = config->s3_deadline_ms;
-	storage_operation_init(&storage->put, "s3.put", storage, storage->put_policy, repl_classify_http_write);
-	storage_operation_init(&storage->get, "s3.get", storage, storage->get_policy, repl_classify_http_read);
-	storage->configured = true;
 	return storage;
 fail:
 	storage_free(storage);
@@ -97,9 +59,7 @@ void storage_free(struct storage *storage)
 {
 	if (storage == NULL)
 		return;
-	storage_worker_stop(storage);
-	repl_policy_free(storage->put_policy);
-	repl_policy_free(storage->get_policy);
+	backend_release(&storage->backend);
 	if (storage->secret_key != NULL)
 		sodium_memzero(storage->secret_key, strlen(storage->secret_key));
 	free(storage->secret_key);
@@ -110,27 +70,18 @@ void storage_free(struct storage *storage)
 
 int storage_worker_start(struct storage *storage, char *error, size_t error_size)
 {
-	if (!storage->configured || storage->client != NULL)
-		return 0;
-	enum repl_status status = repl_client_new(&storage->client, NULL);
-	if (status != REPL_OK) {
-		snprintf(error, error_size, "storage client: %s", repl_strerror(status));
-		return -1;
-	}
-	return 0;
+	return backend_worker_start(&storage->backend, NULL, error, error_size);
 }
 
 void storage_worker_stop(struct storage *storage)
 {
-	if (storage != NULL && storage->client != NULL) {
-		repl_client_free(storage->client);
-		storage->client = NULL;
-	}
+	if (storage != NULL)
+		backend_worker_stop(&storage->backend);
 }
 
 bool storage_configured(const struct storage *storage)
 {
-	return storage != NULL && storage->configured;
+	return storage != NULL && storage->backend.configured;
 }
 
 void storage_key(const uint8_t *bytes, size_t len, char key[STORAGE_KEY_SIZE])
@@ -154,7 +105,7 @@ static enum storage_status storage_run(struct storage *storage, const struct rep
 	memset(result, 0, sizeof(*result));
 	if (!storage_configured(storage))
 		return STORAGE_NOT_CONFIGURED;
-	if (storage->client == NULL) {
+	if (storage->backend.client == NULL) {
 		log_error("%s: no storage client in this process", operation->name);
 		return STORAGE_UNAVAILABLE;
 	}
@@ -162,7 +113,7 @@ static enum storage_status storage_run(struct storage *storage, const struct rep
 	request->sigv4_region = storage->region;
 	request->access_key = storage->access_key;
 	request->secret_key = storage->secret_key;
-	enum repl_status status = repl_execute_http(storage->client, operation, request, result);
+	enum repl_status status = repl_execute_http(storage->backend.client, operation, request, result);
 	if (status == REPL_OK)
 		return STORAGE_OK;
 	if (status != REPL_ABSENT) {
@@ -187,7 +138,7 @@ enum storage_status storage_put(struct storage *storage, const char *key, const 
 	struct repl_http_request request = {
 		.method = "PUT", .path = path, .headers = headers, .header_count = 1, .body = bytes, .body_len = len,
 	};
-	enum storage_status status = storage_run(storage, &storage->put, &request, &result);
+	enum storage_status status = storage_run(storage, &storage->backend.operations[BACKEND_S3_PUT], &request, &result);
 	if (status != STORAGE_OK)
 		return status;
 	/* Every replica without a successful attempt of this put lacks the object (a quorum's
@@ -196,9 +147,9 @@ enum storage_status storage_put(struct storage *storage, const char *key, const 
 	for (unsigned i = 0; i < result.attempt_count; i++)
 		if (result.attempts[i].outcome == REPL_OUTCOME_SUCCESS)
 			stored[result.attempts[i].replica] = true;
-	for (unsigned i = 0; i < storage->set.count; i++)
+	for (unsigned i = 0; i < storage->backend.set.count; i++)
 		if (!stored[i])
-			snprintf(report->missing[report->missing_count++], REPL_NAME_MAX + 1, "%s", storage->set.replicas[i].name);
+			snprintf(report->missing[report->missing_count++], REPL_NAME_MAX + 1, "%s", storage->backend.set.replicas[i].name);
 	repl_result_free(&result);
 	return STORAGE_OK;
 }
@@ -215,7 +166,7 @@ enum storage_status storage_get(struct storage *storage, struct arena *arena, co
 	/* Whatever any configuration could have stored: lowering upload_max_bytes later must not make
 	 * older photos unreadable. */
 	struct repl_http_request request = {.method = "GET", .path = path, .response_max = LIMIT_UPLOAD_HARD_MAX};
-	enum storage_status status = storage_run(storage, &storage->get, &request, &result);
+	enum storage_status status = storage_run(storage, &storage->backend.operations[BACKEND_S3_GET], &request, &result);
 	if (status != STORAGE_OK)
 		return status;
 	const struct repl_http_response *response = &result.response;
@@ -245,15 +196,15 @@ enum storage_status storage_copy_to(struct storage *storage, struct arena *arena
 	char path[sizeof(STORAGE_PREFIX) + STORAGE_KEY_SIZE];
 	if (!storage_configured(storage))
 		return STORAGE_NOT_CONFIGURED;
-	if (repl_set_find(&storage->set, replica_name) == NULL ||
-	    repl_policy_parse(replica_name, strlen(replica_name), &storage->set, true, &policy, &error) != REPL_OK)
+	if (repl_set_find(&storage->backend.set, replica_name) == NULL ||
+	    repl_policy_parse(replica_name, strlen(replica_name), &storage->backend.set, true, &policy, &error) != REPL_OK)
 		return STORAGE_NO_REPLICA;
 	enum storage_status status = storage_get(storage, arena, key, &object);
 	if (status != STORAGE_OK) {
 		repl_policy_free(policy);
 		return status;
 	}
-	struct repl_operation operation = storage->put;
+	struct repl_operation operation = storage->backend.operations[BACKEND_S3_PUT];
 	snprintf(operation.name, sizeof(operation.name), "s3.repair");
 	operation.policy = policy;
 	struct repl_http_header headers[] = {

@@ -8,16 +8,15 @@
 #ifndef RENDER_H
 #define RENDER_H
 
-struct app;
+struct call;
 struct json_object;
-struct request;
 struct response;
 
-/* Renders template `name` with data (ownership taken) inside "layout" under title. */
-void render_page(struct app *app, struct response *response, int status, const char *title, const char *name,
-                 struct json_object *data);
+/* Renders template `name` with data (ownership taken) inside "layout" under title, into the
+ * call's response; the layout's header shows the call's session, if any. */
+void render_page(struct call *call, int status, const char *title, const char *name, struct json_object *data);
 /* An error page (400, 403, 404, 413, 500...) with a message the user can act on. */
-void render_error(struct app *app, struct response *response, int status, const char *message);
+void render_error(struct call *call, int status, const char *message);
 /* A JSON answer (ownership of value taken), not cached. */
 void render_json(struct response *response, int status, struct json_object *value);
 

@@ -11,10 +11,10 @@
 
 #include "app.h"
 #include "package.h"
-#include "render.h"
-#include "routes.h"
+#include "web/call.h"
+#include "web/render.h"
 
-void ops_health(struct routes_call *call)
+void ops_health(struct call *call)
 {
 	struct json_object *health = json_object_new_object();
 	json_object_object_add(health, "status", json_object_new_string("ok"));

@@ -12,11 +12,12 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
+#include "core/token.h"
 #include "log.h"
 #include "response.h"
-#include "token.h"
+#include "store/db_accounts.h"
 #include "view.h"
+#include "web/call.h"
 
 static const char render_fallback[] =
 	"<!doctype html><meta charset=utf-8><title>Error</title><p>Something went wrong on our side. "
@@ -37,14 +38,15 @@ static void render_add_viewer(struct json_object *layout, const struct db_sessio
 	token_csrf_for(viewer->csrf_secret, "/signout", signout_token);
 	json_object_object_add(object, "name", json_object_new_string(viewer->name));
 	json_object_object_add(object, "signout_csrf", json_object_new_string(signout_token));
-	json_object_object_add(object, "admin", json_object_new_boolean(strcmp(viewer->role, "admin") == 0));
-	json_object_object_add(object, "agent", json_object_new_boolean(strcmp(viewer->role, "agent") == 0));
+	json_object_object_add(object, "admin", json_object_new_boolean(viewer->role == ACCOUNT_ADMIN));
+	json_object_object_add(object, "agent", json_object_new_boolean(viewer->role == ACCOUNT_AGENT));
 	json_object_object_add(layout, "viewer", object);
 }
 
-void render_page(struct app *app, struct response *response, int status, const char *title, const char *name,
-                 struct json_object *data)
+void render_page(struct call *call, int status, const char *title, const char *name, struct json_object *data)
 {
+	struct app *app = call->app;
+	struct response *response = call->response;
 	struct arena *arena = response->arena;
 	char error[VIEW_MESSAGE_MAX] = "";
 	char *content = NULL;
@@ -66,8 +68,8 @@ void render_page(struct app *app, struct response *response, int status, const c
 	json_object_object_add(layout, "title", json_object_new_string(title));
 	json_object_object_add(layout, "content", json_object_new_string(content));
 	json_object_object_add(layout, "location", json_object_new_string(app->config.location));
-	if (app->viewer != NULL)
-		render_add_viewer(layout, app->viewer);
+	if (call->session != NULL)
+		render_add_viewer(layout, call->session);
 	rendered = view_render(app->view, "layout", layout, arena, &page, &page_len, error, sizeof(error));
 	if (rendered != VIEW_OK)
 		goto fail;
@@ -78,7 +80,7 @@ fail:
 	response_body(response, 500, "text/html; charset=utf-8", render_fallback, sizeof(render_fallback) - 1);
 }
 
-void render_error(struct app *app, struct response *response, int status, const char *message)
+void render_error(struct call *call, int status, const char *message)
 {
 	struct json_object *data = json_object_new_object();
 	if (data != NULL) {
@@ -86,8 +88,8 @@ void render_error(struct app *app, struct response *response, int status, const 
 		json_object_object_add(data, "reason", json_object_new_string(response_reason(status)));
 		json_object_object_add(data, "message", json_object_new_string(message));
 	}
-	response_header(response, "Cache-Control", "no-store");
-	render_page(app, response, status, response_reason(status), "error", data);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, status, response_reason(status), "error", data);
 }
 
 void render_json(struct response *response, int status, struct json_object *value)

@@ -24,18 +24,19 @@
 
 #include "app.h"
 #include "arena.h"
-#include "auth.h"
-#include "db.h"
+#include "core/photo.h"
+#include "core/text.h"
+#include "core/token.h"
 #include "fields.h"
 #include "log.h"
-#include "photo.h"
-#include "render.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
-#include "storage.h"
-#include "text.h"
-#include "token.h"
+#include "store/db_accounts.h"
+#include "store/db_complaints.h"
+#include "store/storage.h"
+#include "web/auth.h"
+#include "web/call.h"
+#include "web/render.h"
 
 #define COMPLAINTS_DESCRIPTION_MIN 10
 #define COMPLAINTS_DESCRIPTION_MAX 4000   /* complaints.description, Open311's cap */
@@ -104,7 +105,7 @@ struct complaints_form {
 };
 
 /* Reads the active categories into form, once per request. */
-static enum db_status complaints_categories(struct routes_call *call, struct complaints_form *form)
+static enum db_status complaints_categories(struct call *call, struct complaints_form *form)
 {
 	if (form->categories_read)
 		return DB_OK;
@@ -130,10 +131,10 @@ static const char *const complaints_error_keys[] = {
 };
 
 /* Renders the form with form's values and messages (status 200 for a fresh one). */
-static void complaints_form_render(struct routes_call *call, int status, struct complaints_form *form)
+static void complaints_form_render(struct call *call, int status, struct complaints_form *form)
 {
 	if (complaints_categories(call, form) != DB_OK) {
-		render_error(call->app, call->response, 503, complaints_database_down);
+		render_error(call, 503, complaints_database_down);
 		return;
 	}
 	struct json_object *data = json_object_new_object();
@@ -163,15 +164,15 @@ static void complaints_form_render(struct routes_call *call, int status, struct 
 	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
 		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, status, "File a complaint", "complaint_new", data);
+	render_page(call, status, "File a complaint", "complaint_new", data);
 }
 
-void complaints_new_form(struct routes_call *call)
+void complaints_new_form(struct call *call)
 {
 	char token[TOKEN_TEXT_SIZE];
 	struct complaints_form form = {0};
 	if (!storage_configured(call->app->storage)) {
-		render_error(call->app, call->response, 503, "Filing complaints is not available on this server.");
+		render_error(call, 503, "Filing complaints is not available on this server.");
 		return;
 	}
 	token_new(token);
@@ -198,7 +199,7 @@ static const char *complaints_coordinate(struct arena *arena, const char *text, 
 
 /* Checks the text fields into form (errors set per field): DB_OK when all are fine,
  * DB_NOT_FOUND when one is not, another status when the categories could not be read. */
-static enum db_status complaints_form_check(struct routes_call *call, struct complaints_form *form,
+static enum db_status complaints_form_check(struct call *call, struct complaints_form *form,
                                             const char **lat_value, const char **lon_value)
 {
 	struct arena *arena = call->request->arena;
@@ -266,7 +267,7 @@ static int complaints_photo_status(enum photo_status status)
 	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) && statuses[status] != 0 ? statuses[status] : 400;
 }
 
-void complaints_file(struct routes_call *call)
+void complaints_file(struct call *call)
 {
 	struct complaints_form form = {0};
 	struct photo photo = {0};
@@ -278,12 +279,12 @@ void complaints_file(struct routes_call *call)
 	int status = 422;
 
 	if (!storage_configured(call->app->storage)) {
-		render_error(call->app, call->response, 503, "Filing complaints is not available on this server.");
+		render_error(call, 503, "Filing complaints is not available on this server.");
 		return;
 	}
 	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
 	if (checked != DB_OK && checked != DB_NOT_FOUND) {
-		render_error(call->app, call->response, 503,
+		render_error(call, 503,
 		             "The service cannot reach its database right now, and nothing was filed. Please try again "
 		             "in a moment.");
 		return;
@@ -333,7 +334,8 @@ void complaints_file(struct routes_call *call)
 	token_hash(form.submit_token, strlen(form.submit_token), complaint.submit_token);
 	int64_t id = 0;
 	bool existing = false;
-	enum db_status filed = db_complaint_file(call->app->db, call->session, &complaint, &id, &existing);
+	enum db_status filed =
+		db_complaint_file(call->app->db, call->request->arena, call->session, &complaint, &id, &existing);
 	if (filed == DB_OK) {
 		char location[64];
 		snprintf(location, sizeof(location), "/complaints/%lld", (long long)id);
@@ -368,7 +370,7 @@ refuse:
 
 /* ---- the resident's pages ---- */
 
-void complaints_mine(struct routes_call *call)
+void complaints_mine(struct call *call)
 {
 	struct db_complaint_summary items[COMPLAINTS_PAGE_SIZE];
 	size_t count = 0;
@@ -379,7 +381,7 @@ void complaints_mine(struct routes_call *call)
 		char *end = NULL;
 		page = strtol(page_text, &end, 10);
 		if (end == page_text || *end != '\0' || page < 1 || page > COMPLAINTS_PAGES_MAX) {
-			render_error(call->app, call->response, 400, "There is no such page of your complaints.");
+			render_error(call, 400, "There is no such page of your complaints.");
 			return;
 		}
 	}
@@ -387,7 +389,7 @@ void complaints_mine(struct routes_call *call)
 	                                           (size_t)(page - 1) * COMPLAINTS_PAGE_SIZE, COMPLAINTS_PAGE_SIZE, items,
 	                                           &count, &more);
 	if (status != DB_OK) {
-		render_error(call->app, call->response, 503, complaints_database_down);
+		render_error(call, 503, complaints_database_down);
 		return;
 	}
 	struct json_object *data = json_object_new_object();
@@ -415,27 +417,27 @@ void complaints_mine(struct routes_call *call)
 		json_object_put(list);
 	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, 200, "My complaints", "complaints", data);
+	render_page(call, 200, "My complaints", "complaints", data);
 }
 
 /* The complaint of the "{id}" capture that the caller may see, or an answer written. */
-static bool complaints_load(struct routes_call *call, struct db_complaint *complaint)
+static bool complaints_load(struct call *call, struct db_complaint *complaint)
 {
 	int64_t id = complaints_id(call->captures[0]);
 	enum db_status status =
 		id == 0 ? DB_NOT_FOUND : db_complaint_get(call->app->db, call->request->arena, call->session, id, complaint);
 	if (status == DB_NOT_FOUND) {
-		render_error(call->app, call->response, 404, "There is no complaint at this address.");
+		render_error(call, 404, "There is no complaint at this address.");
 		return false;
 	}
 	if (status != DB_OK) {
-		render_error(call->app, call->response, 503, complaints_database_down);
+		render_error(call, 503, complaints_database_down);
 		return false;
 	}
 	return true;
 }
 
-void complaints_page(struct routes_call *call)
+void complaints_page(struct call *call)
 {
 	struct db_complaint complaint;
 	if (!complaints_load(call, &complaint))
@@ -467,13 +469,13 @@ void complaints_page(struct routes_call *call)
 	complaints_add_string(data, "created_at", complaint.created_at);
 	complaints_add_string(data, "due_at", complaint.due_at);
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, 200, complaint.category, "complaint", data);
+	render_page(call, 200, complaint.category, "complaint", data);
 }
 
 /* The photo, from the S3 set (s3.get: a replica without it is absent, the next is asked). Its key
  * is its content hash, so it is its own strong ETag and never changes: a browser revalidating
  * gets 304 without a trip to S3. */
-void complaints_photo(struct routes_call *call)
+void complaints_photo(struct call *call)
 {
 	static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp"};
 	struct db_complaint complaint;
@@ -482,7 +484,7 @@ void complaints_photo(struct routes_call *call)
 	if (!complaints_load(call, &complaint))
 		return;
 	if (complaint.image_key == NULL) {
-		render_error(call->app, call->response, 404, "This complaint has no photo.");
+		render_error(call, 404, "This complaint has no photo.");
 		return;
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", complaint.image_key);
@@ -496,7 +498,7 @@ void complaints_photo(struct routes_call *call)
 	}
 	enum storage_status status = storage_get(call->app->storage, call->request->arena, complaint.image_key, &object);
 	if (status != STORAGE_OK) {
-		render_error(call->app, call->response, status == STORAGE_NOT_FOUND ? 404 : 503,
+		render_error(call, status == STORAGE_NOT_FOUND ? 404 : 503,
 		             status == STORAGE_NOT_FOUND ? "This photo is missing." : "The photo cannot be loaded right now.");
 		return;
 	}

@@ -1,12 +1,13 @@
 /*
- * test_mysql.c: librepl's MariaDB transport against a real primary/standby pair. The group
- * setup starts a stack of its own (packaging/stackctl up: primary and standby with semi-sync
- * replication), makes a table as the migration user, and the cases run transactions over it as
- * the app's user, the way the app will: writes through seq(primary, standby), reads, a duplicate
- * key, the read-only standby, connection reuse, timeouts against a server that never answers,
- * read-your-writes (wait_gtid) against a delayed standby and on the primary, and last (it breaks
- * the pair) a failover after the primary is killed. Without a stack every case FAILS saying why,
- * except the first, which checks the GTID comparison alone. The teardown stops the stack.
+ * repl_mysql.c: librepl's MariaDB transport against a real primary/standby pair with semi-sync
+ * replication, a stack's, started by test/integration/repl_transports.sh, which names it in
+ * REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE. The group setup makes a table as the migration
+ * user, and the cases run transactions over it as the app's user, the way the app does: writes
+ * through seq(primary, standby), reads (and their columns' names), a duplicate key, the read-only standby, connection reuse,
+ * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
+ * standby and on the primary, and last (it breaks the pair) a failover after the primary is
+ * killed. Without a stack every case FAILS saying why, except the first, which checks the GTID
+ * comparison alone.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -110,17 +111,19 @@ static int stall_listen(int *port)
 static int group_setup(void **state)
 {
 	(void)state;
-	char args[1024], line[512];
-	snprintf(stack.dir, sizeof stack.dir, "/tmp/test_mysql.XXXXXX");
-	if (!mkdtemp(stack.dir)) {
-		snprintf(stack.why, sizeof stack.why, "mkdtemp failed");
+	char args[1024];
+	const char *dir = getenv("REPL_TEST_STACK_DIR");
+	const char *base = getenv("REPL_TEST_STACK_BASE");
+	char *end = NULL;
+	if (dir == NULL || base == NULL) {
+		snprintf(stack.why, sizeof stack.why,
+		         "REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE are not set: run test/integration/repl_transports.sh");
 		return 0;
 	}
-	snprintf(args, sizeof args, "up '%s'", stack.dir);
-	char *end = NULL;
-	if (stackctl(args, line, sizeof line) != 0 || (stack.base = strtol(line, &end, 10)) <= 0 || *end) {
-		snprintf(stack.why, sizeof stack.why, "packaging/stackctl up failed (printed '%.64s'): see above",
-		         line);
+	snprintf(stack.dir, sizeof stack.dir, "%s", dir);
+	stack.base = strtol(base, &end, 10);
+	if (end == base || *end || stack.base <= 0) {
+		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s", base);
 		return 0;
 	}
 	if (!read_secret("db_app_password", stack.password, sizeof stack.password)) {
@@ -164,14 +167,9 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	char args[1024];
 	repl_client_free(stack.client);
 	if (stack.stall_fd >= 0)
 		close(stack.stall_fd);
-	if (stack.dir[0]) {
-		snprintf(args, sizeof args, "down '%s' >/dev/null 2>&1; rm -rf '%s'", stack.dir, stack.dir);
-		stackctl(args, NULL, 0);
-	}
 	return 0;
 }
 
@@ -395,6 +393,31 @@ static void test_select_returns_values_and_nulls(void **state)
 	assert_true(v[4].null);
 	assert_string_equal(v[5].data, "12.50");
 	assert_false(v[5].null);
+	repl_result_free(&result);
+}
+
+/* A SELECT's columns come back with their names (an alias where it gives one), so callers read
+ * them by name; a statement without rows has none. */
+static void test_select_names_its_columns(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	struct repl_sql_param p[] = {int_param(10)};
+	struct repl_sql_statement s[] = {
+		{"SELECT id, name AS who, amount * 2 AS doubled FROM " TABLE " WHERE id = ?", p, 1, true},
+		{"SELECT 1 FROM " TABLE " WHERE id = ?", p, 1, false},
+	};
+	struct repl_sql_transaction txn = txn_of(s, 2);
+	txn.read_only = true;
+	assert_int_equal(run("primary", true, 5000, 10000, &txn, &result), REPL_OK);
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	assert_int_equal(rows->column_count, 3);
+	assert_non_null(rows->column_names);
+	assert_string_equal(rows->column_names[0], "id");
+	assert_string_equal(rows->column_names[1], "who");
+	assert_string_equal(rows->column_names[2], "doubled");
+	assert_null(result.sql.statements[1].column_names);
 	repl_result_free(&result);
 }
 
@@ -728,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_gtid_reached_compares_sequences_per_domain),
 		cmocka_unit_test(test_write_commits_on_primary_and_replicates),
 		cmocka_unit_test(test_select_returns_values_and_nulls),
+		cmocka_unit_test(test_select_names_its_columns),
 		cmocka_unit_test(test_two_selects_in_one_transaction_return_their_values),
 		cmocka_unit_test(test_row_cap_is_a_protocol_failure),
 		cmocka_unit_test(test_duplicate_key_is_final_and_not_tried_elsewhere),

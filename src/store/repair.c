@@ -10,11 +10,11 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
-#include "storage.h"
+#include "store/db_repairs.h"
+#include "store/storage.h"
 
 #define REPAIR_BATCH 20
 #define REPAIR_BACKOFF_MAX_SECONDS 3600
@@ -40,7 +40,7 @@ static unsigned repair_pass(struct app *app, struct arena *arena)
 	struct db_photo_repair due[REPAIR_BATCH];
 	size_t count = 0;
 	unsigned repaired = 0;
-	if (db_photo_repairs_due(app->db, due, REPAIR_BATCH, &count) != DB_OK)
+	if (db_photo_repairs_due(app->db, arena, due, REPAIR_BATCH, &count) != DB_OK)
 		return 0;
 	for (size_t i = 0; i < count && !runtime_stop_requested(); i++) {
 		enum storage_status status = storage_copy_to(app->storage, arena, due[i].image_key, due[i].replica);

@@ -15,21 +15,18 @@
 
 #include "app.h"
 #include "arena.h"
-#include "db.h"
+#include "core/account.h"
+#include "core/password.h"
+#include "core/text.h"
+#include "core/token.h"
 #include "fields.h"
 #include "log.h"
-#include "password.h"
-#include "render.h"
 #include "request.h"
 #include "response.h"
-#include "routes.h"
 #include "secrets.h"
-#include "text.h"
-#include "token.h"
-
-#define AUTH_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
-#define AUTH_EMAIL_BYTES_MAX 254    /* RFC 5321 path limit; accounts.email VARCHAR(254) */
-#define AUTH_EMAIL_LOCAL_MAX 64
+#include "store/db_accounts.h"
+#include "web/call.h"
+#include "web/render.h"
 
 static const char auth_wrong_credentials[] = "Wrong email or password.";
 
@@ -52,13 +49,13 @@ static const char *auth_cookie(const struct request *request, const char *name)
 	return fields_value(&request->cookies, auth_cookie_name(request, name));
 }
 
-static void auth_cookie_set(struct routes_call *call, const char *name, const char *value)
+static void auth_cookie_set(struct call *call, const char *name, const char *value)
 {
 	const struct response_cookie_options options = {.same_site = RESPONSE_SAME_SITE_LAX};
 	response_cookie(call->response, auth_cookie_name(call->request, name), value, &options);
 }
 
-static void auth_cookie_delete(struct routes_call *call, const char *name)
+static void auth_cookie_delete(struct call *call, const char *name)
 {
 	const struct response_cookie_options options = {.expire_now = true};
 	response_cookie(call->response, auth_cookie_name(call->request, name), "", &options);
@@ -68,7 +65,7 @@ static void auth_cookie_delete(struct routes_call *call, const char *name)
 
 /* The page for a database call that did not succeed (DB_NOT_FOUND and DB_DUPLICATE are the
  * caller's to explain). */
-static void auth_database_error(struct routes_call *call, enum db_status status)
+static void auth_database_error(struct call *call, enum db_status status)
 {
 	static const char *const messages[] = {
 		[DB_UNAVAILABLE] = "The service cannot reach its database right now, and nothing was saved. "
@@ -78,13 +75,13 @@ static void auth_database_error(struct routes_call *call, enum db_status status)
 		[DB_NOT_CONFIGURED] = "Accounts are not available on this server.",
 	};
 	const char *message = (size_t)status < sizeof(messages) / sizeof(messages[0]) ? messages[status] : NULL;
-	render_error(call->app, call->response, 503,
+	render_error(call, 503,
 	             message != NULL ? message : "Something went wrong on our side. Please try again.");
 }
 
 /* ---- sessions, Origin, CSRF ---- */
 
-int auth_session_load(struct routes_call *call)
+int auth_session_load(struct call *call)
 {
 	uint8_t token_hash[TOKEN_HASH_SIZE];
 	const char *cookie = auth_cookie(call->request, "session");
@@ -97,7 +94,7 @@ int auth_session_load(struct routes_call *call)
 	}
 	struct db_session *session = arena_calloc(call->request->arena, 1, sizeof(*session));
 	if (session == NULL) {
-		render_error(call->app, call->response, 500, "Something went wrong on our side. Please try again.");
+		render_error(call, 500, "Something went wrong on our side. Please try again.");
 		return -1;
 	}
 	const struct config *config = &call->app->config;
@@ -144,19 +141,19 @@ bool auth_origin_allowed(const struct request *request, const char *public_origi
 	return auth_request_origin(request, origin, sizeof(origin)) && strcasecmp(request->origin, origin) == 0;
 }
 
-static bool auth_csrf_matches(struct routes_call *call, const uint8_t secret[TOKEN_CSRF_SECRET_SIZE])
+static bool auth_csrf_matches(struct call *call, const uint8_t secret[TOKEN_CSRF_SECRET_SIZE])
 {
 	const char *sent = fields_value(&call->request->form, "csrf");
 	return sent != NULL && token_csrf_check(secret, call->pattern, sent, strlen(sent));
 }
 
-bool auth_session_csrf_check(struct routes_call *call)
+bool auth_session_csrf_check(struct call *call)
 {
 	return call->session != NULL && auth_csrf_matches(call, call->session->csrf_secret);
 }
 
 /* The CSRF secret of the caller's visitor cookie, or false (no cookie, or no usable key). */
-static bool auth_visitor_secret(struct routes_call *call, const char *visitor, uint8_t out[TOKEN_CSRF_SECRET_SIZE])
+static bool auth_visitor_secret(struct call *call, const char *visitor, uint8_t out[TOKEN_CSRF_SECRET_SIZE])
 {
 	const char *key = secrets_get(&call->app->secrets, "csrf_key");
 	if (visitor == NULL || key == NULL)
@@ -164,14 +161,14 @@ static bool auth_visitor_secret(struct routes_call *call, const char *visitor, u
 	return token_csrf_visitor_secret(key, strlen(key), visitor, strlen(visitor), out) == TOKEN_OK;
 }
 
-bool auth_visitor_csrf_check(struct routes_call *call)
+bool auth_visitor_csrf_check(struct call *call)
 {
 	uint8_t secret[TOKEN_CSRF_SECRET_SIZE];
 	return auth_visitor_secret(call, auth_cookie(call->request, "visitor"), secret) &&
 	       auth_csrf_matches(call, secret);
 }
 
-const char *auth_session_csrf_token(struct routes_call *call, const char *form_pattern)
+const char *auth_session_csrf_token(struct call *call, const char *form_pattern)
 {
 	char *token = arena_alloc(call->request->arena, TOKEN_TEXT_SIZE);
 	if (call->session == NULL || token == NULL)
@@ -182,7 +179,7 @@ const char *auth_session_csrf_token(struct routes_call *call, const char *form_p
 
 /* The token of a visitor form (sign-in, sign-up), giving the browser a visitor cookie first if
  * it has none. "" when the server has no csrf_key (then every such POST is refused). */
-static const char *auth_visitor_csrf_token(struct routes_call *call, const char *form_pattern)
+static const char *auth_visitor_csrf_token(struct call *call, const char *form_pattern)
 {
 	const char *visitor = auth_cookie(call->request, "visitor");
 	char fresh[TOKEN_TEXT_SIZE];
@@ -199,44 +196,11 @@ static const char *auth_visitor_csrf_token(struct routes_call *call, const char 
 	return token;
 }
 
-/* ---- input checks ---- */
-
-const char *auth_name_problem(const char *name)
-{
-	long chars = text_characters(name, false);
-	if (chars == 0)
-		return "Please enter your name.";
-	if (chars < 0)
-		return "Your name contains characters that cannot be shown.";
-	if (chars > AUTH_NAME_CHARS_MAX)
-		return "Your name is too long: at most 100 characters.";
-	return NULL;
-}
-
-/* Real proof of an address needs a mail, which this is not: it catches typing mistakes. */
-const char *auth_email_problem(const char *email)
-{
-	static const char message[] = "Please enter a valid email address, such as name@example.org.";
-	size_t len = strlen(email);
-	const char *at = strchr(email, '@');
-	if (len == 0)
-		return "Please enter your email address.";
-	if (len > AUTH_EMAIL_BYTES_MAX || text_characters(email, false) < 0 || strpbrk(email, " \t,;<>()[]\\\"") != NULL)
-		return message;
-	if (at == NULL || at == email || (size_t)(at - email) > AUTH_EMAIL_LOCAL_MAX || strchr(at + 1, '@') != NULL)
-		return message;
-	const char *domain = at + 1;
-	const char *dot = strchr(domain, '.');
-	if (dot == NULL || dot == domain || domain[strlen(domain) - 1] == '.' || strstr(domain, "..") != NULL)
-		return message;
-	return NULL;
-}
-
 /* ---- pages ---- */
 
 /* The data of the sign-up / sign-in form: what the person typed (never the password), the
  * token, and the messages by field. */
-static struct json_object *auth_form_data(struct routes_call *call, const char *form_pattern)
+static struct json_object *auth_form_data(struct call *call, const char *form_pattern)
 {
 	struct json_object *data = json_object_new_object();
 	if (data == NULL)
@@ -253,28 +217,28 @@ static void auth_add_string(struct json_object *data, const char *key, const cha
 
 /* The empty sign-up or sign-in form (its template is named like its path); a signed-in caller
  * goes to their account instead. */
-static void auth_visitor_form(struct routes_call *call, const char *title)
+static void auth_visitor_form(struct call *call, const char *title)
 {
 	if (call->session != NULL) {
 		response_redirect(call->response, 303, "/account");
 		return;
 	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, 200, title, call->pattern + 1, auth_form_data(call, call->pattern));
+	render_page(call, 200, title, call->pattern + 1, auth_form_data(call, call->pattern));
 }
 
-void auth_signup_form(struct routes_call *call)
+void auth_signup_form(struct call *call)
 {
 	auth_visitor_form(call, "Create an account");
 }
 
-void auth_signin_form(struct routes_call *call)
+void auth_signin_form(struct call *call)
 {
 	auth_visitor_form(call, "Sign in");
 }
 
 /* Gives the browser the session cookie of a new session and sends it to its account. */
-static void auth_signed_in(struct routes_call *call, const char *token)
+static void auth_signed_in(struct call *call, const char *token)
 {
 	auth_cookie_set(call, "session", token);
 	response_header(call->response, "Cache-Control", "no-store");
@@ -289,7 +253,7 @@ static void auth_new_session(char token[TOKEN_TEXT_SIZE], struct db_new_session 
 	token_csrf_secret_new(session->csrf_secret);
 }
 
-void auth_signup(struct routes_call *call)
+void auth_signup(struct call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct config *config = &call->app->config;
@@ -305,8 +269,8 @@ void auth_signup(struct routes_call *call)
 	auth_add_string(data, "name", name);
 	auth_add_string(data, "email", email);
 
-	const char *name_problem = auth_name_problem(name);
-	const char *email_problem = auth_email_problem(email);
+	const char *name_problem = account_name_problem(name);
+	const char *email_problem = account_email_problem(email);
 	bool password_ok = password != NULL && password_policy_check(password, strlen(password), call->app->common_passwords,
 	                                                             reason, sizeof(reason)) == PASSWORD_OK;
 	if (password == NULL || password[0] == '\0')
@@ -315,20 +279,20 @@ void auth_signup(struct routes_call *call)
 		auth_add_string(data, "name_error", name_problem);
 		auth_add_string(data, "email_error", email_problem);
 		auth_add_string(data, "password_error", password_ok ? NULL : reason);
-		render_page(call->app, call->response, 422, "Create an account", "signup", data);
+		render_page(call, 422, "Create an account", "signup", data);
 		return;
 	}
 	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
 	    PASSWORD_OK) {
 		json_object_put(data);
-		render_error(call->app, call->response, 503, "The server is too busy to create accounts. Please try again.");
+		render_error(call, 503, "The server is too busy to create accounts. Please try again.");
 		return;
 	}
 	auth_new_session(token, &session);
 	enum db_status status = db_signup(call->app->db, name, email, hash, &session, &account_id);
 	if (status == DB_DUPLICATE) {
 		auth_add_string(data, "email_error", "An account with this email already exists. Sign in instead.");
-		render_page(call->app, call->response, 422, "Create an account", "signup", data);
+		render_page(call, 422, "Create an account", "signup", data);
 		return;
 	}
 	json_object_put(data);
@@ -340,7 +304,7 @@ void auth_signup(struct routes_call *call)
 	auth_signed_in(call, token);
 }
 
-void auth_signin(struct routes_call *call)
+void auth_signin(struct call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct config *config = &call->app->config;
@@ -366,7 +330,7 @@ void auth_signin(struct routes_call *call)
 		struct json_object *data = auth_form_data(call, "/signin");
 		auth_add_string(data, "email", email);
 		auth_add_string(data, "error", auth_wrong_credentials);
-		render_page(call->app, call->response, 401, "Sign in", "signin", data);
+		render_page(call, 401, "Sign in", "signin", data);
 		return;
 	}
 	bool rehash = password_needs_rehash(credentials.password_hash, config->password_ops_limit,
@@ -385,7 +349,7 @@ void auth_signin(struct routes_call *call)
 	auth_signed_in(call, token);
 }
 
-void auth_signout(struct routes_call *call)
+void auth_signout(struct call *call)
 {
 	enum db_status status = db_session_end(call->app->db, call->session->id);
 	if (status != DB_OK) {
@@ -398,12 +362,12 @@ void auth_signout(struct routes_call *call)
 }
 
 /* The account page, with messages for the password form when it came back refused. */
-static void auth_account_render(struct routes_call *call, int status, const char *password_error, bool changed)
+static void auth_account_render(struct call *call, int status, const char *password_error, bool changed)
 {
 	struct db_account account;
 	enum db_status found = db_account_get(call->app->db, call->request->arena, call->session, &account);
 	if (found == DB_NOT_FOUND) {
-		render_error(call->app, call->response, 404, "This account no longer exists.");
+		render_error(call, 404, "This account no longer exists.");
 		return;
 	}
 	if (found != DB_OK) {
@@ -413,23 +377,23 @@ static void auth_account_render(struct routes_call *call, int status, const char
 	struct json_object *data = json_object_new_object();
 	auth_add_string(data, "name", account.name);
 	auth_add_string(data, "email", account.email);
-	auth_add_string(data, "role", account.role);
+	auth_add_string(data, "role", account_role_stored(account.role));
 	auth_add_string(data, "created_at", account.created_at);
 	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);
 	if (data != NULL && changed)
 		json_object_object_add(data, "password_changed", json_object_new_boolean(1));
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call->app, call->response, status, "Your account", "account", data);
+	render_page(call, status, "Your account", "account", data);
 }
 
-void auth_account_page(struct routes_call *call)
+void auth_account_page(struct call *call)
 {
 	const char *changed = fields_value(&call->request->query, "changed");
 	auth_account_render(call, 200, NULL, changed != NULL && strcmp(changed, "password") == 0);
 }
 
-void auth_password_change(struct routes_call *call)
+void auth_password_change(struct call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct config *config = &call->app->config;
@@ -459,7 +423,7 @@ void auth_password_change(struct routes_call *call)
 	}
 	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
 	    PASSWORD_OK) {
-		render_error(call->app, call->response, 503, "The server is too busy right now. Please try again.");
+		render_error(call, 503, "The server is too busy right now. Please try again.");
 		return;
 	}
 	status = db_password_change(call->app->db, call->session, hash);

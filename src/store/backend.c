@@ -1,0 +1,143 @@
+/*
+ * backend.c: the backends' table and the one setup they share (see backend.h).
+ */
+#include "backend.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+static const struct backend_operation_spec backend_db_operations[] = {
+	[BACKEND_DB_WRITE] = {"db.write", "write", offsetof(struct config, db_write_policy), false, repl_classify_sql},
+	/* A read-only transaction is safe to repeat; it still follows the write policy's order. */
+	[BACKEND_DB_PRIMARY] = {"db.primary", "write", offsetof(struct config, db_write_policy), true,
+	                        repl_classify_sql},
+	[BACKEND_DB_READ] = {"db.read", "read", offsetof(struct config, db_read_policy), true, repl_classify_sql},
+};
+
+static const struct backend_operation_spec backend_s3_operations[] = {
+	/* Content-addressed keys: a repeated PUT stores the same bytes, so every policy is safe. */
+	[BACKEND_S3_PUT] = {"s3.put", "put", offsetof(struct config, s3_put_policy), true, repl_classify_http_write},
+	[BACKEND_S3_GET] = {"s3.get", "get", offsetof(struct config, s3_get_policy), true, repl_classify_http_read},
+};
+
+#define BACKEND_COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+static const struct backend_spec backend_specs[] = {
+	[BACKEND_DB] = {"db", "database", offsetof(struct config, db_replicas),
+	                offsetof(struct config, db_attempt_timeout_ms), offsetof(struct config, db_deadline_ms),
+	                backend_db_operations, BACKEND_COUNT_OF(backend_db_operations)},
+	[BACKEND_S3] = {"s3", "storage", offsetof(struct config, s3_replicas),
+	                offsetof(struct config, s3_attempt_timeout_ms), offsetof(struct config, s3_deadline_ms),
+	                backend_s3_operations, BACKEND_COUNT_OF(backend_s3_operations)},
+};
+
+static const char *backend_config_text(const struct config *config, size_t offset)
+{
+	const char *text = *(char *const *)((const char *)config + offset);
+	return text != NULL ? text : "";
+}
+
+static long long backend_config_ms(const struct config *config, size_t offset)
+{
+	return *(const long long *)((const char *)config + offset);
+}
+
+int backend_init(struct backend *backend, enum backend_kind kind, const struct config *config, char *error,
+                 size_t error_size)
+{
+	const struct backend_spec *spec = &backend_specs[kind];
+	const char *replicas = backend_config_text(config, spec->replicas_offset);
+	struct repl_error repl_error;
+	memset(backend, 0, sizeof(*backend));
+	backend->spec = spec;
+	if (replicas[0] == '\0')
+		return 0;
+	if (repl_set_parse(&backend->set, spec->section, replicas, &repl_error) != REPL_OK) {
+		snprintf(error, error_size, "[%s] replicas: %s", spec->section, repl_error.message);
+		goto fail;
+	}
+	for (size_t i = 0; i < spec->operation_count; i++) {
+		const struct backend_operation_spec *op = &spec->operations[i];
+		const char *text = backend_config_text(config, op->policy_offset);
+		struct repl_operation *operation = &backend->operations[i];
+		if (repl_policy_parse(text, strlen(text), &backend->set, op->idempotent, &backend->policies[i],
+		                      &repl_error) != REPL_OK) {
+			snprintf(error, error_size, "[%s] %s: %s", spec->section, op->policy_key, repl_error.message);
+			goto fail;
+		}
+		snprintf(operation->name, sizeof(operation->name), "%s", op->name);
+		operation->set = &backend->set;
+		operation->policy = backend->policies[i];
+		operation->idempotent = op->idempotent;
+		operation->classify = op->classify;
+		operation->attempt_timeout_ms = backend_config_ms(config, spec->attempt_timeout_offset);
+		operation->deadline_ms = backend_config_ms(config, spec->deadline_offset);
+	}
+	backend->configured = true;
+	return 0;
+fail:
+	backend_release(backend);
+	return -1;
+}
+
+void backend_release(struct backend *backend)
+{
+	backend_worker_stop(backend);
+	for (size_t i = 0; i < BACKEND_OPERATIONS_MAX; i++) {
+		repl_policy_free(backend->policies[i]);
+		backend->policies[i] = NULL;
+	}
+	backend->configured = false;
+}
+
+int backend_worker_start(struct backend *backend, struct repl_stats *stats, char *error, size_t error_size)
+{
+	if (!backend->configured || backend->client != NULL)
+		return 0;
+	enum repl_status status = repl_client_new(&backend->client, stats);
+	if (status != REPL_OK) {
+		snprintf(error, error_size, "%s client: %s", backend->spec->client_name, repl_strerror(status));
+		return -1;
+	}
+	return 0;
+}
+
+void backend_worker_stop(struct backend *backend)
+{
+	if (backend->client != NULL) {
+		repl_client_free(backend->client);
+		backend->client = NULL;
+	}
+}
+
+int backend_check_policy(const struct config *config, const char *section, const char *key, char *reason,
+                         size_t reason_size)
+{
+	for (size_t kind = 0; kind < BACKEND_COUNT_OF(backend_specs); kind++) {
+		const struct backend_spec *spec = &backend_specs[kind];
+		const char *replicas = backend_config_text(config, spec->replicas_offset);
+		struct repl_set set;
+		struct repl_error error;
+		if (strcmp(spec->section, section) != 0 || replicas[0] == '\0')
+			continue;
+		if (repl_set_parse(&set, spec->section, replicas, &error) != REPL_OK) {
+			snprintf(reason, reason_size, "%s", error.message);
+			return -1;
+		}
+		for (size_t i = 0; i < spec->operation_count; i++) {
+			const struct backend_operation_spec *op = &spec->operations[i];
+			const char *text = backend_config_text(config, op->policy_offset);
+			struct repl_policy *policy = NULL;
+			if (strcmp(op->policy_key, key) != 0)
+				continue;
+			if (repl_policy_parse(text, strlen(text), &set, op->idempotent, &policy, &error) != REPL_OK) {
+				snprintf(reason, reason_size, "%s", error.message);
+				return -1;
+			}
+			repl_policy_free(policy);
+		}
+	}
+	return 0;
+}

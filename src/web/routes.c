@@ -1,0 +1,211 @@
+/*
+ * routes.c: the route table and the dispatcher (see routes.h).
+ *
+ * HEAD is served by the GET route of the same path; the runtime drops the body. Everything a
+ * route's row promises is checked here, before its handler runs: the caller's session and role,
+ * and for a state-changing method the Origin, the form and its CSRF token.
+ */
+#include "routes.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "arena.h"
+#include "core/password.h"
+#include "limits.h"
+#include "package.h"
+#include "request.h"
+#include "response.h"
+#include "store/db_accounts.h"
+#include "web/auth.h"
+#include "web/complaints.h"
+#include "web/home.h"
+#include "web/ops.h"
+#include "web/render.h"
+
+const struct routes_entry routes_table[] = {
+	{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
+	{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+	{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
+	{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
+	{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
+	{"POST", "/signin", ROUTES_FOR_ANYONE, auth_signin, 0},
+	{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
+	{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
+	{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+	{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
+	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
+	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
+	{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
+	{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
+};
+
+const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
+
+/* Matches path against pattern; on a match, copies the "{name}" segments into call->captures. */
+static bool routes_match(const char *pattern, const char *path, struct call *call)
+{
+	const char *segments[CALL_CAPTURES_MAX];
+	size_t lengths[CALL_CAPTURES_MAX];
+	size_t captured = 0;
+	while (*pattern != '\0' && *path != '\0') {
+		if (pattern[0] == '{') {
+			const char *pattern_end = strchr(pattern, '}');
+			size_t segment = strcspn(path, "/");
+			if (pattern_end == NULL || segment == 0 || captured == CALL_CAPTURES_MAX)
+				return false;
+			segments[captured] = path;
+			lengths[captured++] = segment;
+			pattern = pattern_end + 1;
+			path += segment;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	if (*pattern != '\0' || *path != '\0')
+		return false;
+	for (size_t i = 0; i < captured; i++)
+		call->captures[i] = arena_strndup(call->request->arena, segments[i], lengths[i]);
+	return true;
+}
+
+static void routes_not_allowed(struct call *call, const char *allowed)
+{
+	response_header(call->response, "Allow", allowed);
+	render_error(call, 405, "This address does not accept that kind of request.");
+}
+
+bool routes_role_allows(const struct routes_entry *route, enum account_role role)
+{
+	switch (route->access) {
+	case ROUTES_ANYONE:
+		return true;
+	case ROUTES_AT_LEAST:
+		return role >= route->role;
+	case ROUTES_EXACTLY:
+		return role == route->role;
+	}
+	return false;  /* a row of no known access lets nobody in */
+}
+
+/* Whether the caller may use route: 0, or -1 with the answer written. */
+static int routes_authorize(struct call *call, const struct routes_entry *route)
+{
+	if (route->access == ROUTES_ANYONE)
+		return 0;
+	if (call->session == NULL) {
+		if (strcmp(route->method, "GET") == 0)
+			response_redirect(call->response, 303, "/signin");
+		else
+			render_error(call, 403, "Please sign in first.");
+		return -1;
+	}
+	if (!routes_role_allows(route, call->session->role)) {
+		render_error(call, 403, "Your account cannot use this page.");
+		return -1;
+	}
+	return 0;
+}
+
+/* A state-changing request: same-origin, a readable form, the right CSRF token. 0, or -1 with
+ * the answer written (nothing has changed yet). */
+static int routes_check_form(struct call *call, const struct routes_entry *route)
+{
+	static const char expired[] =
+		"This form has expired or was sent from another site. Go back, reload the page and try again.";
+	char message[FIELDS_MESSAGE_MAX] = "";
+	if (!auth_origin_allowed(call->request, call->app->config.origin)) {
+		render_error(call, 403, "Requests from other sites are refused.");
+		return -1;
+	}
+	size_t body_max = call->app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
+	/* File parts may reach the body cap: a photo over upload_max_bytes is then refused by its
+	 * handler, with the form and what was typed, rather than here with a bare error page. */
+	enum fields_status status = request_read_form(call->request, body_max, body_max, message);
+	if (status != FIELDS_OK) {
+		render_error(call, fields_http_status(status), message);
+		return -1;
+	}
+	bool token_ok = route->access == ROUTES_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
+	if (!token_ok) {
+		render_error(call, 403, expired);
+		return -1;
+	}
+	return 0;
+}
+
+static void routes_serve(struct call *call, const struct routes_entry *route)
+{
+	call->pattern = route->pattern;
+	if ((route->flags & ROUTES_NO_SESSION) == 0 && auth_session_load(call) != 0)
+		return;
+	if (routes_authorize(call, route) != 0)
+		return;
+	if (strcmp(route->method, "GET") != 0 && routes_check_form(call, route) != 0)
+		return;
+	route->handler(call);
+}
+
+/* Matches the request against the table and serves it: the route's handler, or 405 with Allow
+ * when only other methods match, or 404. */
+static void routes_route(struct call *call)
+{
+	const char *method = strcmp(call->request->method, "HEAD") == 0 ? "GET" : call->request->method;
+	const struct routes_entry *found = NULL;
+	char allowed[64] = "";
+	for (size_t i = 0; i < routes_table_count && found == NULL; i++) {
+		const struct routes_entry *route = &routes_table[i];
+		memset(call->captures, 0, sizeof(call->captures));
+		if (!routes_match(route->pattern, call->request->path, call))
+			continue;
+		if (strcmp(route->method, method) == 0) {
+			found = route;
+			continue;
+		}
+		size_t used = strlen(allowed);
+		snprintf(allowed + used, sizeof(allowed) - used, "%s%s%s", used > 0 ? ", " : "", route->method,
+		         strcmp(route->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	if (found != NULL)
+		routes_serve(call, found);
+	else if (allowed[0] != '\0')
+		routes_not_allowed(call, allowed);
+	else
+		render_error(call, 404, "There is no page at this address.");
+}
+
+void routes_dispatch(struct app *app, struct request *request, struct response *response)
+{
+	struct call call = {.app = app, .request = request, .response = response};
+#ifdef COMPLAINTD_TEST_HOOKS
+	unsigned long long verifications = password_verify_count();
+#endif
+	size_t body_max = app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
+	if (request->content_length > body_max) {
+		char message[160];
+		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
+		         app->config.upload_max_bytes / 1024);
+		render_error(&call, 413, message);
+	} else {
+		routes_route(&call);
+	}
+#ifdef COMPLAINTD_TEST_HOOKS
+	/* Test builds only: how many password verifications this request ran (issue: sign-in must run
+	 * exactly one on every path). */
+	char count[24];
+	snprintf(count, sizeof(count), "%llu", password_verify_count() - verifications);
+	response_header(response, "X-Test-Password-Verifications", count);
+#endif
+}
+
+void routes_error(struct app *app, struct request *request, struct response *response, int status,
+                  const char *message)
+{
+	struct call call = {.app = app, .request = request, .response = response};
+	render_error(&call, status, message);
+}
