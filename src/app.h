@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "secrets.h"
+#include "slots.h"
 
 struct db;
 struct password_list;
@@ -24,6 +25,7 @@ struct app {
 	struct db *db;                          /* sets and policies (master); the client (worker) */
 	struct storage *storage;                /* the S3 set, the same way */
 	struct password_list *common_passwords; /* refused at sign-up and password change */
+	struct slots hash_slots;   /* the host's argon2id computations at once ([auth] hash_concurrency) */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
 };
 

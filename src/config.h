@@ -48,6 +48,18 @@ struct config {
 	size_t password_mem_limit;     /* argon2id memory (libsodium memlimit) */
 	long long session_idle_ms;
 	long long session_absolute_ms;
+	long long hash_concurrency;    /* argon2id computations at once on this host; 0 = workers - 1 */
+	/* [auth] sign-in throttling (core/throttle.h) */
+	long long signin_window_ms;
+	long long signin_first_delay_ms;
+	long long signin_pair_free_failures;
+	long long signin_pair_max_delay_ms;
+	long long signin_lock_failures;
+	long long signin_lock_ms;
+	long long signin_address_free_failures;
+	long long signin_address_max_delay_ms;
+	long long signin_email_free_failures;
+	long long signin_email_max_delay_ms;
 };
 
 struct secrets;

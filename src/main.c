@@ -22,6 +22,7 @@
 #include "request.h"
 #include "response.h"
 #include "runtime.h"
+#include "slots.h"
 #include "store/db.h"
 #include "store/repair.h"
 #include "store/storage.h"
@@ -89,6 +90,11 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 			goto out;
 		}
 	}
+	/* The slots are made once, by the first generation, before any worker is forked. */
+	if (app->hash_slots.fd < 0 && slots_create(&app->hash_slots, 1) != 0) {
+		snprintf(error, error_size, "[auth] hash_concurrency: cannot make the slots (see the log)");
+		goto out;
+	}
 	snprintf(settings->listen, sizeof(settings->listen), "%s", fresh.listen);
 	settings->socket_mode = (unsigned)strtoul(fresh.socket_mode, NULL, 8);
 	settings->workers = (int)fresh.workers;
@@ -114,6 +120,10 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	password_list_free(app->common_passwords);
 	app->common_passwords = common_passwords;
 	common_passwords = NULL;
+	/* At most this many argon2id computations at once across the workers: by default all but
+	 * one, so a worker is always free for pages while sign-ins flood in. */
+	slots_resize(&app->hash_slots, app->config.hash_concurrency > 0 ? (unsigned)app->config.hash_concurrency
+	                               : app->config.workers > 1 ? (unsigned)app->config.workers - 1 : 1);
 	app->generation = generation;
 	log_set_level((enum log_level)log_level_parse(app->config.log_level));
 	result = 0;
@@ -155,6 +165,7 @@ static void main_app_free(struct app *app)
 	db_free(app->db);
 	storage_free(app->storage);
 	password_list_free(app->common_passwords);
+	slots_destroy(&app->hash_slots);
 	memset(app, 0, sizeof(*app));
 }
 
@@ -195,7 +206,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	static struct app app;
+	static struct app app = {.hash_slots = {.fd = -1, .held = -1}};
 	bool test_only = false;
 	int option;
 

@@ -6,25 +6,36 @@
  * work (password.c's dummy hash). Sign-up does say an email is taken: without a confirmation
  * mail loop there is no other way to tell a person why their account was not made; nginx
  * rate-limits /signup like /signin so the answer cannot be harvested quickly.
+ *
+ * Guessing is throttled (core/throttle.h: delays per typed email and address, then a lock of the
+ * pair; counted in the database, so across workers and hosts), keyed by what was typed so that
+ * an unknown email is throttled exactly like a known one. Every argon2id computation takes one of
+ * the host's hash slots first; with all of them busy the answer is 503 at once, so a sign-in flood
+ * never holds every worker. The client address is nginx's $remote_addr (behind other proxies,
+ * nginx's realip module sets it to the first untrusted hop).
  */
 #include "auth.h"
 
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
 #include "core/account.h"
 #include "core/password.h"
 #include "core/text.h"
+#include "core/throttle.h"
 #include "core/token.h"
 #include "fields.h"
 #include "log.h"
 #include "request.h"
 #include "response.h"
 #include "secrets.h"
+#include "slots.h"
 #include "store/db_accounts.h"
+#include "store/db_throttle.h"
 #include "web/call.h"
 #include "web/render.h"
 
@@ -237,6 +248,93 @@ void auth_signin_form(struct call *call)
 	auth_visitor_form(call, "Sign in");
 }
 
+/* ---- the bound on hashing, and sign-in throttling ---- */
+
+static void auth_hash_slot_give_back(void *slots)
+{
+	slots_give_back(slots);
+}
+
+/* Takes one of the host's hash slots until the request ends (its arena's cleanup gives it back).
+ * With every slot busy: a 503 with Retry-After, logged, and false. */
+static bool auth_hash_slot(struct call *call, const char *what)
+{
+	struct slots *slots = &call->app->hash_slots;
+	if (slots_take(slots) == SLOTS_OK && arena_cleanup_add(call->request->arena, auth_hash_slot_give_back, slots) == 0)
+		return true;
+	log_warn("auth: %s from %s refused: all %u password-hashing slots are busy", what, call->request->remote_addr,
+	         slots->count);
+	response_header(call->response, "Retry-After", "1");
+	render_error(call, 503, "The server is busy checking other passwords. Please try again in a moment.");
+	return false;
+}
+
+static struct throttle_policy auth_throttle_policy(const struct config *config)
+{
+	return (struct throttle_policy){
+		.rules = {
+			[THROTTLE_PAIR] = {(unsigned)config->signin_pair_free_failures, config->signin_first_delay_ms,
+			                   config->signin_pair_max_delay_ms, (unsigned)config->signin_lock_failures,
+			                   config->signin_lock_ms},
+			[THROTTLE_ADDRESS] = {(unsigned)config->signin_address_free_failures, config->signin_first_delay_ms,
+			                      config->signin_address_max_delay_ms, 0, 0},
+			[THROTTLE_EMAIL] = {(unsigned)config->signin_email_free_failures, config->signin_first_delay_ms,
+			                    config->signin_email_max_delay_ms, 0, 0},
+		},
+		.window_ms = config->signin_window_ms,
+	};
+}
+
+/* "account 42" or "an unknown email", for the log (never the typed email itself). */
+static const char *auth_who(struct arena *arena, bool known, int64_t account_id)
+{
+	if (!known)
+		return "an unknown email";
+	char *text = arena_alloc(arena, 32);
+	if (text != NULL)
+		snprintf(text, 32, "account %lld", (long long)account_id);
+	return text != NULL ? text : "an account";
+}
+
+/* "1 second", "45 seconds", "15 minutes" (rounded up): how long a wait lasts, for people. */
+static void auth_duration_text(int64_t seconds, char *out, size_t size)
+{
+	if (seconds < 120)
+		snprintf(out, size, "%lld second%s", (long long)seconds, seconds == 1 ? "" : "s");
+	else
+		snprintf(out, size, "%lld minutes", (long long)((seconds + 59) / 60));
+}
+
+/* The sign-in form again, 429, saying how long to wait and until when (UTC), with Retry-After. */
+static void auth_signin_throttled(struct call *call, const char *email, const char *who,
+                                  struct throttle_verdict verdict, int64_t now_ms)
+{
+	int64_t wait_s = (verdict.until_ms - now_ms + 999) / 1000;
+	time_t until = (time_t)((verdict.until_ms + 999) / 1000);
+	struct tm tm;
+	char clock[16] = "", seconds[24], duration[32], message[320];
+	if (gmtime_r(&until, &tm) != NULL)
+		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	snprintf(seconds, sizeof seconds, "%lld", (long long)wait_s);
+	auth_duration_text(wait_s, duration, sizeof duration);
+	if (verdict.kind == THROTTLE_LOCKED)
+		snprintf(message, sizeof message,
+		         "Too many failed sign-ins with this email from your network: signing in with it from here is "
+		         "locked until %s UTC (in %s). You can still sign in from another network.",
+		         clock, duration);
+	else
+		snprintf(message, sizeof message, "Too many failed sign-ins. Please wait %s (until %s UTC) before trying again.",
+		         duration, clock);
+	log_warn("auth: sign-in %s for %s from %s (%s) until %s UTC", verdict.kind == THROTTLE_LOCKED ? "locked" : "throttled",
+	         who, call->request->remote_addr, throttle_scope_name(verdict.scope), clock);
+	struct json_object *data = auth_form_data(call, "/signin");
+	auth_add_string(data, "email", email);
+	auth_add_string(data, "error", message);
+	response_header(call->response, "Retry-After", seconds);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 429, "Sign in", "signin", data);
+}
+
 /* Gives the browser the session cookie of a new session and sends it to its account. */
 static void auth_signed_in(struct call *call, const char *token)
 {
@@ -282,6 +380,10 @@ void auth_signup(struct call *call)
 		render_page(call, 422, "Create an account", "signup", data);
 		return;
 	}
+	if (!auth_hash_slot(call, "sign-up")) {
+		json_object_put(data);
+		return;
+	}
 	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
 	    PASSWORD_OK) {
 		json_object_put(data);
@@ -319,14 +421,44 @@ void auth_signin(struct call *call)
 	if (password == NULL)
 		password = "";
 
+	/* A busy host refuses first, before any database work: a flood is turned away cheaply and
+	 * the workers stay free for pages. The slot is then held until the answer is written. */
+	if (!auth_hash_slot(call, "sign-in"))
+		return;
 	enum db_status status = db_credentials_by_email(call->app->db, arena, email, &credentials);
 	if (status != DB_OK && status != DB_NOT_FOUND) {
 		auth_database_error(call, status);
 		return;
 	}
+	bool known = status == DB_OK;
+	const char *who = auth_who(arena, known, credentials.account_id);
+
+	/* Throttled before any hashing, by what was typed: the same for a known and an unknown email. */
+	struct throttle_subjects subjects;
+	struct throttle_count counts[THROTTLE_SCOPES];
+	int64_t now_ms = 0;
+	const struct throttle_policy policy = auth_throttle_policy(config);
+	throttle_subjects_make(email != NULL ? email : "", call->request->remote_addr, &subjects);
+	status = db_throttle_read(call->app->db, arena, &subjects, counts, &now_ms);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	struct throttle_verdict verdict = throttle_judge(&policy, counts, now_ms);
+	if (verdict.kind != THROTTLE_ALLOW) {
+		auth_signin_throttled(call, email, who, verdict, now_ms);
+		return;
+	}
+
 	/* One argon2id verification on every path: unknown emails are checked against the dummy. */
-	bool verified = password_verify(status == DB_OK ? credentials.password_hash : NULL, password, strlen(password));
+	bool verified = password_verify(known ? credentials.password_hash : NULL, password, strlen(password));
 	if (!verified || credentials.disabled) {
+		status = db_throttle_fail(call->app->db, &subjects, policy.window_ms,
+		                          policy.window_ms + config->signin_lock_ms);
+		if (status != DB_OK)
+			log_error("auth: the failed sign-in of %s from %s could not be counted: %s", who,
+			          call->request->remote_addr, db_strerror(status));
+		log_warn("auth: sign-in failed for %s from %s", who, call->request->remote_addr);
 		struct json_object *data = auth_form_data(call, "/signin");
 		auth_add_string(data, "email", email);
 		auth_add_string(data, "error", auth_wrong_credentials);
@@ -345,7 +477,11 @@ void auth_signin(struct call *call)
 		auth_database_error(call, status);
 		return;
 	}
-	log_info("auth: account %lld signed in", (long long)credentials.account_id);
+	/* A success forgets the failures of its pair (the address's and the email's stay). */
+	if (counts[THROTTLE_PAIR].failures > 0 && db_throttle_clear_pair(call->app->db, &subjects) != DB_OK)
+		log_error("auth: the failures of account %lld from %s could not be cleared", (long long)credentials.account_id,
+		          call->request->remote_addr);
+	log_info("auth: account %lld signed in from %s", (long long)credentials.account_id, call->request->remote_addr);
 	auth_signed_in(call, token);
 }
 
@@ -412,6 +548,8 @@ void auth_password_change(struct call *call)
 		auth_database_error(call, status);
 		return;
 	}
+	if (!auth_hash_slot(call, "password change"))
+		return;
 	if (!password_verify(credentials.password_hash, current, strlen(current))) {
 		auth_account_render(call, 422, "Your current password is not right.", false);
 		return;

@@ -29,10 +29,6 @@ url="http://127.0.0.1:$base"
 "$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 
-# holds EXPRESSION: check's predicate; EXPRESSION (single-quoted by the caller) is evaluated when
-# the check runs, so it may call this script's functions.
-holds() { eval "$1"; }
-
 sql() { "$stackctl" sql "$dir" "$@"; }
 accounts_count() { sql primary app "SELECT COUNT(*) FROM accounts"; }
 accounts_with() { sql "${2:-primary}" app "SELECT COUNT(*) FROM accounts WHERE email = '$1'"; }
@@ -40,39 +36,11 @@ sessions_of() {
 	sql primary app "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.email = '$1'"
 }
 password_hash_of() { sql primary app "SELECT password_hash FROM accounts WHERE email = '$1'"; }
-# A page's visible text: tags out, blanks squeezed.
-visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
-# The start of it, for diagnostics.
-text_of() { visible_text "$1" | head -c "${2:-400}"; }
 
 # ---- a browser: one cookie jar per name ----
 
-# fetch and get: lib.sh.
+# fetch, get, post and csrf_of: lib.sh.
 
-# post BROWSER PATH [--origin ORIGIN | --no-origin] FIELD=VALUE...: a form POST, each value
-# url-encoded. A browser sends its own Origin with a form POST, so by default so does this.
-post() {
-	local browser=$1 path=$2; shift 2
-	local origin=$url args=() field
-	case ${1:-} in
-	--origin) origin=$2; shift 2 ;;
-	--no-origin) origin=; shift ;;
-	esac
-	[ -n "$origin" ] && args+=(-H "Origin: $origin")
-	for field in "$@"; do args+=(--data-urlencode "$field"); done
-	[ $# -gt 0 ] || args+=(--data '')
-	fetch "$browser" POST "$path" "${args[@]}"
-}
-
-# csrf_of HTML [ACTION]: the value of the hidden csrf input of the form posting to ACTION (of the
-# page's first one when no form names ACTION).
-csrf_of() {
-	local html form=
-	html=${1//</$'\n'<}
-	[ -n "${2:-}" ] && form=$(sed -n "\#<form[^>]*action=\"$2\"#,\#</form>#p" <<<"$html")
-	[ -n "$form" ] || form=$html
-	grep -o '<input[^>]*name="csrf"[^>]*>' <<<"$form" | head -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
-}
 # A token of the same shape that is not the right one: its last character changed.
 tampered() { if [ "${1: -1}" = A ]; then echo "${1%?}B"; else echo "${1%?}A"; fi; }
 

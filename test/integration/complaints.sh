@@ -40,11 +40,8 @@ url="http://127.0.0.1:$base"
 "$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 
-holds() { eval "$1"; }
 sql() { "$stackctl" sql "$dir" "$@"; }
 rows() { sql primary app "SELECT COUNT(*) FROM complaints"; }
-visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
-text_of() { visible_text "$1" | head -c "${2:-300}"; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 # The complaintd log lines written since the mark (log_mark), for diagnostics.
 log_mark() { log_lines=$(wc -l <"$dir/complaintd.log"); }

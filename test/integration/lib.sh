@@ -92,6 +92,7 @@ wait_until() {
 # fetch BROWSER METHOD PATH [CURL-ARGS...]: one request with BROWSER's cookie jar ("-": none).
 # Sets status, headers (CR stripped), body (the text, NULs dropped; the bytes stay in
 # $scratch/body), location and verifications (the test build's X-Test-Password-Verifications).
+# It speaks from client_address when the script sets one.
 fetch() {
 	local browser=$1 method=$2 path=$3; shift 3
 	local args=(-s -o "$scratch/body" -D "$scratch/headers" -w '%{http_code}')
@@ -100,6 +101,8 @@ fetch() {
 		args+=(-b "$scratch/$browser.jar" -c "$scratch/$browser.jar")
 	fi
 	[ "$method" = GET ] || args+=(-X "$method")
+	# A script may speak from another loopback address (nginx's $remote_addr), e.g. 127.0.0.2.
+	[ -n "${client_address:-}" ] && args+=(--interface "$client_address")
 	: >"$scratch/body"
 	: >"$scratch/headers"
 	status=$(curl "${args[@]}" "$@" "$url$path") || status=000
@@ -109,3 +112,38 @@ fetch() {
 	verifications=$(grep -i '^x-test-password-verifications:' <<<"$headers" | sed 's/^[^:]*: *//')
 }
 get() { fetch "$1" GET "$2" "${@:3}"; }
+
+# post BROWSER PATH [--origin ORIGIN | --no-origin] FIELD=VALUE...: a form POST, each value
+# url-encoded. A browser sends its own Origin with a form POST, so by default so does this.
+post() {
+	local browser=$1 path=$2; shift 2
+	local origin=$url args=() field
+	case ${1:-} in
+	--origin) origin=$2; shift 2 ;;
+	--no-origin) origin=; shift ;;
+	esac
+	[ -n "$origin" ] && args+=(-H "Origin: $origin")
+	for field in "$@"; do args+=(--data-urlencode "$field"); done
+	[ $# -gt 0 ] || args+=(--data '')
+	fetch "$browser" POST "$path" "${args[@]}"
+}
+
+# csrf_of HTML [ACTION]: the value of the hidden csrf input of the form posting to ACTION (of the
+# page's first one when no form names ACTION).
+csrf_of() {
+	local html form=
+	html=${1//</$'\n'<}
+	[ -n "${2:-}" ] && form=$(sed -n "\#<form[^>]*action=\"$2\"#,\#</form>#p" <<<"$html")
+	[ -n "$form" ] || form=$html
+	grep -o '<input[^>]*name="csrf"[^>]*>' <<<"$form" | head -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
+}
+
+# ---- reading pages ----
+
+# holds EXPRESSION: check's predicate; EXPRESSION (single-quoted by the caller) is evaluated when
+# the check runs, so it may call this script's functions.
+holds() { eval "$1"; }
+# A page's visible text: tags out, blanks squeezed.
+visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
+# The start of it, for diagnostics.
+text_of() { visible_text "$1" | head -c "${2:-400}"; }
