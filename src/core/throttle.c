@@ -37,11 +37,13 @@ struct throttle_verdict throttle_judge(const struct throttle_policy *policy,
 		const struct throttle_count *count = &counts[scope];
 		if (count->failures == 0)
 			continue;
-		/* The email alone never locks, whatever the policy says: that would lock its owner out. */
-		if (scope != THROTTLE_EMAIL && rule->lock_failures > 0 && count->failures >= rule->lock_failures &&
-		    now_ms < count->last_failure_ms + rule->lock_ms) {
-			return (struct throttle_verdict){THROTTLE_LOCKED, (enum throttle_scope)scope,
-			                                 count->last_failure_ms + rule->lock_ms};
+		/* The email alone never locks, whatever the policy says: that would lock its owner out. A
+		 * lock, once over, replaces the scope's delay: the next attempt is heard. */
+		if (scope != THROTTLE_EMAIL && rule->lock_failures > 0 && count->failures >= rule->lock_failures) {
+			if (now_ms < count->last_failure_ms + rule->lock_ms)
+				return (struct throttle_verdict){THROTTLE_LOCKED, (enum throttle_scope)scope,
+				                                 count->last_failure_ms + rule->lock_ms};
+			continue;
 		}
 		if (now_ms - count->last_failure_ms > policy->window_ms)
 			continue;

@@ -27,7 +27,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories complaints feedback notifications photo_repairs replica_observations schema_migrations sessions status_track updates"
+tables="accounts admin_log categories complaints feedback notifications photo_repairs replica_observations schema_migrations sessions signin_failures status_track updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"

@@ -1,8 +1,8 @@
 /*
  * test_throttle.c: the sign-in throttling rules on exact times — free failures, then delays that
- * double up to a cap; the pair locked at its threshold until the lock's end; the email alone never
- * locked and never waiting over 30 s whatever the policy says; the longest wait decides; failures
- * older than the window forgotten.
+ * double up to a cap; the pair locked at its threshold until the lock's end, and heard again then;
+ * the email alone never locked and never waiting over 30 s whatever the policy says; the longest
+ * wait decides; failures older than the window forgotten.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -61,6 +61,16 @@ static void test_the_pair_locks_at_its_threshold_until_the_lock_ends(void **stat
 	assert_int_equal(throttle_judge(&policy, counts, 500001).kind, THROTTLE_WAIT);
 }
 
+static void test_a_lock_shorter_than_the_delay_ends_the_wait_too(void **state)
+{
+	(void)state;
+	struct throttle_policy short_lock = policy;
+	short_lock.rules[THROTTLE_PAIR].lock_ms = 6000;   /* the delay at 10 failures is 60 s */
+	struct throttle_count counts[THROTTLE_SCOPES] = {[THROTTLE_PAIR] = {10, 500000}};
+	assert_int_equal(throttle_judge(&short_lock, counts, 505999).kind, THROTTLE_LOCKED);
+	assert_int_equal(throttle_judge(&short_lock, counts, 506000).kind, THROTTLE_ALLOW);
+}
+
 static void test_the_email_alone_never_locks_nor_waits_over_30_s(void **state)
 {
 	(void)state;
@@ -112,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_delays_double_after_the_free_failures_up_to_the_cap),
 		cmocka_unit_test(test_a_wait_ends_exactly_at_last_failure_plus_delay),
 		cmocka_unit_test(test_the_pair_locks_at_its_threshold_until_the_lock_ends),
+		cmocka_unit_test(test_a_lock_shorter_than_the_delay_ends_the_wait_too),
 		cmocka_unit_test(test_the_email_alone_never_locks_nor_waits_over_30_s),
 		cmocka_unit_test(test_the_longest_wait_decides),
 		cmocka_unit_test(test_failures_older_than_the_window_are_forgotten),
