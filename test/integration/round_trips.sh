@@ -18,29 +18,13 @@ test_full_stack_up round-trips workers=1 'db.read=seq(standby, primary)' s3.repa
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 sql() { "$top/packaging/stackctl" sql "$stack_dir" "$@"; }
-# app_sql SERVER STATEMENTS: as root, in the app's database.
-app_sql() { sql "$1" root "USE complaints; $2"; }
 
-# ---- the resident: signed up through the form (a session with its write's GTID), then 200
-# complaints and 20 history rows written straight into the primary ----
-get resident /signup
-csrf=$(grep -o '<input[^>]*name="csrf"[^>]*>' <<<"$body" | head -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p')
-fetch resident POST /signup -H "Origin: $url" --data-urlencode "name=Rita Counter" \
-	--data-urlencode "email=rita@example.org" --data-urlencode "password=counting round trips 14" \
-	--data-urlencode "csrf=$csrf"
-[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up answered $status $location"; exit 1; }
-account=$(app_sql primary "SELECT id FROM accounts WHERE email = 'rita@example.org'")
-app_sql primary "INSERT INTO complaints (category_id, reporter_id, description, address, due_at, submit_token)
-	SELECT (SELECT MIN(id) FROM categories), $account, CONCAT('Streetlight out, number ', seq), 'Main Street 1',
-	UTC_TIMESTAMP(3) + INTERVAL 7 DAY, UNHEX(SHA2(CONCAT('round-trips-', seq), 256)) FROM seq_1_to_200" || {
-	echo "Bail out! the complaints could not be written"; exit 1; }
-complaint=$(app_sql primary "SELECT MAX(id) FROM complaints WHERE reporter_id = $account")
-app_sql primary "INSERT INTO status_track (complaint_id, action, to_status, reason)
-	SELECT $complaint, 'submit', 'submitted', CONCAT('step ', seq) FROM seq_1_to_20"
-standby_caught_up() {
-	[ "$(app_sql standby "SELECT COUNT(*) FROM status_track WHERE complaint_id = $complaint")" = 20 ]
-}
-wait_until 10000 standby_caught_up || { echo "Bail out! the standby did not apply the complaints"; exit 1; }
+# ---- the resident (test/resident.sh) ----
+# shellcheck source=test/resident.sh
+source "$top/test/resident.sh"
+resident_seed "$top/packaging/stackctl" "$stack_dir" "$url" "$scratch/resident.jar" || {
+	echo "Bail out! the resident could not be made"; exit 1; }
+complaint=$resident_complaint
 
 # ---- the servers' counters ----
 counters=(Com_begin Com_commit Com_rollback Com_select Com_insert Com_update Com_delete Com_set_option
@@ -107,7 +91,7 @@ route() {
 	standby=("$@")
 	# A session is touched (one write) when last seen over a minute ago: seen now, so no page
 	# of this count touches it.
-	app_sql primary "UPDATE sessions SET last_seen_at = UTC_TIMESTAMP(3)"
+	sql primary root "UPDATE complaints.sessions SET last_seen_at = UTC_TIMESTAMP(3)"
 	count "$browser" "$path"
 	local want_primary want_standby
 	want_primary=$(expected "${primary[@]}")
