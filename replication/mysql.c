@@ -337,7 +337,7 @@ static bool conn_stmt_keep(struct mysql_conn *c, const char *sql, MYSQL_STMT *st
 	return true;
 }
 
-/* Closes sql's prepared statement on c (the server says it must be prepared again). */
+/* Closes stmt, one of c's prepared statements (the server says it must be prepared again). */
 static void conn_stmt_forget(struct mysql_conn *c, const MYSQL_STMT *stmt)
 {
 	for (size_t i = 0; i < REPL_SQL_STATEMENTS_CACHED; i++)
