@@ -3,8 +3,9 @@
  * (MYSQL_OPT_NONBLOCK, every blocking call as _start then _cont). One attempt is one whole
  * transaction on one connection, run as a small state machine: connect (or take this client's
  * idle connection to that replica as that user), optionally SELECT @@GLOBAL.gtid_current_pos
- * (read-your-writes), START TRANSACTION, each statement prepared, bound, executed and its rows
- * fetched one by one into the attempt's result, COMMIT, then optionally SELECT @@last_gtid. Also
+ * (read-your-writes), START TRANSACTION, each statement prepared (or taken from the connection's
+ * cache of prepared statements), bound, executed and its rows fetched one by one into the
+ * attempt's result, COMMIT, then optionally SELECT @@last_gtid. Also
  * here: the comparison of GTID positions (repl_gtid_reached). The transport never waits itself:
  * fds() hands the sockets to the clock (curl_multi_poll's extra fds), next_event_us() the
  * library's own timeouts, and perform() asks poll() with a zero timeout which sockets are ready
@@ -23,13 +24,26 @@
  * - Values come back as text through the binary protocol's conversion; rows are fetched
  *   unbuffered, so a result over rows_max or bytes_max stops at the cap (PROTOCOL) instead of
  *   first buffering everything; that connection is dropped.
+ * - Prepared statements are kept per connection, keyed by their text, at most
+ *   REPL_SQL_STATEMENTS_CACHED of them: a statement is prepared on its first use on a connection
+ *   and only executed after that; the least recently used one is closed to make room. A
+ *   reconnect starts with an empty cache; an execution the server refuses because the statement
+ *   must be prepared again (1615 ER_NEED_REPREPARE, 1243 ER_UNKNOWN_STMT_HANDLER) closes it and
+ *   prepares it again, once per statement and attempt. A failed statement stays cached: the
+ *   server keeps it whatever its execution answered.
+ * - A read-only transaction of one statement runs without START TRANSACTION/COMMIT: one round
+ *   trip (COM_STMT_EXECUTE) once its statement is cached.
  * - wait_gtid: the position is read outside any transaction, before START TRANSACTION, so the
  *   statements' snapshot is taken after it and sees what it holds. A server that has not
  *   applied wait_gtid ends the attempt with sql_errno REPL_SQL_ERRNO_STALE (cause NONE) and
  *   keeps its connection in the pool: nothing ran on it. An answer that is not one GTID list
  *   (no row, NULL, a NUL byte, bad syntax) is PROTOCOL and drops the connection.
  *   MASTER_GTID_WAIT is not used: on a primary it reads gtid_slave_pos, which lacks the
- *   primary's own writes, so the primary would look stale for them.
+ *   primary's own writes, so the primary would look stale for them. Each connection keeps the
+ *   last position it read: a server's gtid_current_pos only grows while a connection to it
+ *   lives (short of an operator's RESET MASTER or SET GLOBAL gtid_slave_pos on a live replica),
+ *   so when that position already holds wait_gtid the query is skipped and the read is one
+ *   round trip again; a position that does not hold it is read afresh.
  */
 #include "transport.h"
 
@@ -45,12 +59,23 @@
 #define MYSQL_HOST_MAX 256
 #define MYSQL_DB_MAX 65
 #define MYSQL_USER_MAX 81
+#define MYSQL_POSITION_MAX 512         /* a gtid_current_pos kept per connection; longer: not kept */
+
+/* A statement prepared on a connection, by its text. */
+struct mysql_cached_stmt {
+	char *sql;                     /* NULL: a free entry */
+	MYSQL_STMT *stmt;
+	uint64_t used;                 /* the connection's use count at its last use (LRU) */
+};
 
 struct mysql_conn {
 	char url[sizeof ((struct repl_replica *)0)->url];
 	char user[MYSQL_USER_MAX];
 	MYSQL *mysql;
 	bool busy;
+	struct mysql_cached_stmt stmts[REPL_SQL_STATEMENTS_CACHED];
+	uint64_t uses;
+	char position[MYSQL_POSITION_MAX];   /* the last gtid_current_pos read here; "" none */
 };
 
 struct mysql_attempt;
@@ -70,7 +95,6 @@ enum mysql_step {
 	STEP_PREPARE,
 	STEP_EXECUTE,
 	STEP_FETCH,
-	STEP_STMT_CLOSE,
 	STEP_COMMIT,
 	STEP_GTID_QUERY,
 	STEP_GTID_STORE,
@@ -97,7 +121,9 @@ struct mysql_attempt {
 	bool commit_sent;
 	bool done;
 	size_t statement;
-	MYSQL_STMT *stmt;
+	MYSQL_STMT *stmt;              /* the current statement: the cache's, or being prepared */
+	bool stmt_cached;              /* stmt belongs to the connection's cache */
+	bool reprepared;               /* the current statement was prepared again once already */
 	MYSQL_BIND *params;
 	MYSQL_BIND *columns;
 	unsigned long *lengths;
@@ -109,8 +135,7 @@ struct mysql_attempt {
 	MYSQL *ret_mysql;
 	int ret_int;
 	my_bool ret_bool;
-	struct repl_observation failure;   /* reported after the statement close and ROLLBACK */
-	bool failed;
+	struct repl_observation failure;   /* reported after the ROLLBACK */
 };
 
 static struct mysql_transport *from_transport(struct repl_transport *transport)
@@ -248,16 +273,76 @@ enum repl_status repl_gtid_reached(const char *position, const char *wanted, boo
 
 /* ---- connections ---- */
 
-/* Closes without waiting: after shutdown() the library's COM_QUIT fails at once. */
-static void conn_close(struct mysql_conn *c)
+/* Frees c's prepared statements: after mysql_close, memory only; on an open connection each
+ * close sends COM_STMT_CLOSE, which has no answer to wait for. */
+static void conn_stmt_free(struct mysql_cached_stmt *entry)
+{
+	if (entry->stmt)
+		mysql_stmt_close(entry->stmt);
+	free(entry->sql);
+	memset(entry, 0, sizeof *entry);
+}
+
+/* Closes c's connection without waiting (after shutdown() the library's COM_QUIT fails at
+ * once) and forgets what the server held for it: its statements and its position. */
+static void conn_disconnect(struct mysql_conn *c)
 {
 	if (c->mysql) {
 		my_socket fd = mysql_get_socket(c->mysql);
 		if (fd >= 0)
 			shutdown(fd, SHUT_RDWR);
 		mysql_close(c->mysql);
+		c->mysql = NULL;
 	}
+	for (size_t i = 0; i < REPL_SQL_STATEMENTS_CACHED; i++)
+		conn_stmt_free(&c->stmts[i]);
+	c->uses = 0;
+	c->position[0] = '\0';
+}
+
+static void conn_close(struct mysql_conn *c)
+{
+	conn_disconnect(c);
 	memset(c, 0, sizeof *c);
+}
+
+/* sql's prepared statement on c, or NULL; a hit counts as a use. */
+static MYSQL_STMT *conn_stmt_find(struct mysql_conn *c, const char *sql)
+{
+	for (size_t i = 0; i < REPL_SQL_STATEMENTS_CACHED; i++) {
+		struct mysql_cached_stmt *entry = &c->stmts[i];
+		if (entry->sql && strcmp(entry->sql, sql) == 0) {
+			entry->used = ++c->uses;
+			return entry->stmt;
+		}
+	}
+	return NULL;
+}
+
+/* Keeps stmt (just prepared from sql) in c's cache, closing the least recently used one when
+ * it is full; false on OOM (stmt stays the caller's). */
+static bool conn_stmt_keep(struct mysql_conn *c, const char *sql, MYSQL_STMT *stmt)
+{
+	struct mysql_cached_stmt *slot = &c->stmts[0];
+	for (size_t i = 0; i < REPL_SQL_STATEMENTS_CACHED && slot->sql; i++)
+		if (!c->stmts[i].sql || c->stmts[i].used < slot->used)
+			slot = &c->stmts[i];
+	char *copy = strdup(sql);
+	if (!copy)
+		return false;
+	conn_stmt_free(slot);
+	slot->sql = copy;
+	slot->stmt = stmt;
+	slot->used = ++c->uses;
+	return true;
+}
+
+/* Closes stmt, one of c's prepared statements (the server says it must be prepared again). */
+static void conn_stmt_forget(struct mysql_conn *c, const MYSQL_STMT *stmt)
+{
+	for (size_t i = 0; i < REPL_SQL_STATEMENTS_CACHED; i++)
+		if (c->stmts[i].stmt == stmt)
+			conn_stmt_free(&c->stmts[i]);
 }
 
 /* This replica's idle connection as user, or a fresh slot (mysql NULL) to connect in. */
@@ -333,11 +418,14 @@ static struct repl_sql_rows *current_rows(struct mysql_attempt *a)
 
 /* ---- the state machine ---- */
 
+/* Lets go of the current statement: the cache keeps its own; one not (yet) prepared is freed
+ * (it holds nothing on the server). */
 static void stmt_release(struct mysql_attempt *a)
 {
-	if (a->stmt)
-		mysql_stmt_close(a->stmt);   /* after mysql_close or a finished close: memory only */
+	if (a->stmt && !a->stmt_cached)
+		mysql_stmt_close(a->stmt);
 	a->stmt = NULL;
+	a->stmt_cached = false;
 	free(a->params);
 	free(a->columns);
 	free(a->lengths);
@@ -365,12 +453,8 @@ static void close_mysql(struct mysql_attempt *a)
 		mysql_free_result(a->gtid_res);
 		a->gtid_res = NULL;
 	}
-	my_socket fd = mysql_get_socket(a->conn->mysql);
-	if (fd >= 0)
-		shutdown(fd, SHUT_RDWR);
-	mysql_close(a->conn->mysql);
-	a->conn->mysql = NULL;
-	stmt_release(a);   /* invalidated by mysql_close: freeing it sends nothing */
+	conn_disconnect(a->conn);
+	stmt_release(a);   /* after mysql_close: memory only */
 }
 
 /* Closes a's connection and gives up its pool slot. */
@@ -404,17 +488,15 @@ static void fail_local(struct mysql_attempt *a, enum repl_cause cause, unsigned 
 	o.cause = cause;
 	o.sql_errno = sql_errno;
 	o.commit_sent = a->commit_sent;
-	if (drop || a->commit_sent || (!a->transaction && !a->stmt)) {
+	if (drop || a->commit_sent || !a->transaction) {
 		if (drop || a->commit_sent)
 			drop_conn(a);
 		finish(a, &o);
 		return;
 	}
-	/* Close the statement and roll back here, so the pooled connection holds no locks and
-	 * no prepared statement; report afterwards. */
+	/* Roll back here, so the pooled connection holds no locks; report afterwards. */
 	a->failure = o;
-	a->failed = true;
-	a->step = a->stmt ? STEP_STMT_CLOSE : STEP_ROLLBACK;
+	a->step = STEP_ROLLBACK;
 }
 
 /* A call failed with sql_errno: a client error breaks the connection, a server error not. */
@@ -450,11 +532,13 @@ static bool waits_for_gtid(const struct repl_sql_transaction *txn)
 	return txn->wait_gtid && txn->wait_gtid[0];
 }
 
-/* After the transaction opened, or a statement closed: the next statement or COMMIT. */
+static void statement_begin(struct mysql_attempt *a);
+
+/* After the transaction opened, or a statement ended: the next statement or COMMIT. */
 static void next_statement(struct mysql_attempt *a)
 {
 	if (a->statement < a->txn->statement_count) {
-		a->step = STEP_PREPARE;
+		statement_begin(a);
 		return;
 	}
 	if (a->transaction) {
@@ -473,10 +557,19 @@ static void open_transaction(struct mysql_attempt *a)
 		next_statement(a);
 }
 
+/* Does the position this connection read last already hold the wanted writes? Positions only
+ * grow while the connection lives, so then the server holds them now. */
+static bool known_to_hold(const struct mysql_attempt *a)
+{
+	bool reached = false;
+	return a->conn->position[0] && repl_gtid_reached(a->conn->position, a->txn->wait_gtid, &reached) == REPL_OK &&
+	       reached;
+}
+
 /* The first step on a connection that is open (made now, or taken from the pool). */
 static void after_connect(struct mysql_attempt *a)
 {
-	if (waits_for_gtid(a->txn))
+	if (waits_for_gtid(a->txn) && !known_to_hold(a))
 		a->step = STEP_POSITION_QUERY;
 	else
 		open_transaction(a);
@@ -497,6 +590,10 @@ static void check_position(struct mysql_attempt *a)
 		fail_local(a, REPL_CAUSE_PROTOCOL, 0, true);
 		return;
 	}
+	if (lengths[0] < sizeof a->conn->position)
+		memcpy(a->conn->position, row[0], lengths[0] + 1);
+	else
+		a->conn->position[0] = '\0';
 	mysql_free_result(a->gtid_res);
 	a->gtid_res = NULL;
 	if (!reached) {
@@ -653,6 +750,75 @@ static bool take_row(struct mysql_attempt *a)
 	return true;
 }
 
+/* The current statement is prepared (a->stmt): bind its parameters, then execute it. */
+static void statement_bind(struct mysql_attempt *a)
+{
+	const struct repl_sql_statement *s = &a->txn->statements[a->statement];
+	if (mysql_stmt_param_count(a->stmt) != s->param_count) {
+		fail_local(a, REPL_CAUSE_NONE, CR_INVALID_PARAMETER_NO, false);
+		return;
+	}
+	if (!bind_params(a, s)) {
+		fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), false);
+		return;
+	}
+	a->step = STEP_EXECUTE;
+}
+
+/* The current statement: executed at once when the connection has it prepared, else
+ * prepared first. */
+static void statement_begin(struct mysql_attempt *a)
+{
+	const char *sql = a->txn->statements[a->statement].sql;
+	a->stmt = conn_stmt_find(a->conn, sql);
+	a->stmt_cached = a->stmt != NULL;
+	if (a->stmt_cached) {
+		statement_bind(a);
+		return;
+	}
+	a->stmt = mysql_stmt_init(a->conn->mysql);
+	if (!a->stmt) {
+		fail_local(a, REPL_CAUSE_OTHER, CR_OUT_OF_MEMORY, true);
+		return;
+	}
+	a->step = STEP_PREPARE;
+}
+
+/* The current statement ran to its end: on to the next. */
+static void statement_end(struct mysql_attempt *a)
+{
+	stmt_release(a);
+	a->reprepared = false;
+	a->statement++;
+	next_statement(a);
+}
+
+/* Server errors after which a prepared statement must be prepared again. */
+static const unsigned reprepare_errnos[] = {
+	1615,   /* ER_NEED_REPREPARE */
+	1243,   /* ER_UNKNOWN_STMT_HANDLER */
+};
+
+/* An execution failed: a statement the server no longer holds as prepared is closed and
+ * prepared again (once per statement), any other failure ends the attempt. */
+static void statement_failed(struct mysql_attempt *a)
+{
+	unsigned e = mysql_stmt_errno(a->stmt);
+	bool reprepare = false;
+	for (size_t i = 0; i < sizeof reprepare_errnos / sizeof reprepare_errnos[0]; i++)
+		reprepare = reprepare || e == reprepare_errnos[i];
+	if (!reprepare || a->reprepared || !a->stmt_cached) {
+		fail_stmt(a);
+		return;
+	}
+	a->replied = true;
+	a->reprepared = true;
+	conn_stmt_forget(a->conn, a->stmt);
+	a->stmt = NULL;
+	stmt_release(a);
+	statement_begin(a);
+}
+
 /* Calls the step's _start, or its _cont with the events seen; returns what it waits for. */
 static int step_call(struct mysql_attempt *a, int ready)
 {
@@ -698,10 +864,6 @@ static int step_call(struct mysql_attempt *a, int ready)
 		if (cont)
 			return mysql_stmt_fetch_cont(&a->ret_int, a->stmt, ready);
 		return mysql_stmt_fetch_start(&a->ret_int, a->stmt);
-	case STEP_STMT_CLOSE:
-		if (cont)
-			return mysql_stmt_close_cont(&a->ret_bool, a->stmt, ready);
-		return mysql_stmt_close_start(&a->ret_bool, a->stmt);
 	case STEP_COMMIT:
 		if (cont)
 			return mysql_commit_cont(&a->ret_bool, m, ready);
@@ -723,13 +885,6 @@ static int step_call(struct mysql_attempt *a, int ready)
 		return mysql_rollback_start(&a->ret_bool, m);
 	}
 	return 0;
-}
-
-static void step_prepare_begin(struct mysql_attempt *a)
-{
-	a->stmt = mysql_stmt_init(a->conn->mysql);
-	if (!a->stmt)
-		fail_local(a, REPL_CAUSE_OTHER, CR_OUT_OF_MEMORY, true);
 }
 
 /* The step's call completed: look at its answer and go on. */
@@ -785,34 +940,36 @@ static void step_done(struct mysql_attempt *a)
 			return;
 		}
 		a->replied = true;
-		if (mysql_stmt_param_count(a->stmt) != s->param_count) {
-			fail_local(a, REPL_CAUSE_NONE, CR_INVALID_PARAMETER_NO, false);
+		if (!conn_stmt_keep(a->conn, s->sql, a->stmt)) {
+			fail_local(a, REPL_CAUSE_OTHER, CR_OUT_OF_MEMORY, false);
 			return;
 		}
-		if (!bind_params(a, s)) {
-			fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), false);
-			return;
-		}
-		a->step = STEP_EXECUTE;
+		a->stmt_cached = true;
+		statement_bind(a);
 		break;
 	case STEP_EXECUTE: {
 		if (a->ret_int != 0) {
-			fail_stmt(a);
+			statement_failed(a);
 			return;
 		}
+		a->replied = true;
 		struct repl_sql_rows *rows = current_rows(a);
 		rows->affected_rows = (uint64_t)mysql_stmt_affected_rows(a->stmt);
 		rows->insert_id = (uint64_t)mysql_stmt_insert_id(a->stmt);
 		unsigned columns = mysql_stmt_field_count(a->stmt);
-		if (!s->returns_rows || columns == 0) {
-			a->step = STEP_STMT_CLOSE;
+		if (columns == 0) {
+			statement_end(a);
 			break;
 		}
-		rows->affected_rows = 0;
-		rows->column_count = columns;
+		/* Rows a statement without returns_rows gets are read and dropped: the cached
+		 * statement must not leave them on the connection. */
 		a->storage_used = 0;
 		a->storage_cap = 0;
-		if (!bind_columns(a, columns) || !take_column_names(a, rows)) {
+		if (s->returns_rows) {
+			rows->affected_rows = 0;
+			rows->column_count = columns;
+		}
+		if (!bind_columns(a, columns) || (s->returns_rows && !take_column_names(a, rows))) {
 			fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), true);
 			return;
 		}
@@ -822,30 +979,15 @@ static void step_done(struct mysql_attempt *a)
 	case STEP_FETCH:
 		if (a->ret_int == MYSQL_NO_DATA) {
 			rows_fix(current_rows(a));
-			a->step = STEP_STMT_CLOSE;
+			statement_end(a);
 			break;
 		}
 		if (a->ret_int != 0 && a->ret_int != MYSQL_DATA_TRUNCATED) {
 			fail_stmt(a);
 			return;
 		}
-		take_row(a);
-		break;
-	case STEP_STMT_CLOSE:
-		/* The statement is freed by its close, whatever it answered. */
-		a->stmt = NULL;
-		stmt_release(a);
-		if (a->failed) {
-			if (a->transaction) {
-				a->step = STEP_ROLLBACK;
-			} else {
-				struct repl_observation o = a->failure;
-				finish(a, &o);
-			}
-			return;
-		}
-		a->statement++;
-		next_statement(a);
+		if (s->returns_rows)
+			take_row(a);
 		break;
 	case STEP_COMMIT:
 		if (a->ret_bool) {
@@ -887,8 +1029,6 @@ static void step_done(struct mysql_attempt *a)
 		return;
 	}
 	}
-	if (a->step == STEP_PREPARE && !a->done && !a->stmt)
-		step_prepare_begin(a);
 }
 
 /* Runs a's steps while they complete without waiting. */
@@ -962,13 +1102,6 @@ static enum repl_status mysql_start(struct repl_transport *transport, struct rep
 	a->reused = a->conn->mysql != NULL;
 	if (a->reused)
 		after_connect(a);
-	if (a->step == STEP_PREPARE) {
-		a->stmt = mysql_stmt_init(a->conn->mysql);
-		if (!a->stmt) {
-			status = REPL_NO_MEMORY;
-			goto out;
-		}
-	}
 	/* Driven from the next perform(): start() must not report. */
 	a->kick = true;
 	a->next = t->attempts;

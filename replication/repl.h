@@ -58,6 +58,7 @@
 #define REPL_HTTP_HEADER_MAX 1024  /* bytes of one HTTP request header line */
 #define REPL_SQL_ROWS_DEFAULT 10000       /* rows_max of a transaction that sets none */
 #define REPL_SQL_BYTES_DEFAULT (4u << 20) /* bytes_max of a transaction that sets none */
+#define REPL_SQL_STATEMENTS_CACHED 64     /* prepared statements kept per MySQL connection */
 
 enum repl_status {
 	REPL_OK = 0,
@@ -260,7 +261,12 @@ struct repl_sql_statement {
  * (wait_gtid) check that the server has applied wait_gtid, START TRANSACTION, every statement
  * in order, COMMIT, then (capture_gtid) SELECT @@last_gtid on the same connection, for
  * read-your-writes. A read_only transaction of one statement runs without START
- * TRANSACTION/COMMIT (autocommit); one of several uses START TRANSACTION READ ONLY. A failed
+ * TRANSACTION/COMMIT (autocommit); one of several uses START TRANSACTION READ ONLY. Each
+ * connection keeps up to REPL_SQL_STATEMENTS_CACHED statements prepared, by their text (the
+ * least recently used one closed to make room): a statement is prepared on its first use on a
+ * connection and only executed after that, so a cached single-statement read is one round
+ * trip; a reconnect prepares again, and so does a server that answers 1615 (ER_NEED_REPREPARE)
+ * or 1243 (unknown statement). A failed
  * attempt re-runs from the start, on whatever replica the policy picks next. The password is
  * passed to the server only, never logged nor kept by librepl. */
 struct repl_sql_transaction {
@@ -273,7 +279,9 @@ struct repl_sql_transaction {
 	/* Read-your-writes: a GTID list "D-S-N[,D-S-N...]" (a session's last result.sql.gtid).
 	 * When non-NULL and non-empty, each attempt first reads SELECT @@GLOBAL.gtid_current_pos
 	 * on its connection (MariaDB: a primary's own writes, a replica's applied ones, both after
-	 * a promotion) and, unless repl_gtid_reached() says the server has applied wait_gtid, ends
+	 * a promotion) — unless the position last read on that connection already holds wait_gtid
+	 * (positions only grow), when it skips the query — and, unless repl_gtid_reached() says
+	 * the server has applied wait_gtid, ends
 	 * without running a statement: observation sql_errno REPL_SQL_ERRNO_STALE, cause NONE,
 	 * which repl_classify_sql makes ABSENT (the policy asks its next child; the primary, last,
 	 * always has its own writes). Malformed: REPL_BAD_ARGUMENT before any attempt; a server

@@ -147,46 +147,45 @@ static const struct {
 	{"due_at", offsetof(struct db_complaint, due_at)},
 };
 
+/* One statement, so one round trip and one snapshot without a transaction: the complaint's
+ * columns on every row, each row one entry of its timeline (oldest first), or one row whose
+ * action is NULL when it has none (a history row's action never is). */
 enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                                 struct db_complaint *out)
 {
 	struct repl_sql_param params[] = {db_integer(id), db_integer(session->account_id),
 	                                  db_integer(session->account_id), db_integer(session->role == ACCOUNT_ADMIN)};
-	struct repl_sql_param complaint_id = db_integer(id);
-	const struct repl_sql_statement statements[] = {
-		{"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
-		 " c.status, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at FROM complaints c"
-		 " JOIN categories k ON k.id = c.category_id"
-		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)",
-		 params, 4, true},
-		{"SELECT at, action, to_status, reason FROM status_track WHERE complaint_id = ? ORDER BY at, id LIMIT 200",
-		 &complaint_id, 1, true},
-	};
+	const struct repl_sql_statement statement = {
+		"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
+		" c.status, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
+		" t.at, t.action, t.to_status, t.reason FROM complaints c"
+		" JOIN categories k ON k.id = c.category_id"
+		" LEFT JOIN status_track t ON t.complaint_id = c.id"
+		" WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)"
+		" ORDER BY t.at, t.id LIMIT 200",
+		params, 4, true};
 	const struct repl_sql_rows *rows = NULL;
 	memset(out, 0, sizeof(*out));
-	enum db_status status = db_read(db, arena, DB_READ_ANY, statements, 2, session->last_write_gtid, &rows);
+	enum db_status status = db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
-	const struct repl_sql_rows *complaint = &rows[0];
-	const struct repl_sql_rows *track = &rows[1];
-	if (complaint->row_count == 0)
-		return DB_NOT_FOUND;
-	out->id = db_column_integer(complaint, 0, "id");
-	out->reporter_id = db_column_integer(complaint, 0, "reporter_id");
-	out->assigned_agent_id = db_column_integer(complaint, 0, "assigned_agent_id");
+	out->id = db_column_integer(rows, 0, "id");
+	out->reporter_id = db_column_integer(rows, 0, "reporter_id");
+	out->assigned_agent_id = db_column_integer(rows, 0, "assigned_agent_id");
 	for (size_t i = 0; i < sizeof(db_complaint_texts) / sizeof(db_complaint_texts[0]); i++)
 		*(const char **)((char *)out + db_complaint_texts[i].offset) =
-			db_column_text(complaint, 0, db_complaint_texts[i].column);
-	out->timeline = track->row_count > 0 ? arena_calloc(arena, track->row_count, sizeof(*out->timeline)) : NULL;
+			db_column_text(rows, 0, db_complaint_texts[i].column);
+	size_t entries = db_column_text(rows, 0, "action") != NULL ? rows->row_count : 0;
+	out->timeline = entries > 0 ? arena_calloc(arena, entries, sizeof(*out->timeline)) : NULL;
 	if (out->category == NULL || out->status == NULL || out->description == NULL ||
-	    (track->row_count > 0 && out->timeline == NULL))
+	    (entries > 0 && out->timeline == NULL))
 		return DB_UNAVAILABLE;
-	for (size_t i = 0; i < track->row_count; i++) {
-		out->timeline[i].at = db_column_text(track, i, "at");
-		out->timeline[i].action = db_column_text(track, i, "action");
-		out->timeline[i].to_status = db_column_text(track, i, "to_status");
-		out->timeline[i].reason = db_column_text(track, i, "reason");
+	for (size_t i = 0; i < entries; i++) {
+		out->timeline[i].at = db_column_text(rows, i, "at");
+		out->timeline[i].action = db_column_text(rows, i, "action");
+		out->timeline[i].to_status = db_column_text(rows, i, "to_status");
+		out->timeline[i].reason = db_column_text(rows, i, "reason");
 	}
-	out->timeline_count = track->row_count;
+	out->timeline_count = entries;
 	return DB_OK;
 }

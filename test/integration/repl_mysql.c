@@ -5,7 +5,10 @@
  * user, and the cases run transactions over it as the app's user, the way the app does: writes
  * through seq(primary, standby), reads (and their columns' names), a duplicate key, the read-only standby, connection reuse,
  * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
- * standby and on the primary, and last (it breaks the pair) a failover after the primary is
+ * standby and on the primary, the round trips a connection makes, counted by the server in its
+ * session status (a statement prepared once per connection, a bounded cache, a reconnect
+ * preparing again, the replica's position read once while it holds the wanted write), and
+ * last (it breaks the pair) a failover after the primary is
  * killed. Without a stack every case FAILS saying why, except the first, which checks the GTID
  * comparison alone.
  */
@@ -720,6 +723,190 @@ static void test_malformed_wait_gtid_is_refused_before_any_attempt(void **state)
 	repl_result_free(&result);
 }
 
+/* ---- round trips, counted by the server ---- */
+
+/* What one connection sent, from its own session status. */
+struct sent {
+	long long prepare, execute, close, select, begin;
+};
+
+/* replica's session counters, read through the pooled connection they count (the read itself:
+ * one COM_STMT_EXECUTE and one Com_select, and one COM_STMT_PREPARE the first time). */
+static struct sent sent_on(const char *replica)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} counters[] = {
+		{"COM_STMT_PREPARE", offsetof(struct sent, prepare)},
+		{"COM_STMT_EXECUTE", offsetof(struct sent, execute)},
+		{"COM_STMT_CLOSE", offsetof(struct sent, close)},
+		{"COM_SELECT", offsetof(struct sent, select)},
+		{"COM_BEGIN", offsetof(struct sent, begin)},
+	};
+	struct repl_sql_statement s = {
+		"SELECT VARIABLE_NAME AS name, VARIABLE_VALUE AS value FROM information_schema.SESSION_STATUS"
+		" WHERE VARIABLE_NAME IN ('COM_STMT_PREPARE', 'COM_STMT_EXECUTE', 'COM_STMT_CLOSE', 'COM_SELECT',"
+		" 'COM_BEGIN')",
+		NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	struct sent sent = {-1, -1, -1, -1, -1};
+	assert_int_equal(run(replica, true, 5000, 10000, &txn, &result), REPL_OK);
+	const struct repl_sql_rows *rows = &result.sql.statements[0];
+	for (size_t r = 0; r < rows->row_count; r++)
+		for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++)
+			if (strcmp(rows->values[r * 2].data, counters[c].name) == 0)
+				*(long long *)((char *)&sent + counters[c].offset) = atoll(rows->values[r * 2 + 1].data);
+	repl_result_free(&result);
+	return sent;
+}
+
+/* SELECT CONCAT('echo ', word) on replica, checked. */
+static void echo_on(const char *replica, const char *sql, const char *word)
+{
+	struct repl_sql_param p = text_param(word);
+	struct repl_sql_statement s = {sql, &p, 1, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	char expected[128];
+	assert_int_equal(run(replica, true, 5000, 10000, &txn, &result), REPL_OK);
+	assert_int_equal(result.attempt_count, 1);
+	snprintf(expected, sizeof expected, "echo %s", word);
+	assert_string_equal(result.sql.statements[0].values[0].data, expected);
+	repl_result_free(&result);
+}
+
+#define ECHO "SELECT CONCAT('echo ', ?) AS echo"
+
+/* A fresh client (empty caches) for the rest of a case; the shared one back afterwards. */
+static struct repl_client *fresh_client(void)
+{
+	struct repl_client *shared = stack.client;
+	assert_int_equal(repl_client_new(&stack.client, NULL), REPL_OK);
+	return shared;
+}
+
+static void shared_client(struct repl_client *shared)
+{
+	repl_client_free(stack.client);
+	stack.client = shared;
+}
+
+/* A single-statement read is one COM_STMT_EXECUTE once its statement is prepared on the
+ * connection: no BEGIN, no COMMIT, no second prepare, no close. */
+static void test_statement_is_prepared_once_per_connection(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_client *shared = fresh_client();
+	struct sent before = sent_on("primary");
+	echo_on("primary", ECHO, "one");
+	echo_on("primary", ECHO, "two");
+	echo_on("primary", ECHO, "three");
+	struct sent after = sent_on("primary");
+	assert_int_equal(after.prepare - before.prepare, 1);
+	assert_int_equal(after.execute - before.execute, 3 + 1);
+	assert_int_equal(after.close - before.close, 0);
+	assert_int_equal(after.begin - before.begin, 0);
+	shared_client(shared);
+}
+
+/* REPL_SQL_STATEMENTS_CACHED statements stay prepared; one more closes the least recently
+ * used, which is prepared again when it comes back. */
+static void test_statement_cache_is_bounded_and_drops_the_least_recently_used(void **state)
+{
+	(void)state;
+	need_stack();
+	enum { CACHED = REPL_SQL_STATEMENTS_CACHED };
+	static char texts[CACHED][64];
+	struct repl_client *shared = fresh_client();
+	struct sent start = sent_on("primary");     /* the counters' statement: the first kept */
+	for (int i = 0; i < CACHED; i++)
+		snprintf(texts[i], sizeof texts[i], "SELECT CONCAT('echo ', ?) AS echo, %d AS n", i);
+	for (int i = 0; i < CACHED - 1; i++)
+		echo_on("primary", texts[i], "fill");
+	struct sent full = sent_on("primary");
+	assert_int_equal(full.prepare - start.prepare, CACHED - 1);
+	assert_int_equal(full.close - start.close, 0);
+	echo_on("primary", texts[CACHED - 1], "one more");   /* closes texts[0] */
+	echo_on("primary", texts[1], "kept");
+	echo_on("primary", texts[0], "back");                /* prepared again; closes texts[2] */
+	struct sent end = sent_on("primary");
+	assert_int_equal(end.prepare - full.prepare, 2);
+	assert_int_equal(end.close - full.close, 2);
+	assert_int_equal(end.execute - full.execute, 3 + 1);
+	shared_client(shared);
+}
+
+/* The server dropped the connection: the next read connects again and prepares again, within
+ * one attempt. */
+static void test_reconnect_prepares_again(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_client *shared = fresh_client();
+	char before[32], after[32], args[1024], left[32] = "";
+	echo_on("primary", ECHO, "before");
+	connection_id(before, sizeof before);
+	snprintf(args, sizeof args, "sql '%s' primary root 'KILL %s'", stack.dir, before);
+	assert_int_equal(stackctl(args, NULL, 0), 0);
+	snprintf(args, sizeof args,
+	         "sql '%s' primary root 'SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = %s'",
+	         stack.dir, before);
+	for (int64_t until = now_ms() + 5000; now_ms() < until && strcmp(left, "0") != 0; usleep(50000))
+		stackctl(args, left, sizeof left);
+	assert_string_equal(left, "0");
+	echo_on("primary", ECHO, "after");
+	struct sent sent = sent_on("primary");   /* the new connection's: the echo, then this */
+	assert_int_equal(sent.prepare, 2);
+	assert_int_equal(sent.execute, 2);
+	connection_id(after, sizeof after);
+	assert_string_not_equal(before, after);
+	shared_client(shared);
+}
+
+/* A read waiting for a write reads the replica's position once; while that position holds the
+ * write, later reads on the connection skip the query; a newer write is looked for again. */
+static void test_position_is_read_again_only_for_a_newer_write(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	char gtid[sizeof result.sql.gtid];
+	assert_int_equal(insert_two("primary", 60, "position", &result), REPL_OK);
+	snprintf(gtid, sizeof gtid, "%s", result.sql.gtid);
+	repl_result_free(&result);
+	assert_true(standby_has(60));
+	struct repl_client *shared = fresh_client();
+	struct sent start = sent_on("standby");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(read_count("standby", 60, gtid, &result), REPL_OK);
+		assert_int_equal(result.winner, 1);
+		assert_string_equal(counted(&result), "2");
+		repl_result_free(&result);
+	}
+	struct sent warm = sent_on("standby");
+	/* One position query and three executions (each a SELECT), then the counters' own. */
+	assert_int_equal(warm.execute - start.execute, 3 + 1);
+	assert_int_equal(warm.select - start.select, 1 + 3 + 1);
+	assert_int_equal(warm.begin - start.begin, 0);
+
+	assert_int_equal(insert_two("primary", 62, "newer", &result), REPL_OK);
+	snprintf(gtid, sizeof gtid, "%s", result.sql.gtid);
+	repl_result_free(&result);
+	assert_true(standby_has(62));
+	struct sent newer = sent_on("standby");
+	assert_int_equal(read_count("standby", 62, gtid, &result), REPL_OK);
+	assert_int_equal(result.winner, 1);
+	repl_result_free(&result);
+	struct sent end = sent_on("standby");
+	assert_int_equal(end.select - newer.select, 1 + 1 + 1);
+	shared_client(shared);
+}
+
 /* Last: it leaves the pair broken. */
 static void test_write_fails_over_to_promoted_standby(void **state)
 {
@@ -762,6 +949,10 @@ int main(void)
 		cmocka_unit_test(test_read_skips_a_standby_that_has_not_applied_the_write),
 		cmocka_unit_test(test_primary_has_applied_its_own_write),
 		cmocka_unit_test(test_malformed_wait_gtid_is_refused_before_any_attempt),
+		cmocka_unit_test(test_statement_is_prepared_once_per_connection),
+		cmocka_unit_test(test_statement_cache_is_bounded_and_drops_the_least_recently_used),
+		cmocka_unit_test(test_reconnect_prepares_again),
+		cmocka_unit_test(test_position_is_read_again_only_for_a_newer_write),
 		cmocka_unit_test(test_write_fails_over_to_promoted_standby),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

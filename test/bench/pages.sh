@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# test/bench/pages.sh: each complaintd page as a share of the stack's own limit, measured in one
+# run. Starts a full stack (MariaDB primary + standby, S3 replicas, nginx, complaintd with 4
+# workers), the resident of test/resident.sh (200 complaints, one with 20 history rows), and
+# beside complaintd two baselines of hello_fcgi (test/bench/hello_fcgi.c) behind the same nginx
+# (a server block of its own each), 4 workers each: a bare libfcgi hello world, and hello + one
+# prepared primary-key SELECT on the same primary (prepared once per worker). Then, per case:
+# wrk -t2 -c32 flat out (req/s, p50, p99), and again paced at half that rate (test/bench/pace.lua:
+# a fixed delay per connection) for the p99 a page has when the machine is not saturated. Last,
+# the worker-memory run: MIX_REQUESTS (default 200,000) requests of a mix of signed-in pages
+# (test/bench/mix.lua; pages only: no filings, no sign-ins), each worker's RSS sampled every 2 s.
+# Prints Markdown tables.
+#   usage: test/bench/pages.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
+set -euo pipefail
+usage="usage: pages.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]"
+binary=${1:?$usage}
+complaintctl=${2:?$usage}
+hello=${3:?$usage}
+seconds=${4:-10}
+mix_requests=${MIX_REQUESTS:-200000}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bench=$top/test/bench
+stackctl="$top/packaging/stackctl"
+dir="$top/var/stacks/bench-pages-$$"
+out="$top/var/bench"
+mkdir -p "$out" "$top/var/stacks"
+hello_pids=()
+cleanup() {
+	local pid
+	for pid in "${hello_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	"$stackctl" down "$dir" >/dev/null 2>&1
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+base=$(COMPLAINTD_BINARY=$binary "$stackctl" up "$dir" workers=4 log_level=warn 2>"$out/pages-up.log")
+"$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >/dev/null
+url="http://127.0.0.1:$base"
+jar="$out/pages.jar"
+rm -f "$jar"
+# shellcheck source=test/resident.sh
+source "$top/test/resident.sh"
+resident_seed "$stackctl" "$dir" "$url" "$jar"
+cookie="session=$(awk -F'\t' '$6 == "session" { print $7 }' "$jar" | tail -n 1)"
+# shellcheck source=test/bench/wrk_lib.sh
+source "$bench/wrk_lib.sh"
+
+# ---- the baselines, behind the stack's nginx ----
+# hello_on PORT NAME [DATABASE-ARGS...]: hello_fcgi with 4 workers on a socket of its own, and a
+# server block on PORT passing every request to it.
+hello_on() {
+	local port=$1 name=$2; shift 2
+	local socket="/tmp/complaintd-$base/hello-$name.sock"
+	HELLO_DB_PASSWORD=$(sed -n 's/^db_app_password=//p' "$dir/secrets") \
+		"$hello" "$socket" 4 "$@" </dev/null >>"$out/pages-hello.log" 2>&1 &
+	hello_pids+=($!)
+	printf 'server {\n    listen 127.0.0.1:%s;\n    location / {\n        include /etc/nginx/fastcgi_params;\n        fastcgi_pass unix:%s;\n    }\n}\n' \
+		"$port" "$socket" >>"$dir/nginx/site.conf"
+}
+hello_port=$((base + 20))
+hello_pk_port=$((base + 21))
+hello_on "$hello_port" hello
+hello_on "$hello_pk_port" hello-pk 127.0.0.1 "$((base + 1))" complaints_app complaints
+nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -s reload
+# Both answer once nginx has reloaded and the workers have connected: up to 30 s on a busy machine.
+baselines_answer() {
+	[ "$(curl -s "http://127.0.0.1:$hello_port/")" = "hello " ] &&
+		[ "$(curl -s "http://127.0.0.1:$hello_pk_port/")" = "hello Rita Counter" ]
+}
+for _ in $(seq 300); do baselines_answer && break; sleep 0.1; done
+baselines_answer || {
+	echo "pages.sh: the baselines do not answer (hello, and hello + SELECT with the resident's name)" >&2; exit 1; }
+
+# ---- the cases ----
+cases=(hello hello_pk home account complaint list)
+declare -A what=(
+	[hello]="a bare libfcgi hello world, 4 workers"
+	[hello_pk]="hello + one prepared primary-key SELECT per request (prepared once per worker)"
+	[home]="GET / (no session)"
+	[account]="GET /account (session + the account)"
+	[complaint]="GET /complaints/{id} (session + the complaint + its 20 history rows)"
+	[list]="GET /complaints, a resident with 200 complaints, 20 shown"
+)
+declare -A target=(
+	[hello]="http://127.0.0.1:$hello_port/" [hello_pk]="http://127.0.0.1:$hello_pk_port/" [home]="$url/"
+	[account]="$url/account" [complaint]="$url/complaints/$resident_complaint" [list]="$url/complaints"
+)
+declare -A rps p50 p99 paced_rps paced_p99
+for name in "${cases[@]}"; do
+	header=()
+	[ "$name" = home ] || header=(-H "Cookie: $cookie")
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "${header[@]}" "${target[$name]}")" = 200 ] || {
+		echo "pages.sh: ${target[$name]} does not answer 200" >&2; exit 1; }
+	wrk_run "$out/pages-$name.wrk" -t2 -c32 -d"${seconds}s" "${header[@]}" "${target[$name]}"
+	rps[$name]=$wrk_rps p50[$name]=$wrk_p50 p99[$name]=$wrk_p99
+	# Half the peak over 32 connections: each waits 32 * 1000 / (peak / 2) ms before a request.
+	WRK_PACE_MS=$((64000 / (wrk_rps > 0 ? wrk_rps : 1))) wrk_run "$out/pages-$name-paced.wrk" -t2 -c32 \
+		-d"${seconds}s" -s "$bench/pace.lua" "${header[@]}" "${target[$name]}"
+	paced_rps[$name]=$wrk_rps paced_p99[$name]=$wrk_p99
+done
+
+share() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%d%%", 100 * a / b}'; }
+declare -A baseline=([home]=hello [account]=hello_pk [complaint]=hello_pk [list]=hello_pk)
+echo "| page | req/s | as a share of the baseline | p50 ms | p99 ms | p99 ms at half the peak (req/s reached) |"
+echo "| --- | ---: | --- | ---: | ---: | ---: |"
+for name in "${cases[@]}"; do
+	against=—
+	[ -n "${baseline[$name]:-}" ] &&
+		against="$(share "${rps[$name]}" "${rps[${baseline[$name]}]}") of ${baseline[$name]/hello_pk/hello + PK}"
+	echo "| ${what[$name]} | ${rps[$name]} | $against | ${p50[$name]} | ${p99[$name]} | ${paced_p99[$name]} (${paced_rps[$name]}) |"
+done
+echo
+echo "wrk -t2 -c32 -d${seconds}s per case, then paced at half its peak (pace.lua); complaintd and each baseline 4 workers; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+
+# ---- worker memory over a long mixed run ----
+master=$(cat "$dir/complaintd.pid")
+workers=()
+for pid in $(pgrep -P "$master"); do
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = photo-repair ] || workers+=("$pid")
+done
+rss_of() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo gone; }
+mix="/ /account /account /complaints /complaints/$resident_complaint /complaints/$resident_complaint"
+# wrk runs for a time, not a count: mix.lua stops each thread at its share of the requests, and
+# the run lasts what the mix should take at the rates measured above, with a fifth to spare.
+mix_seconds=$(awk -v n="$mix_requests" -v home="${rps[home]}" -v account="${rps[account]}" -v list="${rps[list]}" \
+	-v complaint="${rps[complaint]}" 'BEGIN {printf "%d", 5 + 1.2 * n * (1 / home + 2 / account + 1 / list + 2 / complaint) / 6}')
+MIX_PATHS=$mix MIX_COOKIE=$cookie MIX_REQUESTS=$mix_requests MIX_THREADS=2 \
+	wrk -t2 -c32 -d"${mix_seconds}s" -s "$bench/mix.lua" "$url/" >"$out/pages-mix.wrk" &
+mix_pid=$!
+samples="$out/pages-rss.txt"
+: >"$samples"
+while kill -0 "$mix_pid" 2>/dev/null; do
+	line="$SECONDS"
+	for pid in "${workers[@]}"; do line+=" $(rss_of "$pid")"; done
+	echo "$line" >>"$samples"
+	sleep 2
+done
+wait "$mix_pid"
+echo
+echo "Worker RSS (MB), sampled every 2 s, during up to $mix_requests requests of the mix $mix" \
+	"($(awk '/requests in/ {print $1, "requests in", $4}' "$out/pages-mix.wrk" | tr -d ,)," \
+	"$(awk '/Non-2xx/ {print $NF}' "$out/pages-mix.wrk" | grep . || echo 0) not 2xx/3xx)"
+echo
+echo "| worker | first sample | after warm-up (10 s) | last sample | max |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for ((i = 0; i < ${#workers[@]}; i++)); do
+	awk -v column=$((i + 2)) -v worker="$((i + 1))" 'NR == 1 {first = $column; start = $1}
+		!warm && $1 - start >= 10 {warm = $column}
+		{last = $column; if ($column + 0 > max + 0) max = $column}
+		END {printf "| %s | %s | %s | %s | %s |\n", worker, first, warm, last, max}' "$samples"
+done
