@@ -37,6 +37,7 @@
 #include "web/auth.h"
 #include "web/call.h"
 #include "web/render.h"
+#include "web/workflow.h"
 
 #define COMPLAINTS_DESCRIPTION_MIN 10
 #define COMPLAINTS_DESCRIPTION_MAX 4000   /* complaints.description, Open311's cap */
@@ -55,13 +56,15 @@ static const struct {
 	{"unassign", "Unassigned"},   {"start", "Work started"},            {"resolve", "Resolved"},
 	{"reopen", "Reopened"},       {"close", "Closed"},                  {"reject", "Rejected"},
 	{"auto_close", "Closed automatically"},
+	{"accept", "Accepted by the agent"}, {"decline", "Declined by the agent"},
+	{"confirm", "Confirmed fixed"},     {"withdraw", "Withdrawn"},
 };
 
 /* The page of a read the database could not answer. */
 static const char complaints_database_down[] =
 	"The service cannot reach its database right now. Please try again in a moment.";
 
-static const char *complaints_label(const char *code)
+const char *complaints_label(const char *code)
 {
 	for (size_t i = 0; code != NULL && i < sizeof(complaints_labels) / sizeof(complaints_labels[0]); i++)
 		if (strcmp(complaints_labels[i].code, code) == 0)
@@ -69,14 +72,14 @@ static const char *complaints_label(const char *code)
 	return code != NULL ? code : "";
 }
 
-static void complaints_add_string(struct json_object *object, const char *key, const char *value)
+void complaints_add_string(struct json_object *object, const char *key, const char *value)
 {
 	if (object != NULL && value != NULL)
 		json_object_object_add(object, key, json_object_new_string(value));
 }
 
 /* An id from a "{id}" capture: 1 to 2^53 (what a page may show), or 0. */
-static int64_t complaints_id(const char *text)
+int64_t complaints_id(const char *text)
 {
 	char *end = NULL;
 	if (text == NULL || text[0] < '1' || text[0] > '9' || strlen(text) > 15)
@@ -421,7 +424,7 @@ void complaints_mine(struct call *call)
 }
 
 /* The complaint of the "{id}" capture that the caller may see, or an answer written. */
-static bool complaints_load(struct call *call, struct db_complaint *complaint)
+bool complaints_load(struct call *call, struct db_complaint *complaint)
 {
 	int64_t id = complaints_id(call->captures[0]);
 	enum db_status status =
@@ -443,22 +446,12 @@ void complaints_page(struct call *call)
 	if (!complaints_load(call, &complaint))
 		return;
 	struct json_object *data = json_object_new_object();
-	struct json_object *timeline = json_object_new_array();
-	for (size_t i = 0; data != NULL && timeline != NULL && i < complaint.timeline_count; i++) {
-		struct json_object *entry = json_object_new_object();
-		complaints_add_string(entry, "at", complaint.timeline[i].at);
-		complaints_add_string(entry, "label", complaints_label(complaint.timeline[i].action));
-		complaints_add_string(entry, "reason", complaint.timeline[i].reason);
-		json_object_array_add(timeline, entry);
-	}
 	if (data != NULL) {
 		json_object_object_add(data, "id", json_object_new_int64(complaint.id));
-		json_object_object_add(data, "timeline", timeline);
 		if (complaint.image_key != NULL)
 			json_object_object_add(data, "has_photo", json_object_new_boolean(1));
-	} else {
-		json_object_put(timeline);
 	}
+	workflow_page_fill(call, &complaint, data);
 	complaints_add_string(data, "category", complaint.category);
 	complaints_add_string(data, "status", complaint.status);
 	complaints_add_string(data, "status_label", complaints_label(complaint.status));

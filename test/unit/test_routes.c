@@ -31,6 +31,7 @@
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/routes.h"
+#include "web/workflow.h"
 
 struct fixture {
 	struct app app;
@@ -379,6 +380,8 @@ static void test_table_rows(void **state)
 		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
+		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
+		{"POST", "/complaints/{id}/notes", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), workflow_note, 0},
 	};
 	size_t expected_count = sizeof(expected) / sizeof(expected[0]);
 	(void)state;
