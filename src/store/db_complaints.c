@@ -109,19 +109,37 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	return DB_OK;
 }
 
-enum db_status db_complaints_mine(struct db *db, struct arena *arena, const struct db_session *session, size_t offset,
-                                  size_t limit, struct db_complaint_summary *out, size_t *count, bool *more)
+/* Each list's statement: the WHERE takes the session's account id (a list of every account's
+ * complaints checks only that it is one). */
+static const char *const db_complaint_lists[] = {
+	[DB_LIST_MINE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                 " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                 " WHERE c.reporter_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                  " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
+	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
+	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                       " FALSE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
+	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status = 'assigned' AND ? > 0"
+	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
+};
+
+enum db_status db_complaints_list(struct db *db, struct arena *arena, const struct db_session *session,
+                                  enum db_complaint_list list, size_t offset, size_t limit,
+                                  struct db_complaint_summary *out, size_t *count, bool *more)
 {
 	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer((int64_t)limit + 1),
 	                                  db_integer((int64_t)offset)};
-	const struct repl_sql_statement statement = {
-		"SELECT c.id, k.name AS category, c.status, c.description, c.created_at FROM complaints c"
-		" JOIN categories k ON k.id = c.category_id WHERE c.reporter_id = ?"
-		" ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
-		params, 3, true};
-	const struct repl_sql_rows *rows = NULL;
 	*count = 0;
 	*more = false;
+	if ((size_t)list >= sizeof(db_complaint_lists) / sizeof(db_complaint_lists[0]))
+		return DB_NOT_FOUND;
+	const struct repl_sql_statement statement = {db_complaint_lists[list], params, 3, true};
+	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
@@ -133,6 +151,8 @@ enum db_status db_complaints_mine(struct db *db, struct arena *arena, const stru
 		item->status = db_column_text(rows, i, "status");
 		item->description = db_column_text(rows, i, "description");
 		item->created_at = db_column_text(rows, i, "created_at");
+		item->due_at = db_column_text(rows, i, "due_at");
+		item->reopened = db_column_integer(rows, i, "reopened") != 0;
 		if (item->category == NULL || item->status == NULL || item->description == NULL || item->created_at == NULL)
 			return DB_UNAVAILABLE;
 		(*count)++;
@@ -318,6 +338,26 @@ enum db_status db_complaint_note(struct db *db, struct db_session *session, int6
 	if (status == DB_OK)
 		db_complaints_remember_write(db, session, &written);
 	return status;
+}
+
+enum db_status db_complaints_feedback_due(struct db *db, struct arena *arena, long long period_ms,
+                                          struct db_feedback_due *out, size_t max, size_t *count)
+{
+	struct repl_sql_param params[] = {db_integer(period_ms * 1000), db_integer((int64_t)max)};
+	const struct repl_sql_statement statement = {
+		"SELECT id, version FROM complaints WHERE status = 'resolved'"
+		" AND resolved_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY resolved_at, id LIMIT ?",
+		params, 2, true};
+	const struct repl_sql_rows *rows = NULL;
+	*count = 0;
+	enum db_status status = db_read(db, arena, DB_READ_PRIMARY, &statement, 1, NULL, &rows);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < rows->row_count && *count < max; i++, (*count)++) {
+		out[i].id = db_column_integer(rows, i, "id");
+		out[i].version = db_column_integer(rows, i, "version");
+	}
+	return DB_OK;
 }
 
 enum db_status db_agents_active(struct db *db, struct arena *arena, const struct db_session *session,

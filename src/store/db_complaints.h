@@ -53,12 +53,22 @@ struct db_complaint_summary {
 	const char *status;
 	const char *description;
 	const char *created_at;
+	const char *due_at;
+	bool reopened;                /* reopened by the resident since the agent last acted */
 };
 
-/* The session's account's complaints, newest first: rows [offset, offset + limit), and whether
- * more follow (db.read). */
-enum db_status db_complaints_mine(struct db *db, struct arena *arena, const struct db_session *session, size_t offset,
-                                  size_t limit, struct db_complaint_summary *out, size_t *count, bool *more);
+/* The lists of complaints, each with its order. */
+enum db_complaint_list {
+	DB_LIST_MINE = 0,       /* the session's account filed them: newest first */
+	DB_LIST_AGENT,          /* assigned to the session's agent now: reopened first, then by due date */
+	DB_LIST_UNASSIGNED,     /* submitted, waiting for an agent: oldest first */
+	DB_LIST_REOPENED,       /* reopened by their resident, not yet acted on: oldest reopening first */
+};
+
+/* A list's rows [offset, offset + limit), and whether more follow (db.read). */
+enum db_status db_complaints_list(struct db *db, struct arena *arena, const struct db_session *session,
+                                  enum db_complaint_list list, size_t offset, size_t limit,
+                                  struct db_complaint_summary *out, size_t *count, bool *more);
 
 struct db_status_entry {
 	const char *at;
@@ -139,6 +149,16 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
  * admin_log (db.write). */
 enum db_status db_complaint_note(struct db *db, struct db_session *session, int64_t complaint_id, bool internal,
                                  const char *body, bool admin_log);
+
+struct db_feedback_due {
+	int64_t id;
+	int64_t version;
+};
+
+/* Resolved complaints whose resolution is older than period_ms, oldest first, at most max
+ * (db.primary: the timer changes what it reads). */
+enum db_status db_complaints_feedback_due(struct db *db, struct arena *arena, long long period_ms,
+                                          struct db_feedback_due *out, size_t max, size_t *count);
 
 struct db_agent {
 	int64_t id;

@@ -371,9 +371,23 @@ refuse:
 	complaints_form_render(call, status, &form);
 }
 
-/* ---- the resident's pages ---- */
+/* ---- the lists: the resident's, the agent's console, the admin's queues ---- */
 
-void complaints_mine(struct call *call)
+/* What each list page says around its rows. */
+static const struct complaints_list_page {
+	enum db_complaint_list list;
+	const char *title;
+	const char *path;             /* the pager's links */
+	const char *empty;            /* the first page without rows */
+	bool can_file;                /* the "File a complaint" button */
+} complaints_list_pages[] = {
+	{DB_LIST_MINE, "My complaints", "/complaints", "You have not filed a complaint yet.", true},
+	{DB_LIST_AGENT, "My assigned complaints", "/agent", "Nothing is assigned to you right now.", false},
+	{DB_LIST_UNASSIGNED, "Unassigned complaints", "/admin/unassigned", "Every complaint has an agent.", false},
+	{DB_LIST_REOPENED, "Reopened complaints", "/admin/reopened", "No complaint is waiting after a reopening.", false},
+};
+
+static void complaints_list(struct call *call, const struct complaints_list_page *page_of)
 {
 	struct db_complaint_summary items[COMPLAINTS_PAGE_SIZE];
 	size_t count = 0;
@@ -384,11 +398,11 @@ void complaints_mine(struct call *call)
 		char *end = NULL;
 		page = strtol(page_text, &end, 10);
 		if (end == page_text || *end != '\0' || page < 1 || page > COMPLAINTS_PAGES_MAX) {
-			render_error(call, 400, "There is no such page of your complaints.");
+			render_error(call, 400, "There is no such page of this list.");
 			return;
 		}
 	}
-	enum db_status status = db_complaints_mine(call->app->db, call->request->arena, call->session,
+	enum db_status status = db_complaints_list(call->app->db, call->request->arena, call->session, page_of->list,
 	                                           (size_t)(page - 1) * COMPLAINTS_PAGE_SIZE, COMPLAINTS_PAGE_SIZE, items,
 	                                           &count, &more);
 	if (status != DB_OK) {
@@ -407,11 +421,18 @@ void complaints_mine(struct call *call)
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
 		complaints_add_string(item, "created_at", items[i].created_at);
+		complaints_add_string(item, "due_at", items[i].due_at);
+		if (items[i].reopened)
+			json_object_object_add(item, "reopened", json_object_new_boolean(1));
 		json_object_array_add(list, item);
 	}
 	if (data != NULL) {
 		json_object_object_add(data, "complaints", list);
 		json_object_object_add(data, "empty", json_object_new_boolean(count == 0 && page == 1));
+		complaints_add_string(data, "title", page_of->title);
+		complaints_add_string(data, "path", page_of->path);
+		complaints_add_string(data, "empty_text", page_of->empty);
+		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
 		if (more)
@@ -420,7 +441,27 @@ void complaints_mine(struct call *call)
 		json_object_put(list);
 	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call, 200, "My complaints", "complaints", data);
+	render_page(call, 200, page_of->title, "complaints", data);
+}
+
+void complaints_mine(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_MINE]);
+}
+
+void complaints_agent_console(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_AGENT]);
+}
+
+void complaints_unassigned(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_UNASSIGNED]);
+}
+
+void complaints_reopened(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_REOPENED]);
 }
 
 /* The complaint of the "{id}" capture that the caller may see, or an answer written. */

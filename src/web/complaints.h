@@ -15,6 +15,10 @@ struct json_object;
 void complaints_new_form(struct call *call);
 void complaints_file(struct call *call);
 void complaints_mine(struct call *call);
+/* GET /agent: the agent's console; GET /admin/unassigned and /admin/reopened: the admin's queues. */
+void complaints_agent_console(struct call *call);
+void complaints_unassigned(struct call *call);
+void complaints_reopened(struct call *call);
 void complaints_page(struct call *call);
 void complaints_photo(struct call *call);
 
