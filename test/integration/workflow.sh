@@ -11,12 +11,12 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
-test_full_stack_up workflow
+test_full_stack_up workflow workflow.feedback_period=5m
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 
@@ -64,7 +64,7 @@ act() {
 	get "$browser" "/complaints/$id"
 	local token; token=$(csrf_of "$body" "/complaints/$id/status")
 	[ -n "$token" ] && [ "$token" != "$(csrf_of "$body" /signout)" ] && token_of[$browser]=$token
-	version=$(sql "SELECT version FROM complaints WHERE id = $id")
+	[ -n "${VERSION:-}" ] || version=$(sql "SELECT version FROM complaints WHERE id = $id")
 	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]:-}" "version=${VERSION:-$version}" \
 		"action=$action" "$@"
 }
@@ -108,15 +108,18 @@ in_progress unassign admin
 resolved auto_close system"
 actions=(assign accept decline reassign resolve confirm reopen reject withdraw unassign auto_close)
 
-# refusals ID: at the complaint's state, every action by every actor the table does not allow:
-# 404 when the actor may not see it (bob; amy when it is not hers; abel), else 403 when the action
-# exists in this state for someone else, else 409; after each the complaint is as it was.
+# refusals ID: at the complaint's state, every action by every actor the table does not allow,
+# naming the complaint's current version: 404 when the actor may not see it (bob; amy when it is
+# not hers; abel), else 403 when the action exists in this state for someone else, else 409; after
+# them the complaint is as it was (status, version, closing reason, agent, history, updates).
 # Sets refusal_errors ("" when all were right) and refusal_count.
 refusals() {
-	local id=$1 state agent before after action actor expected visible
+	local id=$1 state agent version_now before after action actor expected visible
 	state=$(sql "SELECT status FROM complaints WHERE id = $id")
+	version_now=$(sql "SELECT version FROM complaints WHERE id = $id")
 	agent=$(sql "SELECT COALESCE(assigned_agent_id, 0) FROM complaints WHERE id = $id")
 	refusal_errors= refusal_count=0
+	before=$(state_of "$id")
 	for action in "${actions[@]}"; do
 		for actor in "${actors[@]}"; do
 			grep -qx "$state $action $actor" <<<"$allowed" && continue
@@ -128,14 +131,15 @@ refusals() {
 			if [ $visible = no ]; then expected=404
 			elif grep -q "^$state $action " <<<"$allowed"; then expected=403
 			else expected=409; fi
-			before=$(state_of "$id")
-			act "$actor" "$id" "$action" "reason=because" "agent=$abel_id" rating=3 closing_reason=not_responsible
-			after=$(state_of "$id")
+			VERSION=$version_now act "$actor" "$id" "$action" "reason=because" "agent=$abel_id" rating=3 \
+				closing_reason=not_responsible
 			refusal_count=$((refusal_count + 1))
-			[ "$status" = "$expected" ] && [ "$before" = "$after" ] ||
-				refusal_errors+="$state $action $actor: $status (expected $expected), $before -> $after; "
+			[ "$status" = "$expected" ] || refusal_errors+="$state $action $actor: $status (expected $expected); "
 		done
 	done
+	# Versions only grow and history only lengthens: one look after them all sees any change.
+	after=$(state_of "$id")
+	[ "$before" = "$after" ] || refusal_errors+="the complaint changed: $before -> $after; "
 }
 # moved LABEL EXPECTED-STATUS EXPECTED-TRACK-ACTION: the last act answered with a redirect, and
 # the complaint's last status_track row is that action by the right account.
@@ -181,8 +185,18 @@ check "the agent resolves with a public note ($rs1): the resident reads it and i
 		! grep -q "Fixed —" <<<"$body" && grep -q "action-confirm" <<<"$body" && grep -q "action-reopen" <<<"$body"'
 refusals "$c1"
 check "resolved: $refusal_count refused, nothing changed ${refusal_errors}" holds '[ -z "$refusal_errors" ]'
+file ann; sooner=$filed
+act admin "$sooner" assign "agent=$amy_id"
+sql "UPDATE complaints SET due_at = due_at - INTERVAL 30 DAY WHERE id = $sooner"
 act ann "$c1" reopen "reason=Still leaking at the corner"; ro1="$status $(last_action "$c1")"
 reopened=$(sql "SELECT CONCAT(assigned_agent_id = $amy_id, reopened_at IS NOT NULL) FROM complaints WHERE id = $c1")
+get admin /admin/reopened; admin_reopened=$body
+get amy /agent; console=$body
+first_on_console=$(grep -o 'href="/complaints/[0-9]*"' <<<"$console" | head -n 1)
+get abel /agent; abel_console=$body
+check "a reopened complaint leads the agent's console ($first_on_console), before one due sooner, and shows on the admin's reopened list, not on another agent's console" \
+	holds '[ "$first_on_console" = "href=\"/complaints/$c1\"" ] && grep -q "href=\"/complaints/$sooner\"" <<<"$console" && grep -q "href=\"/complaints/$c1\"" <<<"$admin_reopened" &&
+		! grep -q "href=\"/complaints/$c1\"" <<<"$abel_console"'
 act amy "$c1" accept
 cleared=$(sql "SELECT reopened_at IS NULL FROM complaints WHERE id = $c1")
 check "the resident reopens ($ro1): assigned to the same agent, marked reopened ($reopened) until the agent acts ($cleared)" \
@@ -198,10 +212,13 @@ check "closed: $refusal_count refused, nothing changed ${refusal_errors}" holds 
 
 # ---- the other ends: withdraw, reject (a duplicate), unassign ----
 file ann; c2=$filed
+get admin /admin/unassigned; unassigned=$body
 act ann "$c2" withdraw; w2="$status $(last_action "$c2")"
+get admin /admin/unassigned; unassigned_after=$body
 get ann "/complaints/$c2"
-check "the resident withdraws a submitted complaint ($w2): closed, withdrawn, never fixed" \
-	holds '[ "$w2" = "303 withdraw closed" ] && grep -q "Withdrawn by you." <<<"$body" && ! grep -q "Fixed" <<<"$body"'
+check "the resident withdraws a submitted complaint ($w2): closed, withdrawn, never fixed, gone from the admin's unassigned list" \
+	holds '[ "$w2" = "303 withdraw closed" ] && grep -q "Withdrawn by you." <<<"$body" && ! grep -q "Fixed" <<<"$body" &&
+		grep -q "href=\"/complaints/$c2\"" <<<"$unassigned" && ! grep -q "href=\"/complaints/$c2\"" <<<"$unassigned_after"'
 file ann; c3=$filed
 act admin "$c3" reject closing_reason=duplicate duplicate_of=999999 "reason=Reported before"; bad_dup="$status $(state_of "$c3")"
 act admin "$c3" reject closing_reason=duplicate "duplicate_of=$c1" "reason=Reported before"; rj3="$status $(last_action "$c3")"
@@ -265,3 +282,14 @@ for path in /complaints "/complaints/$c1" "/complaints/$c4" "/complaints?page=1"
 	done
 done
 check "no internal note, decline or unassign reason on any of the resident's pages ${leaks}" holds '[ -z "$leaks" ]'
+
+# ---- the timer: resolved and unanswered for the feedback period (5 min here) ----
+file ann; c6=$filed
+act admin "$c6" assign "agent=$amy_id"; act amy "$c6" accept; act amy "$c6" resolve "reason=Fixed the valve"
+sql "UPDATE complaints SET resolved_at = resolved_at - INTERVAL 6 MINUTE WHERE id = $c6"
+closed_by_timer() { [ "$(sql "SELECT CONCAT(status, ' ', closing_reason) FROM complaints WHERE id = $c6")" = "closed no_feedback" ]; }
+wait_until 45000 closed_by_timer; auto="$(last_action "$c6")"
+get ann "/complaints/$c6"
+timer_named=$(pgrep -P "$(cat "$stack_dir/complaintd.pid" 2>/dev/null || echo 0)" -x timer | wc -l)
+check "the timer child ($timer_named in ps) closes a resolved complaint nobody answered ($auto): the resident reads 'not confirmed by you', not fixed" \
+	holds '[ "$auto" = "auto_close closed" ] && grep -q "Resolved — not confirmed by you." <<<"$body" && ! grep -q "Fixed —" <<<"$body"'
