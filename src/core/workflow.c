@@ -60,8 +60,7 @@ static const char *const workflow_action_names[] = {
 /* What each verdict tells the caller. */
 static const char *const workflow_refusals[] = {
 	[WORKFLOW_ALLOWED] = "",
-	[WORKFLOW_WRONG_STATE] = "This complaint is not in a state where that can be done; reload the page to see "
-	                         "where it is now.",
+	[WORKFLOW_WRONG_STATE] = "This complaint is not in a state where that can be done; reload its page.",
 	[WORKFLOW_WRONG_ACTOR] = "Your account cannot do that to this complaint.",
 	[WORKFLOW_NO_REASON] = "Please say why.",
 };
