@@ -77,6 +77,13 @@ bool runtime_stop_requested(void)
 	return runtime_stop_flag != 0;
 }
 
+void runtime_pause(long long ms)
+{
+	const struct timespec step = {0, 100 * 1000 * 1000};
+	for (long long slept = 0; slept < ms && !runtime_stop_requested(); slept += 100)
+		nanosleep(&step, NULL);
+}
+
 static long long runtime_now_ms(void)
 {
 	struct timespec now;

@@ -120,7 +120,7 @@ stack_write_config() {
 		[drain_timeout]=10s
 		[log_level]=info
 	)
-	local -A db=() s3=() auth=()
+	local -A db=() s3=() auth=() workflow=()
 	local pair key value
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
@@ -146,6 +146,7 @@ stack_write_config() {
 		db.*) db[${key#db.}]=$value ;;
 		s3.*) s3[${key#s3.}]=$value ;;
 		auth.*) auth[${key#auth.}]=$value ;;
+		workflow.*) workflow[${key#workflow.}]=$value ;;
 		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
 		*) server[$key]=$value ;;
 		esac
@@ -155,7 +156,7 @@ stack_write_config() {
 		echo "[server]"
 		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
 		local section
-		for section in db s3 auth; do
+		for section in db s3 auth workflow; do
 			local -n entries=$section
 			[ "${#entries[@]}" -gt 0 ] || continue
 			echo

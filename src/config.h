@@ -42,6 +42,7 @@ struct config {
 	long long s3_attempt_timeout_ms;
 	long long s3_deadline_ms;
 	long long s3_repair_interval_ms;  /* how often the repair child looks for photos to copy */
+	long long feedback_period_ms;     /* [workflow]: resolved this long without an answer: auto_close */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
 	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */

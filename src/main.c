@@ -25,6 +25,7 @@
 #include "slots.h"
 #include "store/db.h"
 #include "store/repair.h"
+#include "store/timer.h"
 #include "store/storage.h"
 #include "view.h"
 #include "web/render.h"
@@ -251,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	static const struct runtime_child children[] = {
 		{"photo-repair", repair_main},
+		{"timer", timer_main},
 	};
 	const struct runtime_hooks hooks = {
 		.app = &app,

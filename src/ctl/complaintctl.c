@@ -199,18 +199,18 @@ static int complaintctl_read_password(char *out, size_t size)
 			fputc('\n', stderr);
 		}
 		if (read == NULL) {
-			complaintctl_error("create-admin: no password given on standard input");
+			complaintctl_error("no password given on standard input");
 			goto out;
 		}
 		size_t len = strcspn(line, "\r\n");
 		if (line[len] == '\0' && len + 1 == line_size) {
-			complaintctl_error("create-admin: the password is longer than %d bytes", PASSWORD_BYTES_MAX);
+			complaintctl_error("the password is longer than %d bytes", PASSWORD_BYTES_MAX);
 			goto out;
 		}
 		line[len] = '\0';
 	}
 	if (terminal && strcmp(out, again) != 0) {
-		complaintctl_error("create-admin: the two passwords differ");
+		complaintctl_error("the two passwords differ");
 		goto out;
 	}
 	result = 0;
@@ -219,10 +219,11 @@ out:
 	return result;
 }
 
-/* create-admin EMAIL [--name NAME]: the first admin (there is no public admin sign-up). */
-static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **argv)
+/* create-admin / create-agent EMAIL [--name NAME]: an account of role (there is no public sign-up
+ * for either); command names the messages. */
+static int complaintctl_create_account(struct complaintctl *ctl, int argc, char **argv, enum account_role role,
+                                       const char *command, const char *name)
 {
-	const char *name = "Administrator";
 	char password[PASSWORD_BYTES_MAX + 2];
 	char hash[PASSWORD_HASH_SIZE];
 	char reason[PASSWORD_REASON_SIZE];
@@ -235,7 +236,7 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 	if (complaintctl_options(argc, argv, "name", 'n', &name, &result) != 0)
 		return result;
 	if (argc - optind != 1) {
-		complaintctl_error("create-admin: give exactly one EMAIL (the password is read from standard input)");
+		complaintctl_error("%s: give exactly one EMAIL (the password is read from standard input)", command);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	const char *email = argv[optind];
@@ -243,7 +244,7 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 	if (problem == NULL)
 		problem = account_name_problem(name);
 	if (problem != NULL) {
-		complaintctl_error("create-admin: %s", problem);
+		complaintctl_error("%s: %s", command, problem);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	if (complaintctl_load(ctl) != 0)
@@ -264,30 +265,31 @@ static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **
 	if (complaintctl_read_password(password, sizeof(password)) != 0)
 		goto out;
 	if (password_policy_check(password, strlen(password), common, reason, sizeof(reason)) != PASSWORD_OK) {
-		complaintctl_error("create-admin: %s", reason);
+		complaintctl_error("%s: %s", command, reason);
 		goto out;
 	}
 	result = COMPLAINTCTL_EXIT_FAILED;
 	if (password_hash(password, strlen(password), ctl->config.password_ops_limit, ctl->config.password_mem_limit,
 	                  hash) != PASSWORD_OK) {
-		complaintctl_error("create-admin: the password could not be hashed ([auth] limits too high for this machine?)");
+		complaintctl_error("%s: the password could not be hashed ([auth] limits too high for this machine?)", command);
 		goto out;
 	}
 	if (db_worker_start(db, NULL, error, sizeof(error)) != 0) {
 		complaintctl_error("%s", error);
 		goto out;
 	}
-	enum db_status status = db_account_create(db, ACCOUNT_ADMIN, name, email, hash, &account_id);
+	enum db_status status = db_account_create(db, role, name, email, hash, &account_id);
 	if (status == DB_DUPLICATE) {
-		complaintctl_error("create-admin: an account with the email %s already exists", email);
+		complaintctl_error("%s: an account with the email %s already exists", command, email);
 		goto out;
 	}
 	if (status != DB_OK) {
-		complaintctl_error("create-admin: %s (see the messages above)", db_strerror(status));
+		complaintctl_error("%s: %s (see the messages above)", command, db_strerror(status));
 		result = status == DB_UNAVAILABLE ? COMPLAINTCTL_EXIT_UNAVAILABLE : COMPLAINTCTL_EXIT_FAILED;
 		goto out;
 	}
-	printf("admin account %lld created for %s; sign in at /signin\n", (long long)account_id, email);
+	printf("%s account %lld created for %s; sign in at /signin\n", role == ACCOUNT_ADMIN ? "admin" : "agent",
+	       (long long)account_id, email);
 	result = COMPLAINTCTL_EXIT_OK;
 out:
 	sodium_memzero(password, sizeof(password));
@@ -297,9 +299,20 @@ out:
 	return result;
 }
 
+static int complaintctl_create_admin(struct complaintctl *ctl, int argc, char **argv)
+{
+	return complaintctl_create_account(ctl, argc, argv, ACCOUNT_ADMIN, "create-admin", "Administrator");
+}
+
+static int complaintctl_create_agent(struct complaintctl *ctl, int argc, char **argv)
+{
+	return complaintctl_create_account(ctl, argc, argv, ACCOUNT_AGENT, "create-agent", "Field agent");
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
 	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
 	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
+	{"create-agent", "create-agent [--name NAME] EMAIL", complaintctl_create_agent},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -318,7 +331,8 @@ static void complaintctl_usage(FILE *out)
 	        "  --migrations DIR    the migration files (default " COMPLAINTCTL_DEFAULT_MIGRATIONS ")\n"
 	        "  create-admin        add an admin account with this email; the password is read from\n"
 	        "                      standard input, or asked twice on a terminal (never an argument)\n"
-	        "  --name NAME         the admin's display name (default Administrator)\n"
+	        "  create-agent        the same for a field agent's account\n"
+	        "  --name NAME         the account's display name (default Administrator, Field agent)\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"

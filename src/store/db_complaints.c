@@ -9,8 +9,18 @@
 #include <string.h>
 
 #include "arena.h"
+#include "core/workflow.h"
 #include "store/db_accounts.h"
 #include "store/db_core.h"
+
+/* After a write of the session's: its later reads wait for this write's GTID. */
+static void db_complaints_remember_write(struct db *db, struct db_session *session, const struct db_written *written)
+{
+	if (session == NULL)
+		return;
+	db_session_record_write(db, "id", db_integer(session->id), written->gtid);
+	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written->gtid);
+}
 
 enum db_status db_categories(struct db *db, struct arena *arena, struct db_category *out, size_t max, size_t *count)
 {
@@ -95,24 +105,41 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	if (written.affected_rows == 0)
 		return DB_NOT_FOUND;  /* no active category of that code: nothing was written */
 	*id = (int64_t)written.insert_id;
-	db_session_record_write(db, "id", db_integer(session->id), written.gtid);
-	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written.gtid);
+	db_complaints_remember_write(db, session, &written);
 	return DB_OK;
 }
 
-enum db_status db_complaints_mine(struct db *db, struct arena *arena, const struct db_session *session, size_t offset,
-                                  size_t limit, struct db_complaint_summary *out, size_t *count, bool *more)
+/* Each list's statement: the WHERE takes the session's account id (a list of every account's
+ * complaints checks only that it is one). */
+static const char *const db_complaint_lists[] = {
+	[DB_LIST_MINE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                 " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                 " WHERE c.reporter_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                  " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
+	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
+	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                       " FALSE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
+	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status = 'assigned' AND ? > 0"
+	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
+};
+
+enum db_status db_complaints_list(struct db *db, struct arena *arena, const struct db_session *session,
+                                  enum db_complaint_list list, size_t offset, size_t limit,
+                                  struct db_complaint_summary *out, size_t *count, bool *more)
 {
 	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer((int64_t)limit + 1),
 	                                  db_integer((int64_t)offset)};
-	const struct repl_sql_statement statement = {
-		"SELECT c.id, k.name AS category, c.status, c.description, c.created_at FROM complaints c"
-		" JOIN categories k ON k.id = c.category_id WHERE c.reporter_id = ?"
-		" ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
-		params, 3, true};
-	const struct repl_sql_rows *rows = NULL;
 	*count = 0;
 	*more = false;
+	if ((size_t)list >= sizeof(db_complaint_lists) / sizeof(db_complaint_lists[0]))
+		return DB_NOT_FOUND;
+	const struct repl_sql_statement statement = {db_complaint_lists[list], params, 3, true};
+	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
@@ -124,6 +151,8 @@ enum db_status db_complaints_mine(struct db *db, struct arena *arena, const stru
 		item->status = db_column_text(rows, i, "status");
 		item->description = db_column_text(rows, i, "description");
 		item->created_at = db_column_text(rows, i, "created_at");
+		item->due_at = db_column_text(rows, i, "due_at");
+		item->reopened = db_column_integer(rows, i, "reopened") != 0;
 		if (item->category == NULL || item->status == NULL || item->description == NULL || item->created_at == NULL)
 			return DB_UNAVAILABLE;
 		(*count)++;
@@ -138,6 +167,8 @@ static const struct {
 } db_complaint_texts[] = {
 	{"category", offsetof(struct db_complaint, category)},
 	{"status", offsetof(struct db_complaint, status)},
+	{"closing_reason", offsetof(struct db_complaint, closing_reason)},
+	{"reopened_at", offsetof(struct db_complaint, reopened_at)},
 	{"description", offsetof(struct db_complaint, description)},
 	{"address", offsetof(struct db_complaint, address)},
 	{"lat", offsetof(struct db_complaint, lat)},
@@ -147,45 +178,216 @@ static const struct {
 	{"due_at", offsetof(struct db_complaint, due_at)},
 };
 
-/* One statement, so one round trip and one snapshot without a transaction: the complaint's
- * columns on every row, each row one entry of its timeline (oldest first), or one row whose
- * action is NULL when it has none (a history row's action never is). */
 enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                                 struct db_complaint *out)
 {
 	struct repl_sql_param params[] = {db_integer(id), db_integer(session->account_id),
 	                                  db_integer(session->account_id), db_integer(session->role == ACCOUNT_ADMIN)};
-	const struct repl_sql_statement statement = {
-		"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
-		" c.status, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
-		" t.at, t.action, t.to_status, t.reason FROM complaints c"
-		" JOIN categories k ON k.id = c.category_id"
-		" LEFT JOIN status_track t ON t.complaint_id = c.id"
-		" WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)"
-		" ORDER BY t.at, t.id LIMIT 200",
-		params, 4, true};
+	struct repl_sql_param complaint_id = db_integer(id);
+	/* Internal notes: for the complaint's assigned agent and admins only. */
+	struct repl_sql_param update_params[] = {db_integer(id), db_integer(session->role == ACCOUNT_ADMIN),
+	                                         db_integer(session->account_id)};
+	const struct repl_sql_statement statements[] = {
+		{"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
+		 " c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
+		 " c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id FROM complaints c"
+		 " JOIN categories k ON k.id = c.category_id"
+		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)",
+		 params, 4, true},
+		{"SELECT t.at, t.action, t.to_status, t.reason, a.name AS actor FROM status_track t"
+		 " LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200",
+		 &complaint_id, 1, true},
+		{"SELECT u.created_at, u.body, u.image_key, u.internal, a.name AS author FROM updates u"
+		 " JOIN accounts a ON a.id = u.author_id JOIN complaints c ON c.id = u.complaint_id"
+		 " WHERE u.complaint_id = ? AND (u.internal = 0 OR ? = 1 OR c.assigned_agent_id = ?)"
+		 " ORDER BY u.created_at, u.id LIMIT 200",
+		 update_params, 3, true},
+	};
 	const struct repl_sql_rows *rows = NULL;
 	memset(out, 0, sizeof(*out));
-	enum db_status status = db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
+	enum db_status status = db_read(db, arena, DB_READ_ANY, statements, 3, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
-	out->id = db_column_integer(rows, 0, "id");
-	out->reporter_id = db_column_integer(rows, 0, "reporter_id");
-	out->assigned_agent_id = db_column_integer(rows, 0, "assigned_agent_id");
+	const struct repl_sql_rows *complaint = &rows[0];
+	const struct repl_sql_rows *track = &rows[1];
+	const struct repl_sql_rows *updates = &rows[2];
+	if (complaint->row_count == 0)
+		return DB_NOT_FOUND;
+	out->id = db_column_integer(complaint, 0, "id");
+	out->reporter_id = db_column_integer(complaint, 0, "reporter_id");
+	out->assigned_agent_id = db_column_integer(complaint, 0, "assigned_agent_id");
+	out->version = db_column_integer(complaint, 0, "version");
+	out->duplicate_of_id = db_column_integer(complaint, 0, "duplicate_of_id");
 	for (size_t i = 0; i < sizeof(db_complaint_texts) / sizeof(db_complaint_texts[0]); i++)
 		*(const char **)((char *)out + db_complaint_texts[i].offset) =
-			db_column_text(rows, 0, db_complaint_texts[i].column);
-	size_t entries = db_column_text(rows, 0, "action") != NULL ? rows->row_count : 0;
-	out->timeline = entries > 0 ? arena_calloc(arena, entries, sizeof(*out->timeline)) : NULL;
+			db_column_text(complaint, 0, db_complaint_texts[i].column);
+	out->timeline = track->row_count > 0 ? arena_calloc(arena, track->row_count, sizeof(*out->timeline)) : NULL;
+	out->updates = updates->row_count > 0 ? arena_calloc(arena, updates->row_count, sizeof(*out->updates)) : NULL;
 	if (out->category == NULL || out->status == NULL || out->description == NULL ||
-	    (entries > 0 && out->timeline == NULL))
+	    (track->row_count > 0 && out->timeline == NULL) || (updates->row_count > 0 && out->updates == NULL))
 		return DB_UNAVAILABLE;
-	for (size_t i = 0; i < entries; i++) {
-		out->timeline[i].at = db_column_text(rows, i, "at");
-		out->timeline[i].action = db_column_text(rows, i, "action");
-		out->timeline[i].to_status = db_column_text(rows, i, "to_status");
-		out->timeline[i].reason = db_column_text(rows, i, "reason");
+	for (size_t i = 0; i < track->row_count; i++) {
+		out->timeline[i].at = db_column_text(track, i, "at");
+		out->timeline[i].action = db_column_text(track, i, "action");
+		out->timeline[i].to_status = db_column_text(track, i, "to_status");
+		out->timeline[i].reason = db_column_text(track, i, "reason");
+		out->timeline[i].actor = db_column_text(track, i, "actor");
 	}
-	out->timeline_count = entries;
+	out->timeline_count = track->row_count;
+	for (size_t i = 0; i < updates->row_count; i++) {
+		out->updates[i].at = db_column_text(updates, i, "created_at");
+		out->updates[i].author = db_column_text(updates, i, "author");
+		out->updates[i].body = db_column_text(updates, i, "body");
+		out->updates[i].image_key = db_column_text(updates, i, "image_key");
+		out->updates[i].internal = db_column_integer(updates, i, "internal") != 0;
+	}
+	out->update_count = updates->row_count;
 	return DB_OK;
+}
+
+/* The statements after a move's UPDATE run only when it changed the row: @complaint_moved. */
+#define DB_MOVED " FROM DUAL WHERE @complaint_moved = 1"
+
+enum db_status db_complaint_move(struct db *db, struct db_session *session, const struct db_move *move, bool *moved)
+{
+	const struct workflow_transition *row = move->row;
+	const char *from = workflow_state_name(row->from);
+	const char *to = workflow_state_name(row->to);
+	const char *action = workflow_action_name(row->action);
+	const char *closing = move->closing_reason != NULL ? move->closing_reason : row->closing_reason;
+	struct repl_sql_param actor = move->actor_id != 0 ? db_integer(move->actor_id) : db_text_or_null(NULL);
+	struct repl_sql_param agent = row->agent == WORKFLOW_AGENT_CHOSEN ? db_integer(move->agent_id) : db_integer(0);
+	struct repl_sql_param update[] = {
+		db_text(to),
+		db_text_or_null(closing),
+		db_integer(row->agent),
+		agent,
+		db_integer(row->agent),
+		db_integer(row->reopened),
+		db_text(to),
+		db_text(to),
+		move->duplicate_of_id != 0 ? db_integer(move->duplicate_of_id) : db_text_or_null(NULL),
+		db_integer(move->complaint_id),
+		db_integer(move->version),
+		db_text(from),
+		db_integer(row->agent == WORKFLOW_AGENT_CHOSEN),
+		agent,
+	};
+	struct repl_sql_param track[] = {db_integer(move->complaint_id), actor, db_text(action), db_text(from), db_text(to),
+	                                 db_text_or_null(move->reason)};
+	struct repl_sql_param public_update[] = {db_integer(move->complaint_id), actor, db_text_or_null(move->update_body),
+	                                         db_text_or_null(move->update_image_key)};
+	struct repl_sql_param feedback[] = {db_integer(move->complaint_id), actor, db_integer(move->rating),
+	                                    db_text_or_null(move->comment)};
+	struct repl_sql_param log[] = {actor, db_text(action), db_integer(move->complaint_id),
+	                               row->agent == WORKFLOW_AGENT_CHOSEN ? agent : db_text_or_null(NULL),
+	                               db_text(move->reason != NULL ? move->reason : "")};
+	struct repl_sql_statement statements[6] = {
+		{"UPDATE complaints SET status = ?, closing_reason = ?,"
+		 " assigned_agent_id = CASE ? WHEN 1 THEN ? WHEN 2 THEN NULL ELSE assigned_agent_id END,"
+		 " assigned_at = CASE ? WHEN 1 THEN UTC_TIMESTAMP(3) WHEN 2 THEN NULL ELSE assigned_at END,"
+		 " reopened_at = CASE ? WHEN 1 THEN UTC_TIMESTAMP(3) WHEN 2 THEN NULL ELSE reopened_at END,"
+		 " resolved_at = IF(? = 'resolved', UTC_TIMESTAMP(3), resolved_at),"
+		 " closed_at = IF(? IN ('closed', 'rejected'), UTC_TIMESTAMP(3), NULL),"
+		 " duplicate_of_id = ?, version = version + 1"
+		 " WHERE id = ? AND version = ? AND status = ? AND (? = 0 OR EXISTS (SELECT 1 FROM accounts a"
+		 " WHERE a.id = ? AND a.role = 'agent' AND a.disabled_at IS NULL))",
+		 update, sizeof(update) / sizeof(update[0]), false},
+		{"SET @complaint_moved = ROW_COUNT()", NULL, 0, false},
+		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status, reason)"
+		 " SELECT ?, ?, ?, ?, ?, ?" DB_MOVED,
+		 track, 6, false},
+	};
+	size_t count = 3;
+	if (move->update_body != NULL)
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT INTO updates (complaint_id, author_id, internal, body, image_key) SELECT ?, ?, 0, ?, ?" DB_MOVED,
+			public_update, 4, false};
+	if (move->rating > 0)
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT INTO feedback (complaint_id, author_id, rating, comment) SELECT ?, ?, ?, ?" DB_MOVED, feedback, 4,
+			false};
+	if (move->admin_log)
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT INTO admin_log (actor_id, action, target_complaint_id, target_account_id, detail)"
+			" SELECT ?, ?, ?, ?, LEFT(?, 1000)" DB_MOVED,
+			log, 5, false};
+	struct db_written written;
+	*moved = false;
+	enum db_status status = db_write(db, statements, count, &written);
+	if (status != DB_OK)
+		return status;
+	*moved = written.affected_rows == 1;
+	db_complaints_remember_write(db, session, &written);
+	return DB_OK;
+}
+
+enum db_status db_complaint_note(struct db *db, struct db_session *session, int64_t complaint_id, bool internal,
+                                 const char *body, bool admin_log)
+{
+	struct repl_sql_param note[] = {db_integer(complaint_id), db_integer(session->account_id), db_integer(internal),
+	                                db_text(body)};
+	struct repl_sql_param log[] = {db_integer(session->account_id),
+	                               db_text(internal ? "internal_note" : "public_update"), db_integer(complaint_id)};
+	const struct repl_sql_statement statements[] = {
+		{"INSERT INTO updates (complaint_id, author_id, internal, body) VALUES (?, ?, ?, ?)", note, 4, false},
+		{"INSERT INTO admin_log (actor_id, action, target_complaint_id) VALUES (?, ?, ?)", log, 3, false},
+	};
+	struct db_written written;
+	enum db_status status = db_write(db, statements, admin_log ? 2 : 1, &written);
+	if (status == DB_OK)
+		db_complaints_remember_write(db, session, &written);
+	return status;
+}
+
+enum db_status db_complaints_feedback_due(struct db *db, struct arena *arena, long long period_ms,
+                                          struct db_feedback_due *out, size_t max, size_t *count)
+{
+	struct repl_sql_param params[] = {db_integer(period_ms * 1000), db_integer((int64_t)max)};
+	const struct repl_sql_statement statement = {
+		"SELECT id, version FROM complaints WHERE status = 'resolved'"
+		" AND resolved_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND ORDER BY resolved_at, id LIMIT ?",
+		params, 2, true};
+	const struct repl_sql_rows *rows = NULL;
+	*count = 0;
+	enum db_status status = db_read(db, arena, DB_READ_PRIMARY, &statement, 1, NULL, &rows);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < rows->row_count && *count < max; i++, (*count)++) {
+		out[i].id = db_column_integer(rows, i, "id");
+		out[i].version = db_column_integer(rows, i, "version");
+	}
+	return DB_OK;
+}
+
+enum db_status db_agents_active(struct db *db, struct arena *arena, const struct db_session *session,
+                                struct db_agent *out, size_t max, size_t *count)
+{
+	const struct repl_sql_statement statement = {
+		"SELECT a.id, a.name, (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"
+		" AND c.status IN ('assigned', 'in_progress')) AS open_count FROM accounts a"
+		" WHERE a.role = 'agent' AND a.disabled_at IS NULL ORDER BY a.name, a.id",
+		NULL, 0, true};
+	const struct repl_sql_rows *rows = NULL;
+	*count = 0;
+	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
+		out[*count].id = db_column_integer(rows, i, "id");
+		out[*count].name = db_column_text(rows, i, "name");
+		out[*count].open_count = db_column_integer(rows, i, "open_count");
+		if (out[*count].name == NULL)
+			return DB_UNAVAILABLE;
+		(*count)++;
+	}
+	return DB_OK;
+}
+
+enum db_status db_complaint_exists(struct db *db, struct arena *arena, const struct db_session *session, int64_t id)
+{
+	struct repl_sql_param param = db_integer(id);
+	const struct repl_sql_statement statement = {"SELECT id FROM complaints WHERE id = ?", &param, 1, true};
+	const struct repl_sql_rows *rows = NULL;
+	return db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
 }

@@ -6,8 +6,6 @@
  */
 #include "repair.h"
 
-#include <time.h>
-
 #include "app.h"
 #include "arena.h"
 #include "limits.h"
@@ -19,14 +17,6 @@
 #define REPAIR_BATCH 20
 #define REPAIR_BACKOFF_MAX_SECONDS 3600
 #define REPAIR_ARENA_BYTES (LIMIT_UPLOAD_HARD_MAX + (1L << 20))
-
-/* Sleeps ms in short steps, returning early when asked to stop. */
-static void repair_sleep(long long ms)
-{
-	const struct timespec step = {0, 100 * 1000 * 1000};
-	for (long long slept = 0; slept < ms && !runtime_stop_requested(); slept += 100)
-		nanosleep(&step, NULL);
-}
 
 static long repair_backoff_seconds(unsigned attempts)
 {
@@ -71,7 +61,7 @@ int repair_main(void *context)
 	if (!db_configured(app->db) || !storage_configured(app->storage)) {
 		log_info("s3.repair: no database or no S3 set configured: nothing to repair");
 		while (!runtime_stop_requested())
-			repair_sleep(60 * 1000);
+			runtime_pause(60 * 1000);
 		return 0;
 	}
 	struct arena *arena = arena_create(REPAIR_ARENA_BYTES);
@@ -80,7 +70,7 @@ int repair_main(void *context)
 	while (!runtime_stop_requested()) {
 		repair_pass(app, arena);
 		arena_reset(arena);
-		repair_sleep(app->config.s3_repair_interval_ms);
+		runtime_pause(app->config.s3_repair_interval_ms);
 	}
 	arena_destroy(arena);
 	return 0;

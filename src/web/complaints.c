@@ -37,6 +37,7 @@
 #include "web/auth.h"
 #include "web/call.h"
 #include "web/render.h"
+#include "web/workflow.h"
 
 #define COMPLAINTS_DESCRIPTION_MIN 10
 #define COMPLAINTS_DESCRIPTION_MAX 4000   /* complaints.description, Open311's cap */
@@ -55,13 +56,15 @@ static const struct {
 	{"unassign", "Unassigned"},   {"start", "Work started"},            {"resolve", "Resolved"},
 	{"reopen", "Reopened"},       {"close", "Closed"},                  {"reject", "Rejected"},
 	{"auto_close", "Closed automatically"},
+	{"accept", "Accepted by the agent"}, {"decline", "Declined by the agent"},
+	{"confirm", "Confirmed fixed"},     {"withdraw", "Withdrawn"},
 };
 
 /* The page of a read the database could not answer. */
 static const char complaints_database_down[] =
 	"The service cannot reach its database right now. Please try again in a moment.";
 
-static const char *complaints_label(const char *code)
+const char *complaints_label(const char *code)
 {
 	for (size_t i = 0; code != NULL && i < sizeof(complaints_labels) / sizeof(complaints_labels[0]); i++)
 		if (strcmp(complaints_labels[i].code, code) == 0)
@@ -69,14 +72,14 @@ static const char *complaints_label(const char *code)
 	return code != NULL ? code : "";
 }
 
-static void complaints_add_string(struct json_object *object, const char *key, const char *value)
+void complaints_add_string(struct json_object *object, const char *key, const char *value)
 {
 	if (object != NULL && value != NULL)
 		json_object_object_add(object, key, json_object_new_string(value));
 }
 
 /* An id from a "{id}" capture: 1 to 2^53 (what a page may show), or 0. */
-static int64_t complaints_id(const char *text)
+int64_t complaints_id(const char *text)
 {
 	char *end = NULL;
 	if (text == NULL || text[0] < '1' || text[0] > '9' || strlen(text) > 15)
@@ -368,9 +371,23 @@ refuse:
 	complaints_form_render(call, status, &form);
 }
 
-/* ---- the resident's pages ---- */
+/* ---- the lists: the resident's, the agent's console, the admin's queues ---- */
 
-void complaints_mine(struct call *call)
+/* What each list page says around its rows. */
+static const struct complaints_list_page {
+	enum db_complaint_list list;
+	const char *title;
+	const char *path;             /* the pager's links */
+	const char *empty;            /* the first page without rows */
+	bool can_file;                /* the "File a complaint" button */
+} complaints_list_pages[] = {
+	{DB_LIST_MINE, "My complaints", "/complaints", "You have not filed a complaint yet.", true},
+	{DB_LIST_AGENT, "My assigned complaints", "/agent", "Nothing is assigned to you right now.", false},
+	{DB_LIST_UNASSIGNED, "Unassigned complaints", "/admin/unassigned", "Every complaint has an agent.", false},
+	{DB_LIST_REOPENED, "Reopened complaints", "/admin/reopened", "No complaint is waiting after a reopening.", false},
+};
+
+static void complaints_list(struct call *call, const struct complaints_list_page *page_of)
 {
 	struct db_complaint_summary items[COMPLAINTS_PAGE_SIZE];
 	size_t count = 0;
@@ -381,11 +398,11 @@ void complaints_mine(struct call *call)
 		char *end = NULL;
 		page = strtol(page_text, &end, 10);
 		if (end == page_text || *end != '\0' || page < 1 || page > COMPLAINTS_PAGES_MAX) {
-			render_error(call, 400, "There is no such page of your complaints.");
+			render_error(call, 400, "There is no such page of this list.");
 			return;
 		}
 	}
-	enum db_status status = db_complaints_mine(call->app->db, call->request->arena, call->session,
+	enum db_status status = db_complaints_list(call->app->db, call->request->arena, call->session, page_of->list,
 	                                           (size_t)(page - 1) * COMPLAINTS_PAGE_SIZE, COMPLAINTS_PAGE_SIZE, items,
 	                                           &count, &more);
 	if (status != DB_OK) {
@@ -404,11 +421,18 @@ void complaints_mine(struct call *call)
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
 		complaints_add_string(item, "created_at", items[i].created_at);
+		complaints_add_string(item, "due_at", items[i].due_at);
+		if (items[i].reopened)
+			json_object_object_add(item, "reopened", json_object_new_boolean(1));
 		json_object_array_add(list, item);
 	}
 	if (data != NULL) {
 		json_object_object_add(data, "complaints", list);
 		json_object_object_add(data, "empty", json_object_new_boolean(count == 0 && page == 1));
+		complaints_add_string(data, "title", page_of->title);
+		complaints_add_string(data, "path", page_of->path);
+		complaints_add_string(data, "empty_text", page_of->empty);
+		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
 		if (more)
@@ -417,11 +441,31 @@ void complaints_mine(struct call *call)
 		json_object_put(list);
 	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call, 200, "My complaints", "complaints", data);
+	render_page(call, 200, page_of->title, "complaints", data);
+}
+
+void complaints_mine(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_MINE]);
+}
+
+void complaints_agent_console(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_AGENT]);
+}
+
+void complaints_unassigned(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_UNASSIGNED]);
+}
+
+void complaints_reopened(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_REOPENED]);
 }
 
 /* The complaint of the "{id}" capture that the caller may see, or an answer written. */
-static bool complaints_load(struct call *call, struct db_complaint *complaint)
+bool complaints_load(struct call *call, struct db_complaint *complaint)
 {
 	int64_t id = complaints_id(call->captures[0]);
 	enum db_status status =
@@ -443,22 +487,12 @@ void complaints_page(struct call *call)
 	if (!complaints_load(call, &complaint))
 		return;
 	struct json_object *data = json_object_new_object();
-	struct json_object *timeline = json_object_new_array();
-	for (size_t i = 0; data != NULL && timeline != NULL && i < complaint.timeline_count; i++) {
-		struct json_object *entry = json_object_new_object();
-		complaints_add_string(entry, "at", complaint.timeline[i].at);
-		complaints_add_string(entry, "label", complaints_label(complaint.timeline[i].action));
-		complaints_add_string(entry, "reason", complaint.timeline[i].reason);
-		json_object_array_add(timeline, entry);
-	}
 	if (data != NULL) {
 		json_object_object_add(data, "id", json_object_new_int64(complaint.id));
-		json_object_object_add(data, "timeline", timeline);
 		if (complaint.image_key != NULL)
 			json_object_object_add(data, "has_photo", json_object_new_boolean(1));
-	} else {
-		json_object_put(timeline);
 	}
+	workflow_page_fill(call, &complaint, data);
 	complaints_add_string(data, "category", complaint.category);
 	complaints_add_string(data, "status", complaint.status);
 	complaints_add_string(data, "status_label", complaints_label(complaint.status));

@@ -69,11 +69,11 @@ test_full_stack_up() {
 	url="http://127.0.0.1:$stack_base"
 }
 
-# The worker pids of the master, sorted, one line (not its named children, e.g. photo-repair).
+# The worker pids of the master, sorted, one line (not its named children, photo-repair and timer).
 worker_pids() {
 	local pid
 	for pid in $(pgrep -P "$master_pid"); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = photo-repair ] || echo "$pid"
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in photo-repair | timer) ;; *) echo "$pid" ;; esac
 	done | sort -n | tr '\n' ' '
 }
 

@@ -93,6 +93,7 @@ admin_log.fk_admin_log_target_category->categories RESTRICT
 admin_log.fk_admin_log_target_complaint->complaints RESTRICT
 complaints.fk_complaints_agent->accounts RESTRICT
 complaints.fk_complaints_category->categories RESTRICT
+complaints.fk_complaints_duplicate->complaints RESTRICT
 complaints.fk_complaints_reporter->accounts RESTRICT
 feedback.fk_feedback_author->accounts RESTRICT
 feedback.fk_feedback_complaint->complaints CASCADE

@@ -31,6 +31,7 @@
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/routes.h"
+#include "web/workflow.h"
 
 struct fixture {
 	struct app app;
@@ -377,8 +378,13 @@ static void test_table_rows(void **state)
 		{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
 		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
+		{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
+		{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
+		{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
+		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
+		{"POST", "/complaints/{id}/notes", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), workflow_note, 0},
 	};
 	size_t expected_count = sizeof(expected) / sizeof(expected[0]);
 	(void)state;

@@ -1,0 +1,13 @@
+/*
+ * timer.h: the master's timer child (named "timer" in ps, supervised like photo-repair): the
+ * workflow's clock. Today it closes resolved complaints their resident did not answer within
+ * [workflow] feedback_period (core/workflow.c's auto_close row: closed, no_feedback); later it
+ * also flushes the replica statistics.
+ */
+#ifndef TIMER_H
+#define TIMER_H
+
+/* The child's main: app is the master's struct app; returns when asked to stop. */
+int timer_main(void *app);
+
+#endif

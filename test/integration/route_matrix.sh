@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# route_matrix.sh: every route of the route table (routes_table in src/web/routes.c) against six
+# callers — signed out, the reporter, another resident, the assigned agent, another agent, an admin
+# — on a full stack of its own, each answer compared with test/route_matrix.txt, the table written
+# by hand; and a route of the route table without a row there fails, as does a row naming a route
+# the table lacks.
+# shellcheck disable=SC2016,SC2034
+# shellcheck source=test/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+matrix="$top/test/route_matrix.txt"
+routes_c="$top/src/web/routes.c"
+# The route table's rows: "METHOD PATTERN", from the source, in order.
+table_routes=$(sed -n '/^const struct routes_entry routes_table\[\] = {/,/^};/p' "$routes_c" |
+	sed -n 's/^[[:space:]]*{"\([A-Z]*\)", "\([^"]*\)",.*/\1 \2/p')
+matrix_rows=$(grep -v '^#' "$matrix" | awk 'NF { print $1, $2 }')
+callers=(anon reporter resident agent other_agent admin)
+plan $(($(wc -l <<<"$matrix_rows") + 2))
+missing=$(comm -23 <(sort <<<"$table_routes") <(sort <<<"$matrix_rows") | tr '\n' ';')
+extra=$(comm -13 <(sort <<<"$table_routes") <(sort <<<"$matrix_rows") | tr '\n' ';')
+check "every route of the route table has a row in test/route_matrix.txt (missing: ${missing:-none})" \
+	holds '[ -n "$table_routes" ] && [ -z "$missing" ]'
+check "every row of test/route_matrix.txt is a route of the table (not: ${extra:-none})" holds '[ -z "$extra" ]'
+
+complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+[ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
+test_full_stack_up route-matrix
+"$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
+	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
+sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
+password=Corr3ct-horse-battery
+input_value() {
+	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
+}
+staff() {
+	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" "$2" >"$scratch/create.out" 2>&1 ||
+		{ echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
+}
+signin() {
+	get "$1" /signin
+	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
+	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status"; exit 1; }
+}
+signup() {
+	get "$1" /signup
+	post "$1" /signup "name=$1" "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signup)"
+	[ "$status" = 303 ] || { echo "Bail out! sign-up of $2: $status"; exit 1; }
+}
+staff admin "admin.$$@example.org"; signin admin "admin.$$@example.org"
+staff agent "agent.$$@example.org"; signin agent "agent.$$@example.org"
+staff agent "other.$$@example.org"; signin other_agent "other.$$@example.org"
+signup reporter "reporter.$$@example.org"
+signup resident "resident.$$@example.org"
+get reporter /complaints/new
+fetch reporter POST /complaints -H "Origin: $url" --form-string category=water_leak --form-string "description=Water runs down Main Street from a broken pipe" \
+	--form-string "address=1 Main Street" --form-string "csrf=$(input_value "$body" csrf)" \
+	--form-string "submit_token=$(input_value "$body" submit_token)" -F "photo=@$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
+[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body" 600)"; exit 1; }
+id=${BASH_REMATCH[1]}
+agent_id=$(sql "SELECT id FROM accounts WHERE email = 'agent.$$@example.org'")
+sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $agent_id, assigned_at = NOW(3) WHERE id = $id"
+# Each signed-in caller's complaint page: another resident and another agent cannot see {id}, and
+# the reporter has no action on it while it is assigned, so they take their status and notes
+# tokens (the session's, the same on every complaint) from a complaint of their own.
+declare -A own
+for who in reporter resident other_agent; do
+	get "$who" /complaints/new
+	fetch "$who" POST /complaints -H "Origin: $url" --form-string category=water_leak --form-string "description=Water runs down Main Street from a broken pipe" \
+		--form-string "address=2 Main Street" --form-string "csrf=$(input_value "$body" csrf)" \
+		--form-string "submit_token=$(input_value "$body" submit_token)" -F "photo=@$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
+	own[$who]=${location#/complaints/}
+	[[ ${own[$who]} =~ ^[0-9]+$ ]] || { echo "Bail out! filing as $who: $status"; exit 1; }
+done
+# The other agent's own complaint is assigned to them: its page carries their notes form.
+other_id=$(sql "SELECT id FROM accounts WHERE email = 'other.$$@example.org'")
+sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, assigned_at = NOW(3) WHERE id = ${own[other_agent]}"
+
+# token CALLER FORM-PAGE ACTION: the caller's token of the form posting to ACTION on FORM-PAGE.
+token() {
+	local page=$2 complaint=$id
+	[ "$1" != anon ] || case $3 in /signup | /signin) ;; *) return ;; esac
+	case $1 in reporter | resident | other_agent) complaint=${own[$1]} ;; esac
+	page=${page//\{id\}/$complaint}
+	get "$1" "$page"
+	csrf_of "$body" "${3//\{id\}/$complaint}"
+}
+while read -r method pattern form expected_row; do
+	read -r -a expected <<<"$expected_row"
+	path=${pattern//\{id\}/$id}
+	wrong=
+	for i in "${!callers[@]}"; do
+		who=${callers[$i]}
+		browser=$who
+		if [ "$method" = GET ]; then
+			get "$browser" "$path"
+		else
+			csrf=
+			[ "$form" = - ] || csrf=$(token "$browser" "$form" "$pattern")
+			post "$browser" "$path" "csrf=$csrf"
+		fi
+		[ "$status" = "${expected[$i]}" ] || wrong+="$who $status (expected ${expected[$i]}); "
+	done
+	check "$method $pattern: $(tr -s ' ' <<<"$expected_row") ${wrong}" holds '[ -z "$wrong" ]'
+done < <(grep -v '^#' "$matrix" | awk 'NF' | awk '$1 " " $2 == "POST /signout" { last = $0; next } { print } END { print last }')
