@@ -28,7 +28,7 @@ test_stack_cleanup() {
 	if [ -n "$stack_full" ]; then
 		# Down, a full stack keeps its logs; its datadirs (over 100 MB) go.
 		"$top/packaging/stackctl" down "$stack_dir" >/dev/null 2>&1
-		rm -rf "$stack_dir/mariadb/primary" "$stack_dir/mariadb/standby" "$stack_dir.up.log"
+		rm -rf "$stack_dir/mariadb/primary" "$stack_dir/mariadb/standby" "$stack_dir.up.log" "$stack_dir.migrate.out"
 		return
 	fi
 	[ -n "$stack_dir" ] && stack_stop "$stack_dir"
@@ -67,6 +67,14 @@ test_full_stack_up() {
 		exit 1
 	fi
 	url="http://127.0.0.1:$stack_base"
+}
+
+# test_migrate: applies db/migrations to the full stack's database with complaintctl
+# (COMPLAINTCTL_BINARY), bailing out when it fails.
+test_migrate() {
+	local complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+	"$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$stack_dir.migrate.out" 2>&1 || {
+		echo "Bail out! complaintctl migrate failed"; diag "$(cat "$stack_dir.migrate.out")"; exit 1; }
 }
 
 # The worker pids of the master, sorted, one line (not its named children, photo-repair and timer).

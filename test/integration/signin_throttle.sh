@@ -13,23 +13,17 @@
 source "$(dirname "$0")/lib.sh"
 plan 17
 stackctl="$top/packaging/stackctl"
-complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
-[ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
-dir="$test_var/stacks/throttle-$$"
-rm -rf "$dir"
 scratch=$(mktemp -d)
-trap '"$stackctl" down "$dir" >/dev/null 2>&1; rm -rf "$scratch" "$dir/mariadb/primary" "$dir/mariadb/standby"' EXIT
-base=$(COMPLAINTD_BINARY=$binary "$stackctl" up "$dir" auth.hash_concurrency=1 \
+trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
+test_full_stack_up throttle auth.hash_concurrency=1 \
 	auth.signin_window=120s auth.signin_first_delay=5s \
 	auth.signin_pair_free_failures=2 auth.signin_pair_max_delay=10s auth.signin_lock_failures=4 auth.signin_lock_time=6s \
 	auth.signin_address_free_failures=8 auth.signin_address_max_delay=2s \
 	auth.signin_email_free_failures=6 auth.signin_email_max_delay=2s \
-	"auth.common_passwords=$top/data/common-passwords.txt" 2>"$scratch/up.log") || {
-	echo "Bail out! the stack did not start"; diag "$(tail -n 20 "$scratch/up.log")"; exit 1; }
-url="http://127.0.0.1:$base"
+	"auth.common_passwords=$top/data/common-passwords.txt"
+test_migrate
+dir=$stack_dir
 master_pid=$(cat "$dir/complaintd.pid")
-"$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
-	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 
 password='lantern-quietly-9-orchard'
 # signin BROWSER ADDRESS EMAIL PASSWORD: the sign-in form, then its POST, from 127.0.0.ADDRESS.
