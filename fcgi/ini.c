@@ -84,6 +84,8 @@ static const struct ini_unit ini_duration_units[] = {
 	{"ms", 1},
 	{"s", 1000},
 	{"m", 60 * 1000},
+	{"h", 60 * 60 * 1000},
+	{"d", 24 * 60 * 60 * 1000},
 };
 
 /* Writes the reason and answers status: the one way this file fails. */
@@ -161,7 +163,9 @@ static void ini_format_number(enum ini_type type, long long value, char *buf, si
 	static const struct ini_unit size_names[] = {
 		{"G", 1024LL * 1024 * 1024}, {"M", 1024LL * 1024}, {"K", 1024LL},
 	};
-	static const struct ini_unit duration_names[] = {{"m", 60 * 1000}, {"s", 1000}};
+	static const struct ini_unit duration_names[] = {
+		{"d", 24 * 60 * 60 * 1000}, {"h", 60 * 60 * 1000}, {"m", 60 * 1000}, {"s", 1000},
+	};
 	const struct ini_unit *units = NULL;
 	size_t count = 0;
 	if (type == INI_SIZE) {
@@ -320,7 +324,7 @@ static enum ini_status ini_parse_value(const struct ini_key *key, const char *va
 		                    &parsed.integer, &overflow) != 0) {
 			snprintf(reason, size, "%s is %s", quoted,
 			         overflow ? "too large"
-			                  : "not a duration (milliseconds, or a number with ms, s or m)");
+			                  : "not a duration (milliseconds, or a number with ms, s, m, h or d)");
 			goto out;
 		}
 		if ((status = ini_check_bounds(key, parsed.integer, quoted, reason, size)) != INI_OK)

@@ -33,7 +33,7 @@
  *   INI_INTEGER      long long   optional '-', decimal digits.
  *   INI_BOOLEAN      bool        yes/no, true/false, on/off, 1/0 (any letter case).
  *   INI_SIZE         size_t      decimal bytes, optional suffix K, M or G (either case); 1K = 1024.
- *   INI_DURATION_MS  long long   milliseconds; suffix ms, s or m (minutes); a bare number is ms.
+ *   INI_DURATION_MS  long long   milliseconds; suffix ms, s, m (minutes), h or d (days); a bare number is ms.
  * For the number types min/max bound the value after units are applied (bytes, milliseconds);
  * min == max == 0 means "no bounds beyond the type's range" (sizes and durations are never
  * negative). Overflow is refused, never wrapped.

@@ -190,7 +190,7 @@ static const struct ini_key config_keys[] = {
 	 "how long one operation may take over all its attempts"},
 	{"s3", "repair_interval", INI_FIELD_DURATION_MS(struct config, s3_repair_interval_ms), "30s", 100,
 	 3600 * 1000, NULL, "how often photos a put left missing on some replicas are copied there"},
-	{"workflow", "feedback_period", INI_FIELD_DURATION_MS(struct config, feedback_period_ms), "20160m", 1000,
+	{"workflow", "feedback_period", INI_FIELD_DURATION_MS(struct config, feedback_period_ms), "14d", 1000,
 	 366L * 24 * 3600 * 1000, NULL,
 	 "a resolved complaint its resident neither confirms nor reopens this long closes as no_feedback (default 14 days)"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",

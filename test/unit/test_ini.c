@@ -244,6 +244,8 @@ static void test_duration_suffixes(void **state)
 		{"250ms", 250},
 		{"3s", 3000},
 		{"2m", 120000},
+		{"3h", 3 * 3600000LL},
+		{"14d", 14 * 86400000LL},
 		{"0", 0},
 		{"153722867280912m", 153722867280912LL * 60000},
 	};
@@ -258,13 +260,13 @@ static void test_duration_suffixes(void **state)
 	        "test.conf:4: [limits] idle: \"153722867280913m\" is too large");
 	REFUSED(LISTEN "[limits]\nidle = 99999999999999999999\n", INI_BAD_VALUE,
 	        "test.conf:4: [limits] idle: \"99999999999999999999\" is too large");
-	static const char *const bad[] = {"1h", "1 s", "s", "-5", "5S", "1.5s", ""};
+	static const char *const bad[] = {"1w", "1 s", "s", "-5", "5S", "1.5s", "1H", "d", ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128], expect[256];
 		snprintf(text, sizeof(text), LISTEN "[limits]\nidle = %s\n", bad[i]);
 		snprintf(expect, sizeof(expect),
 		         "test.conf:4: [limits] idle: \"%s\" is not a duration "
-		         "(milliseconds, or a number with ms, s or m)",
+		         "(milliseconds, or a number with ms, s, m, h or d)",
 		         bad[i]);
 		refused_len(text, strlen(text), INI_BAD_VALUE, expect);
 	}
@@ -507,7 +509,7 @@ static void test_failed_reload_leaves_live_config_untouched(void **state)
 	                 INI_BAD_VALUE);
 	assert_string_equal(message,
 	                    "test.conf:7: [db] attempt_timeout_ms: \"soon\" is not a duration "
-	                    "(milliseconds, or a number with ms, s or m)");
+	                    "(milliseconds, or a number with ms, s, m, h or d)");
 	assert_memory_equal(&live, &snapshot, sizeof(live));
 	assert_string_equal(live.listen, "/run/c.sock");
 	assert_string_equal(live.replicas, "a=http://one");
