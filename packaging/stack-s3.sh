@@ -26,7 +26,9 @@ s3_need_node() {
 	done
 }
 
-# s3_wait_port PORT PIDFILE SECONDS: waits until PORT answers HTTP while the pid lives.
+# s3_wait_port PORT PIDFILE SECONDS: waits until PORT answers HTTP while the pid lives. The Node servers
+# (s3rver, maildev) answer in 1-2 s alone; their callers wait up to 60 s, for a machine loaded by
+# builds and other stacks (the wait ends as soon as the server answers).
 s3_wait_port() {
 	local port=$1 pidfile=$2 deadline=$((SECONDS + ${3:-10})) code
 	while :; do
@@ -69,7 +71,7 @@ s3_start() {
 		s3_launch "$dir" "$name" || return 1
 	done
 	for name in "${S3_REPLICAS[@]}"; do
-		s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
+		s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 60 || {
 			stack_failed "s3 replica $name" "$dir/s3/$name.log"
 			return 1
 		}
@@ -81,7 +83,7 @@ s3_start_replica() {
 	local dir=$1 name=$2
 	[ -f "$dir/s3/$name.port" ] || { stack_log "s3: no replica $name in $dir (run s3_start first)"; return 1; }
 	s3_launch "$dir" "$name" || return 1
-	s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
+	s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 60 || {
 		stack_failed "s3 replica $name" "$dir/s3/$name.log"
 		return 1
 	}
@@ -137,7 +139,7 @@ mail_start() {
 		--config "$dir/maildev-config.json" --ip 127.0.0.1 --smtp "$smtp" --web-ip 127.0.0.1 --web "$web" \
 		--mail-directory "$dir/mail") </dev/null >>"$dir/mail.log" 2>&1 &
 	echo $! >"$dir/mail.pid"
-	local deadline=$((SECONDS + 15))
+	local deadline=$((SECONDS + 60))
 	until curl -fs -o /dev/null "http://127.0.0.1:$web/api/healthz"; do
 		if ! kill -0 "$(cat "$dir/mail.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
 			stack_failed "the mail sink (maildev)" "$dir/mail.log"

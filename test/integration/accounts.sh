@@ -15,19 +15,14 @@ plan 54
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
-dir="$test_var/stacks/accounts-$$"
-rm -rf "$dir"
 scratch=$(mktemp -d)
-# Down, the stack keeps its logs; its datadirs (over 100 MB) go.
-trap '"$stackctl" down "$dir" >/dev/null 2>&1; rm -rf "$scratch" "$test_var/stacks/accounts-$$.up.log" "$dir/mariadb/primary" "$dir/mariadb/standby"' EXIT
+trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
 # The timeouts are set, not defaulted, so the expiry cases below are exact against them.
-base=$(COMPLAINTD_BINARY=$binary "$stackctl" up "$dir" 'db.read=seq(standby, primary)' \
+test_full_stack_up accounts 'db.read=seq(standby, primary)' \
 	auth.session_idle_timeout=30m auth.session_absolute_timeout=720m \
-	"auth.common_passwords=$top/data/common-passwords.txt" 2>"$test_var/stacks/accounts-$$.up.log") || {
-	echo "Bail out! the stack did not start"; diag "$(tail -n 20 "$test_var/stacks/accounts-$$.up.log")"; exit 1; }
-url="http://127.0.0.1:$base"
-"$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
-	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
+	"auth.common_passwords=$top/data/common-passwords.txt"
+test_migrate
+dir=$stack_dir
 
 sql() { "$stackctl" sql "$dir" "$@"; }
 accounts_count() { sql primary app "SELECT COUNT(*) FROM accounts"; }

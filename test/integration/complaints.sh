@@ -21,24 +21,20 @@ complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 for tool in exiftool python3; do
 	command -v "$tool" >/dev/null || { echo "Bail out! $tool is not installed"; exit 1; }
 done
-dir="$test_var/stacks/complaints-$$"
-rm -rf "$dir"
 scratch=$(mktemp -d)
 background=()
-# Down, the stack keeps its logs; its datadirs (over 100 MB) go.
 cleanup() {
 	local pid
 	for pid in "${background[@]}"; do kill "$pid" 2>/dev/null; done
-	"$stackctl" down "$dir" >/dev/null 2>&1
-	rm -rf "$scratch" "$test_var/stacks/complaints-$$.up.log" "$dir/mariadb/primary" "$dir/mariadb/standby"
+	test_stack_cleanup
+	rm -rf "$scratch"
 }
 trap cleanup EXIT
 upload_max=$((256 * 1024))
-base=$(COMPLAINTD_BINARY=$binary "$stackctl" up "$dir" upload_max_bytes=256K 2>"$test_var/stacks/complaints-$$.up.log") || {
-	echo "Bail out! the stack did not start"; diag "$(tail -n 20 "$test_var/stacks/complaints-$$.up.log")"; exit 1; }
-url="http://127.0.0.1:$base"
-"$complaintctl" -c "$dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
-	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
+test_full_stack_up complaints upload_max_bytes=256K
+test_migrate
+dir=$stack_dir
+base=$stack_base
 
 sql() { "$stackctl" sql "$dir" "$@"; }
 rows() { sql primary app "SELECT COUNT(*) FROM complaints"; }
