@@ -80,7 +80,7 @@ for guess in "${guesses[@]}"; do
 	[ "$status" = 401 ] && grep -q "Wrong email or password." <<<"$body" || wrong+="'$guess': $status; "
 done
 sessions=$(sql "SELECT COUNT(*) FROM sessions WHERE account_id = $amy_id")
-check "the invited account cannot sign in before setting a password: the empty one and ${#guesses[@]} guesses answer 401 ($sessions sessions) ${wrong}" \
+check "the invited account cannot sign in before setting a password: ${#guesses[@]} tries, the empty one among them, answer 401 ($sessions sessions) ${wrong}" \
 	holds '[ -z "$wrong" ] && [ "$sessions" = 0 ]'
 
 # ---- opening the link uses nothing ----
