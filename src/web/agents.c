@@ -44,7 +44,7 @@ static void agents_state(const struct db_agents_row *agent, const char **words, 
 }
 
 /* The agents page: the list, and the invitation form with what was typed and what is wrong with
- * it (form: the page's data so far, taken; NULL: an empty form). */
+ * it (data: the page's data so far, ownership taken; NULL: an empty form). */
 static void agents_render(struct call *call, int status, struct json_object *data)
 {
 	struct db_agents_row *agents = arena_calloc(call->request->arena, DB_AGENTS_LIST_MAX, sizeof(*agents));
