@@ -220,7 +220,7 @@ stack_start() {
 	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
 		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$sockdir/www" FCGI_PASS="$fcgi_pass" \
 		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
-		ZONE="stack$base" || return 1
+		ZONE="stack$base" ACCESS_LOG="$dir/nginx/access.log" || return 1
 	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" \
 		TEMP="$sockdir/nginx-tmp" || return 1
 	nginx -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -t 2>>"$dir/nginx/error.log" || {

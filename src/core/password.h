@@ -44,6 +44,10 @@ enum password_status {
 #define PASSWORD_HASH_SIZE 128
 /* Room for any message password_policy_check or password_list_load writes. */
 #define PASSWORD_REASON_SIZE 256
+/* The stored hash of an account that has no password yet (an invited agent before their link's
+ * form): not an argon2 string, so password_verify checks it against the dummy, at full cost, and
+ * answers false whatever is typed, "!" and "" included; password_hash never makes it. */
+#define PASSWORD_HASH_NONE "!"
 
 const char *password_strerror(enum password_status status);
 

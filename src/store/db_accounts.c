@@ -12,6 +12,14 @@
 /* A session is marked used at most this often (one write a minute per active session). */
 #define DB_SESSION_TOUCH_SECONDS 60
 
+void db_session_remember(struct db *db, struct db_session *session, const struct db_written *written)
+{
+	if (session == NULL)
+		return;
+	db_session_record_write(db, "id", db_integer(session->id), written->gtid);
+	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written->gtid);
+}
+
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
                          const struct db_new_session *session, int64_t *account_id)
 {

@@ -61,5 +61,9 @@ bool db_column_copy(const struct repl_sql_rows *rows, size_t row, const char *na
 /* Remembers, in the session's row (found by column = key), the GTID of a write it just made: its
  * later db.read calls skip replicas that have not applied it. */
 void db_session_record_write(struct db *db, const char *column, struct repl_sql_param key, const char *gtid);
+struct db_session;
+/* The same for a signed-in caller's write (session NULL: none, e.g. the timer), and its copy in
+ * session->last_write_gtid for the rest of the request (defined in db_accounts.c). */
+void db_session_remember(struct db *db, struct db_session *session, const struct db_written *written);
 
 #endif

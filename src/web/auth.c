@@ -74,9 +74,7 @@ static void auth_cookie_delete(struct call *call, const char *name)
 
 /* ---- database answers ---- */
 
-/* The page for a database call that did not succeed (DB_NOT_FOUND and DB_DUPLICATE are the
- * caller's to explain). */
-static void auth_database_error(struct call *call, enum db_status status)
+void auth_database_error(struct call *call, enum db_status status)
 {
 	static const char *const messages[] = {
 		[DB_UNAVAILABLE] = "The service cannot reach its database right now, and nothing was saved. "
@@ -139,6 +137,15 @@ static bool auth_request_origin(const struct request *request, char *out, size_t
 	return written > 0 && (size_t)written < size;
 }
 
+bool auth_site_origin(const struct call *call, char *out, size_t size)
+{
+	const char *public_origin = call->app->config.origin;
+	if (public_origin == NULL || public_origin[0] == '\0')
+		return auth_request_origin(call->request, out, size);
+	int written = snprintf(out, size, "%s", public_origin);
+	return written > 0 && (size_t)written < size;
+}
+
 bool auth_origin_allowed(const struct request *request, const char *public_origin)
 {
 	char origin[512];
@@ -188,9 +195,7 @@ const char *auth_session_csrf_token(struct call *call, const char *form_pattern)
 	return token;
 }
 
-/* The token of a visitor form (sign-in, sign-up), giving the browser a visitor cookie first if
- * it has none. "" when the server has no csrf_key (then every such POST is refused). */
-static const char *auth_visitor_csrf_token(struct call *call, const char *form_pattern)
+const char *auth_visitor_csrf_token(struct call *call, const char *form_pattern)
 {
 	const char *visitor = auth_cookie(call->request, "visitor");
 	char fresh[TOKEN_TEXT_SIZE];
@@ -234,8 +239,12 @@ static void auth_visitor_form(struct call *call, const char *title)
 		response_redirect(call->response, 303, "/account");
 		return;
 	}
+	struct json_object *data = auth_form_data(call, call->pattern);
+	const char *password = fields_value(&call->request->query, "password");
+	if (data != NULL && password != NULL && strcmp(password, "set") == 0)
+		json_object_object_add(data, "password_set", json_object_new_boolean(1));
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call, 200, title, call->pattern + 1, auth_form_data(call, call->pattern));
+	render_page(call, 200, title, call->pattern + 1, data);
 }
 
 void auth_signup_form(struct call *call)
@@ -255,9 +264,7 @@ static void auth_hash_slot_give_back(void *slots)
 	slots_give_back(slots);
 }
 
-/* Takes one of the host's hash slots until the request ends (its arena's cleanup gives it back).
- * With every slot busy: a 503 with Retry-After, logged, and false. */
-static bool auth_hash_slot(struct call *call, const char *what)
+bool auth_hash_slot(struct call *call, const char *what)
 {
 	struct slots *slots = &call->app->hash_slots;
 	if (slots_take(slots) == SLOTS_OK && arena_cleanup_add(call->request->arena, auth_hash_slot_give_back, slots) == 0)

@@ -15,6 +15,9 @@
 #define AUTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "store/db.h"
 
 struct request;
 struct call;
@@ -32,6 +35,21 @@ bool auth_session_csrf_check(struct call *call);
 bool auth_visitor_csrf_check(struct call *call);
 /* The CSRF token a signed-in page puts in its form posting to form_pattern (arena), or "". */
 const char *auth_session_csrf_token(struct call *call, const char *form_pattern);
+/* The token of a form anyone may post (sign-in, sign-up, a link's set-password form), from the
+ * caller's visitor cookie, giving the browser one first if it has none (arena); "" when the server
+ * has no csrf_key (then every such POST is refused). */
+const char *auth_visitor_csrf_token(struct call *call, const char *form_pattern);
+/* This site's origin for absolute links: [server] origin when set, else scheme://host[:port] of
+ * the request. false when it does not fit out. */
+bool auth_site_origin(const struct call *call, char *out, size_t size);
+
+/* Takes one of the host's password-hashing slots until the request ends (its arena's cleanup
+ * gives it back); with every slot busy, a 503 with Retry-After is written (logged with what) and
+ * the answer is false. Every argon2id computation of a request takes one first. */
+bool auth_hash_slot(struct call *call, const char *what);
+/* The 503 page of a database call that did not succeed (DB_NOT_FOUND and DB_DUPLICATE are the
+ * caller's to explain). */
+void auth_database_error(struct call *call, enum db_status status);
 
 /* Route handlers. */
 void auth_signup_form(struct call *call);

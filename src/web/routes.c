@@ -19,11 +19,13 @@
 #include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
+#include "web/agents.h"
 #include "web/auth.h"
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/render.h"
+#include "web/set_password.h"
 #include "web/workflow.h"
 
 const struct routes_entry routes_table[] = {
@@ -42,6 +44,12 @@ const struct routes_entry routes_table[] = {
 	{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
 	{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
 	{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
+	{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},
+	{"POST", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite, 0},
+	{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
+	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
+	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
+	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
 	{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 	{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 	/* Who may take which change is core/workflow.c's table, judged by the handler. */

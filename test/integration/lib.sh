@@ -155,3 +155,51 @@ holds() { eval "$1"; }
 visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
 # The start of it, for diagnostics.
 text_of() { visible_text "$1" | head -c "${2:-400}"; }
+
+# ---- accounts and complaints on a full stack (after test_full_stack_up and test_migrate; the
+# script sets scratch; every account's password is $password) ----
+
+password=${password:-Corr3ct-horse-battery}
+# sql STATEMENTS: runs them on the stack's primary as the app's user and prints the rows.
+sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
+# input_value HTML NAME: the value of the (last) input named NAME.
+input_value() {
+	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
+}
+# staff ROLE EMAIL NAME: an account made on the server by complaintctl (create-admin, create-agent).
+staff() {
+	local complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" --name "$3" "$2" \
+		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
+}
+# signup BROWSER NAME EMAIL / signin BROWSER EMAIL: through the forms, bailing out on a refusal.
+signup() {
+	get "$1" /signup
+	post "$1" /signup "name=$2" "email=$3" "password=$password" "csrf=$(csrf_of "$body" /signup)"
+	[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1; }
+}
+signin() {
+	get "$1" /signin
+	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
+	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
+}
+# file_complaint BROWSER: files a water leak with a photo as BROWSER; sets filed (its id).
+file_complaint() {
+	local photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
+	get "$1" /complaints/new
+	fetch "$1" POST /complaints -H "Origin: $url" --form-string category=water_leak \
+		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
+		--form-string "csrf=$(input_value "$body" csrf)" --form-string "submit_token=$(input_value "$body" submit_token)" \
+		-F "photo=@$photo"
+	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
+	filed=${BASH_REMATCH[1]}
+}
+# change BROWSER ID ACTION [FIELD=VALUE...]: the complaint's page, then its status form's POST with
+# the page's token and the complaint's current version.
+change() {
+	local browser=$1 id=$2 action=$3; shift 3
+	get "$browser" "/complaints/$id"
+	local token; token=$(csrf_of "$body" "/complaints/$id/status")
+	post "$browser" "/complaints/$id/status" "csrf=$token" "version=$(sql "SELECT version FROM complaints WHERE id = $id")" \
+		"action=$action" "$@"
+}

@@ -27,7 +27,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories complaints feedback notifications photo_repairs replica_observations schema_migrations sessions signin_failures status_track updates"
+tables="accounts admin_log categories complaints feedback notifications photo_repairs replica_observations schema_migrations sessions signin_failures status_track tokens updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"
@@ -102,6 +102,7 @@ notifications.fk_notifications_complaint->complaints SET NULL
 sessions.fk_sessions_account->accounts CASCADE
 status_track.fk_status_track_actor->accounts RESTRICT
 status_track.fk_status_track_complaint->complaints CASCADE
+tokens.fk_tokens_account->accounts CASCADE
 updates.fk_updates_author->accounts RESTRICT
 updates.fk_updates_complaint->complaints CASCADE"
 fks=$(sql primary root "SELECT CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME, '->', REFERENCED_TABLE_NAME, ' ', DELETE_RULE)

@@ -77,13 +77,15 @@ other_id=$(sql "SELECT id FROM accounts WHERE email = 'other.$$@example.org'")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, assigned_at = NOW(3) WHERE id = ${own[other_agent]}"
 
 # token CALLER FORM-PAGE ACTION: the caller's token of the form posting to ACTION on FORM-PAGE.
+# Tokens are per route pattern, so any form whose action fits ACTION's pattern ({id}: a number)
+# carries it (the agents page has one disable form per agent, none for {id} itself).
 token() {
 	local page=$2 complaint=$id
 	[ "$1" != anon ] || case $3 in /signup | /signin) ;; *) return ;; esac
 	case $1 in reporter | resident | other_agent) complaint=${own[$1]} ;; esac
 	page=${page//\{id\}/$complaint}
 	get "$1" "$page"
-	csrf_of "$body" "${3//\{id\}/$complaint}"
+	csrf_of "$body" "${3//\{id\}/[0-9]*}"
 }
 while read -r method pattern form expected_row; do
 	read -r -a expected <<<"$expected_row"

@@ -270,6 +270,23 @@ static void test_both_sign_in_failures_verify_exactly_once(void **state)
 	free(long_password);
 }
 
+static void test_an_account_without_a_password_never_signs_in(void **state)
+{
+	(void)state;
+	static const char *const guesses[] = {"", "!", PASSWORD_HASH_NONE, "password", "$argon2id$", "null"};
+	char hash[PASSWORD_HASH_SIZE];
+	assert_string_equal(PASSWORD_HASH_NONE, "!");
+	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++) {
+		unsigned long long before = password_verify_count();
+		assert_false(password_verify(PASSWORD_HASH_NONE, guesses[i], strlen(guesses[i])));
+		/* The dummy's full work, like any other failure: the timing tells nothing either. */
+		assert_int_equal(password_verify_count(), before + 1);
+	}
+	assert_int_equal(password_hash("", 0, TEST_OPS, TEST_MEM, hash), PASSWORD_OK);
+	assert_string_not_equal(hash, PASSWORD_HASH_NONE);
+	assert_true(password_needs_rehash(PASSWORD_HASH_NONE, TEST_OPS, TEST_MEM));
+}
+
 static void test_new_limits_need_a_rehash(void **state)
 {
 	(void)state;
@@ -337,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_a_missing_or_bad_file_is_refused_with_its_name),
 		cmocka_unit_test(test_hash_then_verify),
 		cmocka_unit_test(test_both_sign_in_failures_verify_exactly_once),
+		cmocka_unit_test(test_an_account_without_a_password_never_signs_in),
 		cmocka_unit_test(test_new_limits_need_a_rehash),
 		cmocka_unit_test(test_limits_libsodium_refuses_fail_cleanly),
 	};

@@ -26,11 +26,13 @@
 #include "request.h"
 #include "response.h"
 #include "view.h"
+#include "web/agents.h"
 #include "web/auth.h"
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/routes.h"
+#include "web/set_password.h"
 #include "web/workflow.h"
 
 struct fixture {
@@ -381,6 +383,11 @@ static void test_table_rows(void **state)
 		{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
 		{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
 		{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
+		{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},
+		{"POST", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite, 0},
+		{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
+		{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
+		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},

@@ -1,0 +1,55 @@
+/*
+ * db_agents.h: field agents' accounts as the admin's agents page manages them: the list (with
+ * their open complaints), an invitation (the account and its set-password token in one
+ * transaction) and disabling (sessions ended, complaints back in the queue through the status
+ * machine's unassign rows, in one transaction). Statements in db_agents.c.
+ */
+#ifndef DB_AGENTS_H
+#define DB_AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/linktoken.h"
+#include "store/db.h"
+
+struct arena;
+struct db_session;
+
+struct db_agents_row {
+	int64_t id;
+	const char *name;
+	const char *email;
+	bool disabled;
+	bool invited;            /* no password yet: the invitation's link was not used */
+	int64_t open_count;      /* complaints assigned or in progress now */
+};
+
+#define DB_AGENTS_LIST_MAX 500
+
+/* Every agent: active ones first, then by name (db.read after the session's writes). */
+enum db_status db_agents_list(struct db *db, struct arena *arena, const struct db_session *session,
+                              struct db_agents_row *out, size_t max, size_t *count);
+/* The agent of that id (DB_NOT_FOUND: no account, or not an agent). */
+enum db_status db_agents_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
+                             struct db_agents_row *out);
+
+/* An admin (the session's account) invites an agent: the account, role agent, with a password hash
+ * no verification accepts (PASSWORD_HASH_NONE); a token row of purpose, valid lifetime_ms from
+ * now, of which only token_hash is stored; an admin_log row. One transaction: DB_DUPLICATE when
+ * the email is registered, and then nothing is written. */
+enum db_status db_agents_invite(struct db *db, struct db_session *session, const char *name, const char *email,
+                                enum linktoken_purpose purpose, const uint8_t token_hash[TOKEN_HASH_SIZE],
+                                long long lifetime_ms, int64_t *account_id);
+
+/* An admin disables an active agent, in one transaction: accounts.disabled_at set, every session
+ * of the agent deleted, every complaint assigned to them in a state the status machine's
+ * WORKFLOW_UNASSIGN rows leave (assigned, reopened, in progress) moved by its row — one
+ * status_track row each (reason: reason, staff only), version bumped, an admin_log row each —
+ * and one admin_log row for the account. *disabled false: no active agent of that id (already
+ * disabled, or disabled by someone else meanwhile): nothing was written. */
+enum db_status db_agents_disable(struct db *db, struct db_session *session, int64_t agent_id, const char *reason,
+                                 bool *disabled);
+
+#endif

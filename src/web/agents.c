@@ -1,0 +1,192 @@
+/*
+ * agents.c: the admin's agents page (see agents.h): the list of field agents with their open
+ * complaints, the invitation (an account without a password and a single-use set-password link,
+ * shown once) and disabling an agent. Refusals change nothing and say why: 422 for a name or email
+ * that cannot be an account's, 409 for an email already registered or an agent already disabled,
+ * 404 for no agent of that number.
+ */
+#include "web/agents.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "arena.h"
+#include "core/account.h"
+#include "core/linktoken.h"
+#include "core/text.h"
+#include "fields.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "store/db_accounts.h"
+#include "store/db_agents.h"
+#include "web/auth.h"
+#include "web/call.h"
+#include "web/complaints.h"
+#include "web/render.h"
+
+/* The words of an agent's state, and the class the row carries. */
+static void agents_state(const struct db_agents_row *agent, const char **words, const char **code)
+{
+	if (agent->disabled) {
+		*words = "Disabled";
+		*code = "disabled";
+	} else if (agent->invited) {
+		*words = "Invited — has not set a password yet";
+		*code = "invited";
+	} else {
+		*words = "Active";
+		*code = "active";
+	}
+}
+
+/* The agents page: the list, and the invitation form with what was typed and what is wrong with
+ * it (data: the page's data so far, ownership taken; NULL: an empty form). */
+static void agents_render(struct call *call, int status, struct json_object *data)
+{
+	struct db_agents_row *agents = arena_calloc(call->request->arena, DB_AGENTS_LIST_MAX, sizeof(*agents));
+	size_t count = 0;
+	enum db_status listed = agents == NULL ? DB_UNAVAILABLE
+	                                       : db_agents_list(call->app->db, call->request->arena, call->session, agents,
+	                                                        DB_AGENTS_LIST_MAX, &count);
+	if (data == NULL)
+		data = json_object_new_object();
+	if (listed != DB_OK || data == NULL) {
+		json_object_put(data);
+		auth_database_error(call, listed != DB_OK ? listed : DB_UNAVAILABLE);
+		return;
+	}
+	int64_t disabled_id = complaints_id(fields_value(&call->request->query, "disabled"));
+	struct json_object *list = json_object_new_array();
+	for (size_t i = 0; list != NULL && i < count; i++) {
+		const char *words, *code;
+		struct json_object *row = json_object_new_object();
+		agents_state(&agents[i], &words, &code);
+		json_object_object_add(row, "id", json_object_new_int64(agents[i].id));
+		complaints_add_string(row, "name", agents[i].name);
+		complaints_add_string(row, "email", agents[i].email);
+		complaints_add_string(row, "state", words);
+		complaints_add_string(row, "state_code", code);
+		json_object_object_add(row, "open_count", json_object_new_int64(agents[i].open_count));
+		json_object_object_add(row, "active", json_object_new_boolean(!agents[i].disabled));
+		json_object_array_add(list, row);
+		if (agents[i].id == disabled_id && agents[i].disabled)
+			complaints_add_string(data, "disabled_name", agents[i].name);
+	}
+	json_object_object_add(data, "agents", list);
+	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
+	complaints_add_string(data, "invite_csrf", auth_session_csrf_token(call, "/admin/agents"));
+	complaints_add_string(data, "disable_csrf", auth_session_csrf_token(call, "/admin/agents/{id}/disable"));
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, status, "Agents", "agents", data);
+}
+
+void agents_page(struct call *call)
+{
+	agents_render(call, 200, NULL);
+}
+
+/* "2026-12-06 09:46" UTC, lifetime_ms from now: when a link made now stops working. */
+static void agents_expiry_text(long long lifetime_ms, char *out, size_t size)
+{
+	time_t at = time(NULL) + (time_t)(lifetime_ms / 1000);
+	struct tm tm;
+	out[0] = '\0';
+	if (gmtime_r(&at, &tm) != NULL)
+		strftime(out, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+void agents_invite(struct call *call)
+{
+	struct arena *arena = call->request->arena;
+	const enum linktoken_purpose purpose = LINKTOKEN_AGENT_INVITE;
+	const char *name = text_trimmed(arena, fields_value(&call->request->form, "name"));
+	const char *email = text_trimmed(arena, fields_value(&call->request->form, "email"));
+	char origin[512], link[768], lifetime[32], expires_at[32];
+	char token[TOKEN_TEXT_SIZE];
+	uint8_t token_hash[TOKEN_HASH_SIZE];
+	int64_t account_id = 0;
+	struct json_object *data = json_object_new_object();
+	complaints_add_string(data, "name", name);
+	complaints_add_string(data, "email", email);
+
+	const char *name_problem = account_name_problem(name);
+	const char *email_problem = account_email_problem(email);
+	if (name_problem != NULL || email_problem != NULL) {
+		complaints_add_string(data, "name_error", name_problem);
+		complaints_add_string(data, "email_error", email_problem);
+		agents_render(call, 422, data);
+		return;
+	}
+	/* The link is made before anything is written: a site whose address cannot carry one
+	 * invites nobody. */
+	linktoken_new(token, token_hash);
+	if (!auth_site_origin(call, origin, sizeof(origin)) ||
+	    linktoken_url(origin, purpose, token, link, sizeof(link)) != LINKTOKEN_OK) {
+		json_object_put(data);
+		log_error("agents: no set-password link can be made on this site's address; set [server] origin");
+		render_error(call, 500, "This server cannot make links to itself right now, so nobody was invited.");
+		return;
+	}
+	enum db_status status = db_agents_invite(call->app->db, call->session, name, email, purpose, token_hash,
+	                                         linktoken_lifetime_ms(purpose), &account_id);
+	if (status == DB_DUPLICATE) {
+		complaints_add_string(data, "email_error", "An account with this email already exists, so nobody was invited.");
+		agents_render(call, 409, data);
+		return;
+	}
+	json_object_put(data);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	log_info("agents: account %lld invited agent %lld", (long long)call->session->account_id, (long long)account_id);
+	linktoken_lifetime_text(purpose, lifetime, sizeof(lifetime));
+	agents_expiry_text(linktoken_lifetime_ms(purpose), expires_at, sizeof(expires_at));
+	data = json_object_new_object();
+	complaints_add_string(data, "name", name);
+	complaints_add_string(data, "email", email);
+	complaints_add_string(data, "link", link);
+	complaints_add_string(data, "lifetime", lifetime);
+	complaints_add_string(data, "expires_at", expires_at);
+	/* The one place the link ever is: this answer, kept by no cache and sent to no other site. */
+	response_header(call->response, "Cache-Control", "no-store");
+	response_header(call->response, "Referrer-Policy", "no-referrer");
+	render_page(call, 201, "Agent invited", "agent_invited", data);
+}
+
+void agents_disable(struct call *call)
+{
+	struct db_agents_row agent;
+	int64_t id = complaints_id(call->captures[0]);
+	enum db_status status =
+		id == 0 ? DB_NOT_FOUND : db_agents_get(call->app->db, call->request->arena, call->session, id, &agent);
+	if (status == DB_NOT_FOUND) {
+		render_error(call, 404, "There is no agent with this number.");
+		return;
+	}
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	bool disabled = false;
+	if (!agent.disabled) {
+		status = db_agents_disable(call->app->db, call->session, id, "The agent's account was disabled.", &disabled);
+		if (status != DB_OK) {
+			auth_database_error(call, status);
+			return;
+		}
+	}
+	if (!disabled) {
+		render_error(call, 409, "This agent is disabled already; nothing was changed.");
+		return;
+	}
+	log_info("agents: account %lld disabled agent %lld: sessions ended, complaints back in the queue",
+	         (long long)call->session->account_id, (long long)id);
+	char location[64];
+	snprintf(location, sizeof(location), "/admin/agents?disabled=%lld", (long long)id);
+	response_redirect(call->response, 303, location);
+}
