@@ -105,11 +105,12 @@ check "a POST without the page's form token is refused ($no_form_token) and uses
 
 # ---- the good password ----
 set_password amy "$token" "$password" "$password"; set="$status $location"
+get amy "$location"; notice=$(grep -c "Your password is set" <<<"$body")
 amy_hash=$(hash_of "$amy_email")
 signin amy "$amy_email"
 get amy /agent; console=$status
-check "a good password is set ($set): the link is used up ($(token_state "$token")), and the agent signs in and sees /agent ($console)" \
-	holds '[ "$set" = "303 /signin?password=set" ] && [ "$(token_state "$token")" = 1/1 ] && [[ $amy_hash == \$argon2id* ]] && [ "$console" = 200 ]'
+check "a good password is set ($set, the sign-in page says so): the link is used up ($(token_state "$token")), and the agent signs in and sees /agent ($console)" \
+	holds '[ "$set" = "303 /signin?password=set" ] && [ "$notice" = 1 ] && [ "$(token_state "$token")" = 1/1 ] && [[ $amy_hash == \$argon2id* ]] && [ "$console" = 200 ]'
 # The form posted again (the browser's back button, another tab).
 post amy /set-password "csrf=$amy_form" "token=$token" "password=Another-good-passphrase" \
 	"confirmation=Another-good-passphrase"; again=$status
