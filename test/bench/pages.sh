@@ -11,7 +11,8 @@
 # per connection) for the p99 a page has when the machine is not saturated; the assignment case is
 # test/bench/assign.lua (each request assigns another submitted complaint). Last, the
 # worker-memory run: MIX_REQUESTS (default 200,000) requests of a mix (test/bench/mix.lua) of
-# signed-in pages, filings with a photo and a few sign-ins, each worker's RSS sampled every 2 s.
+# signed-in pages, filings with a photo and a few sign-ins, each worker's RSS sampled every 2 s
+# (for twice the time the rates measured before it predict, or MIX_SECONDS).
 # Prints Markdown tables.
 #   usage: test/bench/pages.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
 set -euo pipefail
@@ -162,15 +163,16 @@ category=$(grep -o '<option value="[^"]\+"' <<<"$new_page" | head -n 1 | sed 's/
 signin_page=$(curl -s -c "$out/visitor.jar" "$url/signin" | sed 's/</\n</g')
 signin_csrf=$(grep -o '<input[^>]*name="csrf"[^>]*>' <<<"$signin_page" | head -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p')
 visitor="visitor=$(awk -F'\t' '$6 == "visitor" { print $7 }' "$out/visitor.jar" | tail -n 1)"
-[ -n "$file_csrf" ] && [ -n "$category" ] && [ -n "$signin_csrf" ] || {
-	echo "pages.sh: no filing form or sign-in form to mix in" >&2; exit 1; }
+if [ -z "$file_csrf" ] || [ -z "$category" ] || [ -z "$signin_csrf" ]; then
+	echo "pages.sh: no filing form or sign-in form to mix in" >&2; exit 1
+fi
 # wrk runs for a time, not a count: mix.lua stops each thread at its share of the requests, and
 # the run lasts what the mix should take at the rates measured above (a filing taken as half an
-# assignment's rate, a sign-in as 10 a second), with half as much to spare.
-mix_seconds=$(awk -v n="$mix_requests" -v home="${rps[home]}" -v account="${rps[account]}" -v list="${rps[list]}" \
+# assignment's rate, a sign-in as 10 a second), twice over, or MIX_SECONDS.
+mix_seconds=${MIX_SECONDS:-$(awk -v n="$mix_requests" -v home="${rps[home]}" -v account="${rps[account]}" -v list="${rps[list]}" \
 	-v complaint="${rps[complaint]}" -v assign="${rps[assign]}" 'BEGIN {
 		per_cycle = 150 / home + 300 / account + 150 / list + 379 / complaint + 20 * 2 / assign + 1 / 10
-		printf "%d", 5 + 1.5 * n * per_cycle / 1000 }')
+		printf "%d", 5 + 2 * n * per_cycle / 1000 }')}
 MIX_PATHS=$mix MIX_COOKIE=$cookie MIX_REQUESTS=$mix_requests MIX_THREADS=2 MIX_ORIGIN=$url \
 	MIX_FILE_CSRF=$file_csrf MIX_CATEGORY=$category MIX_PHOTO="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg" \
 	MIX_SIGNIN_COOKIE=$visitor MIX_SIGNIN_CSRF=$signin_csrf MIX_SIGNIN_PASSWORD="$staff_password" \
