@@ -14,6 +14,7 @@
 # history rows) and staff_pool ("FIRST LAST": ids of the submitted ones). Non-zero, saying why on
 # stderr, on any failure.
 staff_password="staff bench password 15"
+# shellcheck disable=SC2034  # the cookies, the pool: the caller's
 staff_seed() {
 	local stackctl=$1 complaintctl=$2 dir=$3 url=$4 scratch=$5 pool=$6
 	local who page answer reporter i first
@@ -67,7 +68,7 @@ staff_seed() {
 		sleep 0.05
 	done
 	page=$(curl -s -b "$scratch/admin.jar" "$url/complaints/$first")
-	staff_status_csrf=$(sed 's/</\n</g' <<<"$page" | sed -n '\#<form[^>]*action="/complaints/[0-9]*/status"#,\#</form>#p' |
+	staff_status_csrf=$(sed -n '\#<form[^>]*action="/complaints/[0-9]*/status"#,\#</form>#p' <<<"${page//</$'\n'<}" |
 		staff_csrf) || true
 	[ -n "$staff_status_csrf" ] || { echo "staff_seed: the admin's page of #$first has no status form" >&2; return 1; }
 	# staff_move ID VERSION ACTION AGENT: the admin's change; fails unless it is made (303).
