@@ -178,70 +178,78 @@ static const struct {
 	{"due_at", offsetof(struct db_complaint, due_at)},
 };
 
+/* A complaint's page in one SELECT, so one round trip and one snapshot without a transaction: the
+ * complaint's columns (on every row) beside its entries, a UNION ALL of its history (with the
+ * actors' names) and its updates (internal notes only for its assigned agent and admins), told
+ * apart by kind and each kind in its order; a complaint with neither has one row of NULL kind,
+ * one the caller may not see none. */
+static const char db_complaint_page[] =
+	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
+	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
+	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
+	" e.kind, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
+	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN ("
+	"(SELECT 'history' AS kind, t.complaint_id, t.at, t.id AS seq, t.action, t.to_status, t.reason,"
+	" a.name AS person, NULL AS body, NULL AS entry_image_key, 0 AS internal FROM status_track t"
+	" LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200)"
+	" UNION ALL"
+	" (SELECT 'update', u.complaint_id, u.created_at, u.id, NULL, NULL, NULL, a.name, u.body, u.image_key,"
+	" u.internal FROM updates u JOIN accounts a ON a.id = u.author_id JOIN complaints uc ON uc.id = u.complaint_id"
+	" WHERE u.complaint_id = ? AND (u.internal = 0 OR ? = 1 OR uc.assigned_agent_id = ?)"
+	" ORDER BY u.created_at, u.id LIMIT 200)"
+	") e ON e.complaint_id = c.id"
+	" WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)"
+	" ORDER BY e.kind, e.at, e.seq";
+
 enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                                 struct db_complaint *out)
 {
-	struct repl_sql_param params[] = {db_integer(id), db_integer(session->account_id),
-	                                  db_integer(session->account_id), db_integer(session->role == ACCOUNT_ADMIN)};
-	struct repl_sql_param complaint_id = db_integer(id);
-	/* Internal notes: for the complaint's assigned agent and admins only. */
-	struct repl_sql_param update_params[] = {db_integer(id), db_integer(session->role == ACCOUNT_ADMIN),
-	                                         db_integer(session->account_id)};
-	const struct repl_sql_statement statements[] = {
-		{"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
-		 " c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
-		 " c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id FROM complaints c"
-		 " JOIN categories k ON k.id = c.category_id"
-		 " WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)",
-		 params, 4, true},
-		{"SELECT t.at, t.action, t.to_status, t.reason, a.name AS actor FROM status_track t"
-		 " LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200",
-		 &complaint_id, 1, true},
-		{"SELECT u.created_at, u.body, u.image_key, u.internal, a.name AS author FROM updates u"
-		 " JOIN accounts a ON a.id = u.author_id JOIN complaints c ON c.id = u.complaint_id"
-		 " WHERE u.complaint_id = ? AND (u.internal = 0 OR ? = 1 OR c.assigned_agent_id = ?)"
-		 " ORDER BY u.created_at, u.id LIMIT 200",
-		 update_params, 3, true},
+	bool admin = session->role == ACCOUNT_ADMIN;
+	struct repl_sql_param params[] = {
+		db_integer(id),                                                  /* its history */
+		db_integer(id), db_integer(admin), db_integer(session->account_id), /* its updates */
+		db_integer(id), db_integer(session->account_id), db_integer(session->account_id), db_integer(admin),
 	};
+	const struct repl_sql_statement statement = {db_complaint_page, params, sizeof(params) / sizeof(params[0]),
+	                                             true};
 	const struct repl_sql_rows *rows = NULL;
 	memset(out, 0, sizeof(*out));
-	enum db_status status = db_read(db, arena, DB_READ_ANY, statements, 3, session->last_write_gtid, &rows);
+	enum db_status status = db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
-	const struct repl_sql_rows *complaint = &rows[0];
-	const struct repl_sql_rows *track = &rows[1];
-	const struct repl_sql_rows *updates = &rows[2];
-	if (complaint->row_count == 0)
-		return DB_NOT_FOUND;
-	out->id = db_column_integer(complaint, 0, "id");
-	out->reporter_id = db_column_integer(complaint, 0, "reporter_id");
-	out->assigned_agent_id = db_column_integer(complaint, 0, "assigned_agent_id");
-	out->version = db_column_integer(complaint, 0, "version");
-	out->duplicate_of_id = db_column_integer(complaint, 0, "duplicate_of_id");
+	out->id = db_column_integer(rows, 0, "id");
+	out->reporter_id = db_column_integer(rows, 0, "reporter_id");
+	out->assigned_agent_id = db_column_integer(rows, 0, "assigned_agent_id");
+	out->version = db_column_integer(rows, 0, "version");
+	out->duplicate_of_id = db_column_integer(rows, 0, "duplicate_of_id");
 	for (size_t i = 0; i < sizeof(db_complaint_texts) / sizeof(db_complaint_texts[0]); i++)
 		*(const char **)((char *)out + db_complaint_texts[i].offset) =
-			db_column_text(complaint, 0, db_complaint_texts[i].column);
-	out->timeline = track->row_count > 0 ? arena_calloc(arena, track->row_count, sizeof(*out->timeline)) : NULL;
-	out->updates = updates->row_count > 0 ? arena_calloc(arena, updates->row_count, sizeof(*out->updates)) : NULL;
-	if (out->category == NULL || out->status == NULL || out->description == NULL ||
-	    (track->row_count > 0 && out->timeline == NULL) || (updates->row_count > 0 && out->updates == NULL))
+			db_column_text(rows, 0, db_complaint_texts[i].column);
+	if (out->category == NULL || out->status == NULL || out->description == NULL)
 		return DB_UNAVAILABLE;
-	for (size_t i = 0; i < track->row_count; i++) {
-		out->timeline[i].at = db_column_text(track, i, "at");
-		out->timeline[i].action = db_column_text(track, i, "action");
-		out->timeline[i].to_status = db_column_text(track, i, "to_status");
-		out->timeline[i].reason = db_column_text(track, i, "reason");
-		out->timeline[i].actor = db_column_text(track, i, "actor");
+	/* Every row is at most one entry: room for all of them in each list. */
+	out->timeline = arena_calloc(arena, rows->row_count, sizeof(*out->timeline));
+	out->updates = arena_calloc(arena, rows->row_count, sizeof(*out->updates));
+	if (out->timeline == NULL || out->updates == NULL)
+		return DB_UNAVAILABLE;
+	for (size_t i = 0; i < rows->row_count; i++) {
+		const char *kind = db_column_text(rows, i, "kind");
+		if (kind != NULL && strcmp(kind, "history") == 0) {
+			struct db_status_entry *entry = &out->timeline[out->timeline_count++];
+			entry->at = db_column_text(rows, i, "at");
+			entry->action = db_column_text(rows, i, "action");
+			entry->to_status = db_column_text(rows, i, "to_status");
+			entry->reason = db_column_text(rows, i, "reason");
+			entry->actor = db_column_text(rows, i, "person");
+		} else if (kind != NULL && strcmp(kind, "update") == 0) {
+			struct db_update *update = &out->updates[out->update_count++];
+			update->at = db_column_text(rows, i, "at");
+			update->author = db_column_text(rows, i, "person");
+			update->body = db_column_text(rows, i, "body");
+			update->image_key = db_column_text(rows, i, "entry_image_key");
+			update->internal = db_column_integer(rows, i, "internal") != 0;
+		}
 	}
-	out->timeline_count = track->row_count;
-	for (size_t i = 0; i < updates->row_count; i++) {
-		out->updates[i].at = db_column_text(updates, i, "created_at");
-		out->updates[i].author = db_column_text(updates, i, "author");
-		out->updates[i].body = db_column_text(updates, i, "body");
-		out->updates[i].image_key = db_column_text(updates, i, "image_key");
-		out->updates[i].internal = db_column_integer(updates, i, "internal") != 0;
-	}
-	out->update_count = updates->row_count;
 	return DB_OK;
 }
 

@@ -114,8 +114,8 @@ struct db_complaint {
 };
 
 /* A complaint the session may see — its reporter's, its assigned agent's, or any for an admin —
- * with its timeline and updates (internal notes only for its assigned agent and admins);
- * DB_NOT_FOUND otherwise, the same answer as for no such complaint (db.read). */
+ * with its timeline and updates (internal notes only for its assigned agent and admins), read in
+ * one SELECT; DB_NOT_FOUND otherwise, the same answer as for no such complaint (db.read). */
 enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                                 struct db_complaint *out);
 

@@ -7,14 +7,18 @@
  * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
  * standby and on the primary, the round trips a connection makes, counted by the server in its
  * session status (a statement prepared once per connection, a bounded cache, a reconnect
- * preparing again, the replica's position read once while it holds the wanted write), and
+ * preparing again, a statement the server forgot prepared again once, the replica's position read
+ * once while it holds the wanted write), and
  * last (it breaks the pair) a failover after the primary is
  * killed. Without a stack every case FAILS saying why, except the first, which checks the GTID
  * comparison alone.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +40,7 @@ struct stack {
 	char dir[256];
 	long base;
 	char password[256];
-	struct repl_set set;       /* primary, standby, stall */
+	struct repl_set set;       /* primary, standby, stall, forgetful */
 	int stall_fd;
 	struct repl_client *client;
 };
@@ -111,6 +115,112 @@ static int stall_listen(int *port)
 	return fd;
 }
 
+
+/* ---- forgetful: the primary behind a relay that makes it forget a prepared statement ----
+ * MariaDB offers no way to drop a binary-protocol statement of another connection (DEALLOCATE
+ * PREPARE names SQL-level statements only), and it answers 1615 ER_NEED_REPREPARE to a client only
+ * after its own re-prepares failed three times. So the relay, between librepl and the primary,
+ * when armed sends the primary COM_STMT_CLOSE for the statement a COM_STMT_EXECUTE names just
+ * before that execution: the primary then answers it with its own 1243 ER_UNKNOWN_STMT_HANDLER,
+ * as it would after a proxy's silent reconnect or anything else that lost the statement. One
+ * connection at a time, plain protocol (the transport asks for no TLS or compression). */
+
+#define COM_STMT_EXECUTE 0x17
+#define COM_STMT_CLOSE 0x19
+
+static struct {
+	int listen_fd;
+	pthread_t thread;
+	bool running;
+	atomic_int armed;          /* executions still to be preceded by a close */
+	atomic_int closed;         /* closes sent */
+	atomic_bool stop;
+} forgetful = {.listen_fd = -1};
+
+static bool write_all(int fd, const unsigned char *bytes, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, bytes, len);
+		if (n <= 0)
+			return false;
+		bytes += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Relays the client's whole packets upstream, closing the statement of an armed execution first;
+ * returns the bytes of an unfinished packet left at the front of buf. */
+static size_t forgetful_client_packets(int upstream, unsigned char *buf, size_t len, bool *ok)
+{
+	size_t at = 0;
+	while (*ok && len - at >= 4) {
+		size_t size = buf[at] | (size_t)buf[at + 1] << 8 | (size_t)buf[at + 2] << 16;
+		if (len - at < 4 + size)
+			break;
+		const unsigned char *packet = buf + at;
+		/* A command is packet 0 of its exchange; the handshake's packets are not. */
+		if (packet[3] == 0 && size >= 5 && packet[4] == COM_STMT_EXECUTE && atomic_load(&forgetful.armed) > 0) {
+			unsigned char close_packet[9] = {5, 0, 0, 0, COM_STMT_CLOSE, packet[5], packet[6], packet[7], packet[8]};
+			*ok = write_all(upstream, close_packet, sizeof close_packet);
+			atomic_fetch_sub(&forgetful.armed, 1);
+			atomic_fetch_add(&forgetful.closed, 1);
+		}
+		*ok = *ok && write_all(upstream, packet, 4 + size);
+		at += 4 + size;
+	}
+	memmove(buf, buf + at, len - at);
+	return len - at;
+}
+
+static void forgetful_relay(int client)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(stack.base + 1))};
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int upstream = socket(AF_INET, SOCK_STREAM, 0);
+	if (upstream < 0 || connect(upstream, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		if (upstream >= 0)
+			close(upstream);
+		return;
+	}
+	static unsigned char from_client[1 << 20];
+	unsigned char from_server[65536];
+	size_t pending = 0;
+	bool ok = true;
+	while (ok && !atomic_load(&forgetful.stop)) {
+		struct pollfd fds[] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
+		if (poll(fds, 2, 100) < 0)
+			break;
+		if (fds[0].revents) {
+			ssize_t n = read(client, from_client + pending, sizeof from_client - pending);
+			ok = n > 0;
+			if (ok)
+				pending = forgetful_client_packets(upstream, from_client, pending + (size_t)n, &ok);
+		}
+		if (ok && fds[1].revents) {
+			ssize_t n = read(upstream, from_server, sizeof from_server);
+			ok = n > 0 && write_all(client, from_server, (size_t)n);
+		}
+	}
+	close(upstream);
+}
+
+static void *forgetful_main(void *unused)
+{
+	(void)unused;
+	while (!atomic_load(&forgetful.stop)) {
+		struct pollfd pfd = {forgetful.listen_fd, POLLIN, 0};
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		int client = accept(forgetful.listen_fd, NULL, NULL);
+		if (client < 0)
+			continue;
+		forgetful_relay(client);
+		close(client);
+	}
+	return NULL;
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -150,10 +260,18 @@ static int group_setup(void **state)
 		snprintf(stack.why, sizeof stack.why, "could not listen on 127.0.0.1");
 		return 0;
 	}
+	int forgetful_port = 0;
+	forgetful.listen_fd = stall_listen(&forgetful_port);
+	if (forgetful.listen_fd < 0 || pthread_create(&forgetful.thread, NULL, forgetful_main, NULL) != 0) {
+		snprintf(stack.why, sizeof stack.why, "could not start the relay on 127.0.0.1");
+		return 0;
+	}
+	forgetful.running = true;
 	char text[512];
 	snprintf(text, sizeof text,
 	         "primary=mariadb://127.0.0.1:%ld/complaints, standby=mariadb://127.0.0.1:%ld/complaints, "
-	         "stall=mariadb://127.0.0.1:%d/complaints", stack.base + 1, stack.base + 2, stall_port);
+	         "stall=mariadb://127.0.0.1:%d/complaints, forgetful=mariadb://127.0.0.1:%d/complaints",
+	         stack.base + 1, stack.base + 2, stall_port, forgetful_port);
 	struct repl_error error;
 	if (repl_set_parse(&stack.set, "db", text, &error) != REPL_OK) {
 		snprintf(stack.why, sizeof stack.why, "repl_set_parse: %s", error.message);
@@ -173,6 +291,12 @@ static int group_teardown(void **state)
 	repl_client_free(stack.client);
 	if (stack.stall_fd >= 0)
 		close(stack.stall_fd);
+	if (forgetful.running) {
+		atomic_store(&forgetful.stop, true);
+		pthread_join(forgetful.thread, NULL);
+	}
+	if (forgetful.listen_fd >= 0)
+		close(forgetful.listen_fd);
 	return 0;
 }
 
@@ -868,6 +992,45 @@ static void test_reconnect_prepares_again(void **state)
 	shared_client(shared);
 }
 
+/* The server answers an execution with 1243 ER_UNKNOWN_STMT_HANDLER (it no longer holds the
+ * statement): the transport prepares it again and the call succeeds in its one attempt; when the
+ * statement prepared again is refused too, the call fails: it is prepared again once, not more. */
+static void test_statement_the_server_forgot_is_prepared_again_once(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_client *shared = fresh_client();
+	echo_on("forgetful", ECHO, "prepared");
+	struct sent before = sent_on("forgetful");
+	atomic_store(&forgetful.closed, 0);
+	atomic_store(&forgetful.armed, 1);
+	echo_on("forgetful", ECHO, "forgotten");   /* one attempt, the right answer */
+	assert_int_equal(atomic_load(&forgetful.closed), 1);
+	struct sent after = sent_on("forgetful");
+	assert_int_equal(after.prepare - before.prepare, 1);
+	echo_on("forgetful", ECHO, "kept");        /* the new statement stays prepared */
+	struct sent kept = sent_on("forgetful");
+	assert_int_equal(kept.prepare - after.prepare, 0);
+
+	atomic_store(&forgetful.armed, 2);         /* the statement prepared again is forgotten too */
+	struct repl_sql_param p = text_param("twice");
+	struct repl_sql_statement s = {ECHO, &p, 1, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	struct repl_result result;
+	assert_int_not_equal(run("forgetful", true, 5000, 10000, &txn, &result), REPL_OK);
+	assert_int_equal(result.attempt_count, 1);
+	assert_int_equal(result.attempts[0].observation.sql_errno, 1243);
+	repl_result_free(&result);
+	assert_int_equal(atomic_load(&forgetful.closed), 3);
+	struct sent refused = sent_on("forgetful");
+	assert_int_equal(refused.prepare - kept.prepare, 1);
+	echo_on("forgetful", ECHO, "healed");      /* the cached dead statement: prepared again once */
+	struct sent healed = sent_on("forgetful");
+	assert_int_equal(healed.prepare - refused.prepare, 1);
+	shared_client(shared);
+}
+
 /* A read waiting for a write reads the replica's position once; while that position holds the
  * write, later reads on the connection skip the query; a newer write is looked for again. */
 static void test_position_is_read_again_only_for_a_newer_write(void **state)
@@ -952,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_statement_is_prepared_once_per_connection),
 		cmocka_unit_test(test_statement_cache_is_bounded_and_drops_the_least_recently_used),
 		cmocka_unit_test(test_reconnect_prepares_again),
+		cmocka_unit_test(test_statement_the_server_forgot_is_prepared_again_once),
 		cmocka_unit_test(test_position_is_read_again_only_for_a_newer_write),
 		cmocka_unit_test(test_write_fails_over_to_promoted_standby),
 	};

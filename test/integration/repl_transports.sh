@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 # One line per cmocka case: repl_http.c's, then repl_mysql.c's (each ends by breaking what it
 # tested: an S3 replica stopped, the primary killed).
 http_cases=10
-mysql_cases=19
+mysql_cases=20
 plan $((http_cases + mysql_cases))
 
 builddir=${REPL_TEST_BUILDDIR:-$(dirname "$binary")}

@@ -122,8 +122,7 @@ route "GET /account" resident /account Com_select=1 Com_stmt_execute=1 -- Com_se
 route "GET /complaints (20 of 200)" resident /complaints Com_select=1 Com_stmt_execute=1 -- \
 	Com_select=1 Com_stmt_execute=1
 # The complaint, its history (with the actors' names) and its updates (internal notes for staff
-# only): three SELECTs in one read-only transaction, one snapshot. (Issue 14 had the first two as
-# one LEFT JOIN; the staff's workflow added the third and the names. One SELECT again, a UNION of
-# the history and the updates, is the next step for this page.)
+# only): one SELECT (the complaint joined with a UNION ALL of the two), so one snapshot without a
+# transaction, and one round trip like the other pages.
 route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint" Com_select=1 Com_stmt_execute=1 -- \
-	Com_begin=1 Com_select=3 Com_stmt_execute=3 Com_commit=1
+	Com_select=1 Com_stmt_execute=1
