@@ -197,7 +197,7 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 		{"SELECT t.at, t.action, t.to_status, t.reason, a.name AS actor FROM status_track t"
 		 " LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200",
 		 &complaint_id, 1, true},
-		{"SELECT u.created_at, u.body, u.image_key, u.internal, a.name AS author FROM updates u"
+		{"SELECT u.id, u.created_at, u.body, u.image_key, u.internal, a.name AS author FROM updates u"
 		 " JOIN accounts a ON a.id = u.author_id JOIN complaints c ON c.id = u.complaint_id"
 		 " WHERE u.complaint_id = ? AND (u.internal = 0 OR ? = 1 OR c.assigned_agent_id = ?)"
 		 " ORDER BY u.created_at, u.id LIMIT 200",
@@ -235,6 +235,7 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 	}
 	out->timeline_count = track->row_count;
 	for (size_t i = 0; i < updates->row_count; i++) {
+		out->updates[i].id = db_column_integer(updates, i, "id");
 		out->updates[i].at = db_column_text(updates, i, "created_at");
 		out->updates[i].author = db_column_text(updates, i, "author");
 		out->updates[i].body = db_column_text(updates, i, "body");
@@ -282,7 +283,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	struct repl_sql_param log[] = {actor, db_text(action), db_integer(move->complaint_id),
 	                               row->agent == WORKFLOW_AGENT_CHOSEN ? agent : db_text_or_null(NULL),
 	                               db_text(move->reason != NULL ? move->reason : "")};
-	struct repl_sql_statement statements[6] = {
+	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
+	struct repl_sql_statement statements[6 + DB_REPAIRS_MAX] = {
 		{"UPDATE complaints SET status = ?, closing_reason = ?,"
 		 " assigned_agent_id = CASE ? WHEN 1 THEN ? WHEN 2 THEN NULL ELSE assigned_agent_id END,"
 		 " assigned_at = CASE ? WHEN 1 THEN UTC_TIMESTAMP(3) WHEN 2 THEN NULL ELSE assigned_at END,"
@@ -303,6 +305,13 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		statements[count++] = (struct repl_sql_statement){
 			"INSERT INTO updates (complaint_id, author_id, internal, body, image_key) SELECT ?, ?, 0, ?, ?" DB_MOVED,
 			public_update, 4, false};
+	for (size_t i = 0; move->update_image_key != NULL && i < move->repair_count && i < DB_REPAIRS_MAX; i++) {
+		repairs[i][0] = db_text(move->update_image_key);
+		repairs[i][1] = db_text(move->repair_replicas[i]);
+		/* Only with the change, as filing does: a lost race leaves an orphan object, no repair. */
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT IGNORE INTO photo_repairs (image_key, replica) SELECT ?, ?" DB_MOVED, repairs[i], 2, false};
+	}
 	if (move->rating > 0)
 		statements[count++] = (struct repl_sql_statement){
 			"INSERT INTO feedback (complaint_id, author_id, rating, comment) SELECT ?, ?, ?, ?" DB_MOVED, feedback, 4,
