@@ -2,10 +2,10 @@
 // playwright-core), each in a browser context of its own, against a full stack of its own — a
 // resident signs up and files a complaint with a photo; an admin (made with complaintctl
 // create-admin) invites a field agent on /admin/agents; the agent sets a password through the
-// one-time link, signs in and assigned the complaint by the admin, accepts it and resolves it with
-// a photo of the fix; the resident reads the timeline and the fix, and reopens it with a reason;
-// the agent finds it first on /agent, accepts and resolves again; the resident confirms with a
-// rating and a comment, and reads "Fixed". Every step asserts what its person sees (the status
+// one-time link and signs in; the admin assigns the complaint to the agent, who accepts it and
+// resolves it with a photo of the fix; the resident reads the timeline and the fix, and reopens
+// it with a reason; the agent finds it first on /agent, accepts and resolves again; the resident
+// confirms with a rating and a comment, and reads "Fixed". Every step asserts what its person sees (the status
 // sentence, the timeline). TAP, one line per step; a screenshot of every page each person saw is
 // kept under var/test-artifacts/e2e/staff_workflow/ (NN-role-what.png).
 //
