@@ -187,7 +187,7 @@ static const char db_complaint_page[] =
 	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
 	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
 	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
-	" e.kind, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
+	" e.kind, e.seq, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
 	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN ("
 	"(SELECT 'history' AS kind, t.complaint_id, t.at, t.id AS seq, t.action, t.to_status, t.reason,"
 	" a.name AS person, NULL AS body, NULL AS entry_image_key, 0 AS internal FROM status_track t"
@@ -243,6 +243,7 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 			entry->actor = db_column_text(rows, i, "person");
 		} else if (kind != NULL && strcmp(kind, "update") == 0) {
 			struct db_update *update = &out->updates[out->update_count++];
+			update->id = db_column_integer(rows, i, "seq");
 			update->at = db_column_text(rows, i, "at");
 			update->author = db_column_text(rows, i, "person");
 			update->body = db_column_text(rows, i, "body");
@@ -290,7 +291,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	struct repl_sql_param log[] = {actor, db_text(action), db_integer(move->complaint_id),
 	                               row->agent == WORKFLOW_AGENT_CHOSEN ? agent : db_text_or_null(NULL),
 	                               db_text(move->reason != NULL ? move->reason : "")};
-	struct repl_sql_statement statements[6] = {
+	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
+	struct repl_sql_statement statements[6 + DB_REPAIRS_MAX] = {
 		{"UPDATE complaints SET status = ?, closing_reason = ?,"
 		 " assigned_agent_id = CASE ? WHEN 1 THEN ? WHEN 2 THEN NULL ELSE assigned_agent_id END,"
 		 " assigned_at = CASE ? WHEN 1 THEN UTC_TIMESTAMP(3) WHEN 2 THEN NULL ELSE assigned_at END,"
@@ -311,6 +313,13 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		statements[count++] = (struct repl_sql_statement){
 			"INSERT INTO updates (complaint_id, author_id, internal, body, image_key) SELECT ?, ?, 0, ?, ?" DB_MOVED,
 			public_update, 4, false};
+	for (size_t i = 0; move->update_image_key != NULL && i < move->repair_count && i < DB_REPAIRS_MAX; i++) {
+		repairs[i][0] = db_text(move->update_image_key);
+		repairs[i][1] = db_text(move->repair_replicas[i]);
+		/* Only with the change, as filing does: a lost race leaves an orphan object, no repair. */
+		statements[count++] = (struct repl_sql_statement){
+			"INSERT IGNORE INTO photo_repairs (image_key, replica) SELECT ?, ?" DB_MOVED, repairs[i], 2, false};
+	}
 	if (move->rating > 0)
 		statements[count++] = (struct repl_sql_statement){
 			"INSERT INTO feedback (complaint_id, author_id, rating, comment) SELECT ?, ?, ?, ?" DB_MOVED, feedback, 4,

@@ -80,6 +80,7 @@ struct db_status_entry {
 
 /* An update on a complaint: public, or an internal note (staff only). */
 struct db_update {
+	int64_t id;
 	const char *at;
 	const char *author;
 	const char *body;
@@ -133,6 +134,9 @@ struct db_move {
 	int64_t duplicate_of_id;      /* 0: none */
 	const char *update_body;      /* a public update written with the change; NULL: none */
 	const char *update_image_key; /* its photo; NULL: none */
+	/* Replicas the photo's put left without it: photo_repairs rows, written only with the change. */
+	const char *const *repair_replicas;
+	size_t repair_count;
 	int rating;                   /* 1-5: a feedback row with comment; 0: none */
 	const char *comment;
 	bool admin_log;               /* an admin's action: one admin_log row too */
@@ -140,7 +144,8 @@ struct db_move {
 
 /* Makes the change as one transaction: UPDATE complaints ... WHERE id = ? AND version = ? AND
  * status = <the row's from> (an assign also needs an active agent), and only when that changed the
- * row, one status_track row, the public update, the feedback and the admin_log row. *moved false:
+ * row, one status_track row, the public update (and its photo's repairs), the feedback and the
+ * admin_log row. *moved false:
  * the complaint was not where the actor saw it (a concurrent change won): nothing was written.
  * session may be NULL (the timer). */
 enum db_status db_complaint_move(struct db *db, struct db_session *session, const struct db_move *move, bool *moved);

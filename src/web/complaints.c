@@ -270,15 +270,41 @@ static int complaints_photo_status(enum photo_status status)
 	return (size_t)status < sizeof(statuses) / sizeof(statuses[0]) && statuses[status] != 0 ? statuses[status] : 400;
 }
 
+enum photo_status complaints_photo_clean(struct call *call, const struct field *file, struct photo *photo,
+                                        const char **message)
+{
+	const struct config *config = &call->app->config;
+	const struct photo_limits limits = {
+		.bytes_max = config->upload_max_bytes,
+		.width_max = (uint32_t)config->photo_side_max,
+		.height_max = (uint32_t)config->photo_side_max,
+		.pixels_max = (uint64_t)config->photo_pixels_max,
+	};
+	char text[PHOTO_MESSAGE_SIZE] = "";
+	enum photo_status status =
+		photo_clean((const uint8_t *)file->value, file->value_len, &limits, photo, text, sizeof(text));
+	*message = status == PHOTO_OK ? NULL : arena_strndup(call->request->arena, text, strlen(text));
+	return status;
+}
+
+enum storage_status complaints_photo_store(struct call *call, const struct photo *photo,
+                                           struct complaints_stored_photo *out)
+{
+	storage_key(photo->data, photo->len, out->key);
+	enum storage_status status =
+		storage_put(call->app->storage, out->key, photo->data, photo->len, photo->mime_type, &out->report);
+	out->repair_count = status == STORAGE_OK ? out->report.missing_count : 0;
+	for (unsigned i = 0; i < out->repair_count; i++)
+		out->repairs[i] = out->report.missing[i];
+	return status;
+}
+
 void complaints_file(struct call *call)
 {
 	struct complaints_form form = {0};
 	struct photo photo = {0};
-	struct storage_put_report report;
-	char message[PHOTO_MESSAGE_SIZE] = "";
-	char key[STORAGE_KEY_SIZE];
+	struct complaints_stored_photo stored;
 	const char *lat = NULL, *lon = NULL;
-	const struct config *config = &call->app->config;
 	int status = 422;
 
 	if (!storage_configured(call->app->storage)) {
@@ -298,41 +324,29 @@ void complaints_file(struct call *call)
 		form.errors[FIELD_PHOTO] = "Please attach a photo of the problem.";
 		goto refuse;
 	}
-	const struct photo_limits limits = {
-		.bytes_max = config->upload_max_bytes,
-		.width_max = (uint32_t)config->photo_side_max,
-		.height_max = (uint32_t)config->photo_side_max,
-		.pixels_max = (uint64_t)config->photo_pixels_max,
-	};
-	enum photo_status cleaned =
-		photo_clean((const uint8_t *)file->value, file->value_len, &limits, &photo, message, sizeof(message));
+	enum photo_status cleaned = complaints_photo_clean(call, file, &photo, &form.errors[FIELD_PHOTO]);
 	if (cleaned != PHOTO_OK) {
-		form.errors[FIELD_PHOTO] = arena_strndup(call->request->arena, message, strlen(message));
 		status = complaints_photo_status(cleaned);
 		goto refuse;
 	}
 	if (!fields_ok)
 		goto refuse;
 
-	storage_key(photo.data, photo.len, key);
-	if (storage_put(call->app->storage, key, photo.data, photo.len, photo.mime_type, &report) != STORAGE_OK) {
+	if (complaints_photo_store(call, &photo, &stored) != STORAGE_OK) {
 		form.message = "Your photo could not be stored just now, so nothing was filed. Please attach it again and "
 		               "send the form in a moment.";
 		status = 503;
 		goto refuse;
 	}
-	const char *repairs[REPL_SET_REPLICAS_MAX];
-	for (unsigned i = 0; i < report.missing_count; i++)
-		repairs[i] = report.missing[i];
 	struct db_new_complaint complaint = {
 		.category_code = form.category,
 		.description = form.description,
 		.address = form.address[0] != '\0' ? form.address : NULL,
 		.lat = lat,
 		.lon = lon,
-		.image_key = key,
-		.repair_replicas = repairs,
-		.repair_count = report.missing_count,
+		.image_key = stored.key,
+		.repair_replicas = stored.repairs,
+		.repair_count = stored.repair_count,
 	};
 	token_hash(form.submit_token, strlen(form.submit_token), complaint.submit_token);
 	int64_t id = 0;
@@ -344,7 +358,7 @@ void complaints_file(struct call *call)
 		snprintf(location, sizeof(location), "/complaints/%lld", (long long)id);
 		if (!existing)
 			log_info("complaints: account %lld filed complaint %lld (photo missing on %u replicas, queued for repair)",
-			         (long long)call->session->account_id, (long long)id, report.missing_count);
+			         (long long)call->session->account_id, (long long)id, stored.report.missing_count);
 		photo_free(&photo);
 		response_redirect(call->response, 303, location);
 		return;
@@ -506,22 +520,15 @@ void complaints_page(struct call *call)
 	render_page(call, 200, complaint.category, "complaint", data);
 }
 
-/* The photo, from the S3 set (s3.get: a replica without it is absent, the next is asked). Its key
- * is its content hash, so it is its own strong ETag and never changes: a browser revalidating
- * gets 304 without a trip to S3. */
-void complaints_photo(struct call *call)
+/* A stored photo by its key, from the S3 set (s3.get: a replica without it is absent, the next is
+ * asked). Its key is its content hash, so it is its own strong ETag and never changes: a browser
+ * revalidating gets 304 without a trip to S3. */
+void complaints_photo_send(struct call *call, const char *key)
 {
 	static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp"};
-	struct db_complaint complaint;
 	struct storage_object object;
 	char etag[STORAGE_KEY_SIZE + 2];
-	if (!complaints_load(call, &complaint))
-		return;
-	if (complaint.image_key == NULL) {
-		render_error(call, 404, "This complaint has no photo.");
-		return;
-	}
-	snprintf(etag, sizeof(etag), "\"%s\"", complaint.image_key);
+	snprintf(etag, sizeof(etag), "\"%s\"", key);
 	/* Private: only this complaint's viewers may have it; the bytes never change. */
 	response_header(call->response, "Cache-Control", "private, max-age=31536000, immutable");
 	response_header(call->response, "ETag", etag);
@@ -530,7 +537,7 @@ void complaints_photo(struct call *call)
 		response_body(call->response, 304, NULL, NULL, 0);
 		return;
 	}
-	enum storage_status status = storage_get(call->app->storage, call->request->arena, complaint.image_key, &object);
+	enum storage_status status = storage_get(call->app->storage, call->request->arena, key, &object);
 	if (status != STORAGE_OK) {
 		render_error(call, status == STORAGE_NOT_FOUND ? 404 : 503,
 		             status == STORAGE_NOT_FOUND ? "This photo is missing." : "The photo cannot be loaded right now.");
@@ -541,4 +548,17 @@ void complaints_photo(struct call *call)
 		if (strcmp(object.content_type, image_types[i]) == 0)
 			type = image_types[i];
 	response_body(call->response, 200, type, (const char *)object.bytes, object.len);
+}
+
+/* The photo filed with the complaint. */
+void complaints_photo(struct call *call)
+{
+	struct db_complaint complaint;
+	if (!complaints_load(call, &complaint))
+		return;
+	if (complaint.image_key == NULL) {
+		render_error(call, 404, "This complaint has no photo.");
+		return;
+	}
+	complaints_photo_send(call, complaint.image_key);
 }

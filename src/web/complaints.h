@@ -8,8 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/photo.h"
+#include "store/storage.h"
+
 struct call;
 struct db_complaint;
+struct field;
 struct json_object;
 
 void complaints_new_form(struct call *call);
@@ -29,5 +33,24 @@ bool complaints_load(struct call *call, struct db_complaint *complaint);
 int64_t complaints_id(const char *text);
 void complaints_add_string(struct json_object *object, const char *key, const char *value);
 const char *complaints_label(const char *code);
+
+/* A photo as every upload of one is taken (a resident's filing, an agent's photo of the fix):
+ * complaints_photo_clean cleans the form's file field under the config's caps (core/photo.c:
+ * format by its bytes, size and pixel caps, metadata removed; *message, in the arena, says why
+ * not); complaints_photo_store puts the cleaned bytes on the S3 set under their content hash
+ * (s3.put) and lists the replicas it left without them, for the photo_repairs rows the same
+ * transaction as the row that points at the photo writes. */
+struct complaints_stored_photo {
+	char key[STORAGE_KEY_SIZE];
+	struct storage_put_report report;
+	const char *repairs[REPL_SET_REPLICAS_MAX];   /* the report's replica names */
+	size_t repair_count;
+};
+enum photo_status complaints_photo_clean(struct call *call, const struct field *file, struct photo *photo,
+                                        const char **message);
+enum storage_status complaints_photo_store(struct call *call, const struct photo *photo,
+                                           struct complaints_stored_photo *out);
+/* Answers with the stored photo of key (200, or 304 to a browser that has it; 404, 503). */
+void complaints_photo_send(struct call *call, const char *key);
 
 #endif

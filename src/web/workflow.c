@@ -5,6 +5,13 @@
  * transaction that names the version the page showed. A refusal changes nothing and says why:
  * 404 to whoever may not see the complaint, 403 for an action of someone else's, 409 for one the
  * complaint's state does not allow or a page that is out of date, 422 for a missing field.
+ *
+ * A resolve may carry a photo of the fix, taken as a filing's photo is (web/complaints.c): cleaned,
+ * then stored on the S3 set under its content hash, and only then the change, whose public update
+ * points at it; a photo refused or not stored changes nothing. A change that loses the version
+ * race leaves the stored photo an orphan object, as a filing the database refused does: harmless,
+ * content-addressed, reused by the next upload of the same bytes. The photo is served by its
+ * update, to whoever may see the complaint and that update (never an internal note's to a resident).
  */
 #include "web/workflow.h"
 
@@ -23,6 +30,7 @@
 #include "response.h"
 #include "store/db_accounts.h"
 #include "store/db_complaints.h"
+#include "store/storage.h"
 #include "web/auth.h"
 #include "web/call.h"
 #include "web/complaints.h"
@@ -40,17 +48,18 @@ static const struct {
 	const char *button;
 	const char *reason_label;     /* NULL: no reason field */
 	bool choose_agent, choose_rejection, rating;
+	bool photo;                   /* an optional photo (a multipart form) */
 } workflow_forms[] = {
-	{WORKFLOW_ASSIGN, "Assign", NULL, true, false, false},
-	{WORKFLOW_REASSIGN, "Reassign", NULL, true, false, false},
-	{WORKFLOW_ACCEPT, "Accept", NULL, false, false, false},
-	{WORKFLOW_DECLINE, "Decline", "Why you decline (staff only)", false, false, false},
-	{WORKFLOW_RESOLVE, "Mark resolved", "What was done (the resident reads this)", false, false, false},
-	{WORKFLOW_CONFIRM, "Yes, it is fixed", NULL, false, false, true},
-	{WORKFLOW_REOPEN, "No, it is not fixed", "What is still wrong", false, false, false},
-	{WORKFLOW_REJECT, "Reject", "Why (the resident reads this)", false, true, false},
-	{WORKFLOW_WITHDRAW, "Withdraw my complaint", NULL, false, false, false},
-	{WORKFLOW_UNASSIGN, "Put back in the queue", "Why (staff only)", false, false, false},
+	{WORKFLOW_ASSIGN, "Assign", NULL, true, false, false, false},
+	{WORKFLOW_REASSIGN, "Reassign", NULL, true, false, false, false},
+	{WORKFLOW_ACCEPT, "Accept", NULL, false, false, false, false},
+	{WORKFLOW_DECLINE, "Decline", "Why you decline (staff only)", false, false, false, false},
+	{WORKFLOW_RESOLVE, "Mark resolved", "What was done (the resident reads this)", false, false, false, true},
+	{WORKFLOW_CONFIRM, "Yes, it is fixed", NULL, false, false, true, false},
+	{WORKFLOW_REOPEN, "No, it is not fixed", "What is still wrong", false, false, false, false},
+	{WORKFLOW_REJECT, "Reject", "Why (the resident reads this)", false, true, false, false},
+	{WORKFLOW_WITHDRAW, "Withdraw my complaint", NULL, false, false, false, false},
+	{WORKFLOW_UNASSIGN, "Put back in the queue", "Why (staff only)", false, false, false, false},
 };
 
 /* What the caller is to this complaint, as the table's actor bits. */
@@ -103,6 +112,7 @@ static void workflow_add_timeline(const struct db_complaint *complaint, bool sta
 
 static void workflow_add_updates(const struct db_complaint *complaint, bool staff, struct json_object *data)
 {
+	char path[96];
 	struct json_object *updates = json_object_new_array();
 	for (size_t i = 0; updates != NULL && i < complaint->update_count; i++) {
 		const struct db_update *update = &complaint->updates[i];
@@ -112,6 +122,11 @@ static void workflow_add_updates(const struct db_complaint *complaint, bool staf
 		complaints_add_string(entry, "at", update->at);
 		complaints_add_string(entry, "author", update->author);
 		complaints_add_string(entry, "body", update->body);
+		if (update->image_key != NULL) {
+			snprintf(path, sizeof(path), "/complaints/%lld/updates/%lld/photo", (long long)complaint->id,
+			         (long long)update->id);
+			complaints_add_string(entry, "photo_path", path);
+		}
 		if (update->internal)
 			json_object_object_add(entry, "internal", json_object_new_boolean(1));
 		json_object_array_add(updates, entry);
@@ -162,6 +177,8 @@ static void workflow_add_forms(struct call *call, const struct db_complaint *com
 			json_object_object_add(form, "choose_rejection", json_object_new_boolean(1));
 		if (workflow_forms[i].rating)
 			json_object_object_add(form, "rating", json_object_new_boolean(1));
+		if (workflow_forms[i].photo)
+			json_object_object_add(form, "photo", json_object_new_boolean(1));
 		json_object_array_add(forms, form);
 	}
 out:
@@ -280,8 +297,46 @@ static int workflow_move_fields(struct call *call, const struct db_complaint *co
 	}
 }
 
+/* The optional photo of a form that offers one (the resolve's photo of the fix), cleaned and stored
+ * as a filing's photo is: 0 with move->update_image_key and its repairs set (or no photo given),
+ * else a refusal's status and sentence, nothing changed. */
+static int workflow_fix_photo(struct call *call, struct db_move *move, struct complaints_stored_photo *stored,
+                              const char **message)
+{
+	struct photo photo = {0};
+	int status = 0;
+	const struct field *file = fields_find(&call->request->form, "photo");
+	if (file == NULL || file->filename == NULL || file->value_len == 0)
+		return 0;
+	enum photo_status cleaned = complaints_photo_clean(call, file, &photo, message);
+	if (cleaned != PHOTO_OK) {
+		/* The sentence says what is wrong with the photo; nothing was resolved. */
+		const char *why = *message != NULL ? *message : "This photo cannot be used.";
+		size_t size = strlen(why) + 96;
+		char *text = arena_alloc(call->request->arena, size);
+		if (text != NULL)
+			snprintf(text, size, "%s The complaint was not marked resolved.", why);
+		*message = text != NULL ? text : why;
+		status = cleaned == PHOTO_NO_MEMORY ? 503 : 422;
+		goto out;
+	}
+	if (complaints_photo_store(call, &photo, stored) != STORAGE_OK) {
+		*message = "The photo could not be stored just now, so the complaint was not marked resolved. Please send "
+		           "the form again in a moment.";
+		status = 503;
+		goto out;
+	}
+	move->update_image_key = stored->key;
+	move->repair_replicas = stored->repairs;
+	move->repair_count = stored->repair_count;
+out:
+	photo_free(&photo);
+	return status;
+}
+
 void workflow_change(struct call *call)
 {
+	struct complaints_stored_photo stored;
 	struct db_complaint complaint;
 	struct db_move move = {0};
 	enum workflow_state state;
@@ -315,6 +370,9 @@ void workflow_change(struct call *call)
 	move.reason = reason_chars > 0 ? reason : NULL;
 	move.admin_log = (move.row->who & WORKFLOW_ADMIN) != 0;
 	status = workflow_move_fields(call, &complaint, &move, &message);
+	for (size_t i = 0; status == 0 && i < sizeof(workflow_forms) / sizeof(workflow_forms[0]); i++)
+		if (workflow_forms[i].action == action && workflow_forms[i].photo)
+			status = workflow_fix_photo(call, &move, &stored, &message);
 	if (status != 0) {
 		render_error(call, status, message);
 		return;
@@ -331,9 +389,9 @@ void workflow_change(struct call *call)
 		             "to see it as it is now.");
 		return;
 	}
-	log_info("workflow: account %lld: complaint %lld %s -> %s (%s)", (long long)call->session->account_id,
+	log_info("workflow: account %lld: complaint %lld %s -> %s (%s%s)", (long long)call->session->account_id,
 	         (long long)complaint.id, complaint.status, workflow_state_name(move.row->to),
-	         workflow_action_name(action));
+	         workflow_action_name(action), move.update_image_key != NULL ? ", with a photo" : "");
 	char location[64];
 	/* An agent who declined no longer sees it: back to their console. */
 	if (action == WORKFLOW_DECLINE)
@@ -368,4 +426,24 @@ void workflow_note(struct call *call)
 	char location[64];
 	snprintf(location, sizeof(location), "/complaints/%lld", (long long)complaint.id);
 	response_redirect(call->response, 303, location);
+}
+
+void workflow_update_photo(struct call *call)
+{
+	struct db_complaint complaint;
+	if (!complaints_load(call, &complaint))
+		return;
+	bool staff = workflow_staff(workflow_actors(call, &complaint));
+	int64_t id = complaints_id(call->captures[1]);
+	for (size_t i = 0; id != 0 && i < complaint.update_count; i++) {
+		const struct db_update *update = &complaint.updates[i];
+		/* The store reads internal notes for staff only; never serve one's photo to anyone else. */
+		if (update->id != id || (update->internal && !staff))
+			continue;
+		if (update->image_key == NULL)
+			break;
+		complaints_photo_send(call, update->image_key);
+		return;
+	}
+	render_error(call, 404, "There is no photo at this address.");
 }

@@ -18,5 +18,8 @@ void workflow_page_fill(struct call *call, const struct db_complaint *complaint,
 void workflow_change(struct call *call);
 /* POST /complaints/{id}/notes: body and, for staff, internal. */
 void workflow_note(struct call *call);
+/* GET /complaints/{id}/updates/{update_id}/photo: an update's photo (a resolve's photo of the fix),
+ * for whoever may see the complaint and that update; 404 to anyone else. */
+void workflow_update_photo(struct call *call);
 
 #endif

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# test/e2e/run.sh: runs the browser tests — each test/e2e/*.mjs (or those named) with node, where
-# it finds playwright-core under var/node and Debian's chromium. Each test prints TAP and starts
-# and stops its own stack; screenshots go under var/test-artifacts/e2e/. Exits non-zero if any
-# test failed or could not start.
+# test/e2e/run.sh: runs the browser tests — each test/e2e/*.mjs (or those named; the modules they
+# share are in test/e2e/lib/) with node, where it finds playwright-core under var/node and Debian's
+# chromium. Each test prints TAP and starts and stops its own stack; screenshots go under
+# var/test-artifacts/e2e/. Exits non-zero if any test failed or could not start.
 #
 #   test/e2e/run.sh [TEST.mjs...]
 set -uo pipefail
@@ -23,7 +23,6 @@ command -v node >/dev/null || missing="node (deb nodejs)"
 [ $# -gt 0 ] || set -- "$here"/*.mjs
 status=0
 for test in "$@"; do
-	[ "$(basename "$test")" = tap.mjs ] && continue
 	if [ -n "$missing" ]; then
 		# The test's own plan (its tapPlan(N) line) first: every step it planned then fails.
 		echo "1..$(sed -n 's/^tapPlan(\([0-9]*\));.*/\1/p' "$test" | head -n 1)"

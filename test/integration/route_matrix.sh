@@ -60,6 +60,10 @@ fetch reporter POST /complaints -H "Origin: $url" --form-string category=water_l
 id=${BASH_REMATCH[1]}
 agent_id=$(sql "SELECT id FROM accounts WHERE email = 'agent.$$@example.org'")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $agent_id, assigned_at = NOW(3) WHERE id = $id"
+# A public update of it with a photo, as a resolve with a photo of the fix writes (the filed photo's key).
+update_id=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, image_key)
+	SELECT id, $agent_id, 0, 'Mended', image_key FROM complaints WHERE id = $id; SELECT LAST_INSERT_ID()")
+[[ $update_id =~ ^[0-9]+$ ]] || { echo "Bail out! no update with a photo: $update_id"; exit 1; }
 # Each signed-in caller's complaint page: another resident and another agent cannot see {id}, and
 # the reporter has no action on it while it is assigned, so they take their status and notes
 # tokens (the session's, the same on every complaint) from a complaint of their own.
@@ -90,6 +94,7 @@ token() {
 while read -r method pattern form expected_row; do
 	read -r -a expected <<<"$expected_row"
 	path=${pattern//\{id\}/$id}
+	path=${path//\{update_id\}/$update_id}
 	wrong=
 	for i in "${!callers[@]}"; do
 		who=${callers[$i]}

@@ -6,12 +6,14 @@
 # version, the status and the history as they were; a page out of date refused with 409; two admins
 # assigning the same complaint at the same instant, many times, through nginx: one wins, the other
 # gets 409, one status_track row per success; "fixed" only after the resident confirms; internal
-# notes and a decline's reason never on any of the resident's pages.
+# notes and a decline's reason never on any of the resident's pages; a resolve with a photo of the
+# fix (cleaned and stored like a filing's photo, served to the complaint's viewers only), a bad
+# photo refused with nothing changed, and a resolve without one.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 23
+plan 27
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -59,14 +61,25 @@ file() {
 # the page's version and token (the page of an admin gives one; others reuse the last token of
 # theirs, so a caller the page 404s still sends a well-formed form).
 declare -A token_of
-act() {
-	local browser=$1 id=$2 action=$3 version; shift 3
+act_page() {
+	local browser=$1 id=$2 token
 	get "$browser" "/complaints/$id"
-	local token; token=$(csrf_of "$body" "/complaints/$id/status")
+	token=$(csrf_of "$body" "/complaints/$id/status")
 	[ -n "$token" ] && [ "$token" != "$(csrf_of "$body" /signout)" ] && token_of[$browser]=$token
-	[ -n "${VERSION:-}" ] || version=$(sql "SELECT version FROM complaints WHERE id = $id")
-	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]:-}" "version=${VERSION:-$version}" \
-		"action=$action" "$@"
+	act_version=${VERSION:-$(sql "SELECT version FROM complaints WHERE id = $id")}
+}
+act() {
+	local browser=$1 id=$2 action=$3; shift 3
+	act_page "$browser" "$id"
+	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]:-}" "version=$act_version" "action=$action" "$@"
+}
+# act_multipart BROWSER ID ACTION [CURL-FORM-ARGS...]: the same, sent as the resolve form sends it
+# (multipart, with its photo field).
+act_multipart() {
+	local browser=$1 id=$2 action=$3; shift 3
+	act_page "$browser" "$id"
+	fetch "$browser" POST "/complaints/$id/status" -H "Origin: $url" --form-string "csrf=${token_of[$browser]:-}" \
+		--form-string "version=$act_version" --form-string "action=$action" "$@"
 }
 state_of() { sql "SELECT CONCAT(status, '/', version, '/', COALESCE(closing_reason, '-'), '/', COALESCE(assigned_agent_id, 0), '/', (SELECT COUNT(*) FROM status_track WHERE complaint_id = $1), '/', (SELECT COUNT(*) FROM updates WHERE complaint_id = $1)) FROM complaints WHERE id = $1"; }
 
@@ -293,3 +306,53 @@ get ann "/complaints/$c6"
 timer_named=$(pgrep -P "$(cat "$stack_dir/complaintd.pid" 2>/dev/null || echo 0)" -x timer | wc -l)
 check "the timer child ($timer_named in ps) closes a resolved complaint nobody answered ($auto): the resident reads 'not confirmed by you', not fixed" \
 	holds '[ "$auto" = "auto_close closed" ] && grep -q "Resolved — not confirmed by you." <<<"$body" && ! grep -q "Fixed —" <<<"$body"'
+
+# ---- a resolve with a photo of the fix ----
+file ann; c7=$filed
+act admin "$c7" assign "agent=$amy_id"; act amy "$c7" accept
+get amy "/complaints/$c7"
+resolve_form=$(sed -n '\#<form[^>]*id="action-resolve"#,\#</form>#p' <<<"${body//</$'\n'<}")
+printf 'This is a text file, not a photo of a repaired pipe.\n' >"$scratch/not-a-photo.jpg"
+before=$(state_of "$c7")
+act_multipart amy "$c7" resolve --form-string "reason=Valve replaced" -F "photo=@$scratch/not-a-photo.jpg;type=image/jpeg"
+bad_photo="$status $(text_of "$body" 2000)"
+check "the agent's resolve form is multipart with an optional photo; a file that is no photo is refused (${bad_photo:0:3}) with a sentence, and the complaint is as it was" \
+	holds 'grep -q "enctype=\"multipart/form-data\"" <<<"$resolve_form" && grep -q "type=\"file\" name=\"photo\"" <<<"$resolve_form" &&
+		! grep -q "required" <<<"$(grep "name=\"photo\"" <<<"$resolve_form")" &&
+		[[ $bad_photo == "422 "*"not marked resolved"* ]] && [ "$before" = "$(state_of "$c7")" ]'
+act_multipart amy "$c7" resolve --form-string "reason=Valve replaced, photo attached" -F "photo=@$photo"
+rs7="$status $(last_action "$c7")"
+fix_key=$(sql "SELECT image_key FROM updates WHERE complaint_id = $c7 AND image_key IS NOT NULL")
+update7=$(sql "SELECT id FROM updates WHERE complaint_id = $c7 AND image_key IS NOT NULL")
+get ann "/complaints/$c7"; ann_page=$body
+fix_path="/complaints/$c7/updates/$update7/photo"
+check "the agent resolves with a photo of the fix ($rs7): the resident's page shows it with the agent's note" \
+	holds '[ "$rs7" = "303 resolve resolved" ] && [[ $fix_key =~ ^[0-9a-f]{64}$ ]] &&
+		grep -q "<img class=\"update-photo\" src=\"$fix_path\"" <<<"$ann_page" && grep -q "Valve replaced, photo attached" <<<"$ann_page"'
+served=
+for who in ann amy admin; do
+	get "$who" "$fix_path"
+	served+="$who $status $(grep -i '^content-type:' <<<"$headers" | sed 's/^[^:]*: *//') $(sha256sum <"$scratch/body" | cut -c1-64); "
+	cp "$scratch/body" "$scratch/fix-$who.jpg"
+done
+uploaded=$(sha256sum <"$photo" | cut -c1-64)
+get bob "$fix_path"; bob_fix=$status
+get abel "$fix_path"; abel_fix=$status
+expected_served=
+for who in ann amy admin; do expected_served+="$who 200 image/jpeg $fix_key; "; done
+check "the photo's route serves the cleaned bytes (their hash is the stored key, not the upload's; no GPS left) to the reporter, the agent and an admin; another resident ($bob_fix) and another agent ($abel_fix) get 404" \
+	holds '[ "$served" = "$expected_served" ] && [ "$fix_key" != "$uploaded" ] && grep -qa GPS "$photo" && ! grep -qa GPS "$scratch/fix-ann.jpg" &&
+		[ "$bob_fix" = 404 ] && [ "$abel_fix" = 404 ]'
+# An internal note with a photo (the store's rows allow one): never served to the resident.
+internal7=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, image_key) VALUES ($c7, $amy_id, 1, 'staff-photo-$$', '$fix_key'); SELECT LAST_INSERT_ID()")
+get ann "/complaints/$c7/updates/$internal7/photo"; ann_internal=$status
+get amy "/complaints/$c7/updates/$internal7/photo"; amy_internal=$status
+get ann "/complaints/$c1/updates/$update7/photo"; other_complaint=$status
+act ann "$c7" reopen "reason=The valve drips again"
+act amy "$c7" accept
+act_multipart amy "$c7" resolve --form-string "reason=Valve tightened, no photo"; rs7b="$status $(last_action "$c7")"
+plain=$(sql "SELECT COALESCE(image_key, 'none') FROM updates WHERE complaint_id = $c7 AND body = 'Valve tightened, no photo'")
+get ann "/complaints/$c7"; photos_shown=$(grep -o '<img class="update-photo"' <<<"$body" | wc -l)
+check "an internal note's photo is 404 to the resident ($ann_internal; $amy_internal to the agent), an update's photo only under its own complaint ($other_complaint); resolving again without a photo works ($rs7b, photo $plain) and the page shows the one photo ($photos_shown)" \
+	holds '[ "$ann_internal" = 404 ] && [ "$amy_internal" = 200 ] && [ "$other_complaint" = 404 ] &&
+		[ "$rs7b" = "303 resolve resolved" ] && [ "$plain" = none ] && [ "$photos_shown" = 1 ] && grep -q "Valve tightened, no photo" <<<"$body"'

@@ -390,6 +390,8 @@ static void test_table_rows(void **state)
 		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
+		{"GET", "/complaints/{id}/updates/{update_id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT),
+		 workflow_update_photo, 0},
 		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
 		{"POST", "/complaints/{id}/notes", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), workflow_note, 0},
 	};

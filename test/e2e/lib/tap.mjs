@@ -23,15 +23,34 @@ function firstLines(text, count) {
 // tapSteps(ARTIFACT_DIR, {page, explain}): runs steps in order. step(SHOT, NAME, FUNCTION)
 // awaits FUNCTION; it passes unless FUNCTION throws. A failure's diagnostics are the error's
 // message and the lines of explain() (what the browser saw during the step). After every step,
-// the page that page() returns (if it shows one) is captured as ARTIFACT_DIR/NN-SHOT.png. The
-// directory is emptied first, so it only holds this run's pictures.
+// the page that page() returns (if it shows one) is captured as ARTIFACT_DIR/NN-SHOT.png; a step
+// that passes through more pages captures each on its way with shot(NAME), as NN-a-NAME.png,
+// NN-b-NAME.png... The directory is emptied first, so it only holds this run's pictures.
 export function tapSteps(artifactDir, { page: pageOf, explain }) {
 	rmSync(artifactDir, { recursive: true, force: true });
 	mkdirSync(artifactDir, { recursive: true });
 	let number = 0;
 	let failures = 0;
-	async function step(shot, name, run) {
+	let within = 0;
+	// capture FILE: the page that page() returns, if it shows one, into FILE.
+	async function capture(file) {
+		const page = pageOf();
+		if (!page || page.isClosed() || page.url() === 'about:blank') return;
+		try {
+			await page.screenshot({ path: file, fullPage: true, timeout: 5000 });
+			tapDiag(`screenshot: ${file} (${page.url()})`);
+		} catch (thrown) {
+			tapDiag(`no screenshot: ${thrown.message.split('\n')[0]}`);
+		}
+	}
+	// shot NAME: the page now, during the step that runs.
+	async function shot(name) {
+		const label = String(number).padStart(2, '0');
+		await capture(join(artifactDir, `${label}-${String.fromCharCode(97 + within++)}-${name}.png`));
+	}
+	async function step(shotName, name, run) {
 		number += 1;
+		within = 0;
 		const label = String(number).padStart(2, '0');
 		let error = null;
 		const started = Date.now();
@@ -51,17 +70,8 @@ export function tapSteps(artifactDir, { page: pageOf, explain }) {
 		// Called after every step, so what it collects starts afresh with the next one.
 		const seen = await explain();
 		if (error && seen) tapDiag(seen);
-		const page = pageOf();
-		if (page && !page.isClosed() && page.url() !== 'about:blank') {
-			const file = join(artifactDir, `${label}-${shot}.png`);
-			try {
-				await page.screenshot({ path: file, fullPage: true, timeout: 5000 });
-				tapDiag(`screenshot: ${file} (${page.url()})`);
-			} catch (thrown) {
-				tapDiag(`no screenshot: ${thrown.message.split('\n')[0]}`);
-			}
-		}
+		await capture(join(artifactDir, `${label}-${shotName}.png`));
 		return !error;
 	}
-	return { step, failures: () => failures, count: () => number };
+	return { step, shot, failures: () => failures, count: () => number };
 }

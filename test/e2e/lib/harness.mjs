@@ -1,0 +1,226 @@
+// harness.mjs: what every browser test stands on — a full stack of its own (packaging/stackctl,
+// migrated with complaintctl, stopped however the script ends), Debian's chromium through
+// playwright-core, and the few moves a step makes (goto, submitAndLand, check) with the words to
+// explain a failure (the page's address, its text, what went wrong on the wire).
+//
+// Environment (test/e2e/run.sh sets it): STACK_SRCDIR, TEST_VAR, COMPLAINTD_BINARY,
+// COMPLAINTCTL_BINARY, CHROMIUM, NODE_PREFIX.
+import { execFileSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tapDiag } from './tap.mjs';
+
+export const top = process.env.STACK_SRCDIR || join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const testVar = process.env.TEST_VAR || join(top, 'var');
+const complaintd = process.env.COMPLAINTD_BINARY || join(top, 'var/build-asan/complaintd');
+const complaintctl = process.env.COMPLAINTCTL_BINARY || join(top, 'var/build-asan/complaintctl');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
+const stackctl = join(top, 'packaging/stackctl');
+
+// Each action waits at most this long for the page: pages answer in milliseconds on loopback,
+// filing or resolving (a photo to an S3 quorum, the row to MariaDB, an ASan build) in well under a
+// second.
+export const actionTimeout = 10000;
+
+// The screenshots of test NAME: var/test-artifacts/e2e/NAME.
+export function artifactsOf(name) {
+	return join(testVar, 'test-artifacts/e2e', name);
+}
+
+// ---- the stack, stopped however the script ends ----
+
+let stackDir = null;
+let stackLog = null;
+let stackStarted = false;
+
+// stackDown PASSED: stops the stack. After a failure its logs stay for CI (the MariaDB datadirs,
+// over 100 MB, go); after a clean run nothing stays.
+export function stackDown(passed) {
+	if (!stackStarted) return;
+	stackStarted = false;
+	const started = Date.now();
+	try {
+		execFileSync(stackctl, ['down', stackDir], { stdio: 'ignore', timeout: 60000 });
+		console.log(`# stack stopped in ${Date.now() - started} ms`);
+	} catch (error) {
+		console.log(`# stackctl down failed: ${error.message.split('\n')[0]}`);
+	}
+	if (passed === true) {
+		rmSync(stackDir, { recursive: true, force: true });
+		if (stackLog) rmSync(stackLog, { force: true });
+		return;
+	}
+	rmSync(join(stackDir, 'mariadb/primary'), { recursive: true, force: true });
+	rmSync(join(stackDir, 'mariadb/standby'), { recursive: true, force: true });
+	console.log(`# the stack's logs: ${stackDir}`);
+}
+
+// runDeadline MILLISECONDS: the whole run is cut off then, whatever hangs; the stack is stopped on
+// the way out (as on a signal, or an exit the script did not plan).
+export function runDeadline(milliseconds) {
+	process.on('exit', () => stackDown(false));
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(1));
+	setTimeout(() => {
+		tapDiag(`the run took over ${milliseconds / 1000} s: stopped`);
+		process.exit(1);
+	}, milliseconds).unref();
+}
+
+function tail(file, lines) {
+	try {
+		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+	} catch {
+		return '(no log)';
+	}
+}
+
+// stackUp NAME: starts a full stack under var/stacks/e2e-NAME-PID and migrates it; its URL.
+export function stackUp(name) {
+	stackDir = join(testVar, 'stacks', `e2e-${name}-${process.pid}`);
+	rmSync(stackDir, { recursive: true, force: true });
+	mkdirSync(join(testVar, 'stacks'), { recursive: true });
+	const log = `${stackDir}.up.log`;
+	stackLog = log;
+	const logFd = openSync(log, 'w');
+	stackStarted = true;
+	let base;
+	try {
+		base = execFileSync(stackctl, ['up', stackDir], {
+			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
+			stdio: ['ignore', 'pipe', logFd],
+			timeout: 90000,
+		}).toString().trim();
+	} catch (error) {
+		throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
+	} finally {
+		closeSync(logFd);
+	}
+	ctl(['migrate', '--migrations', join(top, 'db/migrations')]);
+	tapDiag(`stack directory ${stackDir}`);
+	return `http://127.0.0.1:${base}`;
+}
+
+// ctl ARGS [INPUT]: complaintctl on the stack's config (INPUT on its standard input, e.g. the
+// password of create-admin); its output.
+export function ctl(args, input) {
+	try {
+		return execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), ...args],
+			{ input: input ?? '', stdio: 'pipe', timeout: 60000 }).toString();
+	} catch (error) {
+		throw new Error(`complaintctl ${args[0]} failed:\n${String(error.stderr || error.message).trim()}`);
+	}
+}
+
+// ---- the browser ----
+
+// The installed browser's own words for its version ("Chromium 156.0.8078.114 built on Debian...").
+function installedChromium() {
+	try {
+		return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+	} catch (error) {
+		return `${chromiumPath} (its --version failed: ${error.message.split('\n')[0]})`;
+	}
+}
+
+// "1.64.1 (built for Chromium 156.0.7...)": playwright-core's version and the browser it targets.
+function browserPairing(require) {
+	const version = require('playwright-core/package.json').version;
+	try {
+		// Not require(): the package's exports map does not list browsers.json.
+		const { browsers } = JSON.parse(readFileSync(join(nodePrefix, 'node_modules/playwright-core/browsers.json'), 'utf8'));
+		const target = browsers.find((entry) => entry.name === 'chromium');
+		return target && target.browserVersion ? `${version} (built for Chromium ${target.browserVersion})` : version;
+	} catch {
+		return version;
+	}
+}
+
+// launchChromium: Debian's chromium, headless; a failure says which two versions disagree.
+export async function launchChromium() {
+	check(existsSync(chromiumPath), `no browser at ${chromiumPath} (deb chromium in packaging/packages.txt)`);
+	const require = createRequire(join(nodePrefix, 'package.json'));
+	const { chromium } = require('playwright-core');
+	let browser;
+	try {
+		browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
+	} catch (error) {
+		// Debian moves chromium on by whole majors (packaging/packages.txt says why it is not
+		// pinned): say which two versions disagree and what to change.
+		throw new Error(`playwright-core ${browserPairing(require)} cannot drive ${installedChromium()}: ` +
+			`bump playwright-core in packaging/package.json to the release for this Chromium\n${error.message}`);
+	}
+	tapDiag(`chromium ${browser.version()}, playwright-core ${browserPairing(require)}`);
+	return browser;
+}
+
+// newPerson BROWSER URL: a browser context of its own (its own cookies: one person) and its page,
+// watched.
+export async function newPerson(browser, url) {
+	const context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
+	context.setDefaultTimeout(actionTimeout);
+	context.setDefaultNavigationTimeout(actionTimeout);
+	const page = await context.newPage();
+	watch(page);
+	return { context, page };
+}
+
+// ---- what the browser saw ----
+
+let seen = [];
+
+function watch(page) {
+	page.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
+	page.on('console', (message) => {
+		if (message.type() === 'error') seen.push(`console error: ${message.text()}`);
+	});
+	page.on('response', (response) => {
+		if (response.status() >= 400) seen.push(`${response.status()} for ${response.request().method()} ${response.url()}`);
+	});
+	page.on('requestfailed', (request) => seen.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
+}
+
+// explain PAGE: a failure's context — the page's address and text, what went wrong on the wire
+// since the last call.
+export async function explain(page) {
+	const lines = seen;
+	seen = [];
+	if (!page || page.isClosed()) return lines.join('\n');
+	let text = '';
+	try {
+		text = (await page.evaluate(() => document.body ? document.body.innerText : '')).replace(/\s+/g, ' ').slice(0, 400);
+	} catch {
+		text = '(unreadable)';
+	}
+	return [`at ${page.url()}`, `page text: ${text}`, ...lines].join('\n');
+}
+
+export function check(condition, message) {
+	if (!condition) throw new Error(message);
+}
+
+// goto PAGE PATH: loads PATH and fails at once on an answer that is not 200 (after redirects).
+export async function goto(page, path) {
+	const response = await page.goto(path);
+	check(response, `no answer for ${path}`);
+	check(response.status() === 200, `GET ${path} answered ${response.status()}`);
+	return response;
+}
+
+// submitAndLand PAGE FORM-LOCATOR PATTERN WHAT: clicks the form's submit button and waits until the
+// browser shows a page whose path matches PATTERN; if it lands elsewhere, the failure names where
+// and the page's error messages.
+export async function submitAndLand(page, form, pattern, what) {
+	await Promise.all([
+		page.waitForNavigation({ timeout: actionTimeout }),
+		form.locator('button[type=submit]').click(),
+	]);
+	const path = new URL(page.url()).pathname;
+	if (!pattern.test(path)) {
+		const errors = await page.locator('.field-error, .form-error, .error .message').allInnerTexts();
+		throw new Error(`${what}: landed on ${path}, not ${pattern}${errors.length ? `; the page says: ${errors.join(' | ')}` : ''}`);
+	}
+	return path;
+}
