@@ -152,9 +152,8 @@ void agents_invite(struct call *call)
 	complaints_add_string(data, "link", link);
 	complaints_add_string(data, "lifetime", lifetime);
 	complaints_add_string(data, "expires_at", expires_at);
-	/* The one place the link ever is: this answer, kept by no cache and sent to no other site. */
+	/* The one place the link ever is: this answer's body, kept by no cache. */
 	response_header(call->response, "Cache-Control", "no-store");
-	response_header(call->response, "Referrer-Policy", "no-referrer");
 	render_page(call, 201, "Agent invited", "agent_invited", data);
 }
 

@@ -3,8 +3,9 @@
  *
  * The token is in the link's query string and then in the form's hidden field; it is never
  * logged (nginx logs this location without its query string, the log lines here name the
- * account), and every answer says Referrer-Policy: no-referrer, so no request that leaves the
- * page carries it. A GET only reads the token; the POST checks it the same way before any
+ * account), and every answer says Referrer-Policy: strict-origin, so a request that leaves the
+ * page names only the site's origin, never the page's address. (Not no-referrer: a browser then
+ * sends the form's POST with "Origin: null", which the route table's Origin check refuses.) A GET only reads the token; the POST checks it the same way before any
  * password work, and uses it up with the one UPDATE that can succeed only once, in the
  * transaction that stores the password. The password policy is the residents' (core/password.c).
  */
@@ -71,7 +72,7 @@ void set_password_form(struct call *call)
 	uint8_t hash[TOKEN_HASH_SIZE];
 	struct db_tokens_found found;
 	const char *token = fields_value(&call->request->query, "token");
-	response_header(call->response, "Referrer-Policy", "no-referrer");
+	response_header(call->response, "Referrer-Policy", "strict-origin");
 	if (set_password_token(call, token, hash, &found))
 		set_password_render(call, 200, &found, token, NULL, NULL);
 }
@@ -90,7 +91,7 @@ void set_password_submit(struct call *call)
 		password = "";
 	if (confirmation == NULL)
 		confirmation = "";
-	response_header(call->response, "Referrer-Policy", "no-referrer");
+	response_header(call->response, "Referrer-Policy", "strict-origin");
 	if (!set_password_token(call, token, hash, &found))
 		return;
 	if (password_policy_check(password, strlen(password), call->app->common_passwords, reason, sizeof(reason)) !=

@@ -5,7 +5,7 @@
 # refused and leaves the link usable, a good one sets the password (the agent then signs in and
 # works from /agent) and uses the link up; a used, expired or unknown link is refused (410, 404)
 # changing nothing; the token is stored only as its hash, and is in no log; the page sends
-# Referrer-Policy: no-referrer; a duplicate email invites nobody. Disabling an agent ends their
+# Referrer-Policy: strict-origin; a duplicate email invites nobody. Disabling an agent ends their
 # session at their next request, puts their assigned, reopened and in-progress complaints back in
 # the queue (one unassign row each, version bumped, on the admin's unassigned list) and they cannot
 # sign in; only admins reach any of it.
@@ -90,8 +90,8 @@ check "opening the link twice shows the form both times ($first, $second) for th
 	holds '[ "$first $second" = "200 200" ] && grep -q "$amy_email" <<<"$form_page" && grep -q "action=\"/set-password\"" <<<"$form_page" &&
 		[ "$(token_state "$token")" = 0/1 ] && [ "$(hash_of "$amy_email")" = "!" ]'
 referrer=$(grep -i '^referrer-policy:' <<<"$first_headers" | tr '\n' ' ')
-check "the link's page says Referrer-Policy: no-referrer, alone ($referrer), and is not cached" \
-	holds '[ "$referrer" = "Referrer-Policy: no-referrer " ] && grep -qi "^cache-control: no-store" <<<"$first_headers"'
+check "the link's page says Referrer-Policy: strict-origin, alone ($referrer), and is not cached" \
+	holds '[ "$referrer" = "Referrer-Policy: strict-origin " ] && grep -qi "^cache-control: no-store" <<<"$first_headers"'
 
 # ---- refusals that leave the link usable ----
 set_password amy "$token" short short; weak="$status"
