@@ -22,7 +22,7 @@ notify_cleanup() {
 }
 trap notify_cleanup EXIT
 test_full_stack_up notify notify.lease=3s notify.backoff_base=500ms notify.backoff_max=3s notify.batch=20 \
-	notify.max_attempts=100
+	notify.max_attempts=1000
 test_migrate
 sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
 mail_web="http://127.0.0.1:$(stack_port "$stack_base" mail-web)"
@@ -50,6 +50,8 @@ post ann /signup "name=Ann Resident" "email=ann.$$@example.org" "password=$passw
 amy_id=$(id_of "amy.$$@example.org")
 abel_id=$(id_of "abel.$$@example.org")
 
+photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
+[ -f "$photo" ] || { echo "Bail out! no fixture $photo"; exit 1; }
 # file BROWSER: files a complaint; sets filed (its id).
 file() {
 	get "$1" /complaints/new
@@ -58,16 +60,20 @@ file() {
 	token=$(sed -n 's/.*name="submit_token" value="\([^"]*\)".*/\1/p' <<<"${body//</$'\n'<}" | tail -n 1)
 	fetch "$1" POST /complaints -H "Origin: $url" --form-string category=water_leak \
 		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
-		--form-string "csrf=$csrf" --form-string "submit_token=$token"
+		--form-string "csrf=$csrf" --form-string "submit_token=$token" -F "photo=@$photo"
 	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
 	filed=${BASH_REMATCH[1]}
 }
-# act BROWSER ID ACTION [FIELD=VALUE...]: the complaint's status form, with the page's version.
+# act BROWSER ID ACTION [FIELD=VALUE...]: the complaint's status form with its current version;
+# the form's token (the session's, the same on every complaint's page) is read from the first page.
+declare -A token_of
 act() {
 	local browser=$1 id=$2 action=$3; shift 3
-	get "$browser" "/complaints/$id"
-	local token; token=$(csrf_of "$body" "/complaints/$id/status")
-	post "$browser" "/complaints/$id/status" "csrf=$token" \
+	if [ -z "${token_of[$browser]:-}" ]; then
+		get "$browser" "/complaints/$id"
+		token_of[$browser]=$(csrf_of "$body" "/complaints/$id/status")
+	fi
+	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]}" \
 		"version=$(sql "SELECT version FROM complaints WHERE id = $id")" "action=$action" "$@"
 	[ "$status" = 303 ] || { echo "Bail out! $action of $id by $browser: $status $(text_of "$body")"; exit 1; }
 }
