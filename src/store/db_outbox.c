@@ -132,3 +132,49 @@ enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *
 	*deleted = written.affected_rows;
 	return status;
 }
+
+enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct db_failed_notification *out,
+                                     size_t max, size_t *count)
+{
+	struct repl_sql_param params[] = {db_integer((int64_t)max)};
+	const struct repl_sql_statement statement = {
+		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, kind, recipient, attempts, last_error, created_at"
+		" FROM notifications WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
+		params, 1, true};
+	const struct repl_sql_rows *rows = NULL;
+	*count = 0;
+	enum db_status status = db_read(db, arena, DB_READ_PRIMARY, &statement, 1, NULL, &rows);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
+		struct db_failed_notification *n = &out[(*count)++];
+		n->id = db_column_integer(rows, i, "id");
+		n->complaint_id = db_column_integer(rows, i, "complaint_id");
+		n->kind = db_column_text(rows, i, "kind");
+		n->recipient = db_column_text(rows, i, "recipient");
+		n->attempts = (unsigned)db_column_integer(rows, i, "attempts");
+		n->last_error = db_column_text(rows, i, "last_error");
+		n->created_at = db_column_text(rows, i, "created_at");
+	}
+	return DB_OK;
+}
+
+enum db_status db_outbox_retry(struct db *db, int64_t actor_id, int64_t id, bool *found)
+{
+	struct repl_sql_param retry[] = {db_integer(id)};
+	struct repl_sql_param log[] = {db_integer(actor_id), db_integer(id)};
+	const struct repl_sql_statement statements[] = {
+		{"UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(3),"
+		 " lease_until = NULL, claimed_by = NULL WHERE id = ? AND status = 'failed'",
+		 retry, 1, false},
+		{"SET @notification_retried = ROW_COUNT()", NULL, 0, false},
+		{"INSERT INTO admin_log (actor_id, action, detail) SELECT ?, 'notification_retry', CONCAT('notification ', ?)"
+		 " FROM DUAL WHERE @notification_retried = 1",
+		 log, 2, false},
+	};
+	struct db_written written = {0};
+	*found = false;
+	enum db_status status = db_write(db, statements, 3, &written);
+	*found = status == DB_OK && written.affected_rows == 1;
+	return status;
+}

@@ -6,6 +6,7 @@
 #ifndef DB_OUTBOX_H
 #define DB_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,25 @@ enum db_status db_outbox_failed(struct db *db, int64_t id, const char *claim, lo
                                 long long max_attempts, const char *last_error);
 /* Deletes messages sent more than retention_ms ago (at most a batch per call); *deleted. */
 enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted);
+
+/* A message that failed for good, as the admins' list shows it (never its body). */
+struct db_failed_notification {
+	int64_t id;
+	int64_t complaint_id;         /* 0: none */
+	const char *kind;
+	const char *recipient;
+	unsigned attempts;
+	const char *last_error;       /* NULL: none */
+	const char *created_at;
+};
+
+#define DB_FAILED_LIST_MAX 200
+
+/* The failed messages, newest first, at most max (db.primary). */
+enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct db_failed_notification *out,
+                                     size_t max, size_t *count);
+/* An admin's "send again": a failed message pending at once with its attempts from zero, and an
+ * admin_log row. *found false: no failed message of that id (nothing written). */
+enum db_status db_outbox_retry(struct db *db, int64_t actor_id, int64_t id, bool *found);
 
 #endif

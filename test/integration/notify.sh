@@ -4,13 +4,13 @@
 # the complaint; with the mail sink down for 30 s during 200 status changes every mail arrives
 # afterwards, any repeat with the same Message-ID, nothing left pending; a notifier SIGKILLed in
 # the middle of its work loses nothing; two notifiers (two masters) over 1,000 messages send each
-# once; a name with a line break never adds a header (the message fails, its error kept), a
-# non-ASCII name is RFC 2047-encoded; and the config refuses par for smtp, AUTH without TLS and
+# once; a name with a line break never adds a header (the message fails, its error kept, and the
+# admins' "send again" sends it once the name is mended), a non-ASCII name is RFC 2047-encoded; and the config refuses par for smtp, AUTH without TLS and
 # clear text to a relay off the loopback, naming file, line and key.
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -200,6 +200,17 @@ wait_until 30000 settled
 check "a name holding CR LF: the mail is not sent, the row failed with its reason" \
 	bash -c '[ "$1" = 0 ] && grep -q "line break" <<<"$2"' _ "$(mail_count)" \
 	"$(sql "SELECT CONCAT(status, ': ', last_error) FROM notifications WHERE complaint_id = $c3")"
+failed_id=$(sql "SELECT id FROM notifications WHERE complaint_id = $c3")
+sql "UPDATE accounts SET name = 'Ann Resident' WHERE email = 'ann.$$@example.org'"
+get admin /admin/notifications
+listed=$(visible_text "$body")
+post admin "/admin/notifications/$failed_id/retry" "csrf=$(csrf_of "$body" "/admin/notifications/$failed_id/retry")"
+retried=$status
+wait_until 30000 count_is 1
+check "the admins' list shows the failed message with its error, and \"send again\" sends it ($retried)" \
+	bash -c 'grep -q "filed to ann.*line break" <<<"$1" && [ "$2" = 303 ] && [ "$(mails | cut -d"|" -f1)" = "$3" ]' _ \
+	"$listed" "$retried" "ann.$$@example.org"
+mail_clear
 sql "UPDATE accounts SET name = 'Jürgen \"Jo\" Ümlaut' WHERE email = 'ann.$$@example.org'"
 file ann
 wait_until 30000 count_is 1

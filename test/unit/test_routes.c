@@ -30,6 +30,7 @@
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
+#include "web/outbox.h"
 #include "web/routes.h"
 #include "web/workflow.h"
 
@@ -381,6 +382,8 @@ static void test_table_rows(void **state)
 		{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
 		{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
 		{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
+		{"GET", "/admin/notifications", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_failed_page, 0},
+		{"POST", "/admin/notifications/{id}/retry", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_retry, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
