@@ -163,8 +163,9 @@ queue() {
 		SELECT 'email', 'resolved', a.email, a.id, $c1, JSON_OBJECT('name', a.name, 'category', 'Water leak', 'status', 'resolved')
 		FROM accounts a JOIN (SELECT seq FROM seq_1_to_$1) n WHERE a.email = 'ann.$$@example.org'"
 }
+before=$(sql "SELECT COALESCE(MAX(id), 0) FROM notifications")
 queue 300
-some_sent() { [ "$(sql "SELECT COUNT(*) FROM notifications WHERE status = 'sent' AND sent_at > UTC_TIMESTAMP(3) - INTERVAL 10 SECOND")" -ge 20 ]; }
+some_sent() { [ "$(sql "SELECT COUNT(*) FROM notifications WHERE status = 'sent' AND id > $before")" -ge 1 ]; }
 wait_until 30000 some_sent
 victim=$(notifier_pid)
 kill -KILL "$victim"
