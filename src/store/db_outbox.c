@@ -120,6 +120,16 @@ enum db_status db_outbox_failed(struct db *db, int64_t id, const char *claim, lo
 	return db_write(db, &statement, 1, NULL);
 }
 
+enum db_status db_outbox_release(struct db *db, const char *claim)
+{
+	struct repl_sql_param params[] = {db_text(claim)};
+	const struct repl_sql_statement statement = {
+		"UPDATE notifications SET status = 'pending', lease_until = NULL, claimed_by = NULL"
+		" WHERE claimed_by = ? AND status = 'sending'",
+		params, 1, false};
+	return db_write(db, &statement, 1, NULL);
+}
+
 enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted)
 {
 	struct repl_sql_param params[] = {db_integer(retention_ms * 1000), db_integer(DB_OUTBOX_PURGE_BATCH)};

@@ -53,6 +53,8 @@ enum db_status db_outbox_sent(struct db *db, int64_t id, const char *claim);
  * was attempt max_attempts), last_error kept. */
 enum db_status db_outbox_failed(struct db *db, int64_t id, const char *claim, long long retry_ms, bool for_good,
                                 long long max_attempts, const char *last_error);
+/* Gives back what claim still holds unsent (a notifier asked to stop): pending again at once. */
+enum db_status db_outbox_release(struct db *db, const char *claim);
 /* Deletes messages sent more than retention_ms ago (at most a batch per call); *deleted. */
 enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted);
 

@@ -171,9 +171,13 @@ static size_t notifier_pass(struct notifier *n)
 		max = NOTIFIER_BATCH_MAX;
 	if (db_outbox_claim(n->app->db, n->arena, claim, n->app->config.notify_lease_ms, rows, max, &count) != DB_OK)
 		return 0;
-	for (size_t i = 0; i < count && !runtime_stop_requested(); i++)
+	size_t i = 0;
+	for (; i < count && !runtime_stop_requested(); i++)
 		notifier_deliver(n, &rows[i], claim);
-	/* Rows left when asked to stop stay claimed: their lease frees them for the next notifier. */
+	/* Asked to stop mid-batch: what is left goes back at once rather than after its lease (a
+	 * notifier that dies cannot, and its lease frees them). */
+	if (i < count)
+		db_outbox_release(n->app->db, claim);
 	return count;
 }
 
