@@ -97,6 +97,19 @@ enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *c
 	return DB_OK;
 }
 
+enum db_status db_outbox_take(struct db *db, int64_t id, const char *claim, long long lease_ms, bool *taken)
+{
+	struct repl_sql_param params[] = {db_integer(lease_ms * 1000), db_integer(id), db_text(claim)};
+	const struct repl_sql_statement statement = {
+		"UPDATE notifications SET lease_until = UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND"
+		" WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+		params, 3, false};
+	struct db_written written = {0};
+	enum db_status status = db_write(db, &statement, 1, &written);
+	*taken = status == DB_OK && written.affected_rows == 1;
+	return status;
+}
+
 enum db_status db_outbox_sent(struct db *db, int64_t id, const char *claim)
 {
 	struct repl_sql_param params[] = {db_integer(id), db_text(claim)};

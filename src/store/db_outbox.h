@@ -47,6 +47,9 @@ struct db_notification {
  * lease_ms under claim (unique per claim), and reads them back (db.write, then db.primary). */
 enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *claim, long long lease_ms,
                                struct db_notification *out, size_t max, size_t *count);
+/* Just before sending: renews claim's lease on message id for lease_ms; *taken false when the
+ * claim lost it (its lease passed and another notifier took it: that one sends it). */
+enum db_status db_outbox_take(struct db *db, int64_t id, const char *claim, long long lease_ms, bool *taken);
 /* The message was sent: status sent, unless another claim took it meanwhile. */
 enum db_status db_outbox_sent(struct db *db, int64_t id, const char *claim);
 /* A sending failed: pending again in retry_ms, or failed for good (failed_for_good, or when this

@@ -1,6 +1,8 @@
 /*
  * notifier.c: the notifier child (see notifier.h). A claim is named host:pid:n, unique per
- * claim, so a row claimed again after its lease passed is updated only by its new holder.
+ * claim, so a row claimed again after its lease passed is updated only by its new holder; each
+ * message's lease is renewed just before it is sent, so a message goes out twice only when one
+ * sending outlasts the lease or its notifier dies.
  */
 #include "notifier.h"
 
@@ -138,6 +140,11 @@ static void notifier_deliver(struct notifier *n, const struct db_notification *r
 	char *data = NULL;
 	size_t len = 0;
 	enum mail_send_status sent = MAIL_SEND_REFUSED;
+	bool taken = false;
+	/* A batch may take longer than the lease it was claimed under: each message's lease is
+	 * renewed just before it goes out, and one another notifier took meanwhile is left to it. */
+	if (db_outbox_take(n->app->db, row->id, claim, config->notify_lease_ms, &taken) != DB_OK || !taken)
+		return;
 	if (notifier_compose(n, row, &data, &len, error, sizeof(error)) == MAIL_OK)
 		sent = mail_send(n->app->mail, row->recipient, data, len, error, sizeof(error));
 	if (sent == MAIL_SEND_OK) {

@@ -21,7 +21,7 @@ notify_cleanup() {
 	test_stack_cleanup
 }
 trap notify_cleanup EXIT
-test_full_stack_up notify notify.lease=3s notify.backoff_base=500ms notify.backoff_max=3s notify.batch=20 \
+test_full_stack_up notify notify.lease=5s notify.backoff_base=500ms notify.backoff_max=3s notify.batch=20 \
 	notify.max_attempts=1000
 test_migrate
 sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
@@ -204,7 +204,9 @@ check "a name holding CR LF: the mail is not sent, the row failed with its reaso
 	bash -c '[ "$1" = 0 ] && grep -q "line break" <<<"$2"' _ "$(mail_count)" \
 	"$(sql "SELECT CONCAT(status, ': ', last_error) FROM notifications WHERE complaint_id = $c3")"
 failed_id=$(sql "SELECT id FROM notifications WHERE complaint_id = $c3")
+# The message carries the name it was queued with: the operator mends that copy, then sends again.
 sql "UPDATE accounts SET name = 'Ann Resident' WHERE email = 'ann.$$@example.org'"
+sql "UPDATE notifications SET data = JSON_SET(data, '$.name', 'Ann Resident') WHERE id = $failed_id"
 get admin /admin/notifications
 listed=$(visible_text "$body")
 post admin "/admin/notifications/$failed_id/retry" "csrf=$(csrf_of "$body" "/admin/notifications/$failed_id/retry")"
