@@ -69,7 +69,7 @@ s3_start() {
 		s3_launch "$dir" "$name" || return 1
 	done
 	for name in "${S3_REPLICAS[@]}"; do
-		s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
+		s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" "$STACK_NODE_START_S" || {
 			stack_failed "s3 replica $name" "$dir/s3/$name.log"
 			return 1
 		}
@@ -81,7 +81,7 @@ s3_start_replica() {
 	local dir=$1 name=$2
 	[ -f "$dir/s3/$name.port" ] || { stack_log "s3: no replica $name in $dir (run s3_start first)"; return 1; }
 	s3_launch "$dir" "$name" || return 1
-	s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" 15 || {
+	s3_wait_port "$(cat "$dir/s3/$name.port")" "$dir/s3/$name.pid" "$STACK_NODE_START_S" || {
 		stack_failed "s3 replica $name" "$dir/s3/$name.log"
 		return 1
 	}
@@ -117,6 +117,10 @@ EOF
 EOF
 }
 
+# How long a Node server (s3rver, maildev) may take to answer after its start: one takes 2 s on an
+# idle host and 9 s on a loaded one, so 60 s (was 15 s, which loaded hosts missed).
+STACK_NODE_START_S=${STACK_NODE_START_S:-60}
+
 # ---- mail sink ----
 
 # mail_start DIR BASE: starts maildev and waits for its health check.
@@ -137,7 +141,7 @@ mail_start() {
 		--config "$dir/maildev-config.json" --ip 127.0.0.1 --smtp "$smtp" --web-ip 127.0.0.1 --web "$web" \
 		--mail-directory "$dir/mail") </dev/null >>"$dir/mail.log" 2>&1 &
 	echo $! >"$dir/mail.pid"
-	local deadline=$((SECONDS + 15))
+	local deadline=$((SECONDS + STACK_NODE_START_S))
 	until curl -fs -o /dev/null "http://127.0.0.1:$web/api/healthz"; do
 		if ! kill -0 "$(cat "$dir/mail.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
 			stack_failed "the mail sink (maildev)" "$dir/mail.log"
