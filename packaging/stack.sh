@@ -120,7 +120,7 @@ stack_write_config() {
 		[drain_timeout]=10s
 		[log_level]=info
 	)
-	local -A db=() s3=() auth=() workflow=()
+	local -A db=() s3=() auth=() workflow=() smtp=() notify=()
 	local pair key value
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
@@ -135,6 +135,16 @@ stack_write_config() {
 		s3[replicas]="us=$(s3_url "$dir" "$base" us), jp=$(s3_url "$dir" "$base" jp), de=$(s3_url "$dir" "$base" de)"
 		s3[repair_interval]=1s
 	fi
+	if [ -f "$dir/mail.pid" ]; then
+		# The stack's maildev on the loopback: clear text is allowed there, and only there.
+		smtp[replicas]="sink=smtp://127.0.0.1:$(stack_port "$base" smtp)"
+		smtp[tls]=none
+		smtp[from]=complaints@stack.invalid
+		notify[backoff_base]=1s
+		notify[backoff_max]=5s
+		notify[interval]=200ms
+		server[public_url]="http://127.0.0.1:$(stack_port "$base" http)"
+	fi
 	[ -f "$dir/secrets" ] && server[secrets]="$dir/secrets"
 	# "@PORTn@" in a value is this stack's port base + n, e.g. listen=127.0.0.1:@PORT12@.
 	for pair in "$@"; do
@@ -147,6 +157,8 @@ stack_write_config() {
 		s3.*) s3[${key#s3.}]=$value ;;
 		auth.*) auth[${key#auth.}]=$value ;;
 		workflow.*) workflow[${key#workflow.}]=$value ;;
+		smtp.*) smtp[${key#smtp.}]=$value ;;
+		notify.*) notify[${key#notify.}]=$value ;;
 		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
 		*) server[$key]=$value ;;
 		esac
@@ -156,7 +168,7 @@ stack_write_config() {
 		echo "[server]"
 		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
 		local section
-		for section in db s3 auth workflow; do
+		for section in db s3 auth workflow smtp notify; do
 			local -n entries=$section
 			[ "${#entries[@]}" -gt 0 ] || continue
 			echo

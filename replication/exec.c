@@ -80,6 +80,8 @@ struct repl_client {
 	struct repl_transport *http;
 	struct repl_clock *http_clock;
 	struct repl_transport *sql;      /* runs on http_clock: MariaDB sockets are its extra fds */
+	struct repl_transport *smtp;     /* its own multi, waited on by smtp_clock */
+	struct repl_clock *smtp_clock;
 	struct repl_transport *forced;   /* repl_client_use */
 	struct repl_clock *forced_clock;
 	uint64_t rng;
@@ -218,6 +220,18 @@ enum repl_outcome repl_classify_sql(const struct repl_observation *observation)
 	return REPL_OUTCOME_FINAL;
 }
 
+/* A server's reply decides when there was one; without, the transport's cause (retryable). */
+enum repl_outcome repl_classify_smtp(const struct repl_observation *observation)
+{
+	if (observation->cause != REPL_CAUSE_NONE)
+		return REPL_OUTCOME_RETRYABLE;
+	if (observation->smtp_reply >= 200 && observation->smtp_reply < 300)
+		return REPL_OUTCOME_SUCCESS;
+	if (observation->smtp_reply >= 500 && observation->smtp_reply < 600)
+		return REPL_OUTCOME_FINAL;
+	return REPL_OUTCOME_RETRYABLE;
+}
+
 /* ---- the client ---- */
 
 static int64_t monotonic_us(void)
@@ -246,6 +260,8 @@ void repl_client_free(struct repl_client *client)
 		return;
 	if (client->sql)
 		client->sql->ops->free(client->sql);
+	if (client->smtp)
+		client->smtp->ops->free(client->smtp);
 	if (client->http)
 		client->http->ops->free(client->http);
 	free(client);
@@ -885,10 +901,13 @@ static enum repl_status client_http(struct repl_client *client)
 	return repl_http_transport_new(&client->http, &client->http_clock);
 }
 
-/* Runs work on the client's transport for its kind (or the forced one in tests). Both kinds wait
- * on the HTTP transport's curl_multi_poll: MySQL sockets ride along as extra fds. */
+enum exec_kind { EXEC_HTTP, EXEC_SQL, EXEC_SMTP };
+
+/* Runs work on the client's transport for its kind (or the forced one in tests). HTTP and SQL
+ * wait on the HTTP transport's curl_multi_poll (MySQL sockets ride along as extra fds); SMTP on
+ * its own multi's. */
 static enum repl_status execute_kind(struct repl_client *client, const struct repl_operation *operation,
-                                     bool sql, const void *work, struct repl_result *result)
+                                     enum exec_kind kind, const void *work, struct repl_result *result)
 {
 	result_init(result);
 	if (!client || !operation || !work) {
@@ -898,15 +917,23 @@ static enum repl_status execute_kind(struct repl_client *client, const struct re
 	struct repl_transport *transport = client->forced;
 	struct repl_clock *clock = client->forced_clock;
 	if (!transport) {
-		enum repl_status status = client_http(client);
-		if (status == REPL_OK && sql && !client->sql)
-			status = repl_mysql_transport_new(&client->sql);
+		enum repl_status status = REPL_OK;
+		if (kind == EXEC_SMTP) {
+			if (!client->smtp)
+				status = repl_smtp_transport_new(&client->smtp, &client->smtp_clock);
+			transport = client->smtp;
+			clock = client->smtp_clock;
+		} else {
+			status = client_http(client);
+			if (status == REPL_OK && kind == EXEC_SQL && !client->sql)
+				status = repl_mysql_transport_new(&client->sql);
+			transport = kind == EXEC_SQL ? client->sql : client->http;
+			clock = client->http_clock;
+		}
 		if (status != REPL_OK) {
 			result->status = status;
 			return status;
 		}
-		transport = sql ? client->sql : client->http;
-		clock = client->http_clock;
 	}
 	return execute(client, operation, transport, clock, work, result);
 }
@@ -914,7 +941,7 @@ static enum repl_status execute_kind(struct repl_client *client, const struct re
 enum repl_status repl_execute_http(struct repl_client *client, const struct repl_operation *operation,
                                    const struct repl_http_request *request, struct repl_result *result)
 {
-	return execute_kind(client, operation, false, request, result);
+	return execute_kind(client, operation, EXEC_HTTP, request, result);
 }
 
 enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
@@ -929,5 +956,11 @@ enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_
 		result->status = REPL_BAD_ARGUMENT;
 		return result->status;
 	}
-	return execute_kind(client, operation, true, transaction, result);
+	return execute_kind(client, operation, EXEC_SQL, transaction, result);
+}
+
+enum repl_status repl_execute_smtp(struct repl_client *client, const struct repl_operation *operation,
+                                   const struct repl_smtp_message *message, struct repl_result *result)
+{
+	return execute_kind(client, operation, EXEC_SMTP, message, result);
 }

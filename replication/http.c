@@ -550,12 +550,17 @@ static const struct repl_transport_ops http_ops = {
 	.free = http_free,
 };
 
-static int64_t real_now_us(struct repl_clock *clock)
+int64_t repl_monotonic_us(void)
 {
 	struct timespec ts;
-	(void)clock;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t real_now_us(struct repl_clock *clock)
+{
+	(void)clock;
+	return repl_monotonic_us();
 }
 
 static enum repl_status real_wait(struct repl_clock *clock, struct repl_pollfd *fds, unsigned count,

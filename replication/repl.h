@@ -169,6 +169,7 @@ struct repl_observation {
 	long http_status;               /* HTTP transports: the status; 0 when none arrived */
 	unsigned sql_errno;             /* MySQL: the server's or client's error number; 0 = none */
 	bool commit_sent;               /* MySQL: COMMIT was sent before the connection was lost */
+	long smtp_reply;                /* SMTP: the server's last reply code (250, 451, 550...); 0 = none */
 };
 
 typedef enum repl_outcome (*repl_classify_fn)(const struct repl_observation *observation);
@@ -177,6 +178,9 @@ typedef enum repl_outcome (*repl_classify_fn)(const struct repl_observation *obs
 enum repl_outcome repl_classify_http_read(const struct repl_observation *observation);  /* s3.get: 404 = absent */
 enum repl_outcome repl_classify_http_write(const struct repl_observation *observation); /* s3.put, sns.publish */
 enum repl_outcome repl_classify_sql(const struct repl_observation *observation);        /* db.read, db.write */
+/* smtp.send: a 2xx reply is success, 4xx or no reply retryable, 5xx final (the relay refused
+ * the message itself: another one would too). */
+enum repl_outcome repl_classify_smtp(const struct repl_observation *observation);
 
 /* ---- operations and their execution ---- */
 
@@ -309,6 +313,29 @@ struct repl_sql_rows {
 	char *storage;           /* what values point into */
 };
 
+/* ---- mail (SMTP replicas: smtp://host:port, or smtps://host:port for implicit TLS) ---- */
+
+enum repl_smtp_tls {
+	/* smtps://: TLS from the first byte; smtp://: STARTTLS, and a server that does not offer it
+	 * or fails the handshake is a failed attempt (cause PROTOCOL or CONNECT), never clear text. */
+	REPL_SMTP_TLS_REQUIRED = 0,
+	/* Clear text (a relay on the loopback): refused with credentials (REPL_BAD_ARGUMENT). */
+	REPL_SMTP_TLS_NONE,
+};
+
+/* The work of one attempt: connect (TLS as tls says), AUTH when username is set, MAIL FROM, one
+ * RCPT TO, DATA (libcurl dot-stuffs it), QUIT. The message is the caller's, as sent: header
+ * lines, an empty line, the body, every line ending CRLF. */
+struct repl_smtp_message {
+	const char *from;            /* the envelope sender: an address, without <> */
+	const char *to;              /* the one envelope recipient */
+	const char *data;
+	size_t data_len;
+	enum repl_smtp_tls tls;
+	const char *username;        /* AUTH (PLAIN or LOGIN, as the server offers); NULL: none */
+	const char *password;        /* passed to the server only, never logged nor kept */
+};
+
 /* The sql_errno of an attempt that found its replica stale for wait_gtid: librepl's own, in the
  * gap MySQL and MariaDB leave between their client-side 5000-5999 and the server's 10000 up. */
 #define REPL_SQL_ERRNO_STALE 9001u
@@ -373,6 +400,13 @@ enum repl_status repl_execute_http(struct repl_client *client, const struct repl
 enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
                                   const struct repl_sql_transaction *transaction,
                                   struct repl_result *result);
+
+/* Runs message as each attempt (classify with repl_classify_smtp). A message is not idempotent:
+ * give its operation a sequential policy. Observations: smtp_reply from the server when one
+ * refused a step (cause NONE); cause CONNECT when no connection (or TLS session) could be made,
+ * TIMEOUT, or PROTOCOL (no STARTTLS, a broken exchange). */
+enum repl_status repl_execute_smtp(struct repl_client *client, const struct repl_operation *operation,
+                                   const struct repl_smtp_message *message, struct repl_result *result);
 
 /* ---- stats: per (operation, replica), in a file-backed segment shared by processes ---- */
 

@@ -21,7 +21,8 @@ struct repl_exec;
 struct repl_xfer {
 	struct repl_exec *exec;
 	const struct repl_replica *replica;
-	const void *work;                    /* struct repl_http_request for HTTP transports */
+	const void *work;                    /* struct repl_http_request, repl_sql_transaction or
+	                                      * repl_smtp_message, as the transport takes */
 	unsigned attempt;                    /* index in result->attempts */
 	void *data;                          /* the transport's */
 	/* Filled by an HTTP transport before repl_exec_finished(); the executor frees body. */
@@ -81,6 +82,11 @@ void repl_exec_finished(struct repl_xfer *xfer, const struct repl_observation *o
 
 /* The HTTP transport over libcurl multi (http.c); its clock is curl_multi_poll on its multi. */
 enum repl_status repl_http_transport_new(struct repl_transport **transport, struct repl_clock **clock);
+
+/* The SMTP transport over its own libcurl multi (smtp.c), and its clock (curl_multi_poll on it). */
+enum repl_status repl_smtp_transport_new(struct repl_transport **transport, struct repl_clock **clock);
+/* CLOCK_MONOTONIC in microseconds: the real clocks' time (http.c). */
+int64_t repl_monotonic_us(void);
 
 /* The MariaDB transport (mysql.c): Connector/C's non-blocking API; its sockets and timers go to
  * whatever clock runs it (the HTTP transport's real clock polls them as extra fds). */

@@ -13,6 +13,7 @@
 #include "slots.h"
 
 struct db;
+struct mail;
 struct password_list;
 struct storage;
 struct view;
@@ -24,6 +25,7 @@ struct app {
 	struct view *view;
 	struct db *db;                          /* sets and policies (master); the client (worker) */
 	struct storage *storage;                /* the S3 set, the same way */
+	struct mail *mail;                      /* the [smtp] set: the notifier's client only */
 	struct password_list *common_passwords; /* refused at sign-up and password change */
 	struct slots hash_slots;   /* the host's argon2id computations at once ([auth] hash_concurrency) */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */

@@ -106,6 +106,117 @@ static int config_check_s3_replicas(const char *value, char *reason, size_t reas
 	return config_check_replicas(value, "s3", schemes, reason, reason_size);
 }
 
+/* A replica list of mail relays: smtp://host:port (STARTTLS, or clear text with tls = none) or
+ * smtps://host:port (implicit TLS); nothing after the port. */
+static int config_check_smtp_replicas(const char *value, char *reason, size_t reason_size)
+{
+	static const char *const schemes[] = {"smtp://", "smtps://", NULL};
+	struct repl_set set;
+	struct repl_error error;
+	if (config_check_replicas(value, "smtp", schemes, reason, reason_size) != 0)
+		return -1;
+	if (value[0] == '\0' || repl_set_parse(&set, "smtp", value, &error) != REPL_OK)
+		return 0;
+	for (unsigned i = 0; i < set.count; i++) {
+		const char *host = strstr(set.replicas[i].url, "://") + 3;
+		if (host[0] == '\0' || host[strcspn(host, "/@?# ")] != '\0') {
+			snprintf(reason, reason_size, "replica %s: expected smtp://host:port or smtps://host:port",
+			         set.replicas[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int config_check_smtp_tls(const char *value, char *reason, size_t reason_size)
+{
+	if (strcmp(value, "required") != 0 && strcmp(value, "none") != 0) {
+		snprintf(reason, reason_size, "expected required or none");
+		return -1;
+	}
+	return 0;
+}
+
+/* The host of smtp://host:port is the loopback: 127.0.0.0/8, [::1] or localhost. */
+static bool config_smtp_loopback(const char *url)
+{
+	const char *host = strstr(url, "://") + 3;
+	return strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0 || strncmp(host, "localhost:", 10) == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+/* Clear text is for a relay on this host only, and never carries credentials: AUTH needs TLS,
+ * and tls = none needs every replica on the loopback. */
+static int config_check_smtp_clear_text(const void *target, const struct ini_key *key, char *reason,
+                                        size_t reason_size)
+{
+	const struct config *config = target;
+	struct repl_set set;
+	struct repl_error error;
+	if (strcmp(config->smtp_tls, "none") != 0)
+		return 0;
+	if (strcmp(key->key, "auth") == 0) {
+		if (config->smtp_auth) {
+			snprintf(reason, reason_size, "AUTH needs TLS: set [smtp] tls = required (credentials never go in clear text)");
+			return -1;
+		}
+		return 0;
+	}
+	if (config->smtp_replicas[0] == '\0' || repl_set_parse(&set, "smtp", config->smtp_replicas, &error) != REPL_OK)
+		return 0;
+	for (unsigned i = 0; i < set.count; i++)
+		if (strncmp(set.replicas[i].url, "smtp://", 7) == 0 && !config_smtp_loopback(set.replicas[i].url)) {
+			snprintf(reason, reason_size, "replica %s: plain SMTP (tls = none) only to a relay on the loopback",
+			         set.replicas[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+/* An address as the envelope and From: carry it: no spaces, controls or brackets. */
+static int config_check_mail_address(const char *value, char *reason, size_t reason_size)
+{
+	const char *at = strchr(value, '@');
+	bool ok = at != NULL && at != value && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+	for (const char *p = value; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f && strchr("<>()[]\\,;:\"", *p) == NULL;
+	if (!ok) {
+		snprintf(reason, reason_size, "expected an address such as complaints@example.org");
+		return -1;
+	}
+	return 0;
+}
+
+/* A domain for Message-IDs: letters, digits, dots and dashes. */
+static int config_check_domain(const char *value, char *reason, size_t reason_size)
+{
+	bool ok = value[0] != '\0' && value[0] != '.';
+	for (const char *p = value; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-';
+	if (!ok) {
+		snprintf(reason, reason_size, "expected a domain name such as complaints.example.org");
+		return -1;
+	}
+	return 0;
+}
+
+/* "" or http(s)://host[:port][/path] without a trailing slash, query or user. */
+static int config_check_public_url(const char *value, char *reason, size_t reason_size)
+{
+	const char *host = strncmp(value, "https://", 8) == 0  ? value + 8
+	                   : strncmp(value, "http://", 7) == 0 ? value + 7
+	                                                       : NULL;
+	size_t len = strlen(value);
+	if (value[0] == '\0')
+		return 0;
+	if (host == NULL || host[0] == '\0' || host[0] == '/' || host[strcspn(host, "@?#\" <>\\")] != '\0' ||
+	    value[len - 1] == '/') {
+		snprintf(reason, reason_size, "expected http(s)://host[:port][/path] without a trailing slash, e.g. https://complaints.example.org");
+		return -1;
+	}
+	return 0;
+}
+
 /* "" or scheme://host[:port] exactly as a browser sends it in Origin: http or https, no path,
  * no trailing slash, no user. */
 static int config_check_origin(const char *value, char *reason, size_t reason_size)
@@ -161,6 +272,8 @@ static const struct ini_key config_keys[] = {
 	 config_check_optional_absolute_path, "the 0600 file of passwords and keys (NAME=VALUE lines)"},
 	{"server", "origin", INI_FIELD_STRING(struct config, origin), "", 0, 255, config_check_origin,
 	 "the site's public origin (https://host[:port]): POSTs must come from it; empty: the request's own"},
+	{"server", "public_url", INI_FIELD_STRING(struct config, public_url), "", 0, 255, config_check_public_url,
+	 "the site's address as mails link to it (https://host[:port][/path]); empty: mails carry no links"},
 	{"db", "replicas", INI_FIELD_STRING(struct config, db_replicas), "", 0, 0, config_check_db_replicas,
 	 "name=mariadb://host:port/database, ...: the primary first, then standbys and read replicas"},
 	{"db", "user", INI_FIELD_STRING(struct config, db_user), "complaints_app", 1, 80, NULL,
@@ -190,6 +303,39 @@ static const struct ini_key config_keys[] = {
 	 "how long one operation may take over all its attempts"},
 	{"s3", "repair_interval", INI_FIELD_DURATION_MS(struct config, s3_repair_interval_ms), "30s", 100,
 	 3600 * 1000, NULL, "how often photos a put left missing on some replicas are copied there"},
+	{"smtp", "replicas", INI_FIELD_STRING(struct config, smtp_replicas), "", 0, 0, config_check_smtp_replicas,
+	 "name=smtp://host:port (STARTTLS) or name=smtps://host:port (implicit TLS), ...: the mail relays",
+	 config_check_smtp_clear_text},
+	{"smtp", "tls", INI_FIELD_STRING(struct config, smtp_tls), "required", 1, 16, config_check_smtp_tls,
+	 "required: smtps:// or a STARTTLS that must succeed; none: clear text, loopback relays only"},
+	{"smtp", "auth", INI_FIELD_BOOLEAN(struct config, smtp_auth), "no", 0, 0, NULL,
+	 "log in to the relays with the secrets smtp_user and smtp_password (needs tls = required)",
+	 config_check_smtp_clear_text},
+	{"smtp", "from", INI_FIELD_STRING(struct config, smtp_from), "complaints@localhost", 3, 254,
+	 config_check_mail_address, "the sender of every mail (envelope and From:)"},
+	{"smtp", "send", INI_FIELD_STRING(struct config, smtp_send_policy), "retry(n=1, seq(smtp))", 1,
+	 REPL_POLICY_TEXT_MAX, NULL, "policy of one mail (seq/retry only: par, hedge, quorum would send it twice)",
+	 config_check_policy},
+	{"smtp", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, smtp_attempt_timeout_ms), "10s", 10,
+	 600 * 1000, NULL, "how long one attempt on one relay may take"},
+	{"smtp", "deadline", INI_FIELD_DURATION_MS(struct config, smtp_deadline_ms), "30s", 10, 600 * 1000, NULL,
+	 "how long one mail may take over all its attempts"},
+	{"notify", "max_attempts", INI_FIELD_INTEGER(struct config, notify_max_attempts), "10", 1, 1000, NULL,
+	 "sendings of one message before it is marked failed (its last error kept)"},
+	{"notify", "backoff_base", INI_FIELD_DURATION_MS(struct config, notify_backoff_base_ms), "30s", 10,
+	 24L * 3600 * 1000, NULL, "the wait after a message's first failed sending; doubled after each more (with jitter)"},
+	{"notify", "backoff_max", INI_FIELD_DURATION_MS(struct config, notify_backoff_max_ms), "1h", 10,
+	 7L * 24 * 3600 * 1000, NULL, "the longest wait between two sendings of one message"},
+	{"notify", "lease", INI_FIELD_DURATION_MS(struct config, notify_lease_ms), "15m", 1000, 24L * 3600 * 1000,
+	 NULL, "a notifier's claim on a message; a notifier that dies frees it after this long"},
+	{"notify", "interval", INI_FIELD_DURATION_MS(struct config, notify_interval_ms), "1s", 10, 3600 * 1000, NULL,
+	 "how often the notifier looks for due messages when it found none"},
+	{"notify", "batch", INI_FIELD_INTEGER(struct config, notify_batch), "20", 1, 1000, NULL,
+	 "messages one notifier claims at once"},
+	{"notify", "retention", INI_FIELD_DURATION_MS(struct config, notify_retention_ms), "7d", 1000,
+	 3660L * 24 * 3600 * 1000, NULL, "sent messages are deleted after this long"},
+	{"notify", "message_id_domain", INI_FIELD_STRING(struct config, notify_message_id_domain), "complaintd.invalid",
+	 1, 200, config_check_domain, "the right side of every Message-ID (the same on every host: a repeat is recognisable)"},
 	{"workflow", "feedback_period", INI_FIELD_DURATION_MS(struct config, feedback_period_ms), "14d", 1000,
 	 366L * 24 * 3600 * 1000, NULL,
 	 "a resolved complaint its resident neither confirms nor reopens this long closes as no_feedback (default 14 days)"},
@@ -259,6 +405,16 @@ int config_check_secrets(const struct config *config, const struct secrets *secr
 		{offsetof(struct config, s3_replicas), "s3_access_key"},
 		{offsetof(struct config, s3_replicas), "s3_secret_key"},
 	};
+	if (config->smtp_auth && config->smtp_replicas != NULL && config->smtp_replicas[0] != '\0') {
+		static const char *const smtp_secrets[] = {"smtp_user", "smtp_password"};
+		for (size_t i = 0; i < 2; i++) {
+			if (secrets_get(secrets, smtp_secrets[i]) != NULL)
+				continue;
+			snprintf(error, error_size, "%s: %s is missing ([smtp] auth = yes)",
+			         config->secrets[0] != '\0' ? config->secrets : "[server] secrets", smtp_secrets[i]);
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
 		const char *replicas = *(char *const *)((const char *)config + needs[i].replicas_offset);
 		if (replicas == NULL || replicas[0] == '\0' || secrets_get(secrets, needs[i].secret) != NULL)

@@ -26,6 +26,7 @@ struct config {
 	char *log_level;
 	char *secrets;                 /* path of the 0600 secrets file; "" = none */
 	char *origin;                  /* the site's public origin (https://host[:port]); "" = from the request */
+	char *public_url;              /* the site's address in mails (https://host[/prefix]); "" = no links */
 	/* [db]: the MariaDB replica set (primary first) */
 	char *db_replicas;
 	char *db_user;
@@ -42,6 +43,23 @@ struct config {
 	long long s3_attempt_timeout_ms;
 	long long s3_deadline_ms;
 	long long s3_repair_interval_ms;  /* how often the repair child looks for photos to copy */
+	/* [smtp]: the mail relays (libcurl's SMTP through librepl) */
+	char *smtp_replicas;
+	char *smtp_tls;                /* "required" (implicit or STARTTLS) or "none" (loopback only) */
+	bool smtp_auth;                /* AUTH with the secrets smtp_user and smtp_password */
+	char *smtp_from;               /* the envelope and From: address */
+	char *smtp_send_policy;
+	long long smtp_attempt_timeout_ms;
+	long long smtp_deadline_ms;
+	/* [notify]: the outbox's delivery (the notifier child) */
+	long long notify_max_attempts;
+	long long notify_backoff_base_ms;
+	long long notify_backoff_max_ms;
+	long long notify_lease_ms;
+	long long notify_interval_ms;
+	long long notify_batch;
+	long long notify_retention_ms;
+	char *notify_message_id_domain;
 	long long feedback_period_ms;     /* [workflow]: resolved this long without an answer: auto_close */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */

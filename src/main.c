@@ -24,6 +24,8 @@
 #include "runtime.h"
 #include "slots.h"
 #include "store/db.h"
+#include "store/mail.h"
+#include "store/notifier.h"
 #include "store/repair.h"
 #include "store/timer.h"
 #include "store/storage.h"
@@ -42,6 +44,7 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	struct view *view = NULL;
 	struct db *db = NULL;
 	struct storage *storage = NULL;
+	struct mail *mail = NULL;
 	struct password_list *common_passwords = NULL;
 	int result = -1;
 	char view_error[VIEW_MESSAGE_MAX];
@@ -66,6 +69,9 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 		goto out;
 	storage = storage_new(&fresh, &secrets, error, error_size);
 	if (storage == NULL)
+		goto out;
+	mail = mail_new(&fresh, &secrets, error, error_size);
+	if (mail == NULL)
 		goto out;
 	if (db_configured(db)) {
 		if (password_list_load(fresh.common_passwords, &common_passwords, reason, sizeof(reason)) != PASSWORD_OK) {
@@ -118,6 +124,9 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	storage_free(app->storage);
 	app->storage = storage;
 	storage = NULL;
+	mail_free(app->mail);
+	app->mail = mail;
+	mail = NULL;
 	password_list_free(app->common_passwords);
 	app->common_passwords = common_passwords;
 	common_passwords = NULL;
@@ -134,6 +143,7 @@ out:
 	view_free(view);
 	db_free(db);
 	storage_free(storage);
+	mail_free(mail);
 	password_list_free(common_passwords);
 	return result;
 }
@@ -165,6 +175,7 @@ static void main_app_free(struct app *app)
 	view_free(app->view);
 	db_free(app->db);
 	storage_free(app->storage);
+	mail_free(app->mail);
 	password_list_free(app->common_passwords);
 	slots_destroy(&app->hash_slots);
 	memset(app, 0, sizeof(*app));
@@ -253,6 +264,7 @@ int main(int argc, char **argv)
 	static const struct runtime_child children[] = {
 		{"photo-repair", repair_main},
 		{"timer", timer_main},
+		{"notifier", notifier_main},
 	};
 	const struct runtime_hooks hooks = {
 		.app = &app,

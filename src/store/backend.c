@@ -22,6 +22,11 @@ static const struct backend_operation_spec backend_s3_operations[] = {
 	[BACKEND_S3_GET] = {"s3.get", "get", offsetof(struct config, s3_get_policy), true, repl_classify_http_read},
 };
 
+static const struct backend_operation_spec backend_smtp_operations[] = {
+	/* A mail sent twice arrives twice: sequential policies only. */
+	[BACKEND_SMTP_SEND] = {"smtp.send", "send", offsetof(struct config, smtp_send_policy), false, repl_classify_smtp},
+};
+
 #define BACKEND_COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
 static const struct backend_spec backend_specs[] = {
@@ -31,6 +36,9 @@ static const struct backend_spec backend_specs[] = {
 	[BACKEND_S3] = {"s3", "storage", offsetof(struct config, s3_replicas),
 	                offsetof(struct config, s3_attempt_timeout_ms), offsetof(struct config, s3_deadline_ms),
 	                backend_s3_operations, BACKEND_COUNT_OF(backend_s3_operations)},
+	[BACKEND_SMTP] = {"smtp", "mail", offsetof(struct config, smtp_replicas),
+	                  offsetof(struct config, smtp_attempt_timeout_ms), offsetof(struct config, smtp_deadline_ms),
+	                  backend_smtp_operations, BACKEND_COUNT_OF(backend_smtp_operations)},
 };
 
 static const char *backend_config_text(const struct config *config, size_t offset)

@@ -20,11 +20,13 @@ struct config;
 enum backend_kind {
 	BACKEND_DB,   /* [db]: the MariaDB primary, standby and replicas (store/db.c) */
 	BACKEND_S3,   /* [s3]: the photo buckets (store/storage.c) */
+	BACKEND_SMTP, /* [smtp]: the mail relays (store/mail.c) */
 };
 
 /* Operations of each backend, in its row's order: the index into struct backend's operations. */
 enum backend_db_operation { BACKEND_DB_WRITE, BACKEND_DB_PRIMARY, BACKEND_DB_READ };
 enum backend_s3_operation { BACKEND_S3_PUT, BACKEND_S3_GET };
+enum backend_smtp_operation { BACKEND_SMTP_SEND };
 
 #define BACKEND_OPERATIONS_MAX 4
 

@@ -12,6 +12,7 @@
 #include "core/workflow.h"
 #include "store/db_accounts.h"
 #include "store/db_core.h"
+#include "store/db_outbox.h"
 
 /* After a write of the session's: its later reads wait for this write's GTID. */
 static void db_complaints_remember_write(struct db *db, struct db_session *session, const struct db_written *written)
@@ -71,7 +72,8 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	struct repl_sql_param track[] = {db_integer(session->account_id),
 	                                 db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE)};
 	struct repl_sql_param repairs[DB_REPAIRS_MAX][3];
-	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX] = {
+	struct db_outbox_event outbox;
+	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT] = {
 		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
 		 " submit_token) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?"
 		 " FROM categories WHERE code = ? AND active",
@@ -91,6 +93,7 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 			"INSERT IGNORE INTO photo_repairs (image_key, replica) SELECT ?, ? FROM complaints WHERE submit_token = ?",
 			repairs[i], 3, false};
 	}
+	count += db_outbox_filed(&outbox, complaint->submit_token, DB_SUBMIT_TOKEN_SIZE, statements + count);
 	struct db_written written;
 	*existing = false;
 	enum db_status status = db_write(db, statements, count, &written);
@@ -292,7 +295,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	                               row->agent == WORKFLOW_AGENT_CHOSEN ? agent : db_text_or_null(NULL),
 	                               db_text(move->reason != NULL ? move->reason : "")};
 	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
-	struct repl_sql_statement statements[6 + DB_REPAIRS_MAX] = {
+	struct db_outbox_event outbox;
+	struct repl_sql_statement statements[6 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT] = {
 		{"UPDATE complaints SET status = ?, closing_reason = ?,"
 		 " assigned_agent_id = CASE ? WHEN 1 THEN ? WHEN 2 THEN NULL ELSE assigned_agent_id END,"
 		 " assigned_at = CASE ? WHEN 1 THEN UTC_TIMESTAMP(3) WHEN 2 THEN NULL ELSE assigned_at END,"
@@ -329,6 +333,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 			"INSERT INTO admin_log (actor_id, action, target_complaint_id, target_account_id, detail)"
 			" SELECT ?, ?, ?, ?, LEFT(?, 1000)" DB_MOVED,
 			log, 5, false};
+	count += db_outbox_move(&outbox, action, move->complaint_id, row->reason_public ? move->reason : NULL,
+	                        statements + count);
 	struct db_written written;
 	*moved = false;
 	enum db_status status = db_write(db, statements, count, &written);

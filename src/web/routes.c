@@ -24,6 +24,7 @@
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
+#include "web/outbox.h"
 #include "web/render.h"
 #include "web/set_password.h"
 #include "web/workflow.h"
@@ -50,6 +51,8 @@ const struct routes_entry routes_table[] = {
 	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
 	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+	{"GET", "/admin/notifications", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_failed_page, 0},
+	{"POST", "/admin/notifications/{id}/retry", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_retry, 0},
 	{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 	{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 	{"GET", "/complaints/{id}/updates/{update_id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT),

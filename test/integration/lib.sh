@@ -77,11 +77,11 @@ test_migrate() {
 		echo "Bail out! complaintctl migrate failed"; diag "$(cat "$stack_dir.migrate.out")"; exit 1; }
 }
 
-# The worker pids of the master, sorted, one line (not its named children, photo-repair and timer).
+# The worker pids of the master, sorted, one line (not its named children, photo-repair, timer and notifier).
 worker_pids() {
 	local pid
 	for pid in $(pgrep -P "$master_pid"); do
-		case $(cat "/proc/$pid/comm" 2>/dev/null) in photo-repair | timer) ;; *) echo "$pid" ;; esac
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in photo-repair | timer | notifier) ;; *) echo "$pid" ;; esac
 	done | sort -n | tr '\n' ' '
 }
 

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # repl_transports.sh: librepl's transports against real servers, on one full stack: the HTTP
-# transport over the three S3 replicas (test/integration/repl_http.c) and the MariaDB transport
-# over the primary/standby pair (test/integration/repl_mysql.c). The two are cmocka programs the
+# transport over the three S3 replicas (test/integration/repl_http.c), the SMTP transport over the
+# mail sink (test/integration/repl_smtp.c) and the MariaDB transport over the primary/standby
+# pair (test/integration/repl_mysql.c). They are cmocka programs the
 # build makes but `make check` does not run; this script starts the stack they share, runs them
 # with its directory and port base, and reports each of their cases as one line here.
 source "$(dirname "$0")/lib.sh"
 # One line per cmocka case: repl_http.c's, then repl_mysql.c's (each ends by breaking what it
 # tested: an S3 replica stopped, the primary killed).
 http_cases=10
+smtp_cases=6
 mysql_cases=20
-plan $((http_cases + mysql_cases))
+plan $((http_cases + smtp_cases + mysql_cases))
 
 builddir=${REPL_TEST_BUILDDIR:-$(dirname "$binary")}
-make -C "$builddir" test/integration/repl_http test/integration/repl_mysql >/dev/null ||
+make -C "$builddir" test/integration/repl_http test/integration/repl_smtp test/integration/repl_mysql >/dev/null ||
 	{ echo "Bail out! cannot build the transport tests in $builddir"; exit 1; }
 
 test_full_stack_up repl
@@ -37,4 +39,5 @@ run_cases() {
 }
 
 run_cases test/integration/repl_http "$http_cases"
+run_cases test/integration/repl_smtp "$smtp_cases"
 run_cases test/integration/repl_mysql "$mysql_cases"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # round_trips.sh: what each page costs the database, counted, not timed. On a full stack of its
 # own (reads standby first, db.read=seq(standby, primary); one worker, so one warm-up request
-# warms every connection; the photo-repair child polling once an hour, so only its start-up pass,
-# before any count, reaches the servers), a resident with 200 complaints, one of them with 20
+# warms every connection; the photo-repair child and the notifier polling once an hour, so only
+# their start-up passes, before any count, reach the servers), a resident with 200 complaints, one of them with 20
 # history rows, asks each page 100 times, and every command the page sent to each MariaDB server
 # is read from the servers' own status counters (SHOW GLOBAL STATUS: Com_begin, Com_commit,
 # Com_select, Com_stmt_prepare/execute/close, ...; the counters' own read subtracted) and asserted
@@ -14,7 +14,8 @@ complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
-test_full_stack_up round-trips workers=1 'db.read=seq(standby, primary)' s3.repair_interval=60m
+test_full_stack_up round-trips workers=1 'db.read=seq(standby, primary)' s3.repair_interval=60m \
+	notify.interval=60m
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 sql() { "$top/packaging/stackctl" sql "$stack_dir" "$@"; }

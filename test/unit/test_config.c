@@ -104,6 +104,40 @@ static void test_policies(void **state)
 	assert_string_equal(f->config.db_read_policy, "hedge(20, standby, primary)");
 }
 
+/* Mail: sequential policies only, AUTH only over TLS, clear text only to the loopback; each
+ * refusal names its line and key. */
+static void test_smtp(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[smtp]\n"
+	                         "replicas = eu=smtp://mail-eu.example.org:587, us=smtps://mail-us.example.org:465\n"
+	                         "auth = yes\n"),
+	                 0);
+	assert_string_equal(f->config.smtp_send_policy, "retry(n=1, seq(smtp))");
+	assert_string_equal(f->config.smtp_tls, "required");
+	assert_true(f->config.smtp_auth);
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = sink=smtp://127.0.0.1:1025\n"
+	                         "tls = none\nsend = rb+retry(n=2)\n"),
+	                 0);
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = a=smtp://127.0.0.1:25\nsend = par(smtp)\n",
+	                    ":5: [smtp] send: ");
+	assert_non_null(strstr(f->error, "not idempotent"));
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = a=smtp://127.0.0.1:25\nsend = hedge(5, smtp)\n",
+	                    ":5: [smtp] send: ");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = a=smtp://127.0.0.1:25\ntls = none\nauth = on\n",
+	                    ":6: [smtp] auth: AUTH needs TLS");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = a=smtp://192.0.2.1:25\ntls = none\n",
+	                    ":4: [smtp] replicas: replica a: plain SMTP");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nreplicas = a=http://127.0.0.1:25\n",
+	                    ":4: [smtp] replicas: ");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\n[smtp]\nfrom = Complaints <c@example.org>\n",
+	                    ":4: [smtp] from: ");
+	refused_with_prefix(f, "[server]\nlisten = /run/c.sock\npublic_url = https://c.example.org/\n",
+	                    ":3: [server] public_url: ");
+	/* The refused loads left the last good one in place. */
+	assert_string_equal(f->config.smtp_send_policy, "rb+retry(n=2)");
+}
+
 static void test_minimal_file_gets_defaults(void **state)
 {
 	struct fixture *f = *state;
@@ -327,6 +361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_socket_mode, setup, teardown),

@@ -31,6 +31,7 @@
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
+#include "web/outbox.h"
 #include "web/routes.h"
 #include "web/set_password.h"
 #include "web/workflow.h"
@@ -388,6 +389,8 @@ static void test_table_rows(void **state)
 		{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
 		{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+		{"GET", "/admin/notifications", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_failed_page, 0},
+		{"POST", "/admin/notifications/{id}/retry", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_retry, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
 		{"GET", "/complaints/{id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_photo, 0},
 		{"GET", "/complaints/{id}/updates/{update_id}/photo", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT),

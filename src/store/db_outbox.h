@@ -1,0 +1,84 @@
+/*
+ * db_outbox.h: the outbox (the notifications table): the statements that queue an event's
+ * messages inside the event's own transaction, and the notifier's claim, outcome and clean-up
+ * (statements in db_outbox.c).
+ */
+#ifndef DB_OUTBOX_H
+#define DB_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/mail.h"
+#include "repl.h"
+#include "store/db.h"
+
+struct arena;
+
+#define DB_OUTBOX_EVENT_PARAMS 4
+
+/* Room for the statements of one event: its caller's transaction keeps them alive. */
+struct db_outbox_event {
+	struct repl_sql_param params[MAIL_KINDS_PER_EVENT][DB_OUTBOX_EVENT_PARAMS];
+};
+
+/* Appends to out (room for MAIL_KINDS_PER_EVENT) the INSERTs that queue the messages of a
+ * complaint's change (action: status_track's name) and returns how many. They run after the
+ * change's UPDATE and its SET @complaint_moved, and write only when it moved the complaint;
+ * reason is the change's public reason (NULL: none or staff only). */
+size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t complaint_id, const char *reason,
+                      struct repl_sql_statement *out);
+/* The same for a filing, found by its submit token (DB_SUBMIT_TOKEN_SIZE bytes). */
+size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_token, size_t token_len,
+                       struct repl_sql_statement *out);
+
+/* A claimed message, as the notifier sends it. */
+struct db_notification {
+	int64_t id;
+	int64_t complaint_id;         /* 0: none */
+	const char *kind;
+	const char *recipient;
+	const char *data;             /* JSON for the templates */
+	unsigned attempts;            /* failed sendings so far */
+};
+
+/* Claims up to max due messages (pending and due, or sending under an expired lease) for
+ * lease_ms under claim (unique per claim), and reads them back (db.write, then db.primary). */
+enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *claim, long long lease_ms,
+                               struct db_notification *out, size_t max, size_t *count);
+/* Just before sending: renews claim's lease on message id for lease_ms; *taken false when the
+ * claim lost it (its lease passed and another notifier took it: that one sends it). */
+enum db_status db_outbox_take(struct db *db, int64_t id, const char *claim, long long lease_ms, bool *taken);
+/* The message was sent: status sent, unless another claim took it meanwhile. */
+enum db_status db_outbox_sent(struct db *db, int64_t id, const char *claim);
+/* A sending failed: pending again in retry_ms, or failed for good (failed_for_good, or when this
+ * was attempt max_attempts), last_error kept. */
+enum db_status db_outbox_failed(struct db *db, int64_t id, const char *claim, long long retry_ms, bool for_good,
+                                long long max_attempts, const char *last_error);
+/* Gives back what claim still holds unsent (a notifier asked to stop): pending again at once. */
+enum db_status db_outbox_release(struct db *db, const char *claim);
+/* Deletes messages sent more than retention_ms ago (at most a batch per call); *deleted. */
+enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted);
+
+/* A message that failed for good, as the admins' list shows it (never its body). */
+struct db_failed_notification {
+	int64_t id;
+	int64_t complaint_id;         /* 0: none */
+	const char *kind;
+	const char *recipient;
+	unsigned attempts;
+	const char *last_error;       /* NULL: none */
+	const char *created_at;
+};
+
+#define DB_FAILED_LIST_MAX 200
+
+/* The failed messages, newest first, at most max (db.primary). */
+enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct db_failed_notification *out,
+                                     size_t max, size_t *count);
+/* An admin's "send again": a failed message pending at once with its attempts from zero, and an
+ * admin_log row. *found false: no failed message of that id (nothing written). */
+enum db_status db_outbox_retry(struct db *db, int64_t actor_id, int64_t id, bool *found);
+
+#endif

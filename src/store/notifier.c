@@ -1,0 +1,230 @@
+/*
+ * notifier.c: the notifier child (see notifier.h). A claim is named host:pid:n, unique per
+ * claim, so a row claimed again after its lease passed is updated only by its new holder; each
+ * message's lease is renewed just before it is sent, so a message goes out twice only when one
+ * sending outlasts the lease or its notifier dies.
+ */
+#include "notifier.h"
+
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "arena.h"
+#include "core/mail.h"
+#include "core/workflow.h"
+#include "log.h"
+#include "runtime.h"
+#include "store/db_outbox.h"
+#include "store/mail.h"
+#include "view.h"
+
+#define NOTIFIER_BATCH_MAX 1000
+#define NOTIFIER_ARENA_BYTES (8L << 20)
+#define NOTIFIER_ERROR_MAX 500
+#define NOTIFIER_PURGE_EVERY_MS (60 * 1000LL)
+
+struct notifier {
+	struct app *app;
+	struct arena *arena;
+	char host[64];
+	unsigned long claims;
+};
+
+static void notifier_json_release(void *object)
+{
+	json_object_put(object);
+}
+
+static void notifier_set(struct json_object *context, const char *key, const char *value)
+{
+	json_object_object_add(context, key, json_object_new_string(value != NULL ? value : ""));
+}
+
+/* The templates' context: the row's data, plus the sentences and links of its kind. */
+static struct json_object *notifier_context(struct notifier *n, const struct db_notification *row,
+                                            const struct mail_kind *kind, char *link, size_t link_size)
+{
+	const char *public_url = n->app->config.public_url;
+	struct json_object *context = json_tokener_parse(row->data);
+	if (context == NULL || !json_object_is_type(context, json_type_object)) {
+		json_object_put(context);
+		return NULL;
+	}
+	if (arena_cleanup_add(n->arena, notifier_json_release, context) != 0)
+		return NULL;
+	struct json_object *value = NULL;
+	const char *status = json_object_object_get_ex(context, "status", &value) ? json_object_get_string(value) : NULL;
+	const char *closing = json_object_object_get_ex(context, "closing_reason", &value) && value != NULL
+	                          ? json_object_get_string(value)
+	                          : NULL;
+	enum workflow_state state;
+	notifier_set(context, "sentence", kind->sentence);
+	if (status != NULL && workflow_state_parse(status, &state))
+		notifier_set(context, "status_sentence", workflow_resident_sentence(state, closing));
+	json_object_object_add(context, "complaint_id", json_object_new_int64(row->complaint_id));
+	link[0] = '\0';
+	if (public_url[0] != '\0') {
+		snprintf(link, link_size, "%s/complaints/%lld", public_url, (long long)row->complaint_id);
+		notifier_set(context, "link", link);
+		char account[512];
+		snprintf(account, sizeof(account), "%s/account", public_url);
+		notifier_set(context, "account_link", account);
+	}
+	return context;
+}
+
+/* Renders and composes row's message; MAIL_OK, or why it can never be sent (error). */
+static enum mail_status notifier_compose(struct notifier *n, const struct db_notification *row, char **data,
+                                         size_t *len, char *error, size_t error_size)
+{
+	const struct mail_kind *kind = mail_kind_find(row->kind);
+	char link[512], subject[MAIL_HEADER_MAX], message_id[MAIL_MESSAGE_ID_MAX], unsubscribe[512];
+	char view_error[VIEW_MESSAGE_MAX];
+	char *text = NULL, *html = NULL;
+	if (kind == NULL) {
+		snprintf(error, error_size, "unknown kind %s", row->kind);
+		return MAIL_BAD_HEADER;
+	}
+	struct json_object *context = notifier_context(n, row, kind, link, sizeof(link));
+	if (context == NULL) {
+		snprintf(error, error_size, "data is not a JSON object");
+		return MAIL_BAD_HEADER;
+	}
+	struct json_object *value = NULL;
+	const char *name = json_object_object_get_ex(context, "name", &value) ? json_object_get_string(value) : "";
+	const char *category = json_object_object_get_ex(context, "category", &value) ? json_object_get_string(value) : "";
+	snprintf(subject, sizeof(subject), "Complaint #%lld (%s): %s", (long long)row->complaint_id, category,
+	         kind->subject);
+	if (view_render(n->app->view, "mail/notification.text", context, n->arena, &text, NULL, view_error,
+	                sizeof(view_error)) != VIEW_OK ||
+	    view_render(n->app->view, "mail/notification.html", context, n->arena, &html, NULL, view_error,
+	                sizeof(view_error)) != VIEW_OK) {
+		snprintf(error, error_size, "templates: %s", view_error);
+		return MAIL_TOO_LONG;
+	}
+	enum mail_status status = mail_message_id(row->id, n->app->config.notify_message_id_domain, message_id,
+	                                          sizeof(message_id));
+	if (status != MAIL_OK) {
+		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
+		return status;
+	}
+	snprintf(unsubscribe, sizeof(unsubscribe), "%s/account", n->app->config.public_url);
+	const struct mail_message message = {
+		.from_name = "Complaints",
+		.from_address = mail_from(n->app->mail),
+		.to_name = name,
+		.to_address = row->recipient,
+		.subject = subject,
+		.message_id = message_id,
+		.date = time(NULL),
+		.list_unsubscribe = kind->status_mail && n->app->config.public_url[0] != '\0' ? unsubscribe : NULL,
+		.text = text,
+		.html = html,
+	};
+	status = mail_compose(n->arena, &message, data, len);
+	if (status != MAIL_OK)
+		snprintf(error, error_size, "%s", mail_strerror(status));
+	return status;
+}
+
+/* Sends one claimed message and records the outcome. */
+static void notifier_deliver(struct notifier *n, const struct db_notification *row, const char *claim)
+{
+	const struct config *config = &n->app->config;
+	char error[NOTIFIER_ERROR_MAX] = "";
+	char *data = NULL;
+	size_t len = 0;
+	enum mail_send_status sent = MAIL_SEND_REFUSED;
+	bool taken = false;
+	/* A batch may take longer than the lease it was claimed under: each message's lease is
+	 * renewed just before it goes out, and one another notifier took meanwhile is left to it. */
+	if (db_outbox_take(n->app->db, row->id, claim, config->notify_lease_ms, &taken) != DB_OK || !taken)
+		return;
+	if (notifier_compose(n, row, &data, &len, error, sizeof(error)) == MAIL_OK)
+		sent = mail_send(n->app->mail, row->recipient, data, len, error, sizeof(error));
+	if (sent == MAIL_SEND_OK) {
+		db_outbox_sent(n->app->db, row->id, claim);
+		log_info("notifier: message %lld (%s) sent", (long long)row->id, row->kind);
+		return;
+	}
+	unsigned attempts = row->attempts + 1;
+	long long retry = mail_backoff_ms(attempts, config->notify_backoff_base_ms, config->notify_backoff_max_ms,
+	                                  randombytes_random());
+	bool for_good = sent == MAIL_SEND_REFUSED || attempts >= (unsigned long long)config->notify_max_attempts;
+	db_outbox_failed(n->app->db, row->id, claim, retry, sent == MAIL_SEND_REFUSED, config->notify_max_attempts,
+	                 error);
+	if (for_good)
+		log_error("notifier: message %lld (%s) failed for good after %u attempts: %s", (long long)row->id, row->kind,
+		          attempts, error);
+	else
+		log_warn("notifier: message %lld (%s) not sent (attempt %u): %s; again in %lld ms", (long long)row->id,
+		         row->kind, attempts, error, retry);
+}
+
+/* One claim and its deliveries; the number of messages claimed. */
+static size_t notifier_pass(struct notifier *n)
+{
+	struct db_notification rows[NOTIFIER_BATCH_MAX];
+	size_t count = 0;
+	size_t max = (size_t)n->app->config.notify_batch;
+	char claim[128];
+	snprintf(claim, sizeof(claim), "%s:%ld:%lu", n->host, (long)getpid(), ++n->claims);
+	if (max > NOTIFIER_BATCH_MAX)
+		max = NOTIFIER_BATCH_MAX;
+	if (db_outbox_claim(n->app->db, n->arena, claim, n->app->config.notify_lease_ms, rows, max, &count) != DB_OK)
+		return 0;
+	size_t i = 0;
+	for (; i < count && !runtime_stop_requested(); i++)
+		notifier_deliver(n, &rows[i], claim);
+	/* Asked to stop mid-batch: what is left goes back at once rather than after its lease (a
+	 * notifier that dies cannot, and its lease frees them). */
+	if (i < count)
+		db_outbox_release(n->app->db, claim);
+	return count;
+}
+
+int notifier_main(void *context)
+{
+	struct app *app = context;
+	struct notifier n = {.app = app};
+	char error[256];
+	if (!db_configured(app->db) || !mail_configured(app->mail)) {
+		log_info("notifier: no database or no [smtp] replicas configured: nothing to deliver");
+		while (!runtime_stop_requested())
+			runtime_pause(60 * 1000);
+		return 0;
+	}
+	if (mail_worker_start(app->mail, error, sizeof(error)) != 0) {
+		log_error("notifier: %s", error);
+		return 1;
+	}
+	if (gethostname(n.host, sizeof(n.host) - 1) != 0)
+		snprintf(n.host, sizeof(n.host), "%s", app->config.location);
+	n.arena = arena_create(NOTIFIER_ARENA_BYTES);
+	if (n.arena == NULL)
+		return 1;
+	struct timespec last_purge = {0};
+	while (!runtime_stop_requested()) {
+		struct timespec now;
+		size_t claimed = notifier_pass(&n);
+		arena_reset(n.arena);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - last_purge.tv_sec) * 1000LL >= NOTIFIER_PURGE_EVERY_MS || last_purge.tv_sec == 0) {
+			uint64_t deleted = 0;
+			if (db_outbox_purge(app->db, app->config.notify_retention_ms, &deleted) == DB_OK && deleted > 0)
+				log_info("notifier: %llu sent messages past their retention deleted", (unsigned long long)deleted);
+			last_purge = now;
+		}
+		/* A full batch means more may be due: look again at once. */
+		if (claimed < (size_t)app->config.notify_batch)
+			runtime_pause(app->config.notify_interval_ms);
+	}
+	mail_worker_stop(app->mail);
+	arena_destroy(n.arena);
+	return 0;
+}
