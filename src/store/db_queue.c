@@ -209,11 +209,14 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 int db_queue_counts_sql(struct arena *arena, const struct queue_filter *filter, struct db_queue_sql *out)
 {
 	struct db_queue_builder b;
-	struct queue_filter others = *filter;
-	others.statuses = 0;  /* every status the other fields allow: the page's tabs */
-	unsigned statuses = queue_statuses(&others);
-	if (db_queue_begin(arena, &b, out) != 0)
+	/* Every status the other fields allow (the page's tabs): a copy, in the arena, since the
+	 * parameters point into its dates. */
+	struct queue_filter *others = arena_alloc(arena, sizeof(*others));
+	if (others == NULL || db_queue_begin(arena, &b, out) != 0)
 		return -1;
+	*others = *filter;
+	others->statuses = 0;
+	unsigned statuses = queue_statuses(others);
 	for (int s = 0, n = 0; s < WORKFLOW_STATES; s++) {
 		if ((statuses & (1u << s)) == 0)
 			continue;
@@ -221,7 +224,7 @@ int db_queue_counts_sql(struct arena *arena, const struct queue_filter *filter, 
 		             n > 0 ? " UNION ALL " : "");
 		db_queue_param(&b, db_text(workflow_state_name((enum workflow_state)s)));
 		db_queue_param(&b, db_text(workflow_state_name((enum workflow_state)s)));
-		db_queue_where(&b, arena, &others, false);
+		db_queue_where(&b, arena, others, false);
 		db_queue_put(&b, " LIMIT %d) x%d", DB_QUEUE_COUNT_CAP + 1, n);
 		n++;
 	}

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "core/csv.h"
 #include "core/queue.h"
 #include "core/workflow.h"
 #include "fields.h"
@@ -367,7 +368,115 @@ void queue_bulk_assign(struct call *call)
 	render_page(call, 200, "Bulk assignment", "queue_bulk", data);
 }
 
+/* ---- the CSV export ---- */
+
+#define QUEUE_EXPORT_CHUNK 200             /* rows a statement reads: 200 x 16 KiB < librepl's 4 MiB */
+#define QUEUE_EXPORT_ARENA (16u << 20)     /* one chunk's memory, freed before the next */
+
+/* What the export needs once the handler has returned: the request's arena keeps it. */
+struct queue_export_job {
+	struct db *db;
+	struct db_session session;
+	struct queue_filter filter;
+};
+
+static const char queue_export_header[] = "\xEF\xBB\xBF" "id,category,status,agent,description,address,lat,lon,"
+                                          "filed_at,due_at,changed_at,overdue,reopened\r\n";
+
+/* One chunk's rows as CSV lines (chunk arena). */
+static char *queue_export_lines(struct arena *chunk, const struct db_queue_row *rows, size_t count, size_t *len)
+{
+	size_t size = 1;
+	for (size_t i = 0; i < count; i++)
+		size += 160 + csv_text_size(rows[i].category) + csv_text_size(rows[i].status) + csv_text_size(rows[i].agent) +
+		        csv_text_size(rows[i].description) + csv_text_size(rows[i].address) + 3 * QUEUE_TIME_SIZE + 48;
+	char *buf = arena_alloc(chunk, size), *p = buf;
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		const struct db_queue_row *row = &rows[i];
+		p += snprintf(p, 24, "%lld,", (long long)row->id);
+		p = csv_text(p, row->category);
+		*p++ = ',';
+		p = csv_text(p, row->status);
+		*p++ = ',';
+		p = csv_text(p, row->agent);
+		*p++ = ',';
+		p = csv_text(p, row->description);
+		*p++ = ',';
+		p = csv_text(p, row->address);
+		*p++ = ',';
+		p = csv_number(p, row->lat);
+		*p++ = ',';
+		p = csv_number(p, row->lon);
+		*p++ = ',';
+		p = csv_text(p, row->created_at);
+		*p++ = ',';
+		p = csv_text(p, row->due_at);
+		*p++ = ',';
+		p = csv_text(p, row->updated_at);
+		p += snprintf(p, 16, ",%d,%d\r\n", row->overdue, row->reopened);
+	}
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+/* The body: the header line, then the filter's rows by keyset chunks, each chunk's memory freed
+ * before the next is read, so the worker's memory stays flat however many rows there are. */
+static int queue_export_stream(void *context, response_write_fn write, void *write_context)
+{
+	struct queue_export_job *job = context;
+	if (write(write_context, queue_export_header, sizeof(queue_export_header) - 1) != 0)
+		return -1;
+	job->filter.way = QUEUE_FIRST;
+	for (;;) {
+		struct arena *chunk = arena_create(QUEUE_EXPORT_ARENA);
+		struct db_queue_row *rows = chunk != NULL ? arena_calloc(chunk, QUEUE_EXPORT_CHUNK, sizeof(*rows)) : NULL;
+		size_t count = 0, len = 0;
+		bool more = false;
+		char *lines = NULL;
+		enum db_status status = rows == NULL ? DB_UNAVAILABLE
+		                                     : db_queue_page(job->db, chunk, &job->session, &job->filter,
+		                                                     QUEUE_EXPORT_CHUNK, rows, &count, &more);
+		if (status == DB_OK)
+			lines = queue_export_lines(chunk, rows, count, &len);
+		int written = lines != NULL ? write(write_context, lines, len) : -1;
+		if (lines != NULL && count > 0) {
+			snprintf(job->filter.key, sizeof(job->filter.key), "%s", rows[count - 1].sort_key);
+			job->filter.key_id = rows[count - 1].id;
+			job->filter.way = QUEUE_AFTER;
+		}
+		arena_destroy(chunk);
+		if (lines == NULL || written != 0) {
+			/* Headers are gone: the file is cut, and its last line says so to whoever opens it. */
+			static const char cut[] = "\"the export stopped here: the database did not answer; export again\"\r\n";
+			log_warn("queue: export cut: %s", lines == NULL ? db_strerror(status) : "the client went away");
+			write(write_context, cut, sizeof(cut) - 1);
+			return -1;
+		}
+		if (!more)
+			return 0;
+	}
+}
+
 void queue_export(struct call *call)
 {
-	render_error(call, 404, "There is no page at this address.");
+	struct queue_filter filter;
+	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
+	size_t category_count = 0;
+	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
+		return;
+	struct queue_export_job *job = arena_alloc(call->request->arena, sizeof(*job));
+	if (job == NULL) {
+		render_error(call, 500, "The export could not be started.");
+		return;
+	}
+	job->db = call->app->db;
+	job->session = *call->session;
+	job->filter = filter;
+	response_header(call->response, "Content-Disposition", "attachment; filename=\"complaints.csv\"");
+	response_header(call->response, "Cache-Control", "no-store");
+	response_stream(call->response, 200, "text/csv; charset=utf-8; header=present", queue_export_stream, job);
+	log_info("queue: account %lld: export of [%s]", (long long)call->session->account_id,
+	         queue_query(call->request->arena, &filter));
 }

@@ -4,31 +4,18 @@
 // let "Use my location" fill the coordinates. TAP, one line per step; each step's screenshot is
 // kept under var/test-artifacts/e2e/file_complaint/.
 //
-// Run by test/e2e/run.sh (which finds playwright-core under var/node); environment:
-// STACK_SRCDIR, TEST_VAR, COMPLAINTD_BINARY, COMPLAINTCTL_BINARY, CHROMIUM, NODE_PREFIX.
-import { execFileSync } from 'node:child_process';
-import { existsSync, openSync, closeSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Run by test/e2e/run.sh (which finds playwright-core under var/node); environment: harness.mjs's.
+import { join } from 'node:path';
+import { harness } from './harness.mjs';
 import { tapPlan, tapDiag, tapSteps } from './tap.mjs';
 
-const top = process.env.STACK_SRCDIR || join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const testVar = process.env.TEST_VAR || join(top, 'var');
-const complaintd = process.env.COMPLAINTD_BINARY || join(top, 'var/build-asan/complaintd');
-const complaintctl = process.env.COMPLAINTCTL_BINARY || join(top, 'var/build-asan/complaintctl');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
-const stackctl = join(top, 'packaging/stackctl');
-const photo = join(top, 'test/data/e2e/streetlight.jpg');
-const stackDir = join(testVar, 'stacks', `e2e-${process.pid}`);
-const artifacts = join(testVar, 'test-artifacts/e2e/file_complaint');
-
-// Each action waits at most this long for the page: pages answer in milliseconds on loopback,
-// filing (photo to an S3 quorum, the row to MariaDB, an ASan build) in well under a second.
-const actionTimeout = 10000;
-// The whole run is cut off here, whatever hangs; the stack is stopped on the way out.
-const runTimeout = 150000;
+// The whole run is cut off after 150 s, whatever hangs; the stack is stopped on the way out.
+const h = harness('file_complaint', 150000);
+const { check, goto, submitAndLand } = h;
+const photo = join(h.top, 'test/data/e2e/streetlight.jpg');
+let browser = null;
+let context = null;
+let page = null;
 
 const resident = {
 	name: `Zoë Tester ${process.pid}`,
@@ -40,192 +27,26 @@ const description = `The street lamp in front of number 12 is out since Monday: 
 const typedPosition = { lat: '50.8466', lon: '4.3528' };
 const browserPosition = { latitude: 51.2194, longitude: 4.4025 };
 
-// ---- the stack, stopped however the script ends ----
-
-let stackStarted = false;
-let stackLog = null;
-// stackDown PASSED: stops the stack. After a failure its logs stay for CI (the MariaDB datadirs,
-// over 100 MB, go); after a clean run nothing stays.
-function stackDown(passed) {
-	if (!stackStarted) return;
-	stackStarted = false;
-	const started = Date.now();
-	try {
-		execFileSync(stackctl, ['down', stackDir], { stdio: 'ignore', timeout: 60000 });
-		console.log(`# stack stopped in ${Date.now() - started} ms`);
-	} catch (error) {
-		console.log(`# stackctl down failed: ${error.message.split('\n')[0]}`);
-	}
-	if (passed === true) {
-		rmSync(stackDir, { recursive: true, force: true });
-		if (stackLog) rmSync(stackLog, { force: true });
-		return;
-	}
-	rmSync(join(stackDir, 'mariadb/primary'), { recursive: true, force: true });
-	rmSync(join(stackDir, 'mariadb/standby'), { recursive: true, force: true });
-	console.log(`# the stack's logs: ${stackDir}`);
-}
-process.on('exit', () => stackDown(false));
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(1));
-setTimeout(() => {
-	tapDiag(`the run took over ${runTimeout / 1000} s: stopped`);
-	process.exit(1);
-}, runTimeout).unref();
-
-function stackUp() {
-	rmSync(stackDir, { recursive: true, force: true });
-	mkdirSync(join(testVar, 'stacks'), { recursive: true });
-	const log = join(testVar, 'stacks', `e2e-${process.pid}.up.log`);
-	stackLog = log;
-	const logFd = openSync(log, 'w');
-	stackStarted = true;
-	let base;
-	try {
-		base = execFileSync(stackctl, ['up', stackDir], {
-			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
-			stdio: ['ignore', 'pipe', logFd],
-			timeout: 90000,
-		}).toString().trim();
-	} catch (error) {
-		throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
-	} finally {
-		closeSync(logFd);
-	}
-	try {
-		execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), 'migrate', '--migrations', join(top, 'db/migrations')],
-			{ stdio: 'pipe', timeout: 60000 });
-	} catch (error) {
-		throw new Error(`complaintctl migrate failed:\n${String(error.stderr || error.message).trim()}`);
-	}
-	return `http://127.0.0.1:${base}`;
-}
-
-function tail(file, lines) {
-	try {
-		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-	} catch {
-		return '(no log)';
-	}
-}
-
-// ---- what the browser saw ----
-
-let browser = null;
-let context = null;
-let page = null;
-let seen = [];
-
-function watch(newPage) {
-	newPage.on('pageerror', (error) => seen.push(`page error: ${error.message}`));
-	newPage.on('console', (message) => {
-		if (message.type() === 'error') seen.push(`console error: ${message.text()}`);
-	});
-	newPage.on('response', (response) => {
-		if (response.status() >= 400) seen.push(`${response.status()} for ${response.request().method()} ${response.url()}`);
-	});
-	newPage.on('requestfailed', (request) => seen.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
-}
-
-// The failure's context: the page's address, its messages, what went wrong on the wire.
-async function explain() {
-	const lines = seen;
-	seen = [];
-	if (!page || page.isClosed()) return lines.join('\n');
-	let text = '';
-	try {
-		text = (await page.evaluate(() => document.body ? document.body.innerText : '')).replace(/\s+/g, ' ').slice(0, 400);
-	} catch {
-		text = '(unreadable)';
-	}
-	return [`at ${page.url()}`, `page text: ${text}`, ...lines].join('\n');
-}
-
-function check(condition, message) {
-	if (!condition) throw new Error(message);
-}
-
-// goto PATH: loads PATH and fails at once on an answer that is not 200 (after redirects).
-async function goto(path) {
-	const response = await page.goto(path);
-	check(response, `no answer for ${path}`);
-	check(response.status() === 200, `GET ${path} answered ${response.status()}`);
-	return response;
-}
-
-// submitAndLand FORM-LOCATOR PATTERN: clicks the form's submit button and waits until the browser
-// shows a page whose path matches PATTERN; if it lands elsewhere, the failure names where and the
-// page's error messages.
-async function submitAndLand(form, pattern, what) {
-	await Promise.all([
-		page.waitForNavigation({ timeout: actionTimeout }),
-		form.locator('button[type=submit]').click(),
-	]);
-	const path = new URL(page.url()).pathname;
-	if (!pattern.test(path)) {
-		const errors = await page.locator('.field-error, .form-error').allInnerTexts();
-		throw new Error(`${what}: landed on ${path}, not ${pattern}${errors.length ? `; the page says: ${errors.join(' | ')}` : ''}`);
-	}
-	return path;
-}
-
 async function sessionCookie() {
 	return (await context.cookies()).find((cookie) => cookie.name === 'session' || cookie.name === '__Host-session');
-}
-
-// The installed browser's own words for its version ("Chromium 156.0.8078.114 built on Debian...").
-function installedChromium() {
-	try {
-		return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
-	} catch (error) {
-		return `${chromiumPath} (its --version failed: ${error.message.split('\n')[0]})`;
-	}
-}
-
-// "1.64.1 (built for Chromium 156.0.7...)": playwright-core's version and the browser it targets.
-function browserPairing(require) {
-	const version = require('playwright-core/package.json').version;
-	try {
-		// Not require(): the package's exports map does not list browsers.json.
-		const { browsers } = JSON.parse(readFileSync(join(nodePrefix, 'node_modules/playwright-core/browsers.json'), 'utf8'));
-		const target = browsers.find((entry) => entry.name === 'chromium');
-		return target && target.browserVersion ? `${version} (built for Chromium ${target.browserVersion})` : version;
-	} catch {
-		return version;
-	}
 }
 
 // ---- the steps ----
 
 tapPlan(10);
-const { step, failures } = tapSteps(artifacts, { page: () => page, explain });
+const { step, failures } = tapSteps(h.artifacts, { page: () => h.page, explain: h.explain });
 let url = null;
 let complaintPath = null;
 
 await step('stack', 'the full stack starts (stackctl up) and complaintctl migrate applies the schema', async () => {
 	const started = Date.now();
-	url = stackUp();
-	tapDiag(`stack at ${url} in ${Date.now() - started} ms, directory ${stackDir}`);
+	url = h.stackUp();
+	tapDiag(`stack at ${url} in ${Date.now() - started} ms, directory ${h.stackDir}`);
 });
 
 await step('browser', "Debian's chromium starts headless through playwright-core", async () => {
-	check(existsSync(chromiumPath), `no browser at ${chromiumPath} (deb chromium in packaging/packages.txt)`);
-	const require = createRequire(join(nodePrefix, 'package.json'));
-	const { chromium } = require('playwright-core');
-	try {
-		browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
-	} catch (error) {
-		// Debian moves chromium on by whole majors (packaging/packages.txt says why it is not
-		// pinned): say which two versions disagree and what to change.
-		throw new Error(`playwright-core ${browserPairing(require)} cannot drive ${installedChromium()}: ` +
-			`bump playwright-core in packaging/package.json to the release for this Chromium\n${error.message}`);
-	}
-	check(url, 'no stack to browse');
-	context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
-	context.setDefaultTimeout(actionTimeout);
-	context.setDefaultNavigationTimeout(actionTimeout);
-	page = await context.newPage();
-	watch(page);
-	tapDiag(`chromium ${browser.version()}, playwright-core ${browserPairing(require)}`);
+	await h.launch();
+	({ browser, context, page } = h);
 });
 
 await step('signup', 'signing up through the form lands on /account showing the name, with an HttpOnly session cookie', async () => {
@@ -338,5 +159,5 @@ await step('use-location', '"Use my location" fills latitude and longitude from 
 });
 
 if (browser) await browser.close().catch(() => {});
-stackDown(failures() === 0);
+h.stackDown(failures() === 0);
 process.exit(failures() ? 1 : 0);

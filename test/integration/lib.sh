@@ -155,3 +155,22 @@ holds() { eval "$1"; }
 visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
 # The start of it, for diagnostics.
 text_of() { visible_text "$1" | head -c "${2:-400}"; }
+
+# ---- accounts on a full stack (the script sets scratch and password) ----
+
+# input_value HTML NAME: the value of the page's last input called NAME.
+input_value() {
+	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
+}
+# test_staff ROLE EMAIL [NAME]: an admin or agent account made by complaintctl create-ROLE.
+test_staff() {
+	local complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" --name "${3:-Staff $2}" "$2" \
+		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
+}
+# test_signin BROWSER EMAIL: signs BROWSER in with password.
+test_signin() {
+	get "$1" /signin
+	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
+	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
+}
