@@ -43,7 +43,7 @@ struct db_seed_complaint {
 	const char *update_at;
 };
 
-#define DB_SEED_BATCH_MAX 500
+#define DB_SEED_BATCH_MAX 100
 
 /* Writes count (at most DB_SEED_BATCH_MAX) complaints and their rows as one transaction (db.write). */
 enum db_status db_seed_complaints(struct db *db, const struct db_seed_complaint *batch, size_t count);

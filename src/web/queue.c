@@ -360,6 +360,7 @@ void queue_bulk_assign(struct call *call)
 	}
 	json_object_object_add(data, "assigned", json_object_new_int64((int64_t)assigned));
 	json_object_object_add(data, "same", json_object_new_int64((int64_t)same));
+	json_object_object_add(data, "has_same", json_object_new_boolean(same > 0));
 	complaints_add_string(data, "agent", agent_name);
 	json_object_object_add(data, "has_changed", json_object_new_boolean(json_object_array_length(changed_list) > 0));
 	json_object_object_add(data, "changed", changed_list);
