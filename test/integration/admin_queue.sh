@@ -88,7 +88,7 @@ where_of() {
 		status) statuses+="${statuses:+, }'$value'" ;;
 		category) where+=" AND c.category_id = (SELECT id FROM categories WHERE code = '$value')" ;;
 		agent) [ "$value" = none ] && where+=" AND c.assigned_agent_id IS NULL" || where+=" AND c.assigned_agent_id = $value" ;;
-		overdue) where+=" AND c.due_at < UTC_TIMESTAMP(3) AND c.status IN ('submitted', 'assigned', 'in_progress')" ;;
+		overdue) where+=" AND c.due_at < '${overdue_at:-9999-12-31}' AND c.status IN ('submitted', 'assigned', 'in_progress')" ;;
 		reopened) where+=" AND c.reopened_at IS NOT NULL" ;;
 		from) where+=" AND c.created_at >= '$value'" ;;
 		to) where+=" AND DATE(c.created_at) <= '$value'" ;;
@@ -122,6 +122,8 @@ for filter in "${filters[@]}"; do
 		statement=$("$queue_sql" "$query" $(category_id_of "$filter") 2>"$scratch/queue-sql.err") || statement=
 		[ -n "$statement" ] && [ "$statement" != NONE ] || statement="SELECT 'no statement: $(head -c 100 "$scratch/queue-sql.err")' AS x"
 		echo "ANALYZE FORMAT=JSON $statement;" >>"$scratch/analyze.sql"
+		# Overdue moves with the clock: the independent SQL takes the instant the page was asked for.
+		overdue_at=$(date -u '+%F %T.%3N')
 		echo "SELECT COALESCE(GROUP_CONCAT(id ORDER BY n SEPARATOR ' '), '') FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY ${order_of[$sort]}) AS n FROM complaints c WHERE $(where_of "$filter") ORDER BY ${order_of[$sort]} LIMIT 50) x;" >>"$scratch/select.sql"
 		get admin "/admin?$query"
 		names+=("[${filter:-no filter}] by $sort")
