@@ -137,7 +137,9 @@ mail_start() {
 		--config "$dir/maildev-config.json" --ip 127.0.0.1 --smtp "$smtp" --web-ip 127.0.0.1 --web "$web" \
 		--mail-directory "$dir/mail") </dev/null >>"$dir/mail.log" 2>&1 &
 	echo $! >"$dir/mail.pid"
-	local deadline=$((SECONDS + 15))
+	# Node loads maildev in about a second on an idle machine; 16 s were measured on two cores that
+	# other test runs kept at a load of 18, so the wait is a minute.
+	local deadline=$((SECONDS + 60))
 	until curl -fs -o /dev/null "http://127.0.0.1:$web/api/healthz"; do
 		if ! kill -0 "$(cat "$dir/mail.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
 			stack_failed "the mail sink (maildev)" "$dir/mail.log"

@@ -1,5 +1,5 @@
 // admin_queue.mjs: an admin at the queue in a real browser (Debian's chromium, headless, driven by
-// playwright-core) on a full stack of its own seeded with 600 complaints: the header's "Queue",
+// playwright-core) on a full stack of its own seeded with 1,500 complaints: the header's "Queue",
 // filtering by status and "nobody" (the filter lands in the address bar), paging forwards and
 // back by the pager and by the browser's back button, ticking two complaints and assigning them
 // to an agent in one go, and exporting the filter as CSV. TAP, one line per step; each step's
@@ -25,10 +25,10 @@ const { step, failures } = tapSteps(h.artifacts, { page: () => h.page, explain: 
 let firstPage = [];
 let filteredUrl = null;
 
-await step('stack', 'a full stack starts, migrated and seeded with 600 complaints, and an admin account', async () => {
+await step('stack', 'a full stack starts, migrated and seeded with 1,500 complaints, and an admin account', async () => {
 	const started = Date.now();
 	h.stackUp();
-	h.complaintctl(['seed', '--complaints', '600', '--residents', '50', '--agents', '5'], '', 120000);
+	h.complaintctl(['seed', '--complaints', '1500', '--residents', '100', '--agents', '5'], '', 180000);
 	h.complaintctl(['create-admin', '--name', 'Ada Admin', admin.email], `${admin.password}\n`);
 	tapDiag(`stack at ${h.url} in ${Date.now() - started} ms, directory ${h.stackDir}`);
 });
@@ -50,7 +50,7 @@ await step('queue', 'the header\'s "Queue" opens /admin: 50 complaints, counts p
 	check(ids.length === 50, `the queue shows ${ids.length} rows, not 50`);
 	const counts = await page.locator('.queue-counts a').count();
 	check(counts === 6, `${counts} status counts shown, not 6`);
-	check(await page.locator('a[rel=next]').count() === 1, 'no "Next" link under 600 complaints');
+	check(await page.locator('a[rel=next]').count() === 1, 'no "Next" link under 1,500 complaints');
 });
 
 await step('filter', 'ticking "Submitted" and choosing "Nobody" puts the filter in the address and shows only such rows', async () => {
@@ -91,7 +91,8 @@ await step('paging', 'Next shows other rows (keyset link), Previous the first on
 	await page.goto(before);
 });
 
-await step('bulk-assign', 'ticking two complaints and choosing an agent assigns both in one go', async () => {
+await step('bulk-assign', 'ticking two waiting complaints and choosing an agent assigns both in one go', async () => {
+	await page.goto(filteredUrl || '/admin?status=submitted&agent=none');
 	const boxes = page.locator('table.queue tbody input[name=c]');
 	check(await boxes.count() >= 2, 'fewer than two complaints to tick');
 	const picked = [await boxes.nth(0).getAttribute('value'), await boxes.nth(1).getAttribute('value')];
