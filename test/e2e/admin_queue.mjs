@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { harness } from './harness.mjs';
 import { tapPlan, tapDiag, tapSteps } from './tap.mjs';
 
-const h = harness('admin_queue', 240000);
+const h = harness('admin_queue', 480000);
 const { check, goto, submitAndLand } = h;
 const admin = { email: `ada.${process.pid}@example.test`, password: 'lantern-quietly-9-orchard' };
 let page = null;

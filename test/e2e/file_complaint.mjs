@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { harness } from './harness.mjs';
 import { tapPlan, tapDiag, tapSteps } from './tap.mjs';
 
-// The whole run is cut off after 150 s, whatever hangs; the stack is stopped on the way out.
-const h = harness('file_complaint', 150000);
+// The whole run is cut off after 360 s, whatever hangs; the stack is stopped on the way out.
+const h = harness('file_complaint', 360000);
 const { check, goto, submitAndLand } = h;
 const photo = join(h.top, 'test/data/e2e/streetlight.jpg');
 let browser = null;

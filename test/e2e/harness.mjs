@@ -97,7 +97,8 @@ export function harness(name, runTimeout) {
 			base = execFileSync(h.stackctl, ['up', h.stackDir], {
 				env: { ...process.env, COMPLAINTD_BINARY: h.complaintd },
 				stdio: ['ignore', 'pipe', logFd],
-				timeout: 90000,
+				// About 5 s on an idle machine; over 90 s was seen on two cores loaded by other runs.
+				timeout: 240000,
 			}).toString().trim();
 		} catch (error) {
 			throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
