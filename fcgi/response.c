@@ -161,6 +161,15 @@ void response_body(struct response *response, int status, const char *content_ty
 		content_type != NULL && response_is_field_value(content_type) ? content_type : NULL;
 	response->body = body;
 	response->body_len = len;
+	response->stream = NULL;
+}
+
+void response_stream(struct response *response, int status, const char *content_type, response_stream_fn stream,
+                     void *stream_context)
+{
+	response_body(response, status, content_type, NULL, 0);
+	response->stream = stream;
+	response->stream_context = stream_context;
 }
 
 enum response_status response_send(const struct response *response, bool head_only,
@@ -178,7 +187,7 @@ enum response_status response_send(const struct response *response, bool head_on
 			return RESPONSE_WRITE_FAILED;
 	}
 	n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n", response->body_len);
-	if (write(context, line, (size_t)n) != 0)
+	if (response->stream == NULL && write(context, line, (size_t)n) != 0)
 		return RESPONSE_WRITE_FAILED;
 	for (size_t i = 0; i < response->header_count; i++) {
 		const struct response_header *header = &response->headers[i];
@@ -189,6 +198,8 @@ enum response_status response_send(const struct response *response, bool head_on
 	if (write(context, "\r\n", 2) != 0)
 		return RESPONSE_WRITE_FAILED;
 	if (!head_only && response->body_len > 0 && write(context, response->body, response->body_len) != 0)
+		return RESPONSE_WRITE_FAILED;
+	if (!head_only && response->stream != NULL && response->stream(response->stream_context, write, context) != 0)
 		return RESPONSE_WRITE_FAILED;
 	return RESPONSE_OK;
 }

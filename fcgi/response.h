@@ -37,6 +37,12 @@ struct response_header {
 	const char *value;
 };
 
+/* The function the serialiser writes through: 0 on success. */
+typedef int (*response_write_fn)(void *context, const char *data, size_t len);
+/* A body made while it is sent (response_stream): writes it all through write, 0 on success, -1
+ * when it stopped (what was written stays written: the body is cut there). */
+typedef int (*response_stream_fn)(void *stream_context, response_write_fn write, void *write_context);
+
 struct response {
 	struct arena *arena;
 	int status;
@@ -47,10 +53,9 @@ struct response {
 	const char *body;
 	size_t body_len;
 	const char *content_type;
+	response_stream_fn stream;    /* a streamed body instead of body (no Content-Length) */
+	void *stream_context;
 };
-
-/* The function the serialiser writes through: 0 on success. */
-typedef int (*response_write_fn)(void *context, const char *data, size_t len);
 
 void response_init(struct response *response, struct arena *arena, bool https);
 const char *response_strerror(enum response_status status);
@@ -68,6 +73,11 @@ enum response_status response_redirect(struct response *response, int status, co
 /* The body and its type (the bytes are not copied: they must live as long as the arena). */
 void response_body(struct response *response, int status, const char *content_type, const char *body,
                    size_t len);
+
+/* A body written as it is made, after the headers, by stream (its context must live as long as
+ * the arena): for answers too large to hold, such as an export. */
+void response_stream(struct response *response, int status, const char *content_type, response_stream_fn stream,
+                     void *stream_context);
 
 /* Writes "Status:", headers, a blank line and (unless head_only) the body. */
 enum response_status response_send(const struct response *response, bool head_only,

@@ -24,6 +24,7 @@
 #include "core/account.h"
 #include "core/password.h"
 #include "ctl/migrate.h"
+#include "ctl/seed.h"
 #include "package.h"
 #include "repl.h"
 #include "secrets.h"
@@ -309,10 +310,103 @@ static int complaintctl_create_agent(struct complaintctl *ctl, int argc, char **
 	return complaintctl_create_account(ctl, argc, argv, ACCOUNT_AGENT, "create-agent", "Field agent");
 }
 
+/* A whole number option in [min, max], or -1 with the usage error said. */
+static long complaintctl_count(const char *option, const char *text, long min, long max)
+{
+	char *end = NULL;
+	long value = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || value < min || value > max) {
+		complaintctl_error("seed: --%s takes a whole number from %ld to %ld", option, min, max);
+		return -1;
+	}
+	return value;
+}
+
+/* seed --complaints N --residents M --agents K [--days D] [--centre LAT,LON] [--seed S]: made-up
+ * accounts and complaints (ctl/seed.c). The accounts share one hash of a random password nobody
+ * is told: none of them can sign in (make an admin with create-admin to look around). */
+static int complaintctl_seed(struct complaintctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"complaints", required_argument, NULL, 'n'}, {"residents", required_argument, NULL, 'r'},
+		{"agents", required_argument, NULL, 'a'},     {"days", required_argument, NULL, 'd'},
+		{"centre", required_argument, NULL, 'C'},     {"seed", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+	};
+	/* Lisbon: a real city's spread of positions, and negative longitudes. */
+	struct seed_options seed = {.complaints = 1000, .residents = 200, .agents = 10, .days = 730,
+	                            .centre_lat = 38.7223, .centre_lon = -9.1393};
+	char hash[PASSWORD_HASH_SIZE], password[33], error[1024];
+	uint8_t random[16];
+	struct db *db = NULL;
+	int option, result = COMPLAINTCTL_EXIT_USAGE;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		long *target = option == 'n' ? &seed.complaints : option == 'r' ? &seed.residents
+		             : option == 'a' ? &seed.agents : option == 'd' ? &seed.days : NULL;
+		if (target != NULL) {
+			const char *name = option == 'n' ? "complaints" : option == 'r' ? "residents"
+			                 : option == 'a' ? "agents" : "days";
+			if ((*target = complaintctl_count(name, optarg, option == 'n' ? 0 : 1, option == 'd' ? 3650 : 10000000)) < 0)
+				return COMPLAINTCTL_EXIT_USAGE;
+		} else if (option == 'C') {
+			char *end = NULL;
+			seed.centre_lat = strtod(optarg, &end);
+			if (*end != ',' || seed.centre_lat < -89 || seed.centre_lat > 89 ||
+			    (seed.centre_lon = strtod(end + 1, &end), *end != '\0') || seed.centre_lon < -179 ||
+			    seed.centre_lon > 179) {
+				complaintctl_error("seed: --centre takes LAT,LON in degrees, e.g. 38.7223,-9.1393");
+				return COMPLAINTCTL_EXIT_USAGE;
+			}
+		} else if (option == 's') {
+			seed.seed = (uint64_t)strtoull(optarg, NULL, 10);
+		} else {
+			complaintctl_usage(option == 'h' ? stdout : stderr);
+			return option == 'h' ? COMPLAINTCTL_EXIT_OK : COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		complaintctl_error("seed: unexpected argument: %s", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (complaintctl_load(ctl) != 0)
+		return COMPLAINTCTL_EXIT_USAGE;
+	if (config_check_secrets(&ctl->config, &ctl->secrets, error, sizeof(error)) != 0 ||
+	    (db = db_new(&ctl->config, &ctl->secrets, error, sizeof(error))) == NULL) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	result = COMPLAINTCTL_EXIT_FAILED;
+	randombytes_buf(random, sizeof(random));
+	sodium_bin2hex(password, sizeof(password), random, sizeof(random));
+	if (password_hash(password, strlen(password), ctl->config.password_ops_limit, ctl->config.password_mem_limit,
+	                  hash) != PASSWORD_OK) {
+		complaintctl_error("seed: the password could not be hashed ([auth] limits too high for this machine?)");
+		goto out;
+	}
+	seed.password_hash = hash;
+	if (db_worker_start(db, NULL, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		result = COMPLAINTCTL_EXIT_UNAVAILABLE;
+		goto out;
+	}
+	if (seed_run(db, &seed, stdout, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	result = COMPLAINTCTL_EXIT_OK;
+out:
+	sodium_memzero(password, sizeof(password));
+	db_free(db);
+	return result;
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
 	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
 	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
 	{"create-agent", "create-agent [--name NAME] EMAIL", complaintctl_create_agent},
+	{"seed", "seed [--complaints N] [--residents M] [--agents K] [--days D] [--centre LAT,LON] [--seed S]",
+	 complaintctl_seed},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -333,6 +427,10 @@ static void complaintctl_usage(FILE *out)
 	        "                      standard input, or asked twice on a terminal (never an argument)\n"
 	        "  create-agent        the same for a field agent's account\n"
 	        "  --name NAME         the account's display name (default Administrator, Field agent)\n"
+	        "  seed                made-up residents, agents and complaints with their histories,\n"
+	        "                      filed over the last D days (default 730) around LAT,LON (default\n"
+	        "                      Lisbon); defaults 1000 complaints, 200 residents, 10 agents; the\n"
+	        "                      seeded accounts cannot sign in (one random password, hashed once)\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"

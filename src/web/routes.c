@@ -25,6 +25,7 @@
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/outbox.h"
+#include "web/queue.h"
 #include "web/render.h"
 #include "web/set_password.h"
 #include "web/workflow.h"
@@ -43,6 +44,10 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
 	{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
+	{"GET", "/admin", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_page, 0},
+	/* Each selected complaint is a move of core/workflow.c's table with its own version check. */
+	{"POST", "/admin/bulk-assign", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_bulk_assign, 0},
+	{"GET", "/admin/export.csv", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_export, 0},
 	{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
 	{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
 	{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},

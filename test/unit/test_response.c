@@ -114,6 +114,33 @@ static void test_body_with_nul_bytes_and_no_type(void **state)
 	assert_memory_equal(f->out, expected, sizeof(expected) - 1);
 }
 
+/* Writes "chunk N\n" three times, or stops after the first when its context says so. */
+static int stream_three(void *context, response_write_fn write, void *write_context)
+{
+	const bool *stop = context;
+	for (int i = 1; i <= 3; i++) {
+		char line[16];
+		int n = snprintf(line, sizeof(line), "chunk %d\n", i);
+		if (write(write_context, line, (size_t)n) != 0 || (*stop && i == 1))
+			return -1;
+	}
+	return 0;
+}
+
+static void test_streamed_body_after_the_headers_without_length(void **state)
+{
+	struct fixture *f = *state;
+	static bool stop = false;
+	response_stream(&f->response, 200, "text/csv", stream_three, &stop);
+	assert_int_equal(serialise(f, false), RESPONSE_OK);
+	assert_string_equal(f->out, "Status: 200 OK\r\nContent-Type: text/csv\r\n\r\nchunk 1\nchunk 2\nchunk 3\n");
+	assert_int_equal(serialise(f, true), RESPONSE_OK);
+	assert_string_equal(f->out, "Status: 200 OK\r\nContent-Type: text/csv\r\n\r\n");
+	stop = true;
+	assert_int_equal(serialise(f, false), RESPONSE_WRITE_FAILED);
+	assert_string_equal(f->out, "Status: 200 OK\r\nContent-Type: text/csv\r\n\r\nchunk 1\n");
+}
+
 static void test_reasons(void **state)
 {
 	(void)state;
@@ -307,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_simple_page_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_keeps_length_drops_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_with_nul_bytes_and_no_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_body_after_the_headers_without_length, setup, teardown),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test_setup_teardown(test_many_headers_kept_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_injection_refused, setup, teardown),

@@ -32,6 +32,7 @@
 #include "web/home.h"
 #include "web/ops.h"
 #include "web/outbox.h"
+#include "web/queue.h"
 #include "web/routes.h"
 #include "web/set_password.h"
 #include "web/workflow.h"
@@ -382,6 +383,9 @@ static void test_table_rows(void **state)
 		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
 		{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
+		{"GET", "/admin", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_page, 0},
+		{"POST", "/admin/bulk-assign", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_bulk_assign, 0},
+		{"GET", "/admin/export.csv", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_export, 0},
 		{"GET", "/admin/unassigned", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_unassigned, 0},
 		{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
 		{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},

@@ -37,7 +37,8 @@ export function tapSteps(artifactDir, { page: pageOf, explain }) {
 		const page = pageOf();
 		if (!page || page.isClosed() || page.url() === 'about:blank') return;
 		try {
-			await page.screenshot({ path: file, fullPage: true, timeout: 5000 });
+			// A full page of the admin's queue (50 rows) took over 5 s on a loaded machine.
+			await page.screenshot({ path: file, fullPage: true, timeout: 20000 });
 			tapDiag(`screenshot: ${file} (${page.url()})`);
 		} catch (thrown) {
 			tapDiag(`no screenshot: ${thrown.message.split('\n')[0]}`);

@@ -1,0 +1,483 @@
+/*
+ * queue.c: the admin's console (see queue.h). The filter lives in the URL (core/queue.c parses
+ * it, a GET form writes it), so a queue is bookmarkable and the back button works; the page is
+ * store/db_queue.c's keyset page of 50 with its capped counts per status; a bulk assignment is one
+ * status-machine move per selected complaint, each with the version the queue showed, so a
+ * complaint changed meanwhile is listed back to the admin, never forced.
+ */
+#include "web/queue.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "arena.h"
+#include "core/csv.h"
+#include "core/queue.h"
+#include "core/workflow.h"
+#include "fields.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "store/db_accounts.h"
+#include "store/db_complaints.h"
+#include "store/db_queue.h"
+#include "urlencoded.h"
+#include "web/auth.h"
+#include "web/call.h"
+#include "web/complaints.h"
+#include "web/render.h"
+
+#define QUEUE_PAGE_SIZE 50
+#define QUEUE_BULK_MAX 200          /* complaints in one bulk assignment (a page holds 50) */
+#define QUEUE_CATEGORIES_MAX 64
+
+static const char *queue_copy(struct arena *arena, const char *text)
+{
+	return arena_strndup(arena, text, strlen(text));
+}
+
+static const char queue_database_down[] =
+	"The service cannot reach its database right now. Please try again in a moment.";
+
+/* The call's filter from its query (false: a 400 was written), with the category's id. */
+static bool queue_filter_of(struct call *call, const struct fields *query, struct queue_filter *filter,
+                            struct db_queue_category *categories, size_t *category_count)
+{
+	char message[FIELDS_MESSAGE_MAX];
+	if (queue_parse(call->request->arena, query, filter, message, sizeof(message)) != 0) {
+		render_error(call, 400, message);
+		return false;
+	}
+	if (db_queue_categories(call->app->db, call->request->arena, call->session, categories, QUEUE_CATEGORIES_MAX,
+	                        category_count) != DB_OK) {
+		render_error(call, 503, queue_database_down);
+		return false;
+	}
+	for (size_t i = 0; filter->category != NULL && i < *category_count; i++)
+		if (strcmp(categories[i].code, filter->category) == 0)
+			filter->category_id = categories[i].id;
+	if (filter->category != NULL && filter->category_id == 0) {
+		render_error(call, 400, "There is no category of that code.");
+		return false;
+	}
+	return true;
+}
+
+static struct json_object *queue_option(const char *value, const char *label, bool selected)
+{
+	struct json_object *option = json_object_new_object();
+	complaints_add_string(option, "value", value);
+	complaints_add_string(option, "label", label);
+	if (selected)
+		json_object_object_add(option, "selected", json_object_new_boolean(1));
+	return option;
+}
+
+/* The form's fields as the filter has them. */
+static void queue_add_form(struct call *call, const struct queue_filter *filter,
+                           const struct db_queue_category *categories, size_t category_count,
+                           const struct db_agent *agents, size_t agent_count, struct json_object *data)
+{
+	struct arena *arena = call->request->arena;
+	struct json_object *statuses = json_object_new_array();
+	for (int s = 0; s < WORKFLOW_STATES; s++) {
+		const char *name = workflow_state_name((enum workflow_state)s);
+		json_object_array_add(statuses, queue_option(name, complaints_label(name), (filter->statuses >> s) & 1u));
+	}
+	json_object_object_add(data, "statuses", statuses);
+	struct json_object *options = json_object_new_array();
+	for (size_t i = 0; i < category_count; i++)
+		json_object_array_add(options, queue_option(categories[i].code, categories[i].name,
+		                                            filter->category_id == categories[i].id));
+	json_object_object_add(data, "categories", options);
+	options = json_object_new_array();
+	json_object_array_add(options, queue_option("none", "Nobody (unassigned)", filter->unassigned));
+	struct json_object *bulk_agents = json_object_new_array();
+	for (size_t i = 0; i < agent_count; i++) {
+		char id[24], label[160];
+		snprintf(id, sizeof(id), "%lld", (long long)agents[i].id);
+		snprintf(label, sizeof(label), "%s (%lld open)", agents[i].name, (long long)agents[i].open_count);
+		json_object_array_add(options, queue_option(queue_copy(arena, id), agents[i].name,
+		                                            filter->agent_id == agents[i].id));
+		json_object_array_add(bulk_agents, queue_option(queue_copy(arena, id), queue_copy(arena, label), false));
+	}
+	json_object_object_add(data, "agents", options);
+	json_object_object_add(data, "bulk_agents", bulk_agents);
+	options = json_object_new_array();
+	static const char *const sort_labels[] = {"Due date, soonest first", "Filing date, newest first",
+	                                          "Last change, most recent first"};
+	for (int s = 0; s < QUEUE_SORTS; s++)
+		json_object_array_add(options, queue_option(queue_sort_name((enum queue_sort)s), sort_labels[s],
+		                                            filter->sort == (enum queue_sort)s));
+	json_object_object_add(data, "sorts", options);
+	json_object_object_add(data, "overdue", json_object_new_boolean(filter->overdue));
+	json_object_object_add(data, "reopened", json_object_new_boolean(filter->reopened));
+	complaints_add_string(data, "from", filter->from);
+	complaints_add_string(data, "to", filter->to);
+	complaints_add_string(data, "q", filter->text != NULL ? filter->text : "");
+}
+
+/* The counts per status, each a link to the filter with that status alone. */
+static void queue_add_counts(struct call *call, const struct queue_filter *filter, const int64_t *counts,
+                             struct json_object *data)
+{
+	struct json_object *list = json_object_new_array();
+	for (int s = 0; s < WORKFLOW_STATES; s++) {
+		if (counts[s] < 0)
+			continue;
+		struct queue_filter one = *filter;
+		one.statuses = 1u << s;
+		char text[32];
+		if (counts[s] > DB_QUEUE_COUNT_CAP)
+			snprintf(text, sizeof(text), "%d,%03d+", DB_QUEUE_COUNT_CAP / 1000, DB_QUEUE_COUNT_CAP % 1000);
+		else if (counts[s] >= 1000)
+			snprintf(text, sizeof(text), "%lld,%03lld", (long long)counts[s] / 1000, (long long)counts[s] % 1000);
+		else
+			snprintf(text, sizeof(text), "%lld", (long long)counts[s]);
+		const char *name = workflow_state_name((enum workflow_state)s);
+		struct json_object *item = json_object_new_object();
+		complaints_add_string(item, "status", name);
+		complaints_add_string(item, "label", complaints_label(name));
+		complaints_add_string(item, "count", queue_copy(call->request->arena, text));
+		complaints_add_string(item, "link", queue_link(call->request->arena, "/admin", &one, QUEUE_FIRST, NULL, 0));
+		if ((filter->statuses >> s) & 1u)
+			json_object_object_add(item, "current", json_object_new_boolean(1));
+		json_object_array_add(list, item);
+	}
+	json_object_object_add(data, "counts", list);
+}
+
+static struct json_object *queue_row_json(struct arena *arena, const struct db_queue_row *row)
+{
+	struct json_object *item = json_object_new_object();
+	char value[48];
+	json_object_object_add(item, "id", json_object_new_int64(row->id));
+	snprintf(value, sizeof(value), "%lld:%lld", (long long)row->id, (long long)row->version);
+	complaints_add_string(item, "select_value", queue_copy(arena, value));
+	complaints_add_string(item, "category", row->category);
+	complaints_add_string(item, "status", row->status);
+	complaints_add_string(item, "status_label", complaints_label(row->status));
+	complaints_add_string(item, "agent", row->agent);
+	complaints_add_string(item, "description", row->description);
+	complaints_add_string(item, "address", row->address);
+	complaints_add_string(item, "created_at", row->created_at);
+	complaints_add_string(item, "due_at", row->due_at);
+	complaints_add_string(item, "updated_at", row->updated_at);
+	if (row->reopened)
+		json_object_object_add(item, "reopened", json_object_new_boolean(1));
+	if (row->overdue)
+		json_object_object_add(item, "overdue", json_object_new_boolean(1));
+	return item;
+}
+
+void queue_page(struct call *call)
+{
+	struct arena *arena = call->request->arena;
+	struct queue_filter filter;
+	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
+	struct db_agent agents[DB_AGENTS_MAX];
+	struct db_queue_row rows[QUEUE_PAGE_SIZE];
+	int64_t counts[WORKFLOW_STATES];
+	size_t category_count = 0, agent_count = 0, count = 0;
+	bool more = false;
+	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
+		return;
+	if (db_agents_active(call->app->db, arena, call->session, agents, DB_AGENTS_MAX, &agent_count) != DB_OK ||
+	    db_queue_page(call->app->db, arena, call->session, &filter, QUEUE_PAGE_SIZE, rows, &count, &more) != DB_OK ||
+	    db_queue_counts(call->app->db, arena, call->session, &filter, counts) != DB_OK) {
+		render_error(call, 503, queue_database_down);
+		return;
+	}
+	struct json_object *data = json_object_new_object();
+	if (data == NULL) {
+		render_error(call, 500, "The page could not be made.");
+		return;
+	}
+	queue_add_form(call, &filter, categories, category_count, agents, agent_count, data);
+	queue_add_counts(call, &filter, counts, data);
+	struct json_object *list = json_object_new_array();
+	for (size_t i = 0; i < count; i++)
+		json_object_array_add(list, queue_row_json(arena, &rows[i]));
+	json_object_object_add(data, "complaints", list);
+	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
+	/* The pager: a page read forwards has a next page when more followed; one read backwards
+	 * always has one (the page it came from), and a previous one when more preceded. */
+	bool has_next = filter.way == QUEUE_BEFORE ? count > 0 : more;
+	bool has_previous = filter.way == QUEUE_AFTER ? count > 0 : filter.way == QUEUE_BEFORE && more;
+	if (has_next)
+		complaints_add_string(data, "next", queue_link(arena, "/admin", &filter, QUEUE_AFTER,
+		                                               rows[count - 1].sort_key, rows[count - 1].id));
+	if (has_previous)
+		complaints_add_string(data, "previous",
+		                      queue_link(arena, "/admin", &filter, QUEUE_BEFORE, rows[0].sort_key, rows[0].id));
+	if (filter.way == QUEUE_AFTER && count == 0)
+		complaints_add_string(data, "previous", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
+	complaints_add_string(data, "first", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
+	complaints_add_string(data, "export", queue_link(arena, "/admin/export.csv", &filter, QUEUE_FIRST, NULL, 0));
+	complaints_add_string(data, "back", queue_query(arena, &filter));
+	complaints_add_string(data, "bulk_csrf", auth_session_csrf_token(call, "/admin/bulk-assign"));
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, "Complaints queue", "queue", data);
+}
+
+/* ---- bulk assignment ---- */
+
+/* "ID:VERSION" of a selected row. */
+static bool queue_selected(const char *value, int64_t *id, int64_t *version)
+{
+	char *end = NULL;
+	long long a = strtoll(value, &end, 10);
+	if (end == value || *end != ':' || a <= 0)
+		return false;
+	const char *rest = end + 1;
+	long long b = strtoll(rest, &end, 10);
+	if (end == rest || *end != '\0' || b < 0)
+		return false;
+	*id = a;
+	*version = b;
+	return true;
+}
+
+/* One selected complaint to the agent, by the table's assign (from submitted) or reassign row
+ * with the version the queue showed: 0 (assigned, or *changed: not where the queue showed it,
+ * nothing written), 1 (already that agent's), -1 (the database failed). */
+static int queue_assign_one(struct call *call, int64_t id, int64_t version, int64_t agent,
+                            struct db_complaint *complaint, bool *changed)
+{
+	*changed = false;
+	enum db_status status = db_complaint_get(call->app->db, call->request->arena, call->session, id, complaint);
+	if (status == DB_NOT_FOUND) {
+		*changed = true;
+		return 0;
+	}
+	if (status != DB_OK)
+		return -1;
+	enum workflow_state state;
+	const struct workflow_transition *row = NULL;
+	if (complaint->version != version || !workflow_state_parse(complaint->status, &state)) {
+		*changed = true;
+		return 0;
+	}
+	if (complaint->assigned_agent_id == agent)
+		return 1;  /* already that agent's: nothing to do */
+	enum workflow_action action = state == WORKFLOW_SUBMITTED ? WORKFLOW_ASSIGN : WORKFLOW_REASSIGN;
+	if (workflow_judge(state, action, WORKFLOW_ADMIN, false, &row) != WORKFLOW_ALLOWED) {
+		*changed = true;  /* resolved, closed or rejected since the queue showed it */
+		return 0;
+	}
+	struct db_move move = {.row = row, .complaint_id = id, .version = version,
+	                       .actor_id = call->session->account_id, .agent_id = agent, .admin_log = true};
+	bool moved = false;
+	if (db_complaint_move(call->app->db, call->session, &move, &moved) != DB_OK)
+		return -1;
+	*changed = !moved;
+	if (moved)
+		log_info("queue: account %lld: complaint %lld %s -> assigned (%s, bulk)",
+		         (long long)call->session->account_id, (long long)id, complaint->status, workflow_action_name(action));
+	return 0;
+}
+
+void queue_bulk_assign(struct call *call)
+{
+	struct arena *arena = call->request->arena;
+	const struct fields *form = &call->request->form;
+	struct db_agent agents[DB_AGENTS_MAX];
+	size_t agent_count = 0;
+	int64_t agent = complaints_id(fields_value(form, "agent"));
+	const char *agent_name = NULL;
+	if (db_agents_active(call->app->db, arena, call->session, agents, DB_AGENTS_MAX, &agent_count) != DB_OK) {
+		render_error(call, 503, queue_database_down);
+		return;
+	}
+	for (size_t i = 0; i < agent_count; i++)
+		if (agents[i].id == agent)
+			agent_name = agents[i].name;
+	if (agent_name == NULL) {
+		render_error(call, 422, "Please choose an active agent to assign the complaints to.");
+		return;
+	}
+	int64_t ids[QUEUE_BULK_MAX], versions[QUEUE_BULK_MAX];
+	size_t selected = 0;
+	for (size_t i = 0; i < form->count; i++) {
+		if (strcmp(form->items[i].name, "c") != 0)
+			continue;
+		if (selected == QUEUE_BULK_MAX) {
+			render_error(call, 422, "Please assign at most 200 complaints at once.");
+			return;
+		}
+		if (!queue_selected(form->items[i].value, &ids[selected], &versions[selected])) {
+			render_error(call, 400, "A selected complaint is not one the queue offered.");
+			return;
+		}
+		selected++;
+	}
+	if (selected == 0) {
+		render_error(call, 422, "Please tick the complaints to assign.");
+		return;
+	}
+	/* The queue to go back to: the filter the form came from, written again by queue_query. */
+	struct fields back_fields = {0};
+	struct queue_filter back;
+	char message[FIELDS_MESSAGE_MAX];
+	const char *back_text = fields_value(form, "back");
+	if (back_text == NULL ||
+	    urlencoded_parse(arena, back_text, strlen(back_text), &back_fields, message) != FIELDS_OK ||
+	    queue_parse(arena, &back_fields, &back, message, sizeof(message)) != 0)
+		memset(&back, 0, sizeof(back));
+	back.way = QUEUE_FIRST;
+	struct json_object *data = json_object_new_object();
+	struct json_object *changed_list = json_object_new_array();
+	size_t assigned = 0, same = 0;
+	for (size_t i = 0; i < selected; i++) {
+		struct db_complaint complaint;
+		bool changed = false;
+		int done = queue_assign_one(call, ids[i], versions[i], agent, &complaint, &changed);
+		if (done < 0) {
+			/* What is done is done (each its own transaction): say how far it went. */
+			char text[200];
+			snprintf(text, sizeof(text),
+			         "The database stopped answering after %zu of the %zu complaints; the rest were not assigned. "
+			         "Reload the queue to see where each one is.",
+			         assigned + same, selected);
+			json_object_put(data);
+			json_object_put(changed_list);
+			render_error(call, 503, text);
+			return;
+		}
+		if (changed) {
+			struct json_object *item = json_object_new_object();
+			json_object_object_add(item, "id", json_object_new_int64(ids[i]));
+			complaints_add_string(item, "status_label", complaints_label(complaint.status));
+			json_object_array_add(changed_list, item);
+		} else if (done == 1) {
+			same++;
+		} else {
+			assigned++;
+		}
+	}
+	json_object_object_add(data, "assigned", json_object_new_int64((int64_t)assigned));
+	json_object_object_add(data, "same", json_object_new_int64((int64_t)same));
+	json_object_object_add(data, "has_same", json_object_new_boolean(same > 0));
+	complaints_add_string(data, "agent", agent_name);
+	json_object_object_add(data, "has_changed", json_object_new_boolean(json_object_array_length(changed_list) > 0));
+	json_object_object_add(data, "changed", changed_list);
+	complaints_add_string(data, "back", queue_link(arena, "/admin", &back, QUEUE_FIRST, NULL, 0));
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, "Bulk assignment", "queue_bulk", data);
+}
+
+/* ---- the CSV export ---- */
+
+#define QUEUE_EXPORT_CHUNK 200             /* rows a statement reads: 200 x 16 KiB < librepl's 4 MiB */
+#define QUEUE_EXPORT_ARENA (16u << 20)     /* one chunk's memory, freed before the next */
+
+/* What the export needs once the handler has returned: the request's arena keeps it. */
+struct queue_export_job {
+	struct db *db;
+	struct db_session session;
+	struct queue_filter filter;
+};
+
+static const char queue_export_header[] = "\xEF\xBB\xBF" "id,category,status,agent,description,address,lat,lon,"
+                                          "filed_at,due_at,changed_at,overdue,reopened\r\n";
+
+/* One chunk's rows as CSV lines (chunk arena). */
+static char *queue_export_lines(struct arena *chunk, const struct db_queue_row *rows, size_t count, size_t *len)
+{
+	size_t size = 1;
+	for (size_t i = 0; i < count; i++)
+		size += 160 + csv_text_size(rows[i].category) + csv_text_size(rows[i].status) + csv_text_size(rows[i].agent) +
+		        csv_text_size(rows[i].description) + csv_text_size(rows[i].address) + 3 * QUEUE_TIME_SIZE + 48;
+	char *buf = arena_alloc(chunk, size), *p = buf;
+	if (buf == NULL)
+		return NULL;
+	for (size_t i = 0; i < count; i++) {
+		const struct db_queue_row *row = &rows[i];
+		p += snprintf(p, 24, "%lld,", (long long)row->id);
+		p = csv_text(p, row->category);
+		*p++ = ',';
+		p = csv_text(p, row->status);
+		*p++ = ',';
+		p = csv_text(p, row->agent);
+		*p++ = ',';
+		p = csv_text(p, row->description);
+		*p++ = ',';
+		p = csv_text(p, row->address);
+		*p++ = ',';
+		p = csv_number(p, row->lat);
+		*p++ = ',';
+		p = csv_number(p, row->lon);
+		*p++ = ',';
+		p = csv_text(p, row->created_at);
+		*p++ = ',';
+		p = csv_text(p, row->due_at);
+		*p++ = ',';
+		p = csv_text(p, row->updated_at);
+		p += snprintf(p, 16, ",%d,%d\r\n", row->overdue, row->reopened);
+	}
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+/* The body: the header line, then the filter's rows by keyset chunks, each chunk's memory freed
+ * before the next is read, so the worker's memory stays flat however many rows there are. */
+static int queue_export_stream(void *context, response_write_fn write, void *write_context)
+{
+	struct queue_export_job *job = context;
+	if (write(write_context, queue_export_header, sizeof(queue_export_header) - 1) != 0)
+		return -1;
+	job->filter.way = QUEUE_FIRST;
+	for (;;) {
+		struct arena *chunk = arena_create(QUEUE_EXPORT_ARENA);
+		struct db_queue_row *rows = chunk != NULL ? arena_calloc(chunk, QUEUE_EXPORT_CHUNK, sizeof(*rows)) : NULL;
+		size_t count = 0, len = 0;
+		bool more = false;
+		char *lines = NULL;
+		enum db_status status = rows == NULL ? DB_UNAVAILABLE
+		                                     : db_queue_page(job->db, chunk, &job->session, &job->filter,
+		                                                     QUEUE_EXPORT_CHUNK, rows, &count, &more);
+		if (status == DB_OK)
+			lines = queue_export_lines(chunk, rows, count, &len);
+		int written = lines != NULL ? write(write_context, lines, len) : -1;
+		if (lines != NULL && count > 0) {
+			snprintf(job->filter.key, sizeof(job->filter.key), "%s", rows[count - 1].sort_key);
+			job->filter.key_id = rows[count - 1].id;
+			job->filter.way = QUEUE_AFTER;
+		}
+		arena_destroy(chunk);
+		if (lines == NULL || written != 0) {
+			/* Headers are gone: the file is cut, and its last line says so to whoever opens it. */
+			static const char cut[] = "\"the export stopped here: the database did not answer; export again\"\r\n";
+			log_warn("queue: export cut: %s", lines == NULL ? db_strerror(status) : "the client went away");
+			write(write_context, cut, sizeof(cut) - 1);
+			return -1;
+		}
+		if (!more)
+			return 0;
+	}
+}
+
+void queue_export(struct call *call)
+{
+	struct queue_filter filter;
+	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
+	size_t category_count = 0;
+	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
+		return;
+	struct queue_export_job *job = arena_alloc(call->request->arena, sizeof(*job));
+	if (job == NULL) {
+		render_error(call, 500, "The export could not be started.");
+		return;
+	}
+	job->db = call->app->db;
+	job->session = *call->session;
+	job->filter = filter;
+	response_header(call->response, "Content-Disposition", "attachment; filename=\"complaints.csv\"");
+	response_header(call->response, "Cache-Control", "no-store");
+	response_stream(call->response, 200, "text/csv; charset=utf-8; header=present", queue_export_stream, job);
+	log_info("queue: account %lld: export of [%s]", (long long)call->session->account_id,
+	         queue_query(call->request->arena, &filter));
+}

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# admin_queue.sh: the admin's queue (/admin) over 20,000 seeded complaints on a full stack of its
+# own. For every filter the page offers — each status, several, each category, an agent, nobody,
+# overdue, reopened, filing dates (a week, a year), words (Latin, Cyrillic, Han scripts), and
+# combinations of them — and each of its three sorts: ANALYZE FORMAT=JSON of the first page's exact
+# statement (test/queue-sql prints what store/db_queue.c builds) examines at most 2,000 rows
+# (r_rows x r_loops over every table access); the page's 50 rows are those of an independent
+# SELECT written here in plain SQL; its counts per status those of an independent COUNT. Keyset
+# pagination walks a filtered set of several pages while rows are inserted into it, every row
+# there from the start seen once and none twice. Bulk assignment with one of the picked complaints
+# changed meanwhile: that one is listed back and left as the other change made it; the others moved
+# by the status table (assign, reassign) with their history and admin_log rows. The CSV export:
+# parsed back by Python's csv module.
+# shellcheck disable=SC2016,SC2034
+# shellcheck source=test/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+queue_sql=${QUEUE_SQL_BINARY:-$top/var/build-asan/test/queue-sql}
+[ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
+[ -x "$queue_sql" ] || { echo "Bail out! no queue-sql at $queue_sql (packaging/dev build, or set QUEUE_SQL_BINARY)"; exit 1; }
+seeded=${ADMIN_QUEUE_COMPLAINTS:-20000}
+
+# The filters, as the page's fields (space-separated pairs, values without spaces). AGENT and
+# WEEK/YEAR stand for values read from the seeded data.
+filters=(
+	""
+	"status=submitted" "status=assigned" "status=in_progress" "status=resolved" "status=closed" "status=rejected"
+	"status=submitted status=assigned status=in_progress"
+	"category=streetlight" "category=water_leak" "category=road_damage" "category=garbage" "category=drainage"
+	"category=other"
+	"agent=AGENT" "agent=none" "overdue=1" "reopened=1"
+	"from=WEEK0 to=WEEK1" "from=YEAR0 to=YEAR1" "from=OLD0 to=OLD1"
+	"q=Harbour" "q=Harbour+Road" "q=улица" "q=中山路"
+	"status=closed category=garbage" "status=submitted agent=none" "status=assigned agent=AGENT"
+	"category=water_leak agent=AGENT" "overdue=1 category=drainage" "overdue=1 agent=none" "overdue=1 agent=AGENT"
+	"reopened=1 agent=AGENT" "status=closed from=WEEK0 to=WEEK1" "category=road_damage from=YEAR0 to=YEAR1"
+	"agent=AGENT from=OLD0 to=OLD1" "q=Harbour status=closed" "q=Mill category=road_damage"
+	"status=submitted status=assigned category=other overdue=1 from=YEAR0 to=YEAR1"
+)
+sorts=(due filed changed)
+plan $((${#filters[@]} * 7 + 3 + 3 + 6 + 4))
+
+scratch=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
+test_full_stack_up admin-queue
+test_migrate
+# The statements go to the client through a shell function (no exec: no cap on their length).
+password=Corr3ct-horse-battery
+
+# 1. The seed: as many complaints as asked, histories by the status table, several scripts.
+"$complaintctl" -c "$stack_dir/complaintd.conf" seed --complaints "$seeded" --residents 1000 --agents 20 \
+	>"$scratch/seed.out" 2>&1 || { echo "Bail out! seed failed: $(tail -n 3 "$scratch/seed.out")"; exit 1; }
+diag "$(tail -n 1 "$scratch/seed.out")"
+check "seed filed $seeded complaints, each with a 'submit' row first and as many more status_track rows as moves (version)" \
+	holds '[ "$(sql "SELECT COUNT(*) FROM complaints c WHERE (SELECT COUNT(*) FROM status_track t WHERE t.complaint_id = c.id) = c.version + 1 AND EXISTS (SELECT 1 FROM status_track t WHERE t.complaint_id = c.id AND t.action = '"'submit'"')")" = "$seeded" ]'
+check "every status is seeded, most complaints closed, and the texts hold Cyrillic, Han and Arabic script" \
+	holds '[ "$(sql "SELECT COUNT(DISTINCT status) FROM complaints")" = 6 ] &&
+		[ "$(sql "SELECT SUM(status = '"'closed'"') * 2 > COUNT(*) FROM complaints")" = 1 ] &&
+		[ "$(sql "SELECT SUM(description LIKE '"'%улиц%'"') > 0 AND SUM(description LIKE '"'%路%'"') > 0 AND SUM(description LIKE '"'%شارع%'"') > 0 FROM complaints")" = 1 ]'
+check "seeded accounts cannot sign in: they share one hash of a password nobody was told" \
+	holds '[ "$(sql "SELECT COUNT(DISTINCT password_hash) FROM accounts WHERE email LIKE '"'seed-%'"'")" = 1 ]'
+sql "ANALYZE TABLE complaints, categories, accounts, status_track PERSISTENT FOR ALL" >/dev/null
+
+agent=$(sql "SELECT assigned_agent_id FROM complaints WHERE assigned_agent_id IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")
+week0=$(sql "SELECT DATE(UTC_TIMESTAMP() - INTERVAL 20 DAY)"); week1=$(sql "SELECT DATE(UTC_TIMESTAMP() - INTERVAL 14 DAY)")
+year0=$(sql "SELECT DATE(UTC_TIMESTAMP() - INTERVAL 365 DAY)"); year1=$(sql "SELECT DATE(UTC_TIMESTAMP())")
+old0=$(sql "SELECT DATE(UTC_TIMESTAMP() - INTERVAL 600 DAY)"); old1=$(sql "SELECT DATE(UTC_TIMESTAMP() - INTERVAL 590 DAY)")
+# The filter's pairs with the stand-ins replaced, one per line.
+pairs_of() {
+	local f=${1//AGENT/$agent}
+	f=${f//WEEK0/$week0}; f=${f//WEEK1/$week1}; f=${f//YEAR0/$year0}; f=${f//YEAR1/$year1}
+	f=${f//OLD0/$old0}; f=${f//OLD1/$old1}
+	tr ' ' '\n' <<<"$f" | awk 'NF'
+}
+# query_of FILTER SORT: the page's query string.
+query_of() {
+	{ pairs_of "$1"; echo "sort=$2"; } | python3 -c 'import sys, urllib.parse
+print("&".join(k + "=" + urllib.parse.quote(v.replace("+", " "), safe="") for k, v in (l.rstrip("\n").split("=", 1) for l in sys.stdin)))'
+}
+# where_of FILTER: the same filter as a plain WHERE on complaints c, written independently of
+# store/db_queue.c.
+where_of() {
+	local pair key value statuses= where="1"
+	while read -r pair; do
+		key=${pair%%=*}; value=${pair#*=}
+		case $key in
+		status) statuses+="${statuses:+, }'$value'" ;;
+		category) where+=" AND c.category_id = (SELECT id FROM categories WHERE code = '$value')" ;;
+		agent) [ "$value" = none ] && where+=" AND c.assigned_agent_id IS NULL" || where+=" AND c.assigned_agent_id = $value" ;;
+		overdue) where+=" AND c.due_at < '${overdue_at:-9999-12-31}' AND c.status IN ('submitted', 'assigned', 'in_progress')" ;;
+		reopened) where+=" AND c.reopened_at IS NOT NULL" ;;
+		from) where+=" AND c.created_at >= '$value'" ;;
+		to) where+=" AND DATE(c.created_at) <= '$value'" ;;
+		q) for word in ${value//+/ }; do where+=" AND CONCAT_WS(' ', c.description, c.address) LIKE '%$word%'"; done ;;
+		esac
+	done < <(pairs_of "$1")
+	[ -n "$statuses" ] && where+=" AND c.status IN ($statuses)"
+	echo "$where"
+}
+declare -A order_of=([due]="due_at, id" [filed]="created_at DESC, id DESC" [changed]="updated_at DESC, id DESC")
+category_id_of() {
+	local code; code=$(pairs_of "$1" | sed -n 's/^category=//p')
+	[ -z "$code" ] || sql "SELECT id FROM categories WHERE code = '$code'"
+}
+
+staff admin "admin.$$@example.org" "Ada Admin"
+signin admin "admin.$$@example.org"
+
+# 2. Every filter x sort: rows examined by the first page's statement, the page's rows, and per
+# filter its counts. The statements run in one client each (ANALYZE, the independent SELECTs and
+# COUNTs), in the order of the pages fetched.
+: >"$scratch/analyze.sql"
+: >"$scratch/select.sql"
+: >"$scratch/count.sql"
+names=()
+page_ids=()
+shown_counts=()
+for filter in "${filters[@]}"; do
+	for sort in "${sorts[@]}"; do
+		query=$(query_of "$filter" "$sort")
+		statement=$("$queue_sql" "$query" $(category_id_of "$filter") 2>"$scratch/queue-sql.err") || statement=
+		[ -n "$statement" ] && [ "$statement" != NONE ] || statement="SELECT 'no statement: $(head -c 100 "$scratch/queue-sql.err")' AS x"
+		echo "ANALYZE FORMAT=JSON $statement;" >>"$scratch/analyze.sql"
+		# Overdue moves with the clock: the independent SQL takes the instant the page was asked for.
+		overdue_at=$(date -u '+%F %T.%3N')
+		echo "SELECT COALESCE(GROUP_CONCAT(id ORDER BY n SEPARATOR ' '), '') FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY ${order_of[$sort]}) AS n FROM complaints c WHERE $(where_of "$filter") ORDER BY ${order_of[$sort]} LIMIT 50) x;" >>"$scratch/select.sql"
+		get admin "/admin?$query"
+		names+=("[${filter:-no filter}] by $sort")
+		page_ids+=("$status $(grep -o 'name="c" value="[0-9]*:' <<<"$body" | sed 's/[^0-9]//g' | tr '\n' ' ' | sed 's/ $//')")
+		[ "$sort" = due ] || continue
+		# The counts per status (the same for every sort): an independent COUNT each, "10000+" past the cap.
+		shown_counts+=("$(grep -o 'class="count status-[a-z_]*[^"]*">[^<]*<strong>[^<]*</strong>' <<<"$body" |
+			sed 's/class="count status-\([a-z_]*\)[^"]*">[^<]*<strong>\([^<]*\)<\/strong>/\1=\2/' | tr -d ',' | tr '\n' ' ' | sed 's/ $//')")
+		where=$(where_of "$(pairs_of "$filter" | grep -v '^status=' | tr '\n' ' ')")
+		last=6
+		[[ $filter == *overdue=1* ]] && last=3
+		echo "SELECT GROUP_CONCAT(CONCAT(status, '=', IF(n > 10000, '10000+', n)) ORDER BY o SEPARATOR ' ') FROM (SELECT s.status, s.o, COUNT(c.id) AS n FROM (SELECT 'submitted' AS status, 1 AS o UNION ALL SELECT 'assigned', 2 UNION ALL SELECT 'in_progress', 3 UNION ALL SELECT 'resolved', 4 UNION ALL SELECT 'closed', 5 UNION ALL SELECT 'rejected', 6) s LEFT JOIN complaints c ON c.status = s.status AND $where WHERE s.o <= $last GROUP BY s.status, s.o) x;" >>"$scratch/count.sql"
+	done
+done
+for batch in analyze select count; do
+	sql "$(cat "$scratch/$batch.sql")" >"$scratch/$batch.out" 2>"$scratch/$batch.err"
+	[ -s "$scratch/$batch.err" ] && diag "$batch: $(head -c 600 "$scratch/$batch.err")"
+done
+python3 "$top/test/integration/analyze_rows.py" <"$scratch/analyze.out" >"$scratch/examined" 2>&1
+mapfile -t examined <"$scratch/examined"
+mapfile -t expected_ids <"$scratch/select.out"
+mapfile -t counted <"$scratch/count.out"
+for i in "${!names[@]}"; do
+	rows=${examined[$i]%% *}
+	check "the first page of ${names[$i]} examines ${rows:-?} rows (at most 2,000)" \
+		holds '[[ $rows =~ ^[0-9]+$ ]] && [ "$rows" -le 2000 ]'
+	[[ $rows =~ ^[0-9]+$ ]] && [ "$rows" -le 2000 ] || diag "${examined[$i]}"
+	check "the page of ${names[$i]} shows the rows an independent SELECT orders first ($(wc -w <<<"${expected_ids[$i]}"))" \
+		holds '[ "${page_ids[$i]}" = "200 ${expected_ids[$i]}" ]'
+	[ "${page_ids[$i]}" = "200 ${expected_ids[$i]}" ] || diag "page:     ${page_ids[$i]}" "expected: 200 ${expected_ids[$i]}"
+done
+for i in "${!filters[@]}"; do
+	check "the counts per status of [${filters[$i]:-no filter}] are an independent COUNT's: ${shown_counts[$i]}" \
+		holds '[ "${shown_counts[$i]}" = "${counted[$i]}" ]'
+	[ "${shown_counts[$i]}" = "${counted[$i]}" ] || diag "expected: ${counted[$i]}"
+done
+
+# 3. A keyset walk through every page of a filter, following the pages' "next" links, with copies
+# of its rows (same filing and due times: keys among those being walked) inserted between pages.
+walk_filter="status=submitted"
+walk_where=$(where_of "$walk_filter")
+sql "SELECT id FROM complaints c WHERE $walk_where ORDER BY id" >"$scratch/walk.before"
+link="/admin?$(query_of "$walk_filter" due)"
+pages=0
+: >"$scratch/walk.seen"
+while [ -n "$link" ] && [ "$pages" -lt 400 ]; do
+	get admin "$link"
+	[ "$status" = 200 ] || break
+	grep -o 'name="c" value="[0-9]*:' <<<"$body" | sed 's/[^0-9]//g' >>"$scratch/walk.seen"
+	link=$(grep -o 'href="[^"]*" rel="next"' <<<"$body" | sed 's/href="\([^"]*\)".*/\1/; s/&amp;/\&/g')
+	pages=$((pages + 1))
+	sql "INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, due_at, created_at, submit_token)
+		SELECT category_id, reporter_id, description, address, lat, lon, due_at, created_at, RANDOM_BYTES(32)
+		FROM complaints c WHERE $walk_where ORDER BY RAND() LIMIT 5"
+done
+added=$(( $(sql "SELECT COUNT(*) FROM complaints c WHERE $walk_where") - $(wc -l <"$scratch/walk.before") ))
+diag "walked $pages pages, $(wc -l <"$scratch/walk.seen") rows; $added rows added meanwhile"
+check "rows were added to the filtered set while its $pages pages were walked ($added)" holds '[ "$added" -gt 0 ] && [ "$pages" -gt 3 ]'
+repeated=$(sort "$scratch/walk.seen" | uniq -d | tr '\n' ' ')
+check "no complaint shows on two pages of the walk (${repeated:-none})" holds '[ -z "$repeated" ]'
+missed=$(comm -23 <(sort "$scratch/walk.before") <(sort -u "$scratch/walk.seen") | tr '\n' ' ')
+check "every complaint of the filter from before the walk is on a page (missed: ${missed:-none})" holds '[ -z "$missed" ]'
+
+# 4. Bulk assignment, one of the picked complaints assigned by another admin's page meanwhile.
+get admin "/admin?$(query_of "status=submitted agent=none" filed)"
+picked=($(grep -o 'name="c" value="[0-9]*:[0-9]*"' <<<"$body" | sed 's/.*value="\([^"]*\)"/\1/' | head -n 3))
+bulk_csrf=$(csrf_of "$body" /admin/bulk-assign)
+back=$(input_value "$body" back)
+other=$(sql "SELECT assigned_agent_id FROM complaints WHERE status = 'assigned' AND assigned_agent_id <> $agent GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")
+get admin "/admin?$(query_of "status=assigned agent=$other" filed)"
+picked+=($(grep -o 'name="c" value="[0-9]*:[0-9]*"' <<<"$body" | sed 's/.*value="\([^"]*\)"/\1/' | head -n 1))
+[ "${#picked[@]}" = 4 ] || { echo "Bail out! the queue offered ${#picked[@]} complaints to pick"; exit 1; }
+ids=("${picked[@]%%:*}")
+raced=${ids[1]}
+staff admin "admin2.$$@example.org" "Abe Admin"
+signin admin2 "admin2.$$@example.org"
+get admin2 "/complaints/$raced"
+post admin2 "/complaints/$raced/status" "csrf=$(csrf_of "$body" "/complaints/$raced/status")" \
+	"version=${picked[1]#*:}" action=assign "agent=$other"
+[ "$status" = 303 ] || { echo "Bail out! the concurrent assignment: $status $(text_of "$body")"; exit 1; }
+fields=()
+for value in "${picked[@]}"; do fields+=("c=$value"); done
+post admin /admin/bulk-assign "csrf=$bulk_csrf" "back=$back" "agent=$agent" "${fields[@]}"
+result=$(visible_text "$body")
+check "the bulk answer: 3 assigned, and #$raced listed back as changed meanwhile ($status: $(head -c 200 <<<"$result"))" \
+	holds '[ "$status" = 200 ] && grep -q "3 assigned to" <<<"$result" && grep -q "#$raced — now Assigned" <<<"$result" &&
+		[ "$(grep -o "<li><a href=\"/complaints/[0-9]*\"" <<<"$body" | wc -l)" = 1 ]'
+# moved ID: status/agent/version/the last status_track row's action and actor's email.
+moved() {
+	sql "SELECT CONCAT(c.status, '/', COALESCE(c.assigned_agent_id, 0), '/', c.version, '/', t.action, '/', a.email)
+		FROM complaints c JOIN status_track t ON t.complaint_id = c.id JOIN accounts a ON a.id = t.actor_id
+		WHERE c.id = $1 ORDER BY t.id DESC LIMIT 1"
+}
+admin_id=$(sql "SELECT id FROM accounts WHERE email = 'admin.$$@example.org'")
+bulk_logs() { sql "SELECT COUNT(*) FROM admin_log WHERE actor_id = $admin_id AND target_complaint_id IN ($1) AND action IN ('assign', 'reassign') AND target_account_id = $agent"; }
+check "the two waiting complaints are assigned to the agent by the table's assign row, one version on" \
+	holds '[ "$(moved "${ids[0]}")" = "assigned/$agent/$(( ${picked[0]#*:} + 1 ))/assign/admin.$$@example.org" ] &&
+		[ "$(moved "${ids[2]}")" = "assigned/$agent/$(( ${picked[2]#*:} + 1 ))/assign/admin.$$@example.org" ]'
+check "the one that had an agent is given to this agent by the reassign row" \
+	holds '[ "$(moved "${ids[3]}")" = "assigned/$agent/$(( ${picked[3]#*:} + 1 ))/reassign/admin.$$@example.org" ]'
+check "#$raced keeps the other admin's assignment: their agent, one version on, no second row" \
+	holds '[ "$(moved "$raced")" = "assigned/$other/$(( ${picked[1]#*:} + 1 ))/assign/admin2.$$@example.org" ]'
+check "admin_log holds one row per bulk move, by the admin, naming the agent (3)" \
+	holds '[ "$(bulk_logs "${ids[0]}, ${ids[2]}, ${ids[3]}, $raced")" = 3 ]'
+tracks=$(sql "SELECT COUNT(*) FROM status_track")
+post admin /admin/bulk-assign "csrf=$bulk_csrf" "back=$back" "agent=$other" "${fields[@]}"
+check "the same form sent again (every version stale) lists all four back and writes nothing" \
+	holds '[ "$status" = 200 ] && grep -q "0 assigned to" <<<"$(visible_text "$body")" &&
+		[ "$(grep -o "<li><a href=\"/complaints/[0-9]*\"" <<<"$body" | wc -l)" = 4 ] && [ "$(sql "SELECT COUNT(*) FROM status_track")" = "$tracks" ]'
+
+# 5. The CSV export, read back by Python's csv module: the text as typed (commas, quotes, line
+# breaks, every script), formula-looking cells behind an apostrophe, numbers as numbers.
+reporter=$(sql "SELECT id FROM accounts WHERE role = 'user' LIMIT 1")
+reporter_email=$(sql "SELECT email FROM accounts WHERE id = $reporter")
+probe() { # DESCRIPTION ADDRESS LAT LON
+	sql "INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, due_at, submit_token)
+		SELECT id, $reporter, '$1', '$2', $3, $4, UTC_TIMESTAMP(3) + INTERVAL 7 DAY, RANDOM_BYTES(32) FROM categories WHERE code = 'other'"
+}
+probe 'csvprobe =HYPERLINK("http://evil.example","click")' '=cmd|'"''"' /C calc'"''"'!A0' 38.7 -9.14
+probe '+csvprobe plus' '@SUM(A1:A9)' -33.86 151.2
+probe '-csvprobe minus' '-1+2' 38.71 -9.5
+probe 'csvprobe line one, with "quotes"
+and a second line; улица, 中山路' 'Rua do Ouro 12, Lisboa' 38.71 -9.137
+probe "$(printf '\tcsvprobe tab')" 'plain' 38.72 -9.13
+probe "$(printf 'csvprobe\rcarriage')" "$(printf '\rcr address')" 38.73 -9.12
+get admin "/admin/export.csv?q=csvprobe"
+cp "$scratch/body" "$scratch/export.csv"
+check "GET /admin/export.csv is a UTF-8 CSV with a BOM, offered as a download, without any reporter's email" \
+	holds '[ "$status" = 200 ] && grep -qi "^content-type: text/csv; charset=utf-8" <<<"$headers" &&
+		grep -qi "^content-disposition: attachment" <<<"$headers" && [ "$(head -c 3 "$scratch/export.csv" | od -An -tx1 | tr -d " ")" = efbbbf ] &&
+		! grep -qF "$reporter_email" "$scratch/export.csv" && ! grep -q "@example.org" "$scratch/export.csv"'
+csv_check=$(python3 "$top/test/integration/csv_check.py" probes "$scratch/export.csv")
+check "the export parses back: 6 rows, commas, quotes, line breaks and scripts as typed, formula cells behind a ' and negative numbers as numbers ($csv_check)" \
+	holds 'grep -q "^6 rows; all as expected" <<<"$csv_check"'
+check "the export has no reporter column (email, phone, name)" holds '! grep -qi "reporter\|email\|phone" <<<"$csv_check"'
+get admin /admin/export.csv
+all_rows=$(python3 "$top/test/integration/csv_check.py" ids "$scratch/body")
+check "the unfiltered export holds every complaint once, read in keyset chunks ($all_rows of $(sql "SELECT COUNT(*) FROM complaints"))" \
+	holds '[ "$all_rows" = "$(sql "SELECT COUNT(*) FROM complaints") $(sql "SELECT COUNT(*) FROM complaints")" ]'
