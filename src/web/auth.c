@@ -38,6 +38,7 @@
 #include "store/db_throttle.h"
 #include "web/call.h"
 #include "web/render.h"
+#include "web/routes.h"
 
 static const char auth_wrong_credentials[] = "Wrong email or password.";
 
@@ -209,14 +210,29 @@ static const char *auth_visitor_csrf_token(struct call *call, const char *form_p
 
 /* ---- pages ---- */
 
-/* The data of the sign-up / sign-in form: what the person typed (never the password), the
- * token, and the messages by field. */
+/* The page sign-in or sign-up returns to: `next` of the form (POST) or of the query (GET) when
+ * it is exactly the path of a GET route (routes_get_path), else NULL: anything else is ignored,
+ * never an error. */
+static const char *auth_next(struct call *call)
+{
+	const struct fields *fields = strcmp(call->request->method, "POST") == 0 ? &call->request->form : &call->request->query;
+	const char *next = fields_value(fields, "next");
+	return routes_get_path(next) ? next : NULL;
+}
+
+/* The data of the sign-up / sign-in form: the token, the page to return to and why the person
+ * is asked to sign in; the caller adds what they typed (never the password) and the messages. */
 static struct json_object *auth_form_data(struct call *call, const char *form_pattern)
 {
 	struct json_object *data = json_object_new_object();
+	const char *next = auth_next(call);
 	if (data == NULL)
 		return NULL;
 	json_object_object_add(data, "csrf", json_object_new_string(auth_visitor_csrf_token(call, form_pattern)));
+	if (next != NULL) {
+		json_object_object_add(data, "next", json_object_new_string(next));
+		json_object_object_add(data, "to_file", json_object_new_boolean(strcmp(next, "/complaints/new") == 0));
+	}
 	return data;
 }
 
@@ -227,11 +243,12 @@ static void auth_add_string(struct json_object *data, const char *key, const cha
 }
 
 /* The empty sign-up or sign-in form (its template is named like its path); a signed-in caller
- * goes to their account instead. */
+ * goes on to the page it names, or to their account. */
 static void auth_visitor_form(struct call *call, const char *title)
 {
 	if (call->session != NULL) {
-		response_redirect(call->response, 303, "/account");
+		const char *next = auth_next(call);
+		response_redirect(call->response, 303, next != NULL ? next : "/account");
 		return;
 	}
 	response_header(call->response, "Cache-Control", "no-store");
@@ -335,12 +352,14 @@ static void auth_signin_throttled(struct call *call, const char *email, const ch
 	render_page(call, 429, "Sign in", "signin", data);
 }
 
-/* Gives the browser the session cookie of a new session and sends it to its account. */
+/* Gives the browser the session cookie of a new session and sends it on to the page that asked
+ * for the sign-in, or to its account. */
 static void auth_signed_in(struct call *call, const char *token)
 {
+	const char *next = auth_next(call);
 	auth_cookie_set(call, "session", token);
 	response_header(call->response, "Cache-Control", "no-store");
-	response_redirect(call->response, 303, "/account");
+	response_redirect(call->response, 303, next != NULL ? next : "/account");
 }
 
 /* A new session's token (for the cookie) and what the database stores of it. */
@@ -513,7 +532,7 @@ static void auth_account_render(struct call *call, int status, const char *passw
 	struct json_object *data = json_object_new_object();
 	auth_add_string(data, "name", account.name);
 	auth_add_string(data, "email", account.email);
-	auth_add_string(data, "role", account_role_stored(account.role));
+	auth_add_string(data, "role", account_role_word(account.role));
 	auth_add_string(data, "created_at", account.created_at);
 	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);

@@ -155,3 +155,19 @@ holds() { eval "$1"; }
 visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
 # The start of it, for diagnostics.
 text_of() { visible_text "$1" | head -c "${2:-400}"; }
+
+# sign_up BROWSER NAME EMAIL PASSWORD [FIELD=VALUE...]: the sign-up form (its query, e.g.
+# "?next=/complaints/new", from signup_query), then its POST with the form's token and the extra
+# fields. Sets what post sets.
+sign_up() {
+	local browser=$1 name=$2 email=$3 pass=$4; shift 4
+	get "$browser" "/signup${signup_query:-}"
+	post "$browser" /signup "name=$name" "email=$email" "password=$pass" "csrf=$(csrf_of "$body" /signup)" "$@"
+}
+# sign_in BROWSER EMAIL PASSWORD [FIELD=VALUE...]: the sign-in form, then its POST with the form's
+# token and the extra fields. Sets what post sets.
+sign_in() {
+	local browser=$1 email=$2 pass=$3; shift 3
+	get "$browser" /signin
+	post "$browser" /signin "email=$email" "password=$pass" "csrf=$(csrf_of "$body" /signin)" "$@"
+}
