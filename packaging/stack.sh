@@ -115,6 +115,7 @@ stack_write_config() {
 		[workers]=2
 		[user]=nobody
 		[location]=local
+		[time_zone]=Europe/Brussels
 		[templates]="$STACK_SRCDIR/templates"
 		[upload_max_bytes]=8M
 		[drain_timeout]=10s

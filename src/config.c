@@ -122,6 +122,30 @@ static int config_check_origin(const char *value, char *reason, size_t reason_si
 	return 0;
 }
 
+/* A zone of the tz database, as the C library reads it from /usr/share/zoneinfo (Debian's tzdata):
+ * a relative name of letters, digits, '_', '-', '+' and '/', no dot segment, naming a TZif file. */
+static int config_check_time_zone(const char *value, char *reason, size_t reason_size)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/";
+	char path[320], magic[4] = "";
+	bool named = value[0] != '/' && value[strspn(value, allowed)] == '\0' && strstr(value, "..") == NULL &&
+	             strlen(value) < sizeof(path) - sizeof(CONFIG_ZONEINFO_DIR) - 1;
+	if (named) {
+		snprintf(path, sizeof(path), "%s/%s", CONFIG_ZONEINFO_DIR, value);
+		FILE *file = fopen(path, "rb");
+		named = file != NULL && fread(magic, 1, sizeof(magic), file) == sizeof(magic) &&
+		        memcmp(magic, "TZif", sizeof(magic)) == 0;
+		if (file != NULL)
+			fclose(file);
+	}
+	if (!named) {
+		snprintf(reason, reason_size, "not a time zone of %s (e.g. Europe/Brussels; is tzdata installed?)",
+		         CONFIG_ZONEINFO_DIR);
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)
 {
 	return value[0] == '\0' ? 0 : config_check_absolute_path(value, reason, reason_size);
@@ -145,6 +169,8 @@ static const struct ini_key config_keys[] = {
 	 "unprivileged user the workers run as when started as root (empty: stay)"},
 	{"server", "location", INI_FIELD_STRING(struct config, location), "local", 1, 63, NULL,
 	 "name of this host in per-location replica statistics"},
+	{"server", "time_zone", INI_FIELD_STRING(struct config, time_zone), "UTC", 1, 63, config_check_time_zone,
+	 "the city's time zone, in which pages show times (a tz database name, e.g. Europe/Brussels)"},
 	{"server", "templates", INI_FIELD_STRING(struct config, templates), TEMPLATES_DIR, 1, 1023,
 	 config_check_absolute_path, "directory of the *.mustache page templates"},
 	{"server", "upload_max_bytes", INI_FIELD_SIZE(struct config, upload_max_bytes), "8M", 1024,

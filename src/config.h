@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Where the C library reads time zones (Debian's tzdata). */
+#define CONFIG_ZONEINFO_DIR "/usr/share/zoneinfo"
+
 struct config {
 	/* [server] */
 	char *listen;
@@ -18,6 +21,7 @@ struct config {
 	long long workers;
 	char *user;
 	char *location;
+	char *time_zone;               /* the city's zone (tz database name): pages show times in it */
 	char *templates;
 	size_t upload_max_bytes;
 	long long photo_side_max;      /* pixels of a photo's width or height */

@@ -322,7 +322,7 @@ static void auth_duration_text(int64_t seconds, char *out, size_t size)
 		snprintf(out, size, "%lld minutes", (long long)((seconds + 59) / 60));
 }
 
-/* The sign-in form again, 429, saying how long to wait and until when (UTC), with Retry-After. */
+/* The sign-in form again, 429, saying how long to wait and until when, with Retry-After. */
 static void auth_signin_throttled(struct call *call, const char *email, const char *who,
                                   struct throttle_verdict verdict, int64_t now_ms)
 {
@@ -330,20 +330,20 @@ static void auth_signin_throttled(struct call *call, const char *email, const ch
 	time_t until = (time_t)((verdict.until_ms + 999) / 1000);
 	struct tm tm;
 	char clock[16] = "", seconds[24], duration[32], message[320];
-	if (gmtime_r(&until, &tm) != NULL)
+	if (localtime_r(&until, &tm) != NULL)  /* the city's zone, [server] time_zone */
 		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	snprintf(seconds, sizeof seconds, "%lld", (long long)wait_s);
 	auth_duration_text(wait_s, duration, sizeof duration);
 	if (verdict.kind == THROTTLE_LOCKED)
 		snprintf(message, sizeof message,
 		         "Too many failed sign-ins with this email from your network: signing in with it from here is "
-		         "locked until %s UTC (in %s). You can still sign in from another network.",
+		         "locked until %s (in %s). You can still sign in from another network.",
 		         clock, duration);
 	else
-		snprintf(message, sizeof message, "Too many failed sign-ins. Please wait %s (until %s UTC) before trying again.",
+		snprintf(message, sizeof message, "Too many failed sign-ins. Please wait %s (until %s) before trying again.",
 		         duration, clock);
-	log_warn("auth: sign-in %s for %s from %s (%s) until %s UTC", verdict.kind == THROTTLE_LOCKED ? "locked" : "throttled",
-	         who, call->request->remote_addr, throttle_scope_name(verdict.scope), clock);
+	log_warn("auth: sign-in %s for %s from %s (%s) until %s %s", verdict.kind == THROTTLE_LOCKED ? "locked" : "throttled",
+	         who, call->request->remote_addr, throttle_scope_name(verdict.scope), clock, call->app->config.time_zone);
 	struct json_object *data = auth_form_data(call, "/signin");
 	auth_add_string(data, "email", email);
 	auth_add_string(data, "error", message);
@@ -533,7 +533,7 @@ static void auth_account_render(struct call *call, int status, const char *passw
 	auth_add_string(data, "name", account.name);
 	auth_add_string(data, "email", account.email);
 	auth_add_string(data, "role", account_role_word(account.role));
-	auth_add_string(data, "created_at", account.created_at);
+	auth_add_string(data, "created_at", render_time(call, account.created_at));
 	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);
 	if (data != NULL && changed)

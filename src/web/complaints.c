@@ -420,8 +420,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(item, "status", items[i].status);
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
-		complaints_add_string(item, "created_at", items[i].created_at);
-		complaints_add_string(item, "due_at", items[i].due_at);
+		complaints_add_string(item, "created_at", render_time(call, items[i].created_at));
+		complaints_add_string(item, "due_at", render_time(call, items[i].due_at));
 		if (items[i].reopened)
 			json_object_object_add(item, "reopened", json_object_new_boolean(1));
 		json_object_array_add(list, item);
@@ -500,8 +500,8 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "address", complaint.address);
 	complaints_add_string(data, "lat", complaint.lat);
 	complaints_add_string(data, "lon", complaint.lon);
-	complaints_add_string(data, "created_at", complaint.created_at);
-	complaints_add_string(data, "due_at", complaint.due_at);
+	complaints_add_string(data, "created_at", render_time(call, complaint.created_at));
+	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, complaint.category, "complaint", data);
 }

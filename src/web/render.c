@@ -9,11 +9,13 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
 #include "core/token.h"
 #include "log.h"
+#include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
 #include "view.h"
@@ -67,7 +69,6 @@ void render_page(struct call *call, int status, const char *title, const char *n
 		goto fail;
 	json_object_object_add(layout, "title", json_object_new_string(title));
 	json_object_object_add(layout, "content", json_object_new_string(content));
-	json_object_object_add(layout, "location", json_object_new_string(app->config.location));
 	if (call->session != NULL)
 		render_add_viewer(layout, call->session);
 	rendered = view_render(app->view, "layout", layout, arena, &page, &page_len, error, sizeof(error));
@@ -90,6 +91,24 @@ void render_error(struct call *call, int status, const char *message)
 	}
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, response_reason(status), "error", data);
+}
+
+const char *render_time(struct call *call, const char *utc)
+{
+	struct tm tm = {0};
+	char text[48];
+	if (utc == NULL)
+		return NULL;
+	const char *rest = strptime(utc, "%Y-%m-%d %H:%M:%S", &tm);
+	if (rest == NULL || (*rest != '\0' && *rest != '.'))
+		return utc;
+	/* The process's zone is [server] time_zone (TZ, set when the configuration is applied). */
+	time_t at = timegm(&tm);
+	struct tm local;
+	if (localtime_r(&at, &local) == NULL || strftime(text, sizeof(text), "%-d %b %Y, %H:%M", &local) == 0)
+		return utc;
+	char *out = arena_strndup(call->request->arena, text, strlen(text));
+	return out != NULL ? out : utc;
 }
 
 void render_json(struct response *response, int status, struct json_object *value)

@@ -17,6 +17,10 @@ struct response;
 void render_page(struct call *call, int status, const char *title, const char *name, struct json_object *data);
 /* An error page (400, 403, 404, 413, 500...) with a message the user can act on. */
 void render_error(struct call *call, int status, const char *message);
+/* A time the database gave (UTC, "YYYY-MM-DD HH:MM:SS[.fff]") as people in the city read it:
+ * in [server] time_zone, to the minute ("5 Dec 2026, 07:13"), in the request's arena. NULL for
+ * NULL; the text itself when it is not such a time. */
+const char *render_time(struct call *call, const char *utc);
 /* A JSON answer (ownership of value taken), not cached. */
 void render_json(struct response *response, int status, struct json_object *value);
 

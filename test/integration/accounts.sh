@@ -332,7 +332,7 @@ signin admin admin@example.org "$admin_pass"
 admin_signin="$status $location"
 signed_in admin
 check "the admin signs in at /signin with that password ($admin_signin, /account $answer)" \
-	holds '[ "$admin_signin" = "303 /account" ] && [ "$answer" = "200 " ] && grep -q ">admin<" <<<"$body"'
+	holds '[ "$admin_signin" = "303 /account" ] && [ "$answer" = "200 " ] && grep -q ">administrator<" <<<"$body"'
 admins_before=$(sql primary app "SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
 printf '%s\n' "$admin_pass" | "$complaintctl" -c "$dir/complaintd.conf" create-admin ADMIN@example.org >"$scratch/dup.out" 2>&1
 dup_status=$?

@@ -8,7 +8,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 14
+plan 16
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
 test_full_stack_up resident
@@ -41,6 +41,12 @@ check "a resident's header links to My complaints and File a complaint, and says
 	holds 'grep -q "<a href=\"/complaints\">My complaints</a>" <<<"$body" &&
 		grep -q "<a href=\"/complaints/new\">File a complaint</a>" <<<"$body" &&
 		! grep -q "href=\"/agent\"" <<<"$body" && visible_text "$body" | grep -q "Role resident"'
+# ---- honest words: times in the city's zone (the stack's time_zone is Europe/Brussels) ----
+stored=$("$top/packaging/stackctl" sql "$stack_dir" primary app "SELECT created_at FROM accounts WHERE email = '$email'")
+brussels=$(LC_ALL=C TZ=Europe/Brussels date -d "${stored%.*} UTC" '+%-d %b %Y, %H:%M')
+check "the account's creation shows in Brussels time to the minute ($brussels, stored $stored UTC)" \
+	holds 'visible_text "$body" | grep -q "Since $brussels Change" && ! grep -q "UTC" <<<"$body"'
+check "the footer names nothing internal" holds '! grep -qi "served from" <<<"$body"'
 get rose /no/such/page
 check "a 404 page shows the signed-in header (the name, My complaints, Sign out; no Sign in)" \
 	holds '[ "$status" = 404 ] && grep -q "Rose Resident" <<<"$body" && grep -q "My complaints" <<<"$body" &&
