@@ -513,6 +513,8 @@ void auth_signout(struct call *call)
 	}
 	auth_cookie_delete(call, "session");
 	response_header(call->response, "Cache-Control", "no-store");
+	/* What the session saw (its photos) leaves the browser's cache too: a shared computer. */
+	response_header(call->response, "Clear-Site-Data", "\"cache\"");
 	response_redirect(call->response, 303, "/");
 }
 

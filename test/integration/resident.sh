@@ -3,15 +3,18 @@
 # with the pages of the viewer's role on every page (error pages too), "File a complaint" while
 # signed out asking to sign in and why, and sign-in and sign-up returning to the page that asked
 # (`next`) only when it is exactly the path of a GET route: an absolute URL, "//host", a
-# backslash, an encoded newline or a POST-only path is ignored, never an error.
+# backslash, an encoded newline or a POST-only path is ignored, never an error; times in the
+# city's zone; the photo's limit stated on the form, a refused photo keeping what was typed, the
+# photo served "private, no-cache" with its ETag (304 on revalidation), and sign-out clearing the
+# browser's cache.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 23
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
-test_full_stack_up resident
+test_full_stack_up resident upload_max_bytes=256K
 test_migrate
 
 password=Corr3ct-horse-battery
@@ -69,3 +72,50 @@ ignored "a POST-only path" "/signout"
 sign_in device-last "$email" "$password" "next=/complaints/42"
 check "sign-in follows next when it is a GET route's path with its capture (got $status $location)" \
 	holds '[ "$status $location" = "303 /complaints/42" ]'
+
+# ---- photos ----
+# file_form BROWSER PHOTO FIELD=VALUE...: the filing form, then its POST (multipart) with its
+# tokens, PHOTO (a file) and the fields. Sets what fetch sets.
+file_form() {
+	local browser=$1 photo=$2 field args=(); shift 2
+	get "$browser" /complaints/new
+	form_page=$body
+	local token; token=$(grep -o '<input[^>]*name="submit_token"[^>]*>' <<<"$body" | sed -n 's/.*value="\([^"]*\)".*/\1/p')
+	for field in "$@"; do args+=(--form-string "$field"); done
+	fetch "$browser" POST /complaints -H "Origin: $url" --form-string "csrf=$(csrf_of "$body" /complaints)" \
+		--form-string "submit_token=$token" "${args[@]}" -F "photo=@$photo"
+}
+get rose /complaints/new
+check "the filing form states the photo's size limit, and gives it to the browser's check" \
+	holds 'visible_text "$body" | grep -q "at most 256 KB" &&
+		grep -q "data-max-bytes=\"262144\"" <<<"$body" && grep -q "src=\"/static/js/complaint-form.js\"" <<<"$body"'
+
+head -c 300000 /dev/urandom >"$scratch/big.png"
+typed='Broken <b>bench</b> & "glass" on the path'
+file_form rose "$scratch/big.png" category=water_leak "description=$typed" "address=3 Rue <Haute>" lat=50.8466 lon=4.3528
+check "a photo over the limit is refused by the app with the form again ($status)" \
+	holds '[ "$status" = 413 ] && grep -q "id=\"photo-error\"" <<<"$body"'
+check "everything typed is kept, escaped: category, description, address, position" \
+	holds 'grep -q "<option value=\"water_leak\" selected>" <<<"$body" &&
+		grep -qF "Broken &lt;b&gt;bench&lt;/b&gt; &amp; &quot;glass&quot; on the path</textarea>" <<<"$body" &&
+		grep -qF "value=\"3 Rue &lt;Haute&gt;\"" <<<"$body" && grep -q "value=\"50.8466\"" <<<"$body" &&
+		grep -q "value=\"4.3528\"" <<<"$body"'
+
+file_form rose "$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg" category=water_leak \
+	"description=Water runs down the street" "address=3 Rue Haute"
+complaint=$location
+get rose "$complaint/photo"
+etag=$(grep -i '^etag:' <<<"$headers" | sed 's/^[^:]*: *//')
+cache=$(grep -i '^cache-control:' <<<"$headers" | sed 's/^[^:]*: *//')
+check "the photo is served Cache-Control \"private, no-cache\" with its ETag ($status, $cache, $etag)" \
+	holds '[ "$status" = 200 ] && [ "$cache" = "private, no-cache" ] && [[ $etag =~ ^\"[0-9a-f]{64}\"$ ]]'
+get rose "$complaint/photo" -H "If-None-Match: $etag"
+check "revalidating with the ETag is a 304 without the photo ($status)" \
+	holds '[ "$status" = 304 ] && [ ! -s "$scratch/body" ]'
+get anon "$complaint/photo" -H "If-None-Match: $etag"
+check "revalidating without a session is no 304: the photo is asked for again only by a session that may see it ($status $location)" \
+	holds '[ "$status" = 303 ]'
+get rose /account
+post rose /signout "csrf=$(csrf_of "$body" /signout)"
+check "sign-out sends Clear-Site-Data: \"cache\" ($status)" \
+	holds '[ "$status" = 303 ] && grep -qi "^clear-site-data: \"cache\"$" <<<"$headers"'
