@@ -21,6 +21,10 @@ struct config {
 	long long workers;
 	char *user;
 	char *location;
+	char *map_tiles;               /* tile URL template ({z}/{x}/{y}); "" = no map */
+	char *map_attribution;         /* the tile server's credit, as text */
+	char *map_center;              /* "LAT,LON" where the filing form's map opens */
+	long long map_zoom;
 	char *time_zone;               /* the city's zone (tz database name): pages show times in it */
 	char *templates;
 	size_t upload_max_bytes;

@@ -111,6 +111,29 @@ const char *render_time(struct call *call, const char *utc)
 	return out != NULL ? out : utc;
 }
 
+void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, int pick)
+{
+	const struct config *config = &call->app->config;
+	bool placed = lat != NULL && lon != NULL && lat[0] != '\0' && lon[0] != '\0';
+	char center_lat[24] = "", zoom[8];
+	const char *center_lon = strchr(config->map_center, ',');
+	struct json_object *map = json_object_new_object();
+	if (data == NULL || map == NULL || config->map_tiles[0] == '\0' || center_lon == NULL) {
+		json_object_put(map);
+		return;
+	}
+	snprintf(center_lat, sizeof(center_lat), "%.*s", (int)(center_lon - config->map_center), config->map_center);
+	snprintf(zoom, sizeof(zoom), "%lld", placed ? 17LL : config->map_zoom);
+	json_object_object_add(map, "tiles", json_object_new_string(config->map_tiles));
+	json_object_object_add(map, "attribution", json_object_new_string(config->map_attribution));
+	json_object_object_add(map, "lat", json_object_new_string(placed ? lat : center_lat));
+	json_object_object_add(map, "lon", json_object_new_string(placed ? lon : center_lon + 1));
+	json_object_object_add(map, "zoom", json_object_new_string(zoom));
+	json_object_object_add(map, "placed", json_object_new_boolean(placed));
+	json_object_object_add(map, "pick", json_object_new_boolean(pick));
+	json_object_object_add(data, "map", map);
+}
+
 void render_json(struct response *response, int status, struct json_object *value)
 {
 	static const char unavailable[] = "{\"status\":\"error\"}";

@@ -42,6 +42,8 @@
     navigator.geolocation.getCurrentPosition(function (position) {
       document.getElementById('lat').value = position.coords.latitude.toFixed(6);
       document.getElementById('lon').value = position.coords.longitude.toFixed(6);
+      // The map (map.js), when there is one, moves its pin there.
+      document.getElementById('lon').dispatchEvent(new Event('change'));
       status.textContent = 'Position filled in (within about ' + Math.round(position.coords.accuracy) + ' m).';
     }, function (error) {
       status.textContent = error.code === error.PERMISSION_DENIED

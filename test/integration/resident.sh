@@ -6,12 +6,14 @@
 # backslash, an encoded newline or a POST-only path is ignored, never an error; times in the
 # city's zone; the photo's limit stated on the form, a refused photo keeping what was typed, the
 # photo served "private, no-cache" with its ETag (304 on revalidation), and sign-out clearing the
-# browser's cache.
+# browser's cache; the map: Leaflet and its licence served by nginx, tiles from the stack's own
+# tile server, which the CSP names exactly, the map's pages sending their origin to it, and a
+# complaint filed without JavaScript by its address.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 23
+plan 30
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
 test_full_stack_up resident upload_max_bytes=256K
@@ -104,6 +106,8 @@ check "everything typed is kept, escaped: category, description, address, positi
 file_form rose "$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg" category=water_leak \
 	"description=Water runs down the street" "address=3 Rue Haute"
 complaint=$location
+check "without JavaScript (curl), the map's form files a complaint by its address alone ($complaint)" \
+	holds '[[ $complaint =~ ^/complaints/[0-9]+$ ]]'
 get rose "$complaint/photo"
 etag=$(grep -i '^etag:' <<<"$headers" | sed 's/^[^:]*: *//')
 cache=$(grep -i '^cache-control:' <<<"$headers" | sed 's/^[^:]*: *//')
@@ -119,3 +123,30 @@ get rose /account
 post rose /signout "csrf=$(csrf_of "$body" /signout)"
 check "sign-out sends Clear-Site-Data: \"cache\" ($status)" \
 	holds '[ "$status" = 303 ] && grep -qi "^clear-site-data: \"cache\"$" <<<"$headers"'
+
+# ---- the map ----
+tiles="http://127.0.0.1:$(stack_port "$stack_base" tiles)"
+sign_in rose "$email" "$password"
+get rose /complaints/new
+check "the filing form carries the map of the configured tile server, with Leaflet and map.js" \
+	holds 'grep -qF "data-tiles=\"$tiles/{z}/{x}/{y}.png\"" <<<"$body" &&
+		grep -q "src=\"/static/vendor/leaflet/leaflet.js\"" <<<"$body" && grep -q "src=\"/static/js/map.js\"" <<<"$body" &&
+		grep -q "name=\"address\"" <<<"$body"'
+csp=$(grep -i '^content-security-policy:' <<<"$headers")
+check "its CSP lets images come from the site and exactly that tile server ($csp)" \
+	holds 'grep -q "img-src .self. data: blob: $tiles;" <<<"$csp" && [ "$(grep -o "http[^ ;]*" <<<"$csp")" = "$tiles" ]'
+check "the map's pages send their origin to the tile server (Referrer-Policy strict-origin-when-cross-origin), others none" \
+	holds 'grep -qi "^referrer-policy: strict-origin-when-cross-origin$" <<<"$headers" &&
+		get rose "$complaint" && grep -qi "^referrer-policy: strict-origin-when-cross-origin$" <<<"$headers" &&
+		get rose /account && grep -qi "^referrer-policy: same-origin$" <<<"$headers"'
+check "nginx serves Leaflet with its licence" \
+	holds 'get - /static/vendor/leaflet/leaflet.js && [ "$status" = 200 ] && get - /static/vendor/leaflet/LICENSE &&
+		[ "$status" = 200 ] && grep -q "BSD" <<<"$body"'
+tile=$(cd "$top/test/data/tiles" && ls 13/*/*.png | head -n 1)
+check "the stack's tile server serves the handful of tiles ($tile)" \
+	holds '[ "$(curl -s -o /dev/null -w "%{http_code} %{content_type}" "$tiles/$tile")" = "200 image/png" ]'
+file_form rose "$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg" category=water_leak \
+	"description=Water runs down the street" lat=50.8470 lon=4.3530
+get rose "$location"
+check "a complaint with a position shows it on its map (data-lat, data-lon, no picking)" \
+	holds 'grep -q "data-lat=\"50.847000\" data-lon=\"4.353000\"" <<<"$body" && ! grep -q "data-pick" <<<"$body"'
