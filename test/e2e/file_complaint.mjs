@@ -6,22 +6,11 @@
 //
 // Run by test/e2e/run.sh (which finds playwright-core under var/node); environment:
 // STACK_SRCDIR, TEST_VAR, COMPLAINTD_BINARY, COMPLAINTCTL_BINARY, CHROMIUM, NODE_PREFIX.
-import { execFileSync } from 'node:child_process';
-import { existsSync, openSync, closeSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './tap.mjs';
+import { top, testVar, testStack, launchChromium } from './stack.mjs';
 
-const top = process.env.STACK_SRCDIR || join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const testVar = process.env.TEST_VAR || join(top, 'var');
-const complaintd = process.env.COMPLAINTD_BINARY || join(top, 'var/build-asan/complaintd');
-const complaintctl = process.env.COMPLAINTCTL_BINARY || join(top, 'var/build-asan/complaintctl');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
-const stackctl = join(top, 'packaging/stackctl');
 const photo = join(top, 'test/data/e2e/streetlight.jpg');
-const stackDir = join(testVar, 'stacks', `e2e-${process.pid}`);
 const artifacts = join(testVar, 'test-artifacts/e2e/file_complaint');
 
 // Each action waits at most this long for the page: pages answer in milliseconds on loopback,
@@ -40,73 +29,7 @@ const description = `The street lamp in front of number 12 is out since Monday: 
 const typedPosition = { lat: '50.8466', lon: '4.3528' };
 const browserPosition = { latitude: 51.2194, longitude: 4.4025 };
 
-// ---- the stack, stopped however the script ends ----
-
-let stackStarted = false;
-let stackLog = null;
-// stackDown PASSED: stops the stack. After a failure its logs stay for CI (the MariaDB datadirs,
-// over 100 MB, go); after a clean run nothing stays.
-function stackDown(passed) {
-	if (!stackStarted) return;
-	stackStarted = false;
-	const started = Date.now();
-	try {
-		execFileSync(stackctl, ['down', stackDir], { stdio: 'ignore', timeout: 60000 });
-		console.log(`# stack stopped in ${Date.now() - started} ms`);
-	} catch (error) {
-		console.log(`# stackctl down failed: ${error.message.split('\n')[0]}`);
-	}
-	if (passed === true) {
-		rmSync(stackDir, { recursive: true, force: true });
-		if (stackLog) rmSync(stackLog, { force: true });
-		return;
-	}
-	rmSync(join(stackDir, 'mariadb/primary'), { recursive: true, force: true });
-	rmSync(join(stackDir, 'mariadb/standby'), { recursive: true, force: true });
-	console.log(`# the stack's logs: ${stackDir}`);
-}
-process.on('exit', () => stackDown(false));
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(1));
-setTimeout(() => {
-	tapDiag(`the run took over ${runTimeout / 1000} s: stopped`);
-	process.exit(1);
-}, runTimeout).unref();
-
-function stackUp() {
-	rmSync(stackDir, { recursive: true, force: true });
-	mkdirSync(join(testVar, 'stacks'), { recursive: true });
-	const log = join(testVar, 'stacks', `e2e-${process.pid}.up.log`);
-	stackLog = log;
-	const logFd = openSync(log, 'w');
-	stackStarted = true;
-	let base;
-	try {
-		base = execFileSync(stackctl, ['up', stackDir], {
-			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
-			stdio: ['ignore', 'pipe', logFd],
-			timeout: 90000,
-		}).toString().trim();
-	} catch (error) {
-		throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
-	} finally {
-		closeSync(logFd);
-	}
-	try {
-		execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), 'migrate', '--migrations', join(top, 'db/migrations')],
-			{ stdio: 'pipe', timeout: 60000 });
-	} catch (error) {
-		throw new Error(`complaintctl migrate failed:\n${String(error.stderr || error.message).trim()}`);
-	}
-	return `http://127.0.0.1:${base}`;
-}
-
-function tail(file, lines) {
-	try {
-		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-	} catch {
-		return '(no log)';
-	}
-}
+const stack = testStack('e2e', runTimeout);
 
 // ---- what the browser saw ----
 
@@ -172,28 +95,6 @@ async function sessionCookie() {
 	return (await context.cookies()).find((cookie) => cookie.name === 'session' || cookie.name === '__Host-session');
 }
 
-// The installed browser's own words for its version ("Chromium 156.0.8078.114 built on Debian...").
-function installedChromium() {
-	try {
-		return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
-	} catch (error) {
-		return `${chromiumPath} (its --version failed: ${error.message.split('\n')[0]})`;
-	}
-}
-
-// "1.64.1 (built for Chromium 156.0.7...)": playwright-core's version and the browser it targets.
-function browserPairing(require) {
-	const version = require('playwright-core/package.json').version;
-	try {
-		// Not require(): the package's exports map does not list browsers.json.
-		const { browsers } = JSON.parse(readFileSync(join(nodePrefix, 'node_modules/playwright-core/browsers.json'), 'utf8'));
-		const target = browsers.find((entry) => entry.name === 'chromium');
-		return target && target.browserVersion ? `${version} (built for Chromium ${target.browserVersion})` : version;
-	} catch {
-		return version;
-	}
-}
-
 // ---- the steps ----
 
 tapPlan(10);
@@ -203,29 +104,18 @@ let complaintPath = null;
 
 await step('stack', 'the full stack starts (stackctl up) and complaintctl migrate applies the schema', async () => {
 	const started = Date.now();
-	url = stackUp();
-	tapDiag(`stack at ${url} in ${Date.now() - started} ms, directory ${stackDir}`);
+	url = stack.up();
+	tapDiag(`stack at ${url} in ${Date.now() - started} ms, directory ${stack.dir}`);
 });
 
 await step('browser', "Debian's chromium starts headless through playwright-core", async () => {
-	check(existsSync(chromiumPath), `no browser at ${chromiumPath} (deb chromium in packaging/packages.txt)`);
-	const require = createRequire(join(nodePrefix, 'package.json'));
-	const { chromium } = require('playwright-core');
-	try {
-		browser = await chromium.launch({ executablePath: chromiumPath, headless: true, timeout: 30000 });
-	} catch (error) {
-		// Debian moves chromium on by whole majors (packaging/packages.txt says why it is not
-		// pinned): say which two versions disagree and what to change.
-		throw new Error(`playwright-core ${browserPairing(require)} cannot drive ${installedChromium()}: ` +
-			`bump playwright-core in packaging/package.json to the release for this Chromium\n${error.message}`);
-	}
+	browser = await launchChromium();
 	check(url, 'no stack to browse');
 	context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
 	context.setDefaultTimeout(actionTimeout);
 	context.setDefaultNavigationTimeout(actionTimeout);
 	page = await context.newPage();
 	watch(page);
-	tapDiag(`chromium ${browser.version()}, playwright-core ${browserPairing(require)}`);
 });
 
 await step('signup', 'signing up through the form lands on /account showing the name, with an HttpOnly session cookie', async () => {
@@ -338,5 +228,5 @@ await step('use-location', '"Use my location" fills latitude and longitude from 
 });
 
 if (browser) await browser.close().catch(() => {});
-stackDown(failures() === 0);
+stack.down(failures() === 0);
 process.exit(failures() ? 1 : 0);
