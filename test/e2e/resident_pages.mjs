@@ -1,7 +1,7 @@
 // resident_pages.mjs: a newcomer at 375 px, in a real browser against a full stack of its own —
 // "File a complaint" while signed out asks to sign in and says why, sign-up returns to the form,
 // the place is picked on the map (tiles from the stack's own tile server), the complaint is found
-// again from the header — then every GET page of each role (signed out, resident, agent, admin)
+// again from the header; at 320 px the header holds and the skip link works — then every GET page of each role (signed out, resident, agent, admin)
 // at 375 and 1280 px: axe-core with its default rules finds no violation, nothing is wider than
 // the window, the header's links are on screen, and a screenshot of each is kept under
 // var/test-artifacts/e2e/resident_pages/.
@@ -107,7 +107,7 @@ async function audit(opened, path, name, status = 200) {
 	return problems;
 }
 
-tapPlan(10);
+tapPlan(11);
 const { step, failures } = tapSteps(artifacts, { page: () => page, explain });
 
 await step('stack', 'the full stack starts with its tile server, and the staff accounts are made', async () => {
@@ -170,6 +170,19 @@ await step('header', '"My complaints" in the header finds it again', async () =>
 	check(await link.isVisible(), 'no visible "My complaints" in the header');
 	await Promise.all([page.waitForNavigation(), link.click()]);
 	check(await page.locator(`.complaint-item a[href="${complaintPath}"]`).count() === 1, 'the list does not link to the complaint');
+});
+
+await step('narrow', 'at 320 px the header is whole and the page no wider; the first Tab reaches "Skip to the content", which moves focus to the content', async () => {
+	const narrow = await signIn(resident, 320);
+	page = narrow;
+	const problems = await audit(narrow, '/complaints', 'my-complaints-narrow');
+	check(problems.length === 0, problems.join('\n'));
+	await narrow.keyboard.press('Tab');
+	const focused = await narrow.evaluate(() => document.activeElement.textContent.trim());
+	check(focused === 'Skip to the content', `the first Tab reaches "${focused}", not the skip link`);
+	await narrow.keyboard.press('Enter');
+	const target = await narrow.evaluate(() => document.activeElement.id);
+	check(target === 'content', `the skip link moved focus to "${target}", not the content`);
 });
 
 // Every GET route of the role, at both widths.
