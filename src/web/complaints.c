@@ -179,7 +179,7 @@ static void complaints_form_render(struct call *call, int status, struct complai
 	complaints_add_string(data, "csrf", auth_session_csrf_token(call, "/complaints"));
 	complaints_add_string(data, "message", form->message);
 	complaints_add_photo_limit(call, data);
-	render_add_map(call, data, form->lat, form->lon, 1);
+	render_add_map(call, data, form->lat, form->lon, true);
 	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
 		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
 	response_header(call->response, "Cache-Control", "no-store");
@@ -519,7 +519,7 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "created_at", render_time(call, complaint.created_at));
 	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
 	if (complaint.lat != NULL)
-		render_add_map(call, data, complaint.lat, complaint.lon, 0);
+		render_add_map(call, data, complaint.lat, complaint.lon, false);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, complaint.category, "complaint", data);
 }

@@ -111,7 +111,7 @@ const char *render_time(struct call *call, const char *utc)
 	return out != NULL ? out : utc;
 }
 
-void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, int pick)
+void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, bool pick)
 {
 	const struct config *config = &call->app->config;
 	bool placed = lat != NULL && lon != NULL && lat[0] != '\0' && lon[0] != '\0';

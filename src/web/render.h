@@ -8,6 +8,8 @@
 #ifndef RENDER_H
 #define RENDER_H
 
+#include <stdbool.h>
+
 struct call;
 struct json_object;
 struct response;
@@ -25,7 +27,7 @@ const char *render_time(struct call *call, const char *utc);
  * its credit, where it opens (lat, lon when given: a complaint's place; else the city's centre)
  * and whether the viewer picks the place with it (pick: the filing form). The page works without
  * it: the map is drawn by static/js/map.js over what the page already says. */
-void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, int pick);
+void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, bool pick);
 /* A JSON answer (ownership of value taken), not cached. */
 void render_json(struct response *response, int status, struct json_object *value);
 
