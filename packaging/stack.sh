@@ -115,6 +115,10 @@ stack_write_config() {
 		[workers]=2
 		[user]=nobody
 		[location]=local
+		[time_zone]=Europe/Brussels
+		# The map's tiles from the stack's own tile server (stack_start), never the internet's.
+		[map_tiles]="http://127.0.0.1:$(stack_port "$base" tiles)/{z}/{x}/{y}.png"
+		[map_center]="50.8466,4.3528"
 		[templates]="$STACK_SRCDIR/templates"
 		[upload_max_bytes]=8M
 		[drain_timeout]=10s
@@ -220,7 +224,14 @@ stack_start() {
 	# static/ is made afresh at every start.
 	rm -rf "$sockdir/www" "$sockdir/nginx-tmp"
 	mkdir -m 0755 "$sockdir/www" "$sockdir/nginx-tmp" && cp -R "$STACK_SRCDIR/static" "$sockdir/www/" &&
+		stack_stage_leaflet "$sockdir/www/static/vendor/leaflet" &&
 		chmod -R a+rX "$sockdir/www" || { stack_log "cannot stage static/ under $sockdir/www"; return 1; }
+	# The map's tiles: a handful from test/data/tiles, on a port of the stack's own (a host that
+	# is not the site's, as a real tile server is), when the config names it.
+	local tiles_port; tiles_port=$(stack_port "$base" tiles)
+	local map_tiles tile_origin
+	map_tiles=$(sed -n 's/^map_tiles *= *//p' "$dir/complaintd.conf")
+	tile_origin=$(sed -n 's#^\(https\{0,1\}://[^/]*\)/.*#\1#p' <<<"$map_tiles")
 
 	local body_max=$(( $(stack_upload_max_bytes "$dir") + 1024 * 1024 ))
 	local listen fcgi_pass
@@ -232,7 +243,12 @@ stack_start() {
 	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
 		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$sockdir/www" FCGI_PASS="$fcgi_pass" \
 		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
-		ZONE="stack$base" ACCESS_LOG="$dir/nginx/access.log" || return 1
+		ZONE="stack$base" ACCESS_LOG="$dir/nginx/access.log" TILE_ORIGIN="$tile_origin" || return 1
+	if [ "$tile_origin" = "http://127.0.0.1:$tiles_port" ]; then
+		cp -R "$STACK_SRCDIR/test/data/tiles" "$sockdir/www/tiles" && chmod -R a+rX "$sockdir/www/tiles" &&
+			printf 'server {\n    listen 127.0.0.1:%s;\n    root %s;\n    access_log off;\n    add_header Cache-Control "max-age=60" always;\n}\n' \
+				"$tiles_port" "$sockdir/www/tiles" >>"$dir/nginx/site.conf" || return 1
+	fi
 	stack_render "$STACK_SRCDIR/nginx/nginx.conf.in" "$dir/nginx/nginx.conf" PREFIX="$dir/nginx" \
 		TEMP="$sockdir/nginx-tmp" || return 1
 	nginx -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -t 2>>"$dir/nginx/error.log" || {
@@ -277,10 +293,19 @@ stack_status() {
 	done
 }
 
+# stack_stage_leaflet DIR: the map library of the site's pages (npm's leaflet, installed into
+# var/node by packaging/dev install) copied into DIR with its licence, for nginx to serve.
+stack_stage_leaflet() {
+	local from=${NODE_PREFIX:-$STACK_SRCDIR/var/node}/node_modules/leaflet
+	[ -f "$from/dist/leaflet.js" ] || { stack_log "no leaflet at $from (packaging/dev install)"; return 1; }
+	mkdir -p "$1" && cp -R "$from/dist/leaflet.js" "$from/dist/leaflet.css" "$from/dist/images" "$from/LICENSE" "$1/"
+}
+
 # ---- ports and secrets of a stack ----
 # Port offsets within a base (a base holds 20 ports):
 #   +0 nginx   +1 MariaDB primary   +2 MariaDB standby   +3..+5 S3 replicas us, jp, de
-#   +9 mail sink SMTP   +10 mail sink web/REST   +11 SNS double   +12..+19 spare
+#   +9 mail sink SMTP   +10 mail sink web/REST   +11 SNS double   +13 map tiles (nginx)
+#   +12, +14..+19 spare
 stack_port() {
 	local base=$1 name=$2
 	case $name in
@@ -291,6 +316,7 @@ stack_port() {
 	s3-jp) echo $((base + 4)) ;;
 	s3-de) echo $((base + 5)) ;;
 	smtp) echo $((base + 9)) ;;
+	tiles) echo $((base + 13)) ;;
 	mail-web) echo $((base + 10)) ;;
 	sns) echo $((base + 11)) ;;
 	*) stack_log "stack_port: unknown name $name"; return 1 ;;

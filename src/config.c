@@ -233,6 +233,60 @@ static int config_check_origin(const char *value, char *reason, size_t reason_si
 	return 0;
 }
 
+/* A zone of the tz database, as the C library reads it from /usr/share/zoneinfo (Debian's tzdata):
+ * a relative name of letters, digits, '_', '-', '+' and '/', no dot segment, naming a TZif file. */
+static int config_check_time_zone(const char *value, char *reason, size_t reason_size)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/";
+	char path[320], magic[4] = "";
+	bool named = value[0] != '/' && value[strspn(value, allowed)] == '\0' && strstr(value, "..") == NULL &&
+	             strlen(value) < sizeof(path) - sizeof(CONFIG_ZONEINFO_DIR) - 1;
+	if (named) {
+		snprintf(path, sizeof(path), "%s/%s", CONFIG_ZONEINFO_DIR, value);
+		FILE *file = fopen(path, "rb");
+		named = file != NULL && fread(magic, 1, sizeof(magic), file) == sizeof(magic) &&
+		        memcmp(magic, "TZif", sizeof(magic)) == 0;
+		if (file != NULL)
+			fclose(file);
+	}
+	if (!named) {
+		snprintf(reason, reason_size, "not a time zone of %s (e.g. Europe/Brussels; is tzdata installed?)",
+		         CONFIG_ZONEINFO_DIR);
+		return -1;
+	}
+	return 0;
+}
+
+/* "" (no map), or an http(s) tile URL template with {z}, {x} and {y}, of characters that need no
+ * escaping in a page's attribute or in the CSP that names its host. */
+static int config_check_map_tiles(const char *value, char *reason, size_t reason_size)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/{}";
+	const char *host = strncmp(value, "https://", 8) == 0 ? value + 8 : strncmp(value, "http://", 7) == 0 ? value + 7 : NULL;
+	if (value[0] == '\0')
+		return 0;
+	if (host == NULL || host[0] == '/' || strchr(host, '/') == NULL || value[strspn(value, allowed)] != '\0' ||
+	    strstr(value, "{z}") == NULL || strstr(value, "{x}") == NULL || strstr(value, "{y}") == NULL) {
+		snprintf(reason, reason_size,
+		         "expected an http(s) URL with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+		return -1;
+	}
+	return 0;
+}
+
+/* "LAT,LON": the centre of the city, where the map opens. */
+static int config_check_map_center(const char *value, char *reason, size_t reason_size)
+{
+	char *end = NULL;
+	double lat = strtod(value, &end);
+	double lon = *end == ',' ? strtod(end + 1, &end) : 1000;
+	if (*end != '\0' || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+		snprintf(reason, reason_size, "expected LAT,LON in degrees, e.g. 50.8466,4.3528");
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)
 {
 	return value[0] == '\0' ? 0 : config_check_absolute_path(value, reason, reason_size);
@@ -256,6 +310,17 @@ static const struct ini_key config_keys[] = {
 	 "unprivileged user the workers run as when started as root (empty: stay)"},
 	{"server", "location", INI_FIELD_STRING(struct config, location), "local", 1, 63, NULL,
 	 "name of this host in per-location replica statistics"},
+	{"server", "time_zone", INI_FIELD_STRING(struct config, time_zone), "UTC", 1, 63, config_check_time_zone,
+	 "the city's time zone, in which pages show times (a tz database name, e.g. Europe/Brussels)"},
+	{"server", "map_tiles", INI_FIELD_STRING(struct config, map_tiles), "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+	 0, 255, config_check_map_tiles,
+	 "the map's tile server, {z}/{x}/{y} URL (nginx's CSP must name its host; see operator.md); empty: no map"},
+	{"server", "map_attribution", INI_FIELD_STRING(struct config, map_attribution), "© OpenStreetMap contributors", 1,
+	 200, NULL, "the credit the tile server's licence asks for, shown on the map"},
+	{"server", "map_center", INI_FIELD_STRING(struct config, map_center), "50.8466,4.3528", 3, 40,
+	 config_check_map_center, "LAT,LON where the filing form's map opens: the city's centre"},
+	{"server", "map_zoom", INI_FIELD_INTEGER(struct config, map_zoom), "13", 1, 19, NULL,
+	 "the zoom the filing form's map opens at (13: a city)"},
 	{"server", "templates", INI_FIELD_STRING(struct config, templates), TEMPLATES_DIR, 1, 1023,
 	 config_check_absolute_path, "directory of the *.mustache page templates"},
 	{"server", "upload_max_bytes", INI_FIELD_SIZE(struct config, upload_max_bytes), "8M", 1024,

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Where the C library reads time zones (Debian's tzdata). */
+#define CONFIG_ZONEINFO_DIR "/usr/share/zoneinfo"
+
 struct config {
 	/* [server] */
 	char *listen;
@@ -18,6 +21,11 @@ struct config {
 	long long workers;
 	char *user;
 	char *location;
+	char *map_tiles;               /* tile URL template ({z}/{x}/{y}); "" = no map */
+	char *map_attribution;         /* the tile server's credit, as text */
+	char *map_center;              /* "LAT,LON" where the filing form's map opens */
+	long long map_zoom;
+	char *time_zone;               /* the city's zone (tz database name): pages show times in it */
 	char *templates;
 	size_t upload_max_bytes;
 	long long photo_side_max;      /* pixels of a photo's width or height */

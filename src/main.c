@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "config.h"
@@ -136,6 +137,9 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	                               : app->config.workers > 1 ? (unsigned)app->config.workers - 1 : 1);
 	app->generation = generation;
 	log_set_level((enum log_level)log_level_parse(app->config.log_level));
+	/* Pages show times in the city's zone (render_time); the log stays in UTC (gmtime). */
+	setenv("TZ", app->config.time_zone, 1);
+	tzset();
 	result = 0;
 out:
 	config_free(&fresh);

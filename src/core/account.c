@@ -35,6 +35,18 @@ const char *account_role_stored(enum account_role role)
 	return (size_t)role < ACCOUNT_ROLES ? account_role_names[role] : "";
 }
 
+/* The role as people say it, by role. */
+static const char *const account_role_words[] = {
+	[ACCOUNT_RESIDENT] = "resident",
+	[ACCOUNT_AGENT] = "field agent",
+	[ACCOUNT_ADMIN] = "administrator",
+};
+
+const char *account_role_word(enum account_role role)
+{
+	return (size_t)role < sizeof(account_role_words) / sizeof(account_role_words[0]) ? account_role_words[role] : "";
+}
+
 const char *account_name_problem(const char *name)
 {
 	long chars = text_characters(name, false);

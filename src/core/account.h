@@ -20,6 +20,8 @@ enum account_role {
 bool account_role_parse(const char *stored, enum account_role *role);
 /* The role as accounts.role stores it. */
 const char *account_role_stored(enum account_role role);
+/* The role in words, for pages: "resident", "field agent", "administrator". */
+const char *account_role_word(enum account_role role);
 
 #define ACCOUNT_NAME_CHARS_MAX 100     /* accounts.name VARCHAR(100) */
 #define ACCOUNT_EMAIL_BYTES_MAX 254    /* RFC 5321 path limit; accounts.email VARCHAR(254) */

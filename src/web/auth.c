@@ -38,6 +38,7 @@
 #include "store/db_throttle.h"
 #include "web/call.h"
 #include "web/render.h"
+#include "web/routes.h"
 
 static const char auth_wrong_credentials[] = "Wrong email or password.";
 
@@ -214,14 +215,29 @@ const char *auth_visitor_csrf_token(struct call *call, const char *form_pattern)
 
 /* ---- pages ---- */
 
-/* The data of the sign-up / sign-in form: what the person typed (never the password), the
- * token, and the messages by field. */
+/* The page sign-in or sign-up returns to: `next` of the form (POST) or of the query (GET) when
+ * it is exactly the path of a GET route (routes_get_path), else NULL: anything else is ignored,
+ * never an error. */
+static const char *auth_next(struct call *call)
+{
+	const struct fields *fields = strcmp(call->request->method, "POST") == 0 ? &call->request->form : &call->request->query;
+	const char *next = fields_value(fields, "next");
+	return routes_get_path(next) ? next : NULL;
+}
+
+/* The data of the sign-up / sign-in form: the token, the page to return to and why the person
+ * is asked to sign in; the caller adds what they typed (never the password) and the messages. */
 static struct json_object *auth_form_data(struct call *call, const char *form_pattern)
 {
 	struct json_object *data = json_object_new_object();
+	const char *next = auth_next(call);
 	if (data == NULL)
 		return NULL;
 	json_object_object_add(data, "csrf", json_object_new_string(auth_visitor_csrf_token(call, form_pattern)));
+	if (next != NULL) {
+		json_object_object_add(data, "next", json_object_new_string(next));
+		json_object_object_add(data, "to_file", json_object_new_boolean(strcmp(next, "/complaints/new") == 0));
+	}
 	return data;
 }
 
@@ -232,11 +248,12 @@ static void auth_add_string(struct json_object *data, const char *key, const cha
 }
 
 /* The empty sign-up or sign-in form (its template is named like its path); a signed-in caller
- * goes to their account instead. */
+ * goes on to the page it names, or to their account. */
 static void auth_visitor_form(struct call *call, const char *title)
 {
 	if (call->session != NULL) {
-		response_redirect(call->response, 303, "/account");
+		const char *next = auth_next(call);
+		response_redirect(call->response, 303, next != NULL ? next : "/account");
 		return;
 	}
 	struct json_object *data = auth_form_data(call, call->pattern);
@@ -312,7 +329,7 @@ static void auth_duration_text(int64_t seconds, char *out, size_t size)
 		snprintf(out, size, "%lld minutes", (long long)((seconds + 59) / 60));
 }
 
-/* The sign-in form again, 429, saying how long to wait and until when (UTC), with Retry-After. */
+/* The sign-in form again, 429, saying how long to wait and until when, with Retry-After. */
 static void auth_signin_throttled(struct call *call, const char *email, const char *who,
                                   struct throttle_verdict verdict, int64_t now_ms)
 {
@@ -320,20 +337,20 @@ static void auth_signin_throttled(struct call *call, const char *email, const ch
 	time_t until = (time_t)((verdict.until_ms + 999) / 1000);
 	struct tm tm;
 	char clock[16] = "", seconds[24], duration[32], message[320];
-	if (gmtime_r(&until, &tm) != NULL)
+	if (localtime_r(&until, &tm) != NULL)  /* the city's zone, [server] time_zone */
 		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	snprintf(seconds, sizeof seconds, "%lld", (long long)wait_s);
 	auth_duration_text(wait_s, duration, sizeof duration);
 	if (verdict.kind == THROTTLE_LOCKED)
 		snprintf(message, sizeof message,
 		         "Too many failed sign-ins with this email from your network: signing in with it from here is "
-		         "locked until %s UTC (in %s). You can still sign in from another network.",
+		         "locked until %s (in %s). You can still sign in from another network.",
 		         clock, duration);
 	else
-		snprintf(message, sizeof message, "Too many failed sign-ins. Please wait %s (until %s UTC) before trying again.",
+		snprintf(message, sizeof message, "Too many failed sign-ins. Please wait %s (until %s) before trying again.",
 		         duration, clock);
-	log_warn("auth: sign-in %s for %s from %s (%s) until %s UTC", verdict.kind == THROTTLE_LOCKED ? "locked" : "throttled",
-	         who, call->request->remote_addr, throttle_scope_name(verdict.scope), clock);
+	log_warn("auth: sign-in %s for %s from %s (%s) until %s %s", verdict.kind == THROTTLE_LOCKED ? "locked" : "throttled",
+	         who, call->request->remote_addr, throttle_scope_name(verdict.scope), clock, call->app->config.time_zone);
 	struct json_object *data = auth_form_data(call, "/signin");
 	auth_add_string(data, "email", email);
 	auth_add_string(data, "error", message);
@@ -342,12 +359,14 @@ static void auth_signin_throttled(struct call *call, const char *email, const ch
 	render_page(call, 429, "Sign in", "signin", data);
 }
 
-/* Gives the browser the session cookie of a new session and sends it to its account. */
+/* Gives the browser the session cookie of a new session and sends it on to the page that asked
+ * for the sign-in, or to its account. */
 static void auth_signed_in(struct call *call, const char *token)
 {
+	const char *next = auth_next(call);
 	auth_cookie_set(call, "session", token);
 	response_header(call->response, "Cache-Control", "no-store");
-	response_redirect(call->response, 303, "/account");
+	response_redirect(call->response, 303, next != NULL ? next : "/account");
 }
 
 /* A new session's token (for the cookie) and what the database stores of it. */
@@ -501,6 +520,8 @@ void auth_signout(struct call *call)
 	}
 	auth_cookie_delete(call, "session");
 	response_header(call->response, "Cache-Control", "no-store");
+	/* What the session saw (its photos) leaves the browser's cache too: a shared computer. */
+	response_header(call->response, "Clear-Site-Data", "\"cache\"");
 	response_redirect(call->response, 303, "/");
 }
 
@@ -520,8 +541,8 @@ static void auth_account_render(struct call *call, int status, const char *passw
 	struct json_object *data = json_object_new_object();
 	auth_add_string(data, "name", account.name);
 	auth_add_string(data, "email", account.email);
-	auth_add_string(data, "role", account_role_stored(account.role));
-	auth_add_string(data, "created_at", account.created_at);
+	auth_add_string(data, "role", account_role_word(account.role));
+	auth_add_string(data, "created_at", render_time(call, account.created_at));
 	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);
 	if (data != NULL && changed)

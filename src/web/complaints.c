@@ -133,6 +133,20 @@ static const char *const complaints_error_keys[] = {
 	[FIELD_PHOTO] = "photo_error",       [FIELD_TOKEN] = "token_error",
 };
 
+/* The largest photo, in bytes for the browser's check (complaint-form.js) and in words. */
+static void complaints_add_photo_limit(struct call *call, struct json_object *data)
+{
+	size_t bytes = call->app->config.upload_max_bytes;
+	char words[32];
+	if (bytes % (1024 * 1024) == 0)
+		snprintf(words, sizeof(words), "%zu MB", bytes / (1024 * 1024));
+	else
+		snprintf(words, sizeof(words), "%zu KB", bytes / 1024);
+	if (data != NULL)
+		json_object_object_add(data, "photo_max_bytes", json_object_new_int64((int64_t)bytes));
+	complaints_add_string(data, "photo_max", words);
+}
+
 /* Renders the form with form's values and messages (status 200 for a fresh one). */
 static void complaints_form_render(struct call *call, int status, struct complaints_form *form)
 {
@@ -164,6 +178,8 @@ static void complaints_form_render(struct call *call, int status, struct complai
 	complaints_add_string(data, "submit_token", form->submit_token);
 	complaints_add_string(data, "csrf", auth_session_csrf_token(call, "/complaints"));
 	complaints_add_string(data, "message", form->message);
+	complaints_add_photo_limit(call, data);
+	render_add_map(call, data, form->lat, form->lon, true);
 	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
 		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
 	response_header(call->response, "Cache-Control", "no-store");
@@ -434,8 +450,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(item, "status", items[i].status);
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
-		complaints_add_string(item, "created_at", items[i].created_at);
-		complaints_add_string(item, "due_at", items[i].due_at);
+		complaints_add_string(item, "created_at", render_time(call, items[i].created_at));
+		complaints_add_string(item, "due_at", render_time(call, items[i].due_at));
 		if (items[i].reopened)
 			json_object_object_add(item, "reopened", json_object_new_boolean(1));
 		json_object_array_add(list, item);
@@ -514,23 +530,26 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "address", complaint.address);
 	complaints_add_string(data, "lat", complaint.lat);
 	complaints_add_string(data, "lon", complaint.lon);
-	complaints_add_string(data, "created_at", complaint.created_at);
-	complaints_add_string(data, "due_at", complaint.due_at);
+	complaints_add_string(data, "created_at", render_time(call, complaint.created_at));
+	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
+	if (complaint.lat != NULL)
+		render_add_map(call, data, complaint.lat, complaint.lon, false);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, complaint.category, "complaint", data);
 }
 
 /* A stored photo by its key, from the S3 set (s3.get: a replica without it is absent, the next is
  * asked). Its key is its content hash, so it is its own strong ETag and never changes: a browser
- * revalidating gets 304 without a trip to S3. */
+ * revalidating gets 304 without a trip to S3. "no-cache": the browser asks each time, so that on a
+ * shared computer a photo is shown only to a session allowed to see it (and sign-out clears the
+ * cache). */
 void complaints_photo_send(struct call *call, const char *key)
 {
 	static const char *const image_types[] = {"image/jpeg", "image/png", "image/webp"};
 	struct storage_object object;
 	char etag[STORAGE_KEY_SIZE + 2];
 	snprintf(etag, sizeof(etag), "\"%s\"", key);
-	/* Private: only this complaint's viewers may have it; the bytes never change. */
-	response_header(call->response, "Cache-Control", "private, max-age=31536000, immutable");
+	response_header(call->response, "Cache-Control", "private, no-cache");
 	response_header(call->response, "ETag", etag);
 	const char *match = request_param(call->request, "HTTP_IF_NONE_MATCH");
 	if (match != NULL && strstr(match, etag) != NULL) {

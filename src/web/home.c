@@ -14,7 +14,7 @@ void home_page(struct call *call)
 {
 	struct json_object *data = json_object_new_object();
 	if (data != NULL)
-		json_object_object_add(data, "location", json_object_new_string(call->app->config.location));
+		json_object_object_add(data, "signed_in", json_object_new_boolean(call->session != NULL));
 	response_header(call->response, "Cache-Control", "no-cache");
 	render_page(call, 200, "Report a problem in your city", "home", data);
 }

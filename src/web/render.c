@@ -9,11 +9,13 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
 #include "core/token.h"
 #include "log.h"
+#include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
 #include "view.h"
@@ -67,7 +69,6 @@ void render_page(struct call *call, int status, const char *title, const char *n
 		goto fail;
 	json_object_object_add(layout, "title", json_object_new_string(title));
 	json_object_object_add(layout, "content", json_object_new_string(content));
-	json_object_object_add(layout, "location", json_object_new_string(app->config.location));
 	if (call->session != NULL)
 		render_add_viewer(layout, call->session);
 	rendered = view_render(app->view, "layout", layout, arena, &page, &page_len, error, sizeof(error));
@@ -90,6 +91,47 @@ void render_error(struct call *call, int status, const char *message)
 	}
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, response_reason(status), "error", data);
+}
+
+const char *render_time(struct call *call, const char *utc)
+{
+	struct tm tm = {0};
+	char text[48];
+	if (utc == NULL)
+		return NULL;
+	const char *rest = strptime(utc, "%Y-%m-%d %H:%M:%S", &tm);
+	if (rest == NULL || (*rest != '\0' && *rest != '.'))
+		return utc;
+	/* The process's zone is [server] time_zone (TZ, set when the configuration is applied). */
+	time_t at = timegm(&tm);
+	struct tm local;
+	if (localtime_r(&at, &local) == NULL || strftime(text, sizeof(text), "%-d %b %Y, %H:%M", &local) == 0)
+		return utc;
+	char *out = arena_strndup(call->request->arena, text, strlen(text));
+	return out != NULL ? out : utc;
+}
+
+void render_add_map(struct call *call, struct json_object *data, const char *lat, const char *lon, bool pick)
+{
+	const struct config *config = &call->app->config;
+	bool placed = lat != NULL && lon != NULL && lat[0] != '\0' && lon[0] != '\0';
+	char center_lat[24] = "", zoom[8];
+	const char *center_lon = strchr(config->map_center, ',');
+	struct json_object *map = json_object_new_object();
+	if (data == NULL || map == NULL || config->map_tiles[0] == '\0' || center_lon == NULL) {
+		json_object_put(map);
+		return;
+	}
+	snprintf(center_lat, sizeof(center_lat), "%.*s", (int)(center_lon - config->map_center), config->map_center);
+	snprintf(zoom, sizeof(zoom), "%lld", placed ? 17LL : config->map_zoom);
+	json_object_object_add(map, "tiles", json_object_new_string(config->map_tiles));
+	json_object_object_add(map, "attribution", json_object_new_string(config->map_attribution));
+	json_object_object_add(map, "lat", json_object_new_string(placed ? lat : center_lat));
+	json_object_object_add(map, "lon", json_object_new_string(placed ? lon : center_lon + 1));
+	json_object_object_add(map, "zoom", json_object_new_string(zoom));
+	json_object_object_add(map, "placed", json_object_new_boolean(placed));
+	json_object_object_add(map, "pick", json_object_new_boolean(pick));
+	json_object_object_add(data, "map", map);
 }
 
 void render_json(struct response *response, int status, struct json_object *value)

@@ -69,8 +69,9 @@ const struct routes_entry routes_table[] = {
 
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);
 
-/* Matches path against pattern; on a match, copies the "{name}" segments into call->captures. */
-static bool routes_match(const char *pattern, const char *path, struct call *call)
+/* Matches path against pattern; on a match, copies the "{name}" segments into call->captures
+ * when capture is set. */
+static bool routes_match(const char *pattern, const char *path, struct call *call, bool capture)
 {
 	const char *segments[CALL_CAPTURES_MAX];
 	size_t lengths[CALL_CAPTURES_MAX];
@@ -94,9 +95,25 @@ static bool routes_match(const char *pattern, const char *path, struct call *cal
 	}
 	if (*pattern != '\0' || *path != '\0')
 		return false;
-	for (size_t i = 0; i < captured; i++)
+	for (size_t i = 0; capture && i < captured; i++)
 		call->captures[i] = arena_strndup(call->request->arena, segments[i], lengths[i]);
 	return true;
+}
+
+/* The characters a return-to path may hold: RFC 3986's unreserved ones and '/'. Anything else
+ * (a backslash, '%', a control character, a query) is never followed. */
+static const char routes_path_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/";
+
+bool routes_get_path(const char *path)
+{
+	struct call scratch = {0};
+	if (path == NULL || path[0] != '/' || path[1] == '/' || strstr(path, "/.") != NULL ||
+	    strlen(path) > ROUTES_PATH_MAX || path[strspn(path, routes_path_chars)] != '\0')
+		return false;
+	for (size_t i = 0; i < routes_table_count; i++)
+		if (strcmp(routes_table[i].method, "GET") == 0 && routes_match(routes_table[i].pattern, path, &scratch, false))
+			return true;
+	return false;
 }
 
 static void routes_not_allowed(struct call *call, const char *allowed)
@@ -118,6 +135,19 @@ bool routes_role_allows(const struct routes_entry *route, enum account_role role
 	return false;  /* a row of no known access lets nobody in */
 }
 
+/* Sends a signed-out caller to sign in, with the page they asked for as `next` when it is one
+ * that sign-in may return to (its path's characters need no escaping in a query). */
+static void routes_to_signin(struct call *call)
+{
+	const char *path = call->request->path;
+	char location[sizeof("/signin?next=") + ROUTES_PATH_MAX];
+	if (routes_get_path(path))
+		snprintf(location, sizeof(location), "/signin?next=%s", path);
+	else
+		snprintf(location, sizeof(location), "/signin");
+	response_redirect(call->response, 303, location);
+}
+
 /* Whether the caller may use route: 0, or -1 with the answer written. */
 static int routes_authorize(struct call *call, const struct routes_entry *route)
 {
@@ -125,7 +155,7 @@ static int routes_authorize(struct call *call, const struct routes_entry *route)
 		return 0;
 	if (call->session == NULL) {
 		if (strcmp(route->method, "GET") == 0)
-			response_redirect(call->response, 303, "/signin");
+			routes_to_signin(call);
 		else
 			render_error(call, 403, "Please sign in first.");
 		return -1;
@@ -186,7 +216,7 @@ static void routes_route(struct call *call)
 	for (size_t i = 0; i < routes_table_count && found == NULL; i++) {
 		const struct routes_entry *route = &routes_table[i];
 		memset(call->captures, 0, sizeof(call->captures));
-		if (!routes_match(route->pattern, call->request->path, call))
+		if (!routes_match(route->pattern, call->request->path, call, true))
 			continue;
 		if (strcmp(route->method, method) == 0) {
 			found = route;
@@ -198,6 +228,8 @@ static void routes_route(struct call *call)
 	}
 	if (found != NULL)
 		routes_serve(call, found);
+	else if (auth_session_load(call) != 0)  /* the 404 and 405 pages show the signed-in header too */
+		return;
 	else if (allowed[0] != '\0')
 		routes_not_allowed(call, allowed);
 	else
@@ -215,7 +247,8 @@ void routes_dispatch(struct app *app, struct request *request, struct response *
 		char message[160];
 		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
 		         app->config.upload_max_bytes / 1024);
-		render_error(&call, 413, message);
+		if (auth_session_load(&call) == 0)  /* the page's header, signed in or not */
+			render_error(&call, 413, message);
 	} else {
 		routes_route(&call);
 	}

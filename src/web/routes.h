@@ -49,6 +49,15 @@ struct routes_entry {
 	unsigned flags;
 };
 
+/* The longest path sign-in may return to. */
+#define ROUTES_PATH_MAX 200
+
+/* Whether path, as it stands (already decoded), is exactly the path of a GET route of the table
+ * (its "{name}" segments matched like the dispatcher does) and safe to name in a Location:
+ * '/' and RFC 3986's unreserved characters only, no "//" start, no dot segment, no query. What
+ * sign-in and sign-up return to (`next`) must pass this; anything else is ignored. */
+bool routes_get_path(const char *path);
+
 /* Whether a signed-in caller of role passes the row's access (ROUTES_ANYONE: everyone). */
 bool routes_role_allows(const struct routes_entry *route, enum account_role role);
 

@@ -93,13 +93,14 @@ static bool workflow_reason_public(const char *stored_action)
 	return false;
 }
 
-static void workflow_add_timeline(const struct db_complaint *complaint, bool staff, struct json_object *data)
+static void workflow_add_timeline(struct call *call, const struct db_complaint *complaint, bool staff,
+                                  struct json_object *data)
 {
 	struct json_object *timeline = json_object_new_array();
 	for (size_t i = 0; timeline != NULL && i < complaint->timeline_count; i++) {
 		const struct db_status_entry *row = &complaint->timeline[i];
 		struct json_object *entry = json_object_new_object();
-		complaints_add_string(entry, "at", row->at);
+		complaints_add_string(entry, "at", render_time(call, row->at));
 		complaints_add_string(entry, "label", complaints_label(row->action));
 		if (staff || workflow_reason_public(row->action))
 			complaints_add_string(entry, "reason", row->reason);
@@ -110,7 +111,8 @@ static void workflow_add_timeline(const struct db_complaint *complaint, bool sta
 	json_object_object_add(data, "timeline", timeline);
 }
 
-static void workflow_add_updates(const struct db_complaint *complaint, bool staff, struct json_object *data)
+static void workflow_add_updates(struct call *call, const struct db_complaint *complaint, bool staff,
+                                 struct json_object *data)
 {
 	char path[96];
 	struct json_object *updates = json_object_new_array();
@@ -119,7 +121,7 @@ static void workflow_add_updates(const struct db_complaint *complaint, bool staf
 		if (update->internal && !staff)
 			continue;  /* the store filters them already; never render one to a resident */
 		struct json_object *entry = json_object_new_object();
-		complaints_add_string(entry, "at", update->at);
+		complaints_add_string(entry, "at", render_time(call, update->at));
 		complaints_add_string(entry, "author", update->author);
 		complaints_add_string(entry, "body", update->body);
 		if (update->image_key != NULL) {
@@ -197,11 +199,11 @@ void workflow_page_fill(struct call *call, const struct db_complaint *complaint,
 	if (complaint->duplicate_of_id != 0)
 		json_object_object_add(data, "duplicate_of", json_object_new_int64(complaint->duplicate_of_id));
 	if (complaint->reopened_at != NULL && staff)
-		complaints_add_string(data, "reopened_at", complaint->reopened_at);
+		complaints_add_string(data, "reopened_at", render_time(call, complaint->reopened_at));
 	json_object_object_add(data, "version", json_object_new_int64(complaint->version));
 	json_object_object_add(data, "staff", json_object_new_boolean(staff));
-	workflow_add_timeline(complaint, staff, data);
-	workflow_add_updates(complaint, staff, data);
+	workflow_add_timeline(call, complaint, staff, data);
+	workflow_add_updates(call, complaint, staff, data);
 	workflow_add_forms(call, complaint, actors, data);
 	complaints_add_string(data, "status_csrf", auth_session_csrf_token(call, "/complaints/{id}/status"));
 	if (staff)

@@ -60,7 +60,7 @@ signin() {
 }
 # account_answer BROWSER [CURL-ARGS...]: GET /account; answer is "STATUS LOCATION".
 account_answer() { get "$1" /account "${@:2}"; answer="$status $location"; }
-signed_out() { account_answer "$@"; [ "$answer" = "303 /signin" ]; }
+signed_out() { account_answer "$@"; [ "$answer" = "303 /signin?next=/account" ]; }
 signed_in() { account_answer "$@"; [ "$answer" = "200 " ]; }
 # old_token_signed_out TOKEN: GET /account with only that session cookie is signed out.
 old_token_signed_out() { signed_out - -b "session=$1"; }
@@ -242,7 +242,7 @@ replaced() {
 	account_answer - -b "session=$right_token"; old_answer=$answer
 	sessions_after=$(sessions_of "$email")
 	if ! { [ -n "$replaced_token" ] && [ "$replaced_token" != "$right_token" ] && [ "$new_in" = "200 " ] &&
-		[ "$old_answer" = "303 /signin" ] && [ "$sessions_after" = "$sessions_before" ]; }; then
+		[ "$old_answer" = "303 /signin?next=/account" ] && [ "$sessions_after" = "$sessions_before" ]; }; then
 		diag "second sign-in: $replaced_answer; old token ${right_token:0:8}..., new ${replaced_token:0:8}...; /account with the new: $new_in, with the old: $old_answer; sessions $sessions_before -> $sessions_after"
 		return 1
 	fi
@@ -274,14 +274,14 @@ account_answer ida; idle_25=$answer
 age "last_seen_at = last_seen_at - INTERVAL 31 MINUTE" "$idle_email"
 account_answer ida; idle_31=$answer
 check "a session last used 25 minutes ago is signed in ($idle_25), one last used 31 minutes ago is signed out ($idle_31)" \
-	[ "$idle_25/$idle_31" = "200 /303 /signin" ]
+	[ "$idle_25/$idle_31" = "200 /303 /signin?next=/account" ]
 signin ida "$idle_email" "$password"
 age "created_at = created_at - INTERVAL 719 MINUTE" "$idle_email"
 account_answer ida; absolute_719=$answer
 age "created_at = created_at - INTERVAL 2 MINUTE" "$idle_email"
 account_answer ida; absolute_721=$answer
 check "a session created 719 minutes ago is signed in ($absolute_719); created 721 minutes ago, used just now, it is signed out ($absolute_721)" \
-	[ "$absolute_719/$absolute_721" = "200 /303 /signin" ]
+	[ "$absolute_719/$absolute_721" = "200 /303 /signin?next=/account" ]
 
 # ---- Change password ----
 pat_email="pat.$$@example.org"
@@ -327,7 +327,7 @@ signin admin admin@example.org "$admin_pass"
 admin_signin="$status $location"
 signed_in admin
 check "the admin signs in at /signin with that password ($admin_signin, /account $answer)" \
-	holds '[ "$admin_signin" = "303 /account" ] && [ "$answer" = "200 " ] && grep -q ">admin<" <<<"$body"'
+	holds '[ "$admin_signin" = "303 /account" ] && [ "$answer" = "200 " ] && grep -q ">administrator<" <<<"$body"'
 admins_before=$(sql primary app "SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
 printf '%s\n' "$admin_pass" | "$complaintctl" -c "$dir/complaintd.conf" create-admin ADMIN@example.org >"$scratch/dup.out" 2>&1
 dup_status=$?

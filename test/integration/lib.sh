@@ -156,6 +156,22 @@ visible_text() { sed -e 's/<[^>]*>/ /g' <<<"$1" | tr -s ' \n\t' ' '; }
 # The start of it, for diagnostics.
 text_of() { visible_text "$1" | head -c "${2:-400}"; }
 
+# sign_up BROWSER NAME EMAIL PASSWORD [FIELD=VALUE...]: the sign-up form (its query, e.g.
+# "?next=/complaints/new", from signup_query), then its POST with the form's token and the extra
+# fields. Sets what post sets.
+sign_up() {
+	local browser=$1 name=$2 email=$3 pass=$4; shift 4
+	get "$browser" "/signup${signup_query:-}"
+	post "$browser" /signup "name=$name" "email=$email" "password=$pass" "csrf=$(csrf_of "$body" /signup)" "$@"
+}
+# sign_in BROWSER EMAIL PASSWORD [FIELD=VALUE...]: the sign-in form, then its POST with the form's
+# token and the extra fields. Sets what post sets.
+sign_in() {
+	local browser=$1 email=$2 pass=$3; shift 3
+	get "$browser" /signin
+	post "$browser" /signin "email=$email" "password=$pass" "csrf=$(csrf_of "$body" /signin)" "$@"
+}
+
 # ---- accounts and complaints on a full stack (after test_full_stack_up and test_migrate; the
 # script sets scratch; every account's password is $password) ----
 
@@ -174,13 +190,11 @@ staff() {
 }
 # signup BROWSER NAME EMAIL / signin BROWSER EMAIL: through the forms, bailing out on a refusal.
 signup() {
-	get "$1" /signup
-	post "$1" /signup "name=$2" "email=$3" "password=$password" "csrf=$(csrf_of "$body" /signup)"
+	sign_up "$1" "$2" "$3" "$password"
 	[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1; }
 }
 signin() {
-	get "$1" /signin
-	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
+	sign_in "$1" "$2" "$password"
 	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
 }
 # file_complaint BROWSER: files a water leak with a photo as BROWSER; sets filed (its id).

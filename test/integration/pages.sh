@@ -57,8 +57,9 @@ check "a body over the app's upload limit gets the app's 413 page, naming the li
 head -c $((1400 * 1024)) /dev/zero >"$stack_dir/large.bin"
 status=$(curl -s -o "$stack_dir/413-nginx.html" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
 	--data-binary "@$stack_dir/large.bin" "$url/")
-check "a body over nginx's limit gets nginx's 413, the styled static page" \
-	bash -c '[ "$1" = 413 ] && grep -q "Upload too large" "$2" && grep -q "site.css" "$2"' _ "$status" "$stack_dir/413-nginx.html"
+check "a body over nginx's limit gets nginx's 413, the styled static page, saying where to go back" \
+	bash -c '[ "$1" = 413 ] && grep -q "Upload too large" "$2" && grep -q "site.css" "$2" &&
+		grep -q "Back button" "$2" && grep -q "href=\"/complaints/new\"" "$2"' _ "$status" "$stack_dir/413-nginx.html"
 
 status=$(curl -s -o "$stack_dir/nul.html" -w '%{http_code}' "$url/?q=a%00b")
 check "a query holding an encoded NUL byte is a 400 that says why" \

@@ -50,7 +50,7 @@ wrk_pid=$!
 # after a guess at how long wrk takes to start.
 wrk_answered() { [ "$(wc -l <"$access_log")" -ge $((answered_before + 100)) ]; }
 check "wrk has 100 answers before the SIGHUP" wait_until 4000 wrk_answered
-sed -i 's/^workers = .*/workers = 3/; s/^location = .*/location = reloaded-site/' "$stack_dir/complaintd.conf"
+sed -i 's/^workers = .*/workers = 3/; s/^upload_max_bytes = .*/upload_max_bytes = 300K/' "$stack_dir/complaintd.conf"
 kill -HUP "$master_pid"
 wait "$wrk_pid"
 diag "$(grep -E 'Requests/sec|requests in|Non-2xx|Socket errors' "$wrk_out")"
@@ -64,8 +64,10 @@ check "the new generation has 3 workers, none of them old" \
 	bash -c '[ "$(wc -w <<<"$1")" -eq 3 ] && for p in $2; do grep -qw "$p" <<<"$1" && exit 1; done; exit 0' _ "$new_pids" "$old_pids"
 generations=$(for _ in $(seq 30); do curl -s "$url/healthz"; echo; done | grep -o '"config_generation":[0-9]*' | sort -u)
 check "every answer after the reload reports config_generation 2" [ "$generations" = '"config_generation":2' ]
-check "the reloaded setting is live: pages show the new location" \
-	bash -c 'curl -s "$1/" | grep -q "Served from reloaded-site"' _ "$url"
+# 400 KiB: over the new limit (300K + 64K of form overhead), far under nginx's (the old 8M + 1M).
+check "the reloaded setting is live: a body over the new upload limit gets the 413 naming it" \
+	bash -c 'head -c $((400 * 1024)) /dev/zero | curl -s -H "Content-Type: application/x-www-form-urlencoded" \
+		--data-binary @- "$1/" | grep -q "at most 300 KiB"' _ "$url"
 
 # --- a bad reload changes nothing ---
 cp "$stack_dir/complaintd.conf" "$stack_dir/good.conf"

@@ -260,6 +260,27 @@ static void test_unknown_user(void **state)
 	refused(f, "[server]\nlisten = /run/c.sock\nuser = no-such-user-here\n", "3: [server] user: no such user");
 }
 
+/* A city's zone of Debian's tzdata is taken; anything that is not a zone file there is refused
+ * with its line and key, never read from elsewhere. */
+static void test_time_zone(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n"), 0);
+	assert_string_equal(f->config.time_zone, "UTC");
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\ntime_zone = Europe/Brussels\n"), 0);
+	assert_string_equal(f->config.time_zone, "Europe/Brussels");
+	static const char *const bad[] = {"Mars/Olympus", "Europe", "../../etc/passwd", "/usr/share/zoneinfo/UTC",
+	                                  "Europe/../UTC"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[200], expected[300];
+		snprintf(text, sizeof(text), "[server]\nlisten = /run/c.sock\ntime_zone = %s\n", bad[i]);
+		snprintf(expected, sizeof(expected), "%s:3: [server] time_zone: not a time zone", f->path);
+		assert_int_equal(load(f, text), -1);
+		if (strncmp(f->error, expected, strlen(expected)) != 0)
+			fail_msg("zone \"%s\": error \"%s\" does not start with \"%s\"", bad[i], f->error, expected);
+	}
+}
+
 static void test_bad_log_level(void **state)
 {
 	struct fixture *f = *state;
@@ -367,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_socket_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_log_level, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates_must_be_absolute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_listen, setup, teardown),

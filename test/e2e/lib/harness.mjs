@@ -17,7 +17,7 @@ const testVar = process.env.TEST_VAR || join(top, 'var');
 const complaintd = process.env.COMPLAINTD_BINARY || join(top, 'var/build-asan/complaintd');
 const complaintctl = process.env.COMPLAINTCTL_BINARY || join(top, 'var/build-asan/complaintctl');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
+export const nodePrefix = process.env.NODE_PREFIX || join(top, 'var/node');
 const stackctl = join(top, 'packaging/stackctl');
 
 // Each action waits at most this long for the page: pages answer in milliseconds on loopback,
