@@ -96,7 +96,7 @@ static void agents_expiry_text(long long lifetime_ms, char *out, size_t size)
 	struct tm tm;
 	out[0] = '\0';
 	if (gmtime_r(&at, &tm) != NULL)
-		strftime(out, size, "%Y-%m-%d %H:%M", &tm);
+		strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
 void agents_invite(struct call *call)
@@ -151,7 +151,7 @@ void agents_invite(struct call *call)
 	complaints_add_string(data, "email", email);
 	complaints_add_string(data, "link", link);
 	complaints_add_string(data, "lifetime", lifetime);
-	complaints_add_string(data, "expires_at", expires_at);
+	complaints_add_string(data, "expires_at", render_time(call, expires_at));
 	/* The one place the link ever is: this answer's body, kept by no cache. */
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 201, "Agent invited", "agent_invited", data);

@@ -39,7 +39,7 @@ void outbox_failed_page(struct call *call)
 		complaints_add_string(item, "recipient", items[i].recipient);
 		json_object_object_add(item, "attempts", json_object_new_int64(items[i].attempts));
 		complaints_add_string(item, "last_error", items[i].last_error);
-		complaints_add_string(item, "created_at", items[i].created_at);
+		complaints_add_string(item, "created_at", render_time(call, items[i].created_at));
 		json_object_array_add(list, item);
 	}
 	if (data != NULL) {

@@ -150,8 +150,9 @@ static void queue_add_counts(struct call *call, const struct queue_filter *filte
 	json_object_object_add(data, "counts", list);
 }
 
-static struct json_object *queue_row_json(struct arena *arena, const struct db_queue_row *row)
+static struct json_object *queue_row_json(struct call *call, const struct db_queue_row *row)
 {
+	struct arena *arena = call->request->arena;
 	struct json_object *item = json_object_new_object();
 	char value[48];
 	json_object_object_add(item, "id", json_object_new_int64(row->id));
@@ -163,9 +164,9 @@ static struct json_object *queue_row_json(struct arena *arena, const struct db_q
 	complaints_add_string(item, "agent", row->agent);
 	complaints_add_string(item, "description", row->description);
 	complaints_add_string(item, "address", row->address);
-	complaints_add_string(item, "created_at", row->created_at);
-	complaints_add_string(item, "due_at", row->due_at);
-	complaints_add_string(item, "updated_at", row->updated_at);
+	complaints_add_string(item, "created_at", render_time(call, row->created_at));
+	complaints_add_string(item, "due_at", render_time(call, row->due_at));
+	complaints_add_string(item, "updated_at", render_time(call, row->updated_at));
 	if (row->reopened)
 		json_object_object_add(item, "reopened", json_object_new_boolean(1));
 	if (row->overdue)
@@ -200,7 +201,7 @@ void queue_page(struct call *call)
 	queue_add_counts(call, &filter, counts, data);
 	struct json_object *list = json_object_new_array();
 	for (size_t i = 0; i < count; i++)
-		json_object_array_add(list, queue_row_json(arena, &rows[i]));
+		json_object_array_add(list, queue_row_json(call, &rows[i]));
 	json_object_object_add(data, "complaints", list);
 	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
 	/* The pager: a page read forwards has a next page when more followed; one read backwards

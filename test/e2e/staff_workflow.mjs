@@ -86,10 +86,10 @@ async function complaintSays(page) {
 	};
 }
 
-// The timeline's entries without their times ("2026-12-05 10:00:00.000 UTC Resolved: ..." ->
-// "Resolved: ..."), for comparing with what a person should read.
+// The timeline's entries without their times ("5 Dec 2026, 11:00 Resolved: ..." -> "Resolved:
+// ..."), for comparing with what a person should read.
 function withoutTimes(timeline) {
-	return timeline.map((entry) => entry.replace(/^\S+ \S+ UTC /, ''));
+	return timeline.map((entry) => entry.replace(/^\d{1,2} \w{3} \d{4}, \d{2}:\d{2} /, ''));
 }
 
 // expectTimeline SAYS EXPECTED: each expected entry starts the timeline's entry at its place.
