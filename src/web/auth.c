@@ -91,7 +91,9 @@ void auth_database_error(struct call *call, enum db_status status)
 
 /* ---- sessions, Origin, CSRF ---- */
 
-int auth_session_load(struct call *call)
+/* The session of the call's cookie into call->session; quiet: a failure leaves no session and
+ * renders nothing (the header of an error page), else it renders 500/503 and answers -1. */
+static int auth_session_lookup(struct call *call, bool quiet)
 {
 	uint8_t token_hash[TOKEN_HASH_SIZE];
 	const char *cookie = auth_cookie(call->request, "session");
@@ -104,8 +106,9 @@ int auth_session_load(struct call *call)
 	}
 	struct db_session *session = arena_calloc(call->request->arena, 1, sizeof(*session));
 	if (session == NULL) {
-		render_error(call, 500, "Something went wrong on our side. Please try again.");
-		return -1;
+		if (!quiet)
+			render_error(call, 500, "Something went wrong on our side. Please try again.");
+		return quiet ? 0 : -1;
 	}
 	const struct config *config = &call->app->config;
 	enum db_status status = db_session_find(call->app->db, call->request->arena, token_hash, config->session_idle_ms,
@@ -115,11 +118,23 @@ int auth_session_load(struct call *call)
 		return 0;
 	}
 	if (status != DB_OK) {
+		if (quiet)
+			return 0;
 		auth_database_error(call, status);
 		return -1;
 	}
 	call->session = session;
 	return 0;
+}
+
+int auth_session_load(struct call *call)
+{
+	return auth_session_lookup(call, false);
+}
+
+void auth_session_load_quietly(struct call *call)
+{
+	(void)auth_session_lookup(call, true);
 }
 
 /* This site's origin as the browser names it: scheme://host[:port]. HTTP_HOST may come with its

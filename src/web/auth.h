@@ -25,6 +25,9 @@ struct call;
 /* Looks the session cookie up (on the primary) into call->session. 0, or -1 with an error page
  * written when the database cannot answer. An unknown or expired cookie is deleted. */
 int auth_session_load(struct call *call);
+/* The same for an error page's header (404, 405, 413): the database out of reach leaves the call
+ * signed out, and the page says what it was going to say. */
+void auth_session_load_quietly(struct call *call);
 /* Whether a state-changing request may come from where it says: no Origin (the token decides),
  * or exactly this site's origin — public_origin ([server] origin) when set, else scheme://host[:port]
  * of the request; never "null", and never a fetch the browser marks cross-site. */

@@ -226,11 +226,12 @@ static void routes_route(struct call *call)
 		snprintf(allowed + used, sizeof(allowed) - used, "%s%s%s", used > 0 ? ", " : "", route->method,
 		         strcmp(route->method, "GET") == 0 ? ", HEAD" : "");
 	}
-	if (found != NULL)
+	if (found != NULL) {
 		routes_serve(call, found);
-	else if (auth_session_load(call) != 0)  /* the 404 and 405 pages show the signed-in header too */
 		return;
-	else if (allowed[0] != '\0')
+	}
+	auth_session_load_quietly(call);   /* the 404 and 405 pages show the signed-in header too */
+	if (allowed[0] != '\0')
 		routes_not_allowed(call, allowed);
 	else
 		render_error(call, 404, "There is no page at this address.");
@@ -247,8 +248,8 @@ void routes_dispatch(struct app *app, struct request *request, struct response *
 		char message[160];
 		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
 		         app->config.upload_max_bytes / 1024);
-		if (auth_session_load(&call) == 0)  /* the page's header, signed in or not */
-			render_error(&call, 413, message);
+		auth_session_load_quietly(&call);   /* the page's header, signed in or not */
+		render_error(&call, 413, message);
 	} else {
 		routes_route(&call);
 	}

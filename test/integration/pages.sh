@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pages.sh: what a browser sees through nginx — pages in the layout, health, errors, limits.
 source "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 # A small upload limit so the app's own 413 is cheap to reach: nginx allows 1M more.
 test_stack_up pages upload_max_bytes=256K
 
@@ -27,6 +27,12 @@ check "/healthz is application/json and never cached" \
 status=$(curl -s -o "$stack_dir/404.html" -w '%{http_code}' "$url/no/such/page")
 check "an unknown route is a 404 page in the layout" \
 	bash -c '[ "$1" = 404 ] && grep -q "404 · Not Found" "$2" && grep -q "site.css" "$2"' _ "$status" "$stack_dir/404.html"
+# This stack has no database: a session cookie on an unknown address cannot be looked up, and the
+# page still says 404 (signed out), not 503.
+cookie="session=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+status=$(curl -s -o "$stack_dir/404-db.html" -w '%{http_code}' -b "$cookie" "$url/no/such/page")
+check "an unknown route with a session cookie and the database out of reach is still a 404 ($status)" \
+	bash -c '[ "$1" = 404 ] && grep -q "404 · Not Found" "$2"' _ "$status" "$stack_dir/404-db.html"
 
 status=$(curl -s -o "$stack_dir/400.html" -w '%{http_code}' "$url/?q=%zz")
 check "a malformed query string is a 400 page that says why" \
