@@ -13,15 +13,6 @@
 #include "store/db_accounts.h"
 #include "store/db_core.h"
 
-/* After a write of the session's: its later reads wait for this write's GTID. */
-static void db_complaints_remember_write(struct db *db, struct db_session *session, const struct db_written *written)
-{
-	if (session == NULL)
-		return;
-	db_session_record_write(db, "id", db_integer(session->id), written->gtid);
-	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written->gtid);
-}
-
 enum db_status db_categories(struct db *db, struct arena *arena, struct db_category *out, size_t max, size_t *count)
 {
 	const struct repl_sql_statement statement = {
@@ -105,7 +96,7 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	if (written.affected_rows == 0)
 		return DB_NOT_FOUND;  /* no active category of that code: nothing was written */
 	*id = (int64_t)written.insert_id;
-	db_complaints_remember_write(db, session, &written);
+	db_session_remember(db, session, &written);
 	return DB_OK;
 }
 
@@ -326,7 +317,7 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	if (status != DB_OK)
 		return status;
 	*moved = written.affected_rows == 1;
-	db_complaints_remember_write(db, session, &written);
+	db_session_remember(db, session, &written);
 	return DB_OK;
 }
 
@@ -344,7 +335,7 @@ enum db_status db_complaint_note(struct db *db, struct db_session *session, int6
 	struct db_written written;
 	enum db_status status = db_write(db, statements, admin_log ? 2 : 1, &written);
 	if (status == DB_OK)
-		db_complaints_remember_write(db, session, &written);
+		db_session_remember(db, session, &written);
 	return status;
 }
 
