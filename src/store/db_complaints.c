@@ -111,11 +111,11 @@ static const char *const db_complaint_lists[] = {
 	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
 	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                       " FALSE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                       " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
 	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                     " WHERE c.reopened_at IS NOT NULL AND c.status = 'assigned' AND ? > 0"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND ? > 0"
 	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
 };
 
@@ -175,11 +175,13 @@ static const struct {
  * apart by kind and each kind in its order; a complaint with neither has one row of NULL kind,
  * one the caller may not see none. */
 static const char db_complaint_page[] =
-	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
+	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id,"
+	" COALESCE(g.role = 'agent' AND g.disabled_at IS NULL, 0) AS agent_active, k.name AS category,"
 	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
 	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
 	" e.kind, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
-	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN ("
+	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN accounts g ON g.id = c.assigned_agent_id"
+	" LEFT JOIN ("
 	"(SELECT 'history' AS kind, t.complaint_id, t.at, t.id AS seq, t.action, t.to_status, t.reason,"
 	" a.name AS person, NULL AS body, NULL AS entry_image_key, 0 AS internal FROM status_track t"
 	" LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200)"
@@ -211,6 +213,7 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 	out->id = db_column_integer(rows, 0, "id");
 	out->reporter_id = db_column_integer(rows, 0, "reporter_id");
 	out->assigned_agent_id = db_column_integer(rows, 0, "assigned_agent_id");
+	out->agent_active = db_column_integer(rows, 0, "agent_active") != 0;
 	out->version = db_column_integer(rows, 0, "version");
 	out->duplicate_of_id = db_column_integer(rows, 0, "duplicate_of_id");
 	for (size_t i = 0; i < sizeof(db_complaint_texts) / sizeof(db_complaint_texts[0]); i++)
@@ -271,6 +274,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		db_text(from),
 		db_integer(row->agent == WORKFLOW_AGENT_CHOSEN),
 		agent,
+		db_integer(row->when != WORKFLOW_WHEN_ANY),
+		db_integer(row->when == WORKFLOW_WHEN_AGENT_ACTIVE),
 	};
 	struct repl_sql_param track[] = {db_integer(move->complaint_id), actor, db_text(action), db_text(from), db_text(to),
 	                                 db_text_or_null(move->reason)};
@@ -290,7 +295,10 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		 " closed_at = IF(? IN ('closed', 'rejected'), UTC_TIMESTAMP(3), NULL),"
 		 " duplicate_of_id = ?, version = version + 1"
 		 " WHERE id = ? AND version = ? AND status = ? AND (? = 0 OR EXISTS (SELECT 1 FROM accounts a"
-		 " WHERE a.id = ? AND a.role = 'agent' AND a.disabled_at IS NULL))",
+		 " WHERE a.id = ? AND a.role = 'agent' AND a.disabled_at IS NULL))"
+		 /* The row's `when`: its agent still active, or gone, as the caller's page judged. */
+		 " AND (? = 0 OR ? = EXISTS (SELECT 1 FROM accounts g WHERE g.id = complaints.assigned_agent_id"
+		 " AND g.role = 'agent' AND g.disabled_at IS NULL))",
 		 update, sizeof(update) / sizeof(update[0]), false},
 		{"SET @complaint_moved = ROW_COUNT()", NULL, 0, false},
 		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status, reason)"
