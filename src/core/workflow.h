@@ -50,6 +50,10 @@ enum workflow_reopened { WORKFLOW_REOPENED_KEEP = 0, WORKFLOW_REOPENED_SET, WORK
 /* What a transition does to complaints.assigned_agent_id. */
 enum workflow_agent { WORKFLOW_AGENT_KEEP = 0, WORKFLOW_AGENT_CHOSEN, WORKFLOW_AGENT_NONE };
 
+/* When a row applies, by the complaint's assigned agent: always, only while that agent is active,
+ * or only once that agent's account is disabled (or there is none). */
+enum workflow_when { WORKFLOW_WHEN_ANY = 0, WORKFLOW_WHEN_AGENT_ACTIVE, WORKFLOW_WHEN_AGENT_GONE };
+
 struct workflow_transition {
 	enum workflow_state from;
 	enum workflow_action action;
@@ -60,6 +64,7 @@ struct workflow_transition {
 	const char *closing_reason;     /* complaints.closing_reason set; NULL: none (the reject form chooses) */
 	enum workflow_agent agent;
 	enum workflow_reopened reopened;
+	enum workflow_when when;        /* the store checks it again in the change's UPDATE */
 };
 
 extern const struct workflow_transition workflow_table[];
@@ -72,10 +77,11 @@ enum workflow_verdict {
 	WORKFLOW_NO_REASON,     /* the row needs a reason and none was given: 422 */
 };
 
-/* Judges (from, action) for a caller who is actors, with or without a reason; on
- * WORKFLOW_ALLOWED *row is the table's row. */
+/* Judges (from, action) for a caller who is actors, with or without a reason, on a complaint whose
+ * assigned agent is active or not (agent_active: the row's `when`); on WORKFLOW_ALLOWED *row is
+ * the table's row. */
 enum workflow_verdict workflow_judge(enum workflow_state from, enum workflow_action action, unsigned actors,
-                                     bool has_reason, const struct workflow_transition **row);
+                                     bool has_reason, bool agent_active, const struct workflow_transition **row);
 /* The sentence a refused caller reads. */
 const char *workflow_refusal(enum workflow_verdict verdict);
 

@@ -14,15 +14,6 @@
 #include "store/db_core.h"
 #include "store/db_outbox.h"
 
-/* After a write of the session's: its later reads wait for this write's GTID. */
-static void db_complaints_remember_write(struct db *db, struct db_session *session, const struct db_written *written)
-{
-	if (session == NULL)
-		return;
-	db_session_record_write(db, "id", db_integer(session->id), written->gtid);
-	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written->gtid);
-}
-
 enum db_status db_categories(struct db *db, struct arena *arena, struct db_category *out, size_t max, size_t *count)
 {
 	const struct repl_sql_statement statement = {
@@ -108,7 +99,7 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	if (written.affected_rows == 0)
 		return DB_NOT_FOUND;  /* no active category of that code: nothing was written */
 	*id = (int64_t)written.insert_id;
-	db_complaints_remember_write(db, session, &written);
+	db_session_remember(db, session, &written);
 	return DB_OK;
 }
 
@@ -123,11 +114,11 @@ static const char *const db_complaint_lists[] = {
 	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
 	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                       " FALSE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                       " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
 	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                     " WHERE c.reopened_at IS NOT NULL AND c.status = 'assigned' AND ? > 0"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND ? > 0"
 	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
 };
 
@@ -185,20 +176,25 @@ static const struct {
  * complaint's columns (on every row) beside its entries, a UNION ALL of its history (with the
  * actors' names) and its updates (internal notes only for its assigned agent and admins), told
  * apart by kind and each kind in its order; a complaint with neither has one row of NULL kind,
- * one the caller may not see none. */
+ * one the caller may not see none. Each branch finds its rows by complaint_id first: the updates'
+ * visibility is an IF() of internal, which no index on internal can serve, so the branch reads
+ * idx_updates_complaint_created (0010), already in its order, and never scans updates by internal
+ * (round_trips.sh checks the plan). */
 static const char db_complaint_page[] =
-	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id, k.name AS category,"
+	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id,"
+	" COALESCE(g.role = 'agent' AND g.disabled_at IS NULL, 0) AS agent_active, k.name AS category,"
 	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
 	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
 	" e.kind, e.seq, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
-	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN ("
+	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN accounts g ON g.id = c.assigned_agent_id"
+	" LEFT JOIN ("
 	"(SELECT 'history' AS kind, t.complaint_id, t.at, t.id AS seq, t.action, t.to_status, t.reason,"
 	" a.name AS person, NULL AS body, NULL AS entry_image_key, 0 AS internal FROM status_track t"
 	" LEFT JOIN accounts a ON a.id = t.actor_id WHERE t.complaint_id = ? ORDER BY t.at, t.id LIMIT 200)"
 	" UNION ALL"
 	" (SELECT 'update', u.complaint_id, u.created_at, u.id, NULL, NULL, NULL, a.name, u.body, u.image_key,"
 	" u.internal FROM updates u JOIN accounts a ON a.id = u.author_id JOIN complaints uc ON uc.id = u.complaint_id"
-	" WHERE u.complaint_id = ? AND (u.internal = 0 OR ? = 1 OR uc.assigned_agent_id = ?)"
+	" WHERE u.complaint_id = ? AND IF(u.internal, ? = 1 OR uc.assigned_agent_id <=> ?, TRUE)"
 	" ORDER BY u.created_at, u.id LIMIT 200)"
 	") e ON e.complaint_id = c.id"
 	" WHERE c.id = ? AND (c.reporter_id = ? OR c.assigned_agent_id = ? OR ? = 1)"
@@ -223,6 +219,7 @@ enum db_status db_complaint_get(struct db *db, struct arena *arena, const struct
 	out->id = db_column_integer(rows, 0, "id");
 	out->reporter_id = db_column_integer(rows, 0, "reporter_id");
 	out->assigned_agent_id = db_column_integer(rows, 0, "assigned_agent_id");
+	out->agent_active = db_column_integer(rows, 0, "agent_active") != 0;
 	out->version = db_column_integer(rows, 0, "version");
 	out->duplicate_of_id = db_column_integer(rows, 0, "duplicate_of_id");
 	for (size_t i = 0; i < sizeof(db_complaint_texts) / sizeof(db_complaint_texts[0]); i++)
@@ -284,6 +281,8 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		db_text(from),
 		db_integer(row->agent == WORKFLOW_AGENT_CHOSEN),
 		agent,
+		db_integer(row->when != WORKFLOW_WHEN_ANY),
+		db_integer(row->when == WORKFLOW_WHEN_AGENT_ACTIVE),
 	};
 	struct repl_sql_param track[] = {db_integer(move->complaint_id), actor, db_text(action), db_text(from), db_text(to),
 	                                 db_text_or_null(move->reason)};
@@ -305,7 +304,10 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 		 " closed_at = IF(? IN ('closed', 'rejected'), UTC_TIMESTAMP(3), NULL),"
 		 " duplicate_of_id = ?, version = version + 1"
 		 " WHERE id = ? AND version = ? AND status = ? AND (? = 0 OR EXISTS (SELECT 1 FROM accounts a"
-		 " WHERE a.id = ? AND a.role = 'agent' AND a.disabled_at IS NULL))",
+		 " WHERE a.id = ? AND a.role = 'agent' AND a.disabled_at IS NULL))"
+		 /* The row's `when`: its agent still active, or gone, as the caller's page judged. */
+		 " AND (? = 0 OR ? = EXISTS (SELECT 1 FROM accounts g WHERE g.id = complaints.assigned_agent_id"
+		 " AND g.role = 'agent' AND g.disabled_at IS NULL))",
 		 update, sizeof(update) / sizeof(update[0]), false},
 		{"SET @complaint_moved = ROW_COUNT()", NULL, 0, false},
 		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status, reason)"
@@ -341,7 +343,7 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	if (status != DB_OK)
 		return status;
 	*moved = written.affected_rows == 1;
-	db_complaints_remember_write(db, session, &written);
+	db_session_remember(db, session, &written);
 	return DB_OK;
 }
 
@@ -359,7 +361,7 @@ enum db_status db_complaint_note(struct db *db, struct db_session *session, int6
 	struct db_written written;
 	enum db_status status = db_write(db, statements, admin_log ? 2 : 1, &written);
 	if (status == DB_OK)
-		db_complaints_remember_write(db, session, &written);
+		db_session_remember(db, session, &written);
 	return status;
 }
 

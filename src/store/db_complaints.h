@@ -96,6 +96,7 @@ struct db_complaint {
 	int64_t id;
 	int64_t reporter_id;
 	int64_t assigned_agent_id;    /* 0: none */
+	bool agent_active;            /* the assigned agent's account is an active agent's */
 	const char *category;
 	const char *status;
 	const char *closing_reason;   /* NULL: none */

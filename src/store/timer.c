@@ -26,7 +26,7 @@ static unsigned timer_close_unanswered(struct app *app, struct arena *arena)
 	size_t count = 0;
 	unsigned closed = 0;
 	const struct workflow_transition *row = NULL;
-	if (workflow_judge(WORKFLOW_RESOLVED, WORKFLOW_AUTO_CLOSE, WORKFLOW_SYSTEM, false, &row) != WORKFLOW_ALLOWED)
+	if (workflow_judge(WORKFLOW_RESOLVED, WORKFLOW_AUTO_CLOSE, WORKFLOW_SYSTEM, false, true, &row) != WORKFLOW_ALLOWED)
 		return 0;
 	if (db_complaints_feedback_due(app->db, arena, app->config.feedback_period_ms, due, TIMER_BATCH, &count) != DB_OK)
 		return 0;

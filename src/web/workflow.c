@@ -165,7 +165,7 @@ static void workflow_add_forms(struct call *call, const struct db_complaint *com
 		goto out;
 	for (size_t i = 0; i < sizeof(workflow_forms) / sizeof(workflow_forms[0]); i++) {
 		const struct workflow_transition *row = NULL;
-		if (workflow_judge(state, workflow_forms[i].action, actors, true, &row) != WORKFLOW_ALLOWED)
+		if (workflow_judge(state, workflow_forms[i].action, actors, true, complaint->agent_active, &row) != WORKFLOW_ALLOWED)
 			continue;
 		struct json_object *form = json_object_new_object();
 		complaints_add_string(form, "action", workflow_action_name(row->action));
@@ -359,7 +359,8 @@ void workflow_change(struct call *call)
 		return;
 	}
 	enum workflow_verdict verdict =
-		workflow_judge(state, action, workflow_actors(call, &complaint), reason_chars > 0, &move.row);
+		workflow_judge(state, action, workflow_actors(call, &complaint), reason_chars > 0, complaint.agent_active,
+		               &move.row);
 	if (verdict != WORKFLOW_ALLOWED) {
 		static const int statuses[] = {[WORKFLOW_WRONG_STATE] = 409, [WORKFLOW_WRONG_ACTOR] = 403,
 		                               [WORKFLOW_NO_REASON] = 422};

@@ -8,12 +8,13 @@
 # Referrer-Policy: strict-origin; a duplicate email invites nobody. Disabling an agent ends their
 # session at their next request, puts their assigned, reopened and in-progress complaints back in
 # the queue (one unassign row each, version bumped, on the admin's unassigned list) and they cannot
-# sign in; only admins reach any of it.
+# sign in; a resolved complaint of theirs that its resident reopens goes back to the queue too,
+# still reopened, and stays reopened when assigned to another agent; only admins reach any of it.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -190,6 +191,23 @@ check "the resident's page does not show the disable's reason (staff only)" \
 try_signin amy "$amy_email" "$password"; disabled_signin="$status"
 check "the disabled agent cannot sign in with their password ($disabled_signin, 'Wrong email or password.')" \
 	holds '[ "$disabled_signin" = 401 ] && grep -q "Wrong email or password." <<<"$body"'
+# The resolved one, reopened by its resident after its agent was disabled: back to the queue.
+change ann "$resolved" reopen "reason=Still dripping"; reopened="$status $location"
+after_reopen=$(sql "SELECT CONCAT(status, '/', COALESCE(assigned_agent_id, '-'), '/', reopened_at IS NOT NULL) FROM complaints WHERE id = $resolved")
+reopen_track=$(sql "SELECT GROUP_CONCAT(CONCAT(action, ':', from_status, '>', to_status, '/', actor_id)) FROM status_track
+	WHERE complaint_id = $resolved AND id > (SELECT MAX(id) FROM status_track WHERE complaint_id = $resolved AND action = 'resolve')")
+get admin /admin/reopened; admin_reopened=$body
+get admin /admin/unassigned; unassigned=$body
+check "a resident reopens a resolved complaint whose agent was disabled since ($reopened): it is submitted without an agent, still reopened ($after_reopen), one reopen row ($reopen_track), on the admin's reopened and unassigned lists" \
+	holds '[ "$reopened" = "303 /complaints/$resolved" ] && [ "$after_reopen" = "submitted/-/1" ] &&
+		[ "$reopen_track" = "reopen:resolved>submitted/$(sql "SELECT id FROM accounts WHERE email = '"'"'ann.$$@example.org'"'"'")" ] &&
+		grep -q "href=\"/complaints/$resolved\"" <<<"$admin_reopened" && grep -q "href=\"/complaints/$resolved\"" <<<"$unassigned"'
+change admin "$resolved" assign "agent=$abel_id"; assigned_again=$status
+get abel /agent; abel_console=$body
+check "assigned to another agent ($assigned_again), it stays reopened until that agent acts: first on their console, marked reopened" \
+	holds '[ "$assigned_again" = 303 ] && [ "$(sql "SELECT CONCAT(status, '"'"'/'"'"', assigned_agent_id, '"'"'/'"'"', reopened_at IS NOT NULL) FROM complaints WHERE id = $resolved")" = "assigned/$abel_id/1" ] &&
+		[ "$(grep -o "href=\"/complaints/[0-9]*\"" <<<"$abel_console" | head -n 1)" = "href=\"/complaints/$resolved\"" ] &&
+		sed -n "/href=\"\/complaints\/$resolved\"/,/<\/li>/p" <<<"$abel_console" | grep -q "Reopened"'
 tracks_before=$(sql "SELECT COUNT(*) FROM status_track")
 get admin /admin/agents; disable_form=$(csrf_of "$body" "/admin/agents/$abel_id/disable")
 post admin "/admin/agents/$amy_id/disable" "csrf=$disable_form"; twice=$status

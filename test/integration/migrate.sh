@@ -2,9 +2,10 @@
 # migrate.sh: `complaintctl migrate` on a stack of its own — from an empty database, again (nothing
 # to do), with an applied migration edited (refused, nothing touched), with a failing statement
 # (named, not recorded, re-runnable); the rights of the app and migration users; the schema's
-# foreign keys and constraints; the standby receiving it all by replication.
+# foreign keys and constraints; the indexes a page's plan relies on; the standby receiving it all by
+# replication.
 source "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -136,6 +137,13 @@ standby_caught_up() {
 		[ "$(sql standby app "SELECT COUNT(*) FROM categories")" = 6 ]
 }
 check "the standby has the schema, schema_migrations and the categories (replicated)" wait_until 5000 standby_caught_up
+# The indexes a page's plan relies on (round_trips.sh explains it), on both servers.
+index_columns() {
+	sql "$1" root "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = 'complaints' AND TABLE_NAME = 'updates' AND INDEX_NAME = 'idx_updates_complaint_created'"
+}
+check "updates has idx_updates_complaint_created (complaint_id, created_at) on the primary and the standby ($(index_columns primary); $(index_columns standby))" \
+	[ "$(index_columns primary);$(index_columns standby)" = "complaint_id,created_at;complaint_id,created_at" ]
 
 # 11. Exit statuses for a script.
 sed 's|^replicas = primary=\(mariadb://[^,]*\), standby=\(mariadb://.*\)$|replicas = standby=\2, primary=\1|' "$conf" >"$scratch/standby-first.conf"

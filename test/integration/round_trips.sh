@@ -2,14 +2,19 @@
 # round_trips.sh: what each page costs the database, counted, not timed. On a full stack of its
 # own (reads standby first, db.read=seq(standby, primary); one worker, so one warm-up request
 # warms every connection; the photo-repair child and the notifier polling once an hour, so only
-# their start-up passes, before any count, reach the servers), a resident with 200 complaints, one of them with 20
-# history rows, asks each page 100 times, and every command the page sent to each MariaDB server
-# is read from the servers' own status counters (SHOW GLOBAL STATUS: Com_begin, Com_commit,
-# Com_select, Com_stmt_prepare/execute/close, ...; the counters' own read subtracted) and asserted
-# exactly per request: a change that adds a round trip to a page fails here.
+# their start-up passes, before any count, reach the servers; the timer child stopped during each count), a resident
+# with 200 complaints, one of them with 20 history rows, asks each page 100 times, and every
+# command the page sent to each MariaDB server is read from the servers' own status counters (SHOW
+# GLOBAL STATUS: Com_begin, Com_commit, Com_select, Com_stmt_prepare/execute/close, ...; the
+# counters' own read subtracted) and asserted exactly per request: a change that adds a round trip
+# to a page fails here. The staff of
+# test/bench/staff.sh add the agent console (an agent with 200 assigned complaints) and 100
+# assignments by an admin, each of another submitted complaint. Last, the plan of a complaint's
+# page with 4,000 updates across complaints: its updates branch reads an index on complaint_id
+# (EXPLAIN's type ref), never the updates of every complaint.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 11
+plan 17
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -26,6 +31,13 @@ source "$top/test/resident.sh"
 resident_seed "$top/packaging/stackctl" "$stack_dir" "$url" "$scratch/resident.jar" || {
 	echo "Bail out! the resident could not be made"; exit 1; }
 complaint=$resident_complaint
+
+# ---- the staff (test/bench/staff.sh): an admin, an agent with 200 assigned complaints, and 110
+# submitted complaints to assign (jars $scratch/admin.jar and $scratch/agent.jar) ----
+# shellcheck source=test/bench/staff.sh
+source "$top/test/bench/staff.sh"
+staff_seed "$top/packaging/stackctl" "$complaintctl" "$stack_dir" "$url" "$scratch" 110 || {
+	echo "Bail out! the staff could not be made"; exit 1; }
 
 # ---- the servers' counters ----
 counters=(Com_begin Com_commit Com_rollback Com_select Com_insert Com_update Com_delete Com_set_option
@@ -83,7 +95,42 @@ count() {
 	sent_standby=$(minus "$(counters_of standby)" "$before_standby" "${overhead[standby]}")
 }
 
-# route NAME BROWSER PATH PRIMARY-PAIRS -- STANDBY-PAIRS: counts the page; one check per server.
+# count_assign BROWSER: as count, for 100 assignments by the admin of BROWSER (POST
+# /complaints/{id}/status action=assign, version 0), each of the next complaint of staff_pool, to
+# the two agents in turn; three first to warm up. After each, the test waits for the standby to
+# apply it (the primary's gtid_binlog_pos read, then MASTER_GTID_WAIT on the standby: one
+# connection and one SELECT on each, subtracted like the counters' own read), so the next one's
+# reads find the standby up to date, as a person's next click would: otherwise a read that finds
+# the standby behind goes to the primary, and the counts depend on the machine's speed.
+assign_next=${staff_pool% *}
+count_assign() {
+	local browser=$1 i code before_primary before_standby agents position
+	read -ra agents <<<"$staff_agents"
+	# The run takes a minute or more: its session must not come due for its once-a-minute touch.
+	sql primary root "UPDATE complaints.sessions SET last_seen_at = UTC_TIMESTAMP(3) + INTERVAL 10 MINUTE"
+	answers=
+	for ((i = -3; i < 100; i++)); do
+		[ "$i" = 0 ] && { before_primary=$(counters_of primary); before_standby=$(counters_of standby); }
+		code=$(curl -s -o /dev/null -w '%{http_code}' -b "$scratch/$browser.jar" -H "Origin: $url" \
+			--data-urlencode action=assign --data-urlencode version=0 --data-urlencode "agent=${agents[(i + 3) % 2]}" \
+			--data-urlencode "csrf=$staff_status_csrf" "$url/complaints/$assign_next/status")
+		assign_next=$((assign_next + 1))
+		[ "$i" -ge 0 ] && answers+="$code"$'\n'
+		position=$(sql primary root "SELECT @@global.gtid_binlog_pos")
+		[ "$(sql standby root "SELECT MASTER_GTID_WAIT('$position', 60)")" = 0 ] || diag "the standby did not apply $position in 60 s"
+	done
+	answers=$(printf '%s' "$answers" | sort -u | tr '\n' ' ')
+	sent_primary=$(minus "$(counters_of primary)" "$before_primary" "$(scaled "${overhead[primary]}" 101)")
+	sent_standby=$(minus "$(counters_of standby)" "$before_standby" "$(scaled "${overhead[standby]}" 101)")
+}
+# scaled PAIRS N: each "NAME=VALUE" of PAIRS times N.
+scaled() {
+	awk -v pairs="$1" -v n="$2" 'BEGIN { k = split(pairs, p, " ")
+		for (i = 1; i <= k; i++) { split(p[i], x, "="); printf "%s=%d ", x[1], x[2] * n } }'
+}
+
+# route NAME BROWSER PATH PRIMARY-PAIRS -- STANDBY-PAIRS: counts the page (PATH "assign": 100
+# assignments, answered 303); one check per server.
 route() {
 	local name=$1 browser=$2 path=$3; shift 3
 	local primary=() standby=()
@@ -93,12 +140,28 @@ route() {
 	# A session is touched (one write) when last seen over a minute ago: seen now, so no page
 	# of this count touches it.
 	sql primary root "UPDATE complaints.sessions SET last_seen_at = UTC_TIMESTAMP(3)"
-	count "$browser" "$path"
-	local want_primary want_standby
+	local want_primary want_standby answer=200 timer
+	# The timer child reads the resolved complaints due on the primary once a minute (no switch
+	# turns it off): stopped for the count, so that none of its reads is counted as the page's.
+	timer=$(pgrep -P "$(cat "$stack_dir/complaintd.pid")" -x timer)
+	[ -n "$timer" ] && kill -STOP "$timer" && sleep 0.2
+	if [ "$path" = assign ]; then
+		count_assign "$browser"; answer=303
+	else
+		count "$browser" "$path"
+	fi
+	[ -n "$timer" ] && kill -CONT "$timer"
 	want_primary=$(expected "${primary[@]}")
 	want_standby=$(expected "${standby[@]}")
-	check "$name x100 answers 200 and sends the primary per request: ${primary[*]:-nothing}" \
-		[ "$answers $sent_primary" = "200  $want_primary" ]
+	if [ "$path" = assign ]; then
+		# Over the assignments' minute, other clients of the stack connect to the standby now and
+		# then (none of them sends a statement counted here): its Connections is shown, not
+		# asserted; the app's own connections are reused, as Com_stmt_prepare = 0 shows.
+		diag "connections to the standby during the assignments: ${sent_standby##*Connections=}"
+		sent_standby=${sent_standby/Connections=* /Connections=0 }
+	fi
+	check "$name x100 answers $answer and sends the primary per request: ${primary[*]:-nothing}" \
+		[ "$answers $sent_primary" = "$answer  $want_primary" ]
 	[ "$sent_primary" = "$want_primary" ] || diag "the primary got: $sent_primary"
 	check "$name x100 sends the standby per request: ${standby[*]:-nothing}" [ "$sent_standby" = "$want_standby" ]
 	[ "$sent_standby" = "$want_standby" ] || diag "the standby got: $sent_standby"
@@ -127,3 +190,53 @@ route "GET /complaints (20 of 200)" resident /complaints Com_select=1 Com_stmt_e
 # transaction, and one round trip like the other pages.
 route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint" Com_select=1 Com_stmt_execute=1 -- \
 	Com_select=1 Com_stmt_execute=1
+# The agent's console: the session, then the list's one SELECT, like the resident's list.
+route "GET /agent (20 of 200 assigned)" agent /agent Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
+# One assignment. The primary: the session's SELECT; the change as one transaction (BEGIN, UPDATE
+# complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log — executes; an INSERT
+# ... SELECT is not Com_insert —, COMMIT, then its GTID, a plain SELECT); then the session's GTID
+# (BEGIN, UPDATE sessions, COMMIT, its GTID). The standby: its position (a plain SELECT: the
+# session's last write is the previous assignment), the complaint (the page's SELECT) and the
+# active agents with their open counts; and the two transactions replicated from the primary
+# (BEGIN, its UPDATE and INSERTs as the applier counts them, COMMIT). Nothing prepared once warm.
+route "POST /complaints/{id}/status action=assign (an admin)" admin assign Com_begin=2 Com_commit=2 Com_select=3 \
+	Com_update=2 Com_set_option=1 Com_stmt_execute=6 -- Com_begin=2 Com_commit=2 Com_select=3 Com_insert=2 Com_update=2 \
+	Com_stmt_execute=2
+
+# ---- the plan of a complaint's page, with many updates across complaints ----
+# 4,000 updates over the resident's 200 complaints, every other one internal; the page's own
+# statement, read out of the complaintd binary, explained on the standby (where `[db] read` sends
+# it) for the reporter and for an admin: the updates branch (table u) finds its rows by an index
+# whose first column is complaint_id, by equality (type ref).
+sql primary root "USE complaints; INSERT INTO updates (complaint_id, author_id, internal, body, created_at)
+	SELECT $complaint - (seq % 200), $resident_account, seq % 2, CONCAT('update ', seq), UTC_TIMESTAMP(3) - INTERVAL seq SECOND
+	FROM seq_1_to_4000; ANALYZE TABLE updates" >/dev/null
+wait_standby_count() {
+	local tries
+	for tries in $(seq 200); do
+		[ "$(sql standby root "SELECT COUNT(*) FROM complaints.updates")" -ge 4000 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+wait_standby_count || { echo "Bail out! the standby did not apply the updates"; exit 1; }
+sql standby root "ANALYZE TABLE complaints.updates" >/dev/null
+page_sql=$(tr '\0' '\n' <"${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}" | grep -m 1 '^SELECT c.id, c.reporter_id')
+[ -n "$page_sql" ] || { echo "Bail out! the complaint page's statement is not in the binary"; exit 1; }
+# plan_of ADMIN: "TYPE KEY FIRST-COLUMN" of the updates branch for the reporter (0) or an admin (1).
+plan_of() {
+	local filled; filled=$(awk -v values="$complaint $complaint $1 $resident_account $complaint $resident_account $resident_account $1" '{
+		n = split(values, v, " "); out = ""; text = $0
+		for (i = 1; i <= n; i++) { at = index(text, "?"); out = out substr(text, 1, at - 1) v[i]; text = substr(text, at + 1) }
+		print out text }' <<<"$page_sql")
+	sql standby root "USE complaints; EXPLAIN $filled" | awk -F'\t' '$3 == "u" { print $4, $6 }' | {
+		read -r type key
+		echo "$type $key $(sql standby root "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'complaints'
+			AND TABLE_NAME = 'updates' AND INDEX_NAME = '$key' AND SEQ_IN_INDEX = 1")"
+	}
+}
+for who in 0 1; do
+	plan=$(plan_of "$who")
+	check "a complaint's page among 4,000 updates ($([ "$who" = 1 ] && echo "an admin" || echo "its reporter")): its updates are read by complaint_id (type, index, first column: $plan)" \
+		[ "${plan%% *}/${plan##* }" = ref/complaint_id ]
+done
