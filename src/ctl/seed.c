@@ -238,7 +238,8 @@ static int seed_history(struct seed_complaint *c, const struct seed_path *path, 
 		else if (action == WORKFLOW_AUTO_CLOSE)
 			who = WORKFLOW_SYSTEM;
 		const char *reason = seed_reason(action);
-		if (workflow_judge(state, action, who, reason != NULL, &t) != WORKFLOW_ALLOWED)
+		/* Seeded agents are never disabled: the rows for an active agent. */
+		if (workflow_judge(state, action, who, reason != NULL, true, &t) != WORKFLOW_ALLOWED)
 			return -1;
 		/* Hours to days between steps, always before now; auto_close after the feedback period. */
 		long gap = action == WORKFLOW_AUTO_CLOSE ? SEED_FEEDBACK_DAYS * SEED_DAY

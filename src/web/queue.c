@@ -265,7 +265,7 @@ static int queue_assign_one(struct call *call, int64_t id, int64_t version, int6
 	if (complaint->assigned_agent_id == agent)
 		return 1;  /* already that agent's: nothing to do */
 	enum workflow_action action = state == WORKFLOW_SUBMITTED ? WORKFLOW_ASSIGN : WORKFLOW_REASSIGN;
-	if (workflow_judge(state, action, WORKFLOW_ADMIN, false, &row) != WORKFLOW_ALLOWED) {
+	if (workflow_judge(state, action, WORKFLOW_ADMIN, false, complaint->agent_active, &row) != WORKFLOW_ALLOWED) {
 		*changed = true;  /* resolved, closed or rejected since the queue showed it */
 		return 0;
 	}
