@@ -193,14 +193,14 @@ route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint"
 # The agent's console: the session, then the list's one SELECT, like the resident's list.
 route "GET /agent (20 of 200 assigned)" agent /agent Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
 # One assignment. The primary: the session's SELECT; the change as one transaction (BEGIN, UPDATE
-# complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log — executes; an INSERT
-# ... SELECT is not Com_insert —, COMMIT, then its GTID, a plain SELECT); then the session's GTID
+# complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log, INSERT notifications (the
+# agent's mail, in the outbox) — executes; an INSERT ... SELECT is not Com_insert —, COMMIT, then its GTID, a plain SELECT); then the session's GTID
 # (BEGIN, UPDATE sessions, COMMIT, its GTID). The standby: its position (a plain SELECT: the
 # session's last write is the previous assignment), the complaint (the page's SELECT) and the
 # active agents with their open counts; and the two transactions replicated from the primary
 # (BEGIN, its UPDATE and INSERTs as the applier counts them, COMMIT). Nothing prepared once warm.
 route "POST /complaints/{id}/status action=assign (an admin)" admin assign Com_begin=2 Com_commit=2 Com_select=3 \
-	Com_update=2 Com_set_option=1 Com_stmt_execute=6 -- Com_begin=2 Com_commit=2 Com_select=3 Com_insert=2 Com_update=2 \
+	Com_update=2 Com_set_option=1 Com_stmt_execute=7 -- Com_begin=2 Com_commit=2 Com_select=3 Com_insert=3 Com_update=2 \
 	Com_stmt_execute=2
 
 # ---- the plan of a complaint's page, with many updates across complaints ----
