@@ -45,6 +45,12 @@ update_id=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, i
 # tokens (the session's, the same on every complaint) from a complaint of their own.
 declare -A own
 for who in reporter resident other_agent; do file_complaint "$who"; own[$who]=$filed; done
+# A message the notifier gave up on, so the admins' failed-messages page carries its "send again"
+# form (the admin's token for /admin/notifications/{id}/retry); {id} names no failed message.
+failed_id=$(sql "INSERT INTO notifications (channel, kind, recipient, account_id, complaint_id, data, status, attempts, last_error)
+	SELECT 'email', 'resolved', email, id, $id, JSON_OBJECT('name', name, 'category', 'Water leak', 'status', 'resolved'),
+		'failed', 1, 'refused by the relay' FROM accounts WHERE email = 'reporter.$$@example.org'; SELECT LAST_INSERT_ID()")
+[[ $failed_id =~ ^[0-9]+$ ]] && [ "$failed_id" != "$id" ] || { echo "Bail out! no failed message: $failed_id"; exit 1; }
 # The other agent's own complaint is assigned to them: its page carries their notes form.
 other_id=$(id_of "other.$$@example.org")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, assigned_at = NOW(3) WHERE id = ${own[other_agent]}"
