@@ -5,15 +5,24 @@
 // to an agent in one go, and exporting the filter as CSV. TAP, one line per step; each step's
 // screenshot is kept under var/test-artifacts/e2e/admin_queue/.
 //
-// Run by test/e2e/run.sh; environment: harness.mjs's.
+// Run by test/e2e/run.sh (which finds playwright-core under var/node); its stack and browser are
+// lib/harness.mjs's.
 import { readFileSync } from 'node:fs';
-import { harness } from './lib/queue_harness.mjs';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
+import {
+	artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
+	goto as gotoOn, submitAndLand as submitOn,
+} from './lib/harness.mjs';
 
-const h = harness('admin_queue', 480000);
-const { check, goto, submitAndLand } = h;
+const artifacts = artifactsOf('admin_queue');
+// The whole run is cut off here, whatever hangs; the stack is stopped on the way out.
+runDeadline(480000);
+
 const admin = { email: `ada.${process.pid}@example.test`, password: 'lantern-quietly-9-orchard' };
+let browser = null;
 let page = null;
+const goto = (path) => gotoOn(page, path);
+const submitAndLand = (form, pattern, what) => submitOn(page, form, pattern, what);
 
 // The complaint ids of the queue's rows, in order.
 async function rowIds() {
@@ -21,21 +30,23 @@ async function rowIds() {
 }
 
 tapPlan(8);
-const { step, failures } = tapSteps(h.artifacts, { page: () => h.page, explain: h.explain });
+const { step, failures } = tapSteps(artifacts, { page: () => page, explain: () => explain(page) });
+let url = null;
 let firstPage = [];
 let filteredUrl = null;
 
 await step('stack', 'a full stack starts, migrated and seeded with 1,500 complaints, and an admin account', async () => {
 	const started = Date.now();
-	h.stackUp();
-	h.complaintctl(['seed', '--complaints', '1500', '--residents', '100', '--agents', '5'], '', 180000);
-	h.complaintctl(['create-admin', '--name', 'Ada Admin', admin.email], `${admin.password}\n`);
-	tapDiag(`stack at ${h.url} in ${Date.now() - started} ms, directory ${h.stackDir}`);
+	url = stackUp('admin_queue');
+	ctl(['seed', '--complaints', '1500', '--residents', '100', '--agents', '5'], '', 180000);
+	ctl(['create-admin', '--name', 'Ada Admin', admin.email], `${admin.password}\n`);
+	tapDiag(`stack at ${url} in ${Date.now() - started} ms`);
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	await h.launch();
-	page = h.page;
+	browser = await launchChromium();
+	check(url, 'no stack to browse');
+	({ page } = await newPerson(browser, url));
 	await goto('/signin');
 	const form = page.locator('form[action="/signin"]');
 	await form.locator('[name=email]').fill(admin.email);
@@ -126,9 +137,9 @@ await step('export', '"Export these as CSV" downloads the filter as a UTF-8 CSV 
 });
 
 await step('end', 'the browser closes', async () => {
-	if (h.browser) await h.browser.close();
-	h.page = null;
+	if (browser) await browser.close();
+	page = null;
 });
 
-h.stackDown(failures() === 0);
+stackDown(failures() === 0);
 process.exit(failures() ? 1 : 0);

@@ -182,10 +182,11 @@ sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
 input_value() {
 	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
 }
-# staff ROLE EMAIL NAME: an account made on the server by complaintctl (create-admin, create-agent).
+# staff ROLE EMAIL [NAME]: an account made on the server by complaintctl (create-admin,
+# create-agent); without NAME, complaintctl's default name.
 staff() {
 	local complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
-	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" --name "$3" "$2" \
+	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" ${3:+--name "$3"} "$2" \
 		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
 }
 # signup BROWSER NAME EMAIL / signin BROWSER EMAIL: through the forms, bailing out on a refusal.
@@ -197,6 +198,8 @@ signin() {
 	sign_in "$1" "$2" "$password"
 	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
 }
+# id_of EMAIL: the account's id.
+id_of() { sql "SELECT id FROM accounts WHERE email = '$1'"; }
 # file_complaint BROWSER: files a water leak with a photo as BROWSER; sets filed (its id).
 file_complaint() {
 	local photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
@@ -208,12 +211,37 @@ file_complaint() {
 	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
 	filed=${BASH_REMATCH[1]}
 }
-# change BROWSER ID ACTION [FIELD=VALUE...]: the complaint's page, then its status form's POST with
-# the page's token and the complaint's current version.
+# change [--version N] [--multipart] [--or-bail] BROWSER ID ACTION [FIELD=VALUE...]: the
+# complaint's page, then its status form's POST with the page's token and the complaint's current
+# version. The token is the session's, the same on every complaint's page: a page without the form
+# (a complaint the caller may not see, or no action of theirs) leaves the browser's token from its
+# last page that had one, so the POST is still a well-formed form. --version N names version N
+# instead (an out-of-date page's); --multipart sends it as the resolve form does (multipart, its
+# photo field), the arguments then curl's (--form-string FIELD=VALUE, -F photo=@FILE); --or-bail
+# bails out unless it is answered 303.
+declare -gA change_token
 change() {
-	local browser=$1 id=$2 action=$3; shift 3
+	local version='' multipart='' or_bail=''
+	while :; do
+		case $1 in
+		--version) version=$2; shift 2 ;;
+		--multipart) multipart=1; shift ;;
+		--or-bail) or_bail=1; shift ;;
+		*) break ;;
+		esac
+	done
+	local browser=$1 id=$2 action=$3 token; shift 3
 	get "$browser" "/complaints/$id"
-	local token; token=$(csrf_of "$body" "/complaints/$id/status")
-	post "$browser" "/complaints/$id/status" "csrf=$token" "version=$(sql "SELECT version FROM complaints WHERE id = $id")" \
-		"action=$action" "$@"
+	token=$(csrf_of "$body" "/complaints/$id/status")
+	[ -n "$token" ] && [ "$token" != "$(csrf_of "$body" /signout)" ] && change_token[$browser]=$token
+	token=${change_token[$browser]:-}
+	[ -n "$version" ] || version=$(sql "SELECT version FROM complaints WHERE id = $id")
+	if [ -n "$multipart" ]; then
+		fetch "$browser" POST "/complaints/$id/status" -H "Origin: $url" --form-string "csrf=$token" \
+			--form-string "version=$version" --form-string "action=$action" "$@"
+	else
+		post "$browser" "/complaints/$id/status" "csrf=$token" "version=$version" "action=$action" "$@"
+	fi
+	[ -z "$or_bail" ] || [ "$status" = 303 ] ||
+		{ echo "Bail out! $action of $id by $browser: $status $(text_of "$body")"; exit 1; }
 }

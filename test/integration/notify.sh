@@ -24,59 +24,18 @@ trap notify_cleanup EXIT
 test_full_stack_up notify notify.lease=5s notify.backoff_base=500ms notify.backoff_max=3s notify.batch=20 \
 	notify.max_attempts=1000
 test_migrate
-sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
 mail_web="http://127.0.0.1:$(stack_port "$stack_base" mail-web)"
-password=Corr3ct-horse-battery
 
 # ---- the people ----
-staff() {
-	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" --name "$3" "$2" \
-		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
-}
-signin() {
-	get "$1" /signin
-	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
-	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
-}
-id_of() { sql "SELECT id FROM accounts WHERE email = '$1'"; }
 staff admin "admin.$$@example.org" "Ada Admin"
 staff agent "amy.$$@example.org" "Amy Agent"
 staff agent "abel.$$@example.org" "Abel Agent"
 signin admin "admin.$$@example.org"
 signin amy "amy.$$@example.org"
-get ann /signup
-post ann /signup "name=Ann Resident" "email=ann.$$@example.org" "password=$password" "csrf=$(csrf_of "$body" /signup)"
-[ "$status" = 303 ] || { echo "Bail out! sign-up: $status $(text_of "$body")"; exit 1; }
+signup ann "Ann Resident" "ann.$$@example.org"
 amy_id=$(id_of "amy.$$@example.org")
 abel_id=$(id_of "abel.$$@example.org")
 
-photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
-[ -f "$photo" ] || { echo "Bail out! no fixture $photo"; exit 1; }
-# file BROWSER: files a complaint; sets filed (its id).
-file() {
-	get "$1" /complaints/new
-	local csrf token
-	csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"${body//</$'\n'<}" | tail -n 1)
-	token=$(sed -n 's/.*name="submit_token" value="\([^"]*\)".*/\1/p' <<<"${body//</$'\n'<}" | tail -n 1)
-	fetch "$1" POST /complaints -H "Origin: $url" --form-string category=water_leak \
-		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
-		--form-string "csrf=$csrf" --form-string "submit_token=$token" -F "photo=@$photo"
-	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
-	filed=${BASH_REMATCH[1]}
-}
-# act BROWSER ID ACTION [FIELD=VALUE...]: the complaint's status form with its current version;
-# the form's token (the session's, the same on every complaint's page) is read from the first page.
-declare -A token_of
-act() {
-	local browser=$1 id=$2 action=$3; shift 3
-	if [ -z "${token_of[$browser]:-}" ]; then
-		get "$browser" "/complaints/$id"
-		token_of[$browser]=$(csrf_of "$body" "/complaints/$id/status")
-	fi
-	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]}" \
-		"version=$(sql "SELECT version FROM complaints WHERE id = $id")" "action=$action" "$@"
-	[ "$status" = 303 ] || { echo "Bail out! $action of $id by $browser: $status $(text_of "$body")"; exit 1; }
-}
 
 # ---- maildev ----
 # mails FIELDS: one line per mail in maildev: "to|subject|message-id|first link" (python3 reads the JSON).
@@ -98,14 +57,14 @@ count_is() { [ "$(mail_count)" = "$1" ]; }
 
 # ---- 1. the workflow's mails, each once, with working links ----
 mail_clear
-file ann; c1=$filed
-act admin "$c1" assign "agent=$amy_id"
-act amy "$c1" accept
-act amy "$c1" resolve "reason=Pipe replaced"
-act ann "$c1" reopen "reason=Still leaking at the corner"
-act amy "$c1" accept
-act amy "$c1" resolve "reason=Second repair done"
-act ann "$c1" confirm "rating=5" "comment=Thanks"
+file_complaint ann; c1=$filed
+change --or-bail admin "$c1" assign "agent=$amy_id"
+change --or-bail amy "$c1" accept
+change --or-bail amy "$c1" resolve "reason=Pipe replaced"
+change --or-bail ann "$c1" reopen "reason=Still leaking at the corner"
+change --or-bail amy "$c1" accept
+change --or-bail amy "$c1" resolve "reason=Second repair done"
+change --or-bail ann "$c1" confirm "rating=5" "comment=Thanks"
 wait_until 30000 settled
 wait_until 10000 count_is 7
 mails >"$scratch/workflow.mails"
@@ -129,15 +88,15 @@ check "the outbox holds the 7 as sent, none pending or failed" \
 
 # ---- 2. the mail sink down for 30 s during 200 status changes ----
 mail_clear
-file ann; c2=$filed
-act admin "$c2" assign "agent=$amy_id"
+file_complaint ann; c2=$filed
+change --or-bail admin "$c2" assign "agent=$amy_id"
 wait_until 30000 settled
 mail_clear
 "$top/packaging/stackctl" stop-mail "$stack_dir"
 down_at=$SECONDS
 for i in $(seq 1 100); do
-	act admin "$c2" reassign "agent=$abel_id"
-	act admin "$c2" reassign "agent=$amy_id"
+	change --or-bail admin "$c2" reassign "agent=$abel_id"
+	change --or-bail admin "$c2" reassign "agent=$amy_id"
 done
 while [ $((SECONDS - down_at)) -lt 30 ]; do sleep 1; done
 pending=$(outbox "'pending', 'sending'")
@@ -198,7 +157,7 @@ kill "$second_pid"; wait "$second_pid" 2>/dev/null; second_pid=
 # ---- 5. names never add a header ----
 mail_clear
 sql "UPDATE accounts SET name = CONCAT('Ann', CHAR(13), CHAR(10), 'Bcc: evil@example.org') WHERE email = 'ann.$$@example.org'"
-file ann; c3=$filed
+file_complaint ann; c3=$filed
 wait_until 30000 settled
 check "a name holding CR LF: the mail is not sent, the row failed with its reason" \
 	bash -c '[ "$1" = 0 ] && grep -q "line break" <<<"$2"' _ "$(mail_count)" \
@@ -217,7 +176,7 @@ check "the admins' list shows the failed message with its error, and \"send agai
 	"$listed" "$retried" "$(mails | cut -d'|' -f1)" "ann.$$@example.org"
 mail_clear
 sql "UPDATE accounts SET name = 'Jürgen \"Jo\" Ümlaut' WHERE email = 'ann.$$@example.org'"
-file ann
+file_complaint ann
 wait_until 30000 count_is 1
 # The raw To: line, as the relay got it (maildev's JSON holds it parsed only).
 id=$(curl -s "$mail_web/api/email" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')

@@ -28,37 +28,13 @@ trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
 test_full_stack_up route-matrix
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
-sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
-password=Corr3ct-horse-battery
-input_value() {
-	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
-}
-staff() {
-	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" "$2" >"$scratch/create.out" 2>&1 ||
-		{ echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
-}
-signin() {
-	get "$1" /signin
-	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
-	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status"; exit 1; }
-}
-signup() {
-	get "$1" /signup
-	post "$1" /signup "name=$1" "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signup)"
-	[ "$status" = 303 ] || { echo "Bail out! sign-up of $2: $status"; exit 1; }
-}
 staff admin "admin.$$@example.org"; signin admin "admin.$$@example.org"
 staff agent "agent.$$@example.org"; signin agent "agent.$$@example.org"
 staff agent "other.$$@example.org"; signin other_agent "other.$$@example.org"
-signup reporter "reporter.$$@example.org"
-signup resident "resident.$$@example.org"
-get reporter /complaints/new
-fetch reporter POST /complaints -H "Origin: $url" --form-string category=water_leak --form-string "description=Water runs down Main Street from a broken pipe" \
-	--form-string "address=1 Main Street" --form-string "csrf=$(input_value "$body" csrf)" \
-	--form-string "submit_token=$(input_value "$body" submit_token)" -F "photo=@$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
-[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body" 600)"; exit 1; }
-id=${BASH_REMATCH[1]}
-agent_id=$(sql "SELECT id FROM accounts WHERE email = 'agent.$$@example.org'")
+signup reporter reporter "reporter.$$@example.org"
+signup resident resident "resident.$$@example.org"
+file_complaint reporter; id=$filed
+agent_id=$(id_of "agent.$$@example.org")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $agent_id, assigned_at = NOW(3) WHERE id = $id"
 # A public update of it with a photo, as a resolve with a photo of the fix writes (the filed photo's key).
 update_id=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, image_key)
@@ -68,16 +44,15 @@ update_id=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, i
 # the reporter has no action on it while it is assigned, so they take their status and notes
 # tokens (the session's, the same on every complaint) from a complaint of their own.
 declare -A own
-for who in reporter resident other_agent; do
-	get "$who" /complaints/new
-	fetch "$who" POST /complaints -H "Origin: $url" --form-string category=water_leak --form-string "description=Water runs down Main Street from a broken pipe" \
-		--form-string "address=2 Main Street" --form-string "csrf=$(input_value "$body" csrf)" \
-		--form-string "submit_token=$(input_value "$body" submit_token)" -F "photo=@$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
-	own[$who]=${location#/complaints/}
-	[[ ${own[$who]} =~ ^[0-9]+$ ]] || { echo "Bail out! filing as $who: $status"; exit 1; }
-done
+for who in reporter resident other_agent; do file_complaint "$who"; own[$who]=$filed; done
+# A message the notifier gave up on, so the admins' failed-messages page carries its "send again"
+# form (the admin's token for /admin/notifications/{id}/retry); {id} names no failed message.
+failed_id=$(sql "INSERT INTO notifications (channel, kind, recipient, account_id, complaint_id, data, status, attempts, last_error)
+	SELECT 'email', 'resolved', email, id, $id, JSON_OBJECT('name', name, 'category', 'Water leak', 'status', 'resolved'),
+		'failed', 1, 'refused by the relay' FROM accounts WHERE email = 'reporter.$$@example.org'; SELECT LAST_INSERT_ID()")
+[[ $failed_id =~ ^[0-9]+$ ]] && [ "$failed_id" != "$id" ] || { echo "Bail out! no failed message: $failed_id"; exit 1; }
 # The other agent's own complaint is assigned to them: its page carries their notes form.
-other_id=$(sql "SELECT id FROM accounts WHERE email = 'other.$$@example.org'")
+other_id=$(id_of "other.$$@example.org")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, assigned_at = NOW(3) WHERE id = ${own[other_agent]}"
 
 # token CALLER FORM-PAGE ACTION: the caller's token of the form posting to ACTION on FORM-PAGE.

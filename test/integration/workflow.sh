@@ -22,65 +22,8 @@ test_full_stack_up workflow workflow.feedback_period=5m
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 
-sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
-password=Corr3ct-horse-battery
-input_value() {
-	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
-}
-# staff ROLE EMAIL NAME: an account made by complaintctl (create-admin, create-agent).
-staff() {
-	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" --name "$3" "$2" \
-		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
-}
-signup() {
-	get "$1" /signup
-	post "$1" /signup "name=$2" "email=$3" "password=$password" "csrf=$(csrf_of "$body" /signup)"
-	[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1; }
-}
-signin() {
-	get "$1" /signin
-	post "$1" /signin "email=$2" "password=$password" "csrf=$(csrf_of "$body" /signin)"
-	[ "$status" = 303 ] || { echo "Bail out! sign-in of $2: $status $(text_of "$body")"; exit 1; }
-}
-id_of() { sql "SELECT id FROM accounts WHERE email = '$1'"; }
 photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
 [ -f "$photo" ] || { echo "Bail out! no fixture $photo"; exit 1; }
-# file BROWSER: files a complaint with a photo; sets filed (its id).
-file() {
-	get "$1" /complaints/new
-	local csrf token
-	csrf=$(input_value "$body" csrf)
-	token=$(input_value "$body" submit_token)
-	fetch "$1" POST /complaints -H "Origin: $url" --form-string category=water_leak \
-		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
-		--form-string "csrf=$csrf" --form-string "submit_token=$token" -F "photo=@$photo"
-	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
-	filed=${BASH_REMATCH[1]}
-}
-# act BROWSER ID ACTION [FIELD=VALUE...]: the complaint's page, then its status form's POST with
-# the page's version and token (the page of an admin gives one; others reuse the last token of
-# theirs, so a caller the page 404s still sends a well-formed form).
-declare -A token_of
-act_page() {
-	local browser=$1 id=$2 token
-	get "$browser" "/complaints/$id"
-	token=$(csrf_of "$body" "/complaints/$id/status")
-	[ -n "$token" ] && [ "$token" != "$(csrf_of "$body" /signout)" ] && token_of[$browser]=$token
-	act_version=${VERSION:-$(sql "SELECT version FROM complaints WHERE id = $id")}
-}
-act() {
-	local browser=$1 id=$2 action=$3; shift 3
-	act_page "$browser" "$id"
-	post "$browser" "/complaints/$id/status" "csrf=${token_of[$browser]:-}" "version=$act_version" "action=$action" "$@"
-}
-# act_multipart BROWSER ID ACTION [CURL-FORM-ARGS...]: the same, sent as the resolve form sends it
-# (multipart, with its photo field).
-act_multipart() {
-	local browser=$1 id=$2 action=$3; shift 3
-	act_page "$browser" "$id"
-	fetch "$browser" POST "/complaints/$id/status" -H "Origin: $url" --form-string "csrf=${token_of[$browser]:-}" \
-		--form-string "version=$act_version" --form-string "action=$action" "$@"
-}
 state_of() { sql "SELECT CONCAT(status, '/', version, '/', COALESCE(closing_reason, '-'), '/', COALESCE(assigned_agent_id, 0), '/', (SELECT COUNT(*) FROM status_track WHERE complaint_id = $1), '/', (SELECT COUNT(*) FROM updates WHERE complaint_id = $1)) FROM complaints WHERE id = $1"; }
 
 staff admin admin.$$@example.org "Ada Admin"
@@ -98,7 +41,7 @@ abel_id=$(id_of "abel.$$@example.org")
 # A form token for complaints' status forms is the session's, the same on every complaint's page:
 # each caller takes theirs from a page of their own (a complaint they filed), so a refusal below is
 # the workflow's, not the CSRF check's.
-for who in bob amy abel; do file "$who"; act "$who" "$filed" nothing >/dev/null; done
+for who in bob amy abel; do file_complaint "$who"; change "$who" "$filed" nothing >/dev/null; done
 # Each actor's browser: the reporter, another resident, the agent the tests assign (amy), another
 # agent, an admin.
 actors=(ann bob amy abel admin)
@@ -144,7 +87,7 @@ refusals() {
 			if [ $visible = no ]; then expected=404
 			elif grep -q "^$state $action " <<<"$allowed"; then expected=403
 			else expected=409; fi
-			VERSION=$version_now act "$actor" "$id" "$action" "reason=because" "agent=$abel_id" rating=3 \
+			change --version "$version_now" "$actor" "$id" "$action" "reason=because" "agent=$abel_id" rating=3 \
 				closing_reason=not_responsible
 			refusal_count=$((refusal_count + 1))
 			[ "$status" = "$expected" ] || refusal_errors+="$state $action $actor: $status (expected $expected); "
@@ -154,16 +97,16 @@ refusals() {
 	after=$(state_of "$id")
 	[ "$before" = "$after" ] || refusal_errors+="the complaint changed: $before -> $after; "
 }
-# moved LABEL EXPECTED-STATUS EXPECTED-TRACK-ACTION: the last act answered with a redirect, and
+# moved LABEL EXPECTED-STATUS EXPECTED-TRACK-ACTION: the last change answered with a redirect, and
 # the complaint's last status_track row is that action by the right account.
 last_action() { sql "SELECT CONCAT(action, ' ', to_status) FROM status_track WHERE complaint_id = $1 ORDER BY id DESC LIMIT 1"; }
 
 # ---- one complaint through the whole loop ----
-file ann; c1=$filed
+file_complaint ann; c1=$filed
 refusals "$c1"
 check "submitted: $refusal_count refused (state, action, actor), each 404/403/409 changing nothing ${refusal_errors}" \
 	holds '[ -z "$refusal_errors" ] && [ "$refusal_count" -gt 40 ]'
-act admin "$c1" assign "agent=$amy_id"; a1="$status $(last_action "$c1")"
+change admin "$c1" assign "agent=$amy_id"; a1="$status $(last_action "$c1")"
 get amy "/complaints/$c1"; amy_sees=$status
 check "the admin assigns it to an agent ($a1) and the agent now sees it ($amy_sees)" \
 	holds '[ "$a1" = "303 assign assigned" ] && [ "$amy_sees" = 200 ]'
@@ -174,34 +117,34 @@ marker_decline="decline-marker-$$"
 get amy "/complaints/$c1"
 post amy "/complaints/$c1/notes" "csrf=$(csrf_of "$body" "/complaints/$c1/notes")" "body=$marker_note" internal=1
 note_status=$status
-act amy "$c1" decline "reason=$marker_decline"; d1="$status $location $(last_action "$c1")"
+change amy "$c1" decline "reason=$marker_decline"; d1="$status $location $(last_action "$c1")"
 get amy "/complaints/$c1"; amy_after=$status
 check "the agent adds an internal note ($note_status) and declines with a reason ($d1): back in the queue, gone from the agent ($amy_after)" \
 	holds '[ "$note_status" = 303 ] && [ "$d1" = "303 /agent decline submitted" ] && [ "$amy_after" = 404 ]'
 get admin "/complaints/$c1"
 check "the admin's page shows the decline's reason and the internal note" \
 	holds 'grep -q "$marker_decline" <<<"$body" && grep -q "$marker_note" <<<"$body"'
-act admin "$c1" assign "agent=$amy_id"
-act admin "$c1" reassign "agent=$abel_id"; r1="$status $(last_action "$c1")"
+change admin "$c1" assign "agent=$amy_id"
+change admin "$c1" reassign "agent=$abel_id"; r1="$status $(last_action "$c1")"
 get amy "/complaints/$c1"; amy_after=$status
-act abel "$c1" accept; ac1="$status $(last_action "$c1")"
+change abel "$c1" accept; ac1="$status $(last_action "$c1")"
 check "reassigned to another agent ($r1): the first one gets 404 ($amy_after), the new one accepts ($ac1)" \
 	holds '[ "$r1" = "303 reassign assigned" ] && [ "$amy_after" = 404 ] && [ "$ac1" = "303 accept in_progress" ]'
-act admin "$c1" reassign "agent=$amy_id"
-act amy "$c1" accept
+change admin "$c1" reassign "agent=$amy_id"
+change amy "$c1" accept
 refusals "$c1"
 check "in_progress: $refusal_count refused, nothing changed ${refusal_errors}" holds '[ -z "$refusal_errors" ]'
-act amy "$c1" resolve "reason=Pipe replaced and the road dried"; rs1="$status $(last_action "$c1")"
+change amy "$c1" resolve "reason=Pipe replaced and the road dried"; rs1="$status $(last_action "$c1")"
 get ann "/complaints/$c1"
 check "the agent resolves with a public note ($rs1): the resident reads it and is asked whether it is fixed, not told it is" \
 	holds '[ "$rs1" = "303 resolve resolved" ] && grep -q "Pipe replaced" <<<"$body" && grep -q "is it fixed" <<<"$body" &&
 		! grep -q "Fixed —" <<<"$body" && grep -q "action-confirm" <<<"$body" && grep -q "action-reopen" <<<"$body"'
 refusals "$c1"
 check "resolved: $refusal_count refused, nothing changed ${refusal_errors}" holds '[ -z "$refusal_errors" ]'
-file ann; sooner=$filed
-act admin "$sooner" assign "agent=$amy_id"
+file_complaint ann; sooner=$filed
+change admin "$sooner" assign "agent=$amy_id"
 sql "UPDATE complaints SET due_at = due_at - INTERVAL 30 DAY WHERE id = $sooner"
-act ann "$c1" reopen "reason=Still leaking at the corner"; ro1="$status $(last_action "$c1")"
+change ann "$c1" reopen "reason=Still leaking at the corner"; ro1="$status $(last_action "$c1")"
 reopened=$(sql "SELECT CONCAT(assigned_agent_id = $amy_id, reopened_at IS NOT NULL) FROM complaints WHERE id = $c1")
 get admin /admin/reopened; admin_reopened=$body
 get amy /agent; console=$body
@@ -210,12 +153,12 @@ get abel /agent; abel_console=$body
 check "a reopened complaint leads the agent's console ($first_on_console), before one due sooner, and shows on the admin's reopened list, not on another agent's console" \
 	holds '[ "$first_on_console" = "href=\"/complaints/$c1\"" ] && grep -q "href=\"/complaints/$sooner\"" <<<"$console" && grep -q "href=\"/complaints/$c1\"" <<<"$admin_reopened" &&
 		! grep -q "href=\"/complaints/$c1\"" <<<"$abel_console"'
-act amy "$c1" accept
+change amy "$c1" accept
 cleared=$(sql "SELECT reopened_at IS NULL FROM complaints WHERE id = $c1")
 check "the resident reopens ($ro1): assigned to the same agent, marked reopened ($reopened) until the agent acts ($cleared)" \
 	holds '[ "$ro1" = "303 reopen assigned" ] && [ "$reopened" = 11 ] && [ "$cleared" = 1 ]'
-act amy "$c1" resolve "reason=Second repair done"
-act ann "$c1" confirm rating=4 "comment=Thanks"; cf1="$status $(last_action "$c1")"
+change amy "$c1" resolve "reason=Second repair done"
+change ann "$c1" confirm rating=4 "comment=Thanks"; cf1="$status $(last_action "$c1")"
 feedback=$(sql "SELECT rating FROM feedback WHERE complaint_id = $c1")
 get ann "/complaints/$c1"
 check "the resident confirms with a rating ($cf1, rating $feedback): the page says fixed" \
@@ -224,46 +167,46 @@ refusals "$c1"
 check "closed: $refusal_count refused, nothing changed ${refusal_errors}" holds '[ -z "$refusal_errors" ]'
 
 # ---- the other ends: withdraw, reject (a duplicate), unassign ----
-file ann; c2=$filed
+file_complaint ann; c2=$filed
 get admin /admin/unassigned; unassigned=$body
-act ann "$c2" withdraw; w2="$status $(last_action "$c2")"
+change ann "$c2" withdraw; w2="$status $(last_action "$c2")"
 get admin /admin/unassigned; unassigned_after=$body
 get ann "/complaints/$c2"
 check "the resident withdraws a submitted complaint ($w2): closed, withdrawn, never fixed, gone from the admin's unassigned list" \
 	holds '[ "$w2" = "303 withdraw closed" ] && grep -q "Withdrawn by you." <<<"$body" && ! grep -q "Fixed" <<<"$body" &&
 		grep -q "href=\"/complaints/$c2\"" <<<"$unassigned" && ! grep -q "href=\"/complaints/$c2\"" <<<"$unassigned_after"'
-file ann; c3=$filed
-act admin "$c3" reject closing_reason=duplicate duplicate_of=999999 "reason=Reported before"; bad_dup="$status $(state_of "$c3")"
-act admin "$c3" reject closing_reason=duplicate "duplicate_of=$c1" "reason=Reported before"; rj3="$status $(last_action "$c3")"
+file_complaint ann; c3=$filed
+change admin "$c3" reject closing_reason=duplicate duplicate_of=999999 "reason=Reported before"; bad_dup="$status $(state_of "$c3")"
+change admin "$c3" reject closing_reason=duplicate "duplicate_of=$c1" "reason=Reported before"; rj3="$status $(last_action "$c3")"
 get ann "/complaints/$c3"
 check "a duplicate needs an existing original ($bad_dup); rejected as one ($rj3) the resident reads why and a link to it" \
 	holds '[[ $bad_dup == "422 submitted/0/"* ]] && [ "$rj3" = "303 reject rejected" ] && grep -q "Reported before" <<<"$body" &&
 		grep -q "href=\"/complaints/$c1\"" <<<"$body"'
 refusals "$c3"
 check "rejected: $refusal_count refused, nothing changed ${refusal_errors}" holds '[ -z "$refusal_errors" ]'
-file ann; c4=$filed
-act admin "$c4" assign "agent=$amy_id"
-act admin "$c4" unassign "reason=unassign-marker-$$"; u4="$status $(last_action "$c4")"
-act admin "$c4" assign "agent=$amy_id"; act amy "$c4" accept
-act admin "$c4" unassign "reason=unassign-marker-$$"; u4b="$status $(last_action "$c4")"
-act admin "$c4" reject closing_reason=no_further_action "reason=Not needed"; rj4="$status $(last_action "$c4")"
+file_complaint ann; c4=$filed
+change admin "$c4" assign "agent=$amy_id"
+change admin "$c4" unassign "reason=unassign-marker-$$"; u4="$status $(last_action "$c4")"
+change admin "$c4" assign "agent=$amy_id"; change amy "$c4" accept
+change admin "$c4" unassign "reason=unassign-marker-$$"; u4b="$status $(last_action "$c4")"
+change admin "$c4" reject closing_reason=no_further_action "reason=Not needed"; rj4="$status $(last_action "$c4")"
 check "an admin puts assigned ($u4) and in-progress ($u4b) complaints back in the queue, and rejects ($rj4)" \
 	holds '[ "$u4" = "303 unassign submitted" ] && [ "$u4b" = "303 unassign submitted" ] && [ "$rj4" = "303 reject rejected" ]'
 logged=$(sql "SELECT COUNT(*) FROM admin_log WHERE target_complaint_id IN ($c1, $c3, $c4)")
 check "every admin action on a complaint wrote admin_log ($logged rows)" holds '[ "$logged" -ge 10 ]'
 
 # ---- a page out of date ----
-file ann; c5=$filed
-act admin "$c5" assign "agent=$amy_id"
+file_complaint ann; c5=$filed
+change admin "$c5" assign "agent=$amy_id"
 before=$(state_of "$c5")
-VERSION=0 act admin "$c5" reassign "agent=$abel_id"; stale=$status
+change --version 0 admin "$c5" reassign "agent=$abel_id"; stale=$status
 check "a change naming the version an older page showed is refused (409) and changes nothing" \
 	holds '[ "$stale" = 409 ] && [ "$before" = "$(state_of "$c5")" ] && grep -q "Reload the page" <<<"$body"'
 
 # ---- two admins, one complaint, the same instant, through nginx ----
 races=20 wins=0 losses=0 others= double=
 for _ in $(seq "$races"); do
-	file ann; id=$filed
+	file_complaint ann; id=$filed
 	get admin "/complaints/$id"; t1=$(csrf_of "$body" "/complaints/$id/status")
 	get admin2 "/complaints/$id"; t2=$(csrf_of "$body" "/complaints/$id/status")
 	version=$(sql "SELECT version FROM complaints WHERE id = $id")
@@ -297,8 +240,8 @@ done
 check "no internal note, decline or unassign reason on any of the resident's pages ${leaks}" holds '[ -z "$leaks" ]'
 
 # ---- the timer: resolved and unanswered for the feedback period (5 min here) ----
-file ann; c6=$filed
-act admin "$c6" assign "agent=$amy_id"; act amy "$c6" accept; act amy "$c6" resolve "reason=Fixed the valve"
+file_complaint ann; c6=$filed
+change admin "$c6" assign "agent=$amy_id"; change amy "$c6" accept; change amy "$c6" resolve "reason=Fixed the valve"
 sql "UPDATE complaints SET resolved_at = resolved_at - INTERVAL 6 MINUTE WHERE id = $c6"
 closed_by_timer() { [ "$(sql "SELECT CONCAT(status, ' ', closing_reason) FROM complaints WHERE id = $c6")" = "closed no_feedback" ]; }
 wait_until 45000 closed_by_timer; auto="$(last_action "$c6")"
@@ -308,19 +251,19 @@ check "the timer child ($timer_named in ps) closes a resolved complaint nobody a
 	holds '[ "$auto" = "auto_close closed" ] && grep -q "Resolved — not confirmed by you." <<<"$body" && ! grep -q "Fixed —" <<<"$body"'
 
 # ---- a resolve with a photo of the fix ----
-file ann; c7=$filed
-act admin "$c7" assign "agent=$amy_id"; act amy "$c7" accept
+file_complaint ann; c7=$filed
+change admin "$c7" assign "agent=$amy_id"; change amy "$c7" accept
 get amy "/complaints/$c7"
 resolve_form=$(sed -n '\#<form[^>]*id="action-resolve"#,\#</form>#p' <<<"${body//</$'\n'<}")
 printf 'This is a text file, not a photo of a repaired pipe.\n' >"$scratch/not-a-photo.jpg"
 before=$(state_of "$c7")
-act_multipart amy "$c7" resolve --form-string "reason=Valve replaced" -F "photo=@$scratch/not-a-photo.jpg;type=image/jpeg"
+change --multipart amy "$c7" resolve --form-string "reason=Valve replaced" -F "photo=@$scratch/not-a-photo.jpg;type=image/jpeg"
 bad_photo="$status $(text_of "$body" 2000)"
 check "the agent's resolve form is multipart with an optional photo; a file that is no photo is refused (${bad_photo:0:3}) with a sentence, and the complaint is as it was" \
 	holds 'grep -q "enctype=\"multipart/form-data\"" <<<"$resolve_form" && grep -q "type=\"file\" name=\"photo\"" <<<"$resolve_form" &&
 		! grep -q "required" <<<"$(grep "name=\"photo\"" <<<"$resolve_form")" &&
 		[[ $bad_photo == "422 "*"not marked resolved"* ]] && [ "$before" = "$(state_of "$c7")" ]'
-act_multipart amy "$c7" resolve --form-string "reason=Valve replaced, photo attached" -F "photo=@$photo"
+change --multipart amy "$c7" resolve --form-string "reason=Valve replaced, photo attached" -F "photo=@$photo"
 rs7="$status $(last_action "$c7")"
 fix_key=$(sql "SELECT image_key FROM updates WHERE complaint_id = $c7 AND image_key IS NOT NULL")
 update7=$(sql "SELECT id FROM updates WHERE complaint_id = $c7 AND image_key IS NOT NULL")
@@ -348,9 +291,9 @@ internal7=$(sql "INSERT INTO updates (complaint_id, author_id, internal, body, i
 get ann "/complaints/$c7/updates/$internal7/photo"; ann_internal=$status
 get amy "/complaints/$c7/updates/$internal7/photo"; amy_internal=$status
 get ann "/complaints/$c1/updates/$update7/photo"; other_complaint=$status
-act ann "$c7" reopen "reason=The valve drips again"
-act amy "$c7" accept
-act_multipart amy "$c7" resolve --form-string "reason=Valve tightened, no photo"; rs7b="$status $(last_action "$c7")"
+change ann "$c7" reopen "reason=The valve drips again"
+change amy "$c7" accept
+change --multipart amy "$c7" resolve --form-string "reason=Valve tightened, no photo"; rs7b="$status $(last_action "$c7")"
 plain=$(sql "SELECT COALESCE(image_key, 'none') FROM updates WHERE complaint_id = $c7 AND body = 'Valve tightened, no photo'")
 get ann "/complaints/$c7"; photos_shown=$(grep -o '<img class="update-photo"' <<<"$body" | wc -l)
 check "an internal note's photo is 404 to the resident ($ann_internal; $amy_internal to the agent), an update's photo only under its own complaint ($other_complaint); resolving again without a photo works ($rs7b, photo $plain) and the page shows the one photo ($photos_shown)" \

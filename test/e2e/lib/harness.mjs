@@ -91,7 +91,8 @@ export function stackUp(name) {
 		base = execFileSync(stackctl, ['up', stackDir], {
 			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
 			stdio: ['ignore', 'pipe', logFd],
-			timeout: 90000,
+			// About 5 s on an idle machine; over 90 s was seen on two cores loaded by other runs.
+			timeout: 240000,
 		}).toString().trim();
 	} catch (error) {
 		throw new Error(`stackctl up failed; its log ends:\n${tail(log, 15)}`);
@@ -103,12 +104,13 @@ export function stackUp(name) {
 	return `http://127.0.0.1:${base}`;
 }
 
-// ctl ARGS [INPUT]: complaintctl on the stack's config (INPUT on its standard input, e.g. the
-// password of create-admin); its output.
-export function ctl(args, input) {
+// ctl ARGS [INPUT [TIMEOUT]]: complaintctl on the stack's config (INPUT on its standard input,
+// e.g. the password of create-admin), cut off after TIMEOUT ms (a minute unless told: seeding
+// thousands of complaints takes longer); its output.
+export function ctl(args, input, timeout = 60000) {
 	try {
 		return execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), ...args],
-			{ input: input ?? '', stdio: 'pipe', timeout: 60000 }).toString();
+			{ input: input ?? '', stdio: 'pipe', timeout }).toString();
 	} catch (error) {
 		throw new Error(`complaintctl ${args[0]} failed:\n${String(error.stderr || error.message).trim()}`);
 	}
@@ -156,10 +158,13 @@ export async function launchChromium() {
 	return browser;
 }
 
-// newPerson BROWSER URL: a browser context of its own (its own cookies: one person) and its page,
-// watched.
-export async function newPerson(browser, url) {
-	const context = await browser.newContext({ baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 } });
+// newPerson BROWSER URL [OPTIONS]: a browser context of its own (its own cookies: one person) and
+// its page, watched. OPTIONS are playwright's context options on top of these (downloads are
+// accepted: a test reads a downloaded file with the download event's path()).
+export async function newPerson(browser, url, options = {}) {
+	const context = await browser.newContext({
+		baseURL: url, locale: 'en-GB', viewport: { width: 1000, height: 800 }, acceptDownloads: true, ...options,
+	});
 	context.setDefaultTimeout(actionTimeout);
 	context.setDefaultNavigationTimeout(actionTimeout);
 	const page = await context.newPage();
