@@ -118,6 +118,28 @@ static int complaintctl_load(struct complaintctl *ctl)
 	return 0;
 }
 
+/* The configuration, its secrets and a client of the [db] set, for command; NULL after saying why
+ * (the caller's usage error: nothing was written). */
+static struct db *complaintctl_open_db(struct complaintctl *ctl, const char *command)
+{
+	char error[1024];
+	struct db *db = NULL;
+	if (complaintctl_load(ctl) != 0)
+		return NULL;
+	if (config_check_secrets(&ctl->config, &ctl->secrets, error, sizeof(error)) != 0 ||
+	    (db = db_new(&ctl->config, &ctl->secrets, error, sizeof(error))) == NULL) {
+		complaintctl_error("%s", error);
+		return NULL;
+	}
+	if (!db_configured(db)) {
+		complaintctl_error("%s: %s: [db] replicas is empty: there is no database to write to", command,
+		                   ctl->config_path);
+		db_free(db);
+		return NULL;
+	}
+	return db;
+}
+
 static int complaintctl_migrate(struct complaintctl *ctl, int argc, char **argv)
 {
 	const char *migrations = COMPLAINTCTL_DEFAULT_MIGRATIONS;
@@ -248,17 +270,8 @@ static int complaintctl_create_account(struct complaintctl *ctl, int argc, char 
 		complaintctl_error("%s: %s", command, problem);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
-	if (complaintctl_load(ctl) != 0)
+	if ((db = complaintctl_open_db(ctl, command)) == NULL)
 		return COMPLAINTCTL_EXIT_USAGE;
-	if (config_check_secrets(&ctl->config, &ctl->secrets, error, sizeof(error)) != 0 ||
-	    (db = db_new(&ctl->config, &ctl->secrets, error, sizeof(error))) == NULL) {
-		complaintctl_error("%s", error);
-		goto out;
-	}
-	if (!db_configured(db)) {
-		complaintctl_error("%s: [db] replicas is empty: there is no database to add the account to", ctl->config_path);
-		goto out;
-	}
 	if (password_list_load(ctl->config.common_passwords, &common, reason, sizeof(reason)) != PASSWORD_OK) {
 		complaintctl_error("[auth] common_passwords: %s", reason);
 		goto out;
@@ -369,13 +382,8 @@ static int complaintctl_seed(struct complaintctl *ctl, int argc, char **argv)
 		complaintctl_error("seed: unexpected argument: %s", argv[optind]);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
-	if (complaintctl_load(ctl) != 0)
+	if ((db = complaintctl_open_db(ctl, "seed")) == NULL)
 		return COMPLAINTCTL_EXIT_USAGE;
-	if (config_check_secrets(&ctl->config, &ctl->secrets, error, sizeof(error)) != 0 ||
-	    (db = db_new(&ctl->config, &ctl->secrets, error, sizeof(error))) == NULL) {
-		complaintctl_error("%s", error);
-		goto out;
-	}
 	result = COMPLAINTCTL_EXIT_FAILED;
 	randombytes_buf(random, sizeof(random));
 	sodium_bin2hex(password, sizeof(password), random, sizeof(random));
