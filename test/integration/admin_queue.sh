@@ -44,7 +44,6 @@ scratch=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
 test_full_stack_up admin-queue
 test_migrate
-# The statements go to the client through a shell function (no exec: no cap on their length).
 password=Corr3ct-horse-battery
 
 # 1. The seed: as many complaints as asked, histories by the status table, several scripts.

@@ -167,7 +167,7 @@ open_count=$(sed -n "/id=\"agent-$amy_id\"/,/<\/tr>/p" <<<"${body//</$'\n'<}" | 
 post admin "/admin/agents/$amy_id/disable" "csrf=$(csrf_of "$body" "/admin/agents/$amy_id/disable")"; disabled="$status $location"
 get amy /agent; amy_next="$status $location"
 check "the admin disables the agent ($disabled; the page showed $open_count open complaints): the agent's next request is signed out ($amy_next), their sessions gone" \
-	holds '[ "$disabled" = "303 /admin/agents?disabled=$amy_id" ] && [ "$open_count" = 3 ] && [ "$amy_next" = "303 /signin" ] &&
+	holds '[ "$disabled" = "303 /admin/agents?disabled=$amy_id" ] && [ "$open_count" = 3 ] && [ "$amy_next" = "303 /signin?next=/agent" ] &&
 		[ "$(sql "SELECT COUNT(*) FROM sessions WHERE account_id = $amy_id")" = 0 ]'
 back=$(sql "SELECT GROUP_CONCAT(CONCAT(status, '/', COALESCE(assigned_agent_id, '-'), '/', reopened_at IS NULL) ORDER BY id) FROM complaints WHERE id IN ($assigned, $working, $reopen)")
 versions_after=$(sql "SELECT GROUP_CONCAT(version - 1 ORDER BY id) FROM complaints WHERE id IN ($assigned, $working, $reopen)")

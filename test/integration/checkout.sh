@@ -6,7 +6,7 @@
 # the config files cannot hold (a space) is refused by packaging/dev in one line, before anything
 # is built or started.
 source "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 
 scratch=$(mktemp -d)
 copy="$scratch/home/project"
@@ -19,8 +19,11 @@ trap cleanup_checkout EXIT
 	umask 077
 	mkdir -p "$copy"
 	chmod 0700 "$scratch/home"
-	cd "$top" && git ls-files --cached --others --exclude-standard -- packaging nginx static templates data |
-		tar -c -T - -f - | tar -x --no-same-permissions -C "$copy" -f -
+	cd "$top" && git ls-files --cached --others --exclude-standard -- packaging nginx static templates data test/data/tiles |
+		tar -c -T - -f - | tar -x --no-same-permissions -C "$copy" -f - &&
+		# What packaging/dev install puts under var/node that nginx serves (the map's library),
+		# as private as the rest.
+		tar -c -f - var/node/node_modules/leaflet | tar -x --no-same-permissions -C "$copy" -f -
 ) || { echo "Bail out! cannot copy the checkout"; exit 1; }
 
 # The stack runs entirely from the copy: its templates, static files, config and stack directory.
@@ -34,6 +37,9 @@ check "a checkout in a 0700 directory with 0600 files (mode $private_file_mode) 
 
 curl -s -o "$scratch/site.css" "$url/static/css/site.css"
 check "nginx's workers serve the stylesheet of that checkout" cmp -s "$scratch/site.css" "$copy/static/css/site.css"
+curl -s -o "$scratch/leaflet.js" "$url/static/vendor/leaflet/leaflet.js"
+check "and the map's library, installed under var/node as privately" \
+	cmp -s "$scratch/leaflet.js" "$copy/var/node/node_modules/leaflet/dist/leaflet.js"
 
 # 356 KiB: nginx spools it to a temp file (its workers must write there), then passes it on.
 head -c $((356 * 1024)) /dev/zero | tr '\0' 'a' >"$scratch/medium.bin"

@@ -176,8 +176,9 @@ sign_in() {
 # script sets scratch; every account's password is $password) ----
 
 password=${password:-Corr3ct-horse-battery}
-# sql STATEMENTS: runs them on the stack's primary as the app's user and prints the rows.
-sql() { "$top/packaging/stackctl" sql "$stack_dir" primary app "$@"; }
+# sql STATEMENTS: runs them on the stack's primary as the app's user and prints the rows. A shell
+# function (stack-mariadb.sh's), not stackctl: no exec, so no cap on the statements' length.
+sql() { mariadb_sql "$stack_dir" primary app "$@"; }
 # input_value HTML NAME: the value of the (last) input named NAME.
 input_value() {
 	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'
