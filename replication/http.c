@@ -1,31 +1,24 @@
 /*
- * http.c: librepl's HTTP transport over one libcurl multi handle, and the real clock (monotonic
- * time; waits are curl_multi_poll on that multi, with other transports' fds as extra fds). Easy
- * handles are kept per replica URL and reused across executions, so connections are too; all of
- * it is made lazily, i.e. after fork. Requests may be SigV4-signed by libcurl (CURLOPT_AWS_SIGV4);
- * since libcurl 7.88 signs the query string as given and does not hash an upload for us, the
- * query is built here RFC 3986-encoded then sorted by encoded name then encoded value (SigV4's
- * canonical order), and x-amz-content-sha256 is set to the body's SHA-256. The request's path is
- * used as given (already encoded by the caller). A response body over response_max is read to
- * its end and the excess dropped (response.truncated): the status, not the size, classifies it.
+ * http.c: librepl's HTTP transport over one libcurl multi handle (driven, and the real clock
+ * kept, by curlm.c: waits are curl_multi_poll on that multi, with other transports' fds as extra
+ * fds). Easy handles are kept per replica URL and reused across executions, so connections are
+ * too; all of it is made lazily, i.e. after fork. Requests may be SigV4-signed by libcurl
+ * (CURLOPT_AWS_SIGV4); since libcurl 7.88 signs the query string as given and does not hash an
+ * upload for us, the query is built here RFC 3986-encoded then sorted by encoded name then
+ * encoded value (SigV4's canonical order), and x-amz-content-sha256 is set to the body's SHA-256.
+ * The request's path is used as given (already encoded by the caller). A response body over
+ * response_max is read to its end and the excess dropped (response.truncated): the status, not
+ * the size, classifies it.
  */
-#include "transport.h"
+#include "curlm.h"
 
-#include <curl/curl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define HTTP_HANDLES_MAX 96          /* idle + busy easy handles kept by one client */
-#define HTTP_POLL_MAX_MS 1000        /* a wait with no timer still wakes up to look again */
-
-_Static_assert(sizeof(struct repl_pollfd) == sizeof(struct curl_waitfd), "pollfd layout");
-_Static_assert(offsetof(struct repl_pollfd, events) == offsetof(struct curl_waitfd, events), "events");
-_Static_assert(offsetof(struct repl_pollfd, revents) == offsetof(struct curl_waitfd, revents), "revents");
-_Static_assert(REPL_POLL_IN == CURL_WAIT_POLLIN && REPL_POLL_OUT == CURL_WAIT_POLLOUT, "poll bits");
 
 struct http_handle {
 	char url[sizeof ((struct repl_replica *)0)->url];
@@ -34,9 +27,7 @@ struct http_handle {
 };
 
 struct http_transport {
-	struct repl_transport transport;
-	struct repl_clock clock;
-	CURLM *multi;
+	struct curlm curlm;
 	struct http_handle handles[HTTP_HANDLES_MAX];
 };
 
@@ -51,14 +42,14 @@ struct http_attempt {
 	bool nomem;
 };
 
-static struct http_transport *from_transport(struct repl_transport *transport)
+static struct http_transport *from_curlm(struct curlm *m)
 {
-	return (struct http_transport *)((char *)transport - offsetof(struct http_transport, transport));
+	return (struct http_transport *)((char *)m - offsetof(struct http_transport, curlm));
 }
 
-static struct http_transport *from_clock(struct repl_clock *clock)
+static struct http_transport *from_transport(struct repl_transport *transport)
 {
-	return (struct http_transport *)((char *)clock - offsetof(struct http_transport, clock));
+	return from_curlm(curlm_from_transport(transport));
 }
 
 /* ---- the request ---- */
@@ -305,13 +296,8 @@ static size_t on_header(char *data, size_t size, size_t count, void *user)
 	return len;
 }
 
-struct code_cause {
-	CURLcode code;
-	enum repl_cause cause;
-};
-
 /* Everything not listed is a protocol error. */
-static const struct code_cause code_causes[] = {
+static const struct curlm_cause code_causes[] = {
 	{CURLE_OPERATION_TIMEDOUT, REPL_CAUSE_TIMEOUT},
 	{CURLE_COULDNT_CONNECT, REPL_CAUSE_CONNECT},
 	{CURLE_COULDNT_RESOLVE_HOST, REPL_CAUSE_CONNECT},
@@ -321,14 +307,6 @@ static const struct code_cause code_causes[] = {
 	{CURLE_GOT_NOTHING, REPL_CAUSE_CONNECT},
 	{CURLE_SSL_CONNECT_ERROR, REPL_CAUSE_CONNECT},
 };
-
-static enum repl_cause cause_of(CURLcode code)
-{
-	for (size_t i = 0; i < sizeof code_causes / sizeof code_causes[0]; i++)
-		if (code_causes[i].code == code)
-			return code_causes[i].cause;
-	return REPL_CAUSE_PROTOCOL;
-}
 
 /* ---- handles ---- */
 
@@ -367,7 +345,7 @@ static void attempt_free(struct http_transport *t, struct http_attempt *a)
 	if (!a)
 		return;
 	if (a->handle) {
-		curl_multi_remove_handle(t->multi, a->handle->easy);
+		curl_multi_remove_handle(t->curlm.multi, a->handle->easy);
 		a->handle->busy = false;
 	}
 	curl_slist_free_all(a->headers);
@@ -410,9 +388,7 @@ static enum repl_status set_options(struct http_attempt *a, const struct repl_ht
 		SET(CURLOPT_PASSWORD, request->secret_key);
 	}
 #undef SET
-	if (c == CURLE_OUT_OF_MEMORY)
-		return REPL_NO_MEMORY;
-	return c == CURLE_OK ? REPL_OK : REPL_TRANSPORT;
+	return curlm_status(c);
 }
 
 /* ---- the transport ---- */
@@ -456,7 +432,7 @@ static enum repl_status http_start(struct repl_transport *transport, struct repl
 	status = set_options(a, request);
 	if (status != REPL_OK)
 		goto out;
-	if (curl_multi_add_handle(t->multi, a->handle->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(t->curlm.multi, a->handle->easy) != CURLM_OK) {
 		a->handle->busy = false;
 		a->handle = NULL;
 		status = REPL_TRANSPORT;
@@ -481,50 +457,24 @@ static void http_cancel(struct repl_transport *transport, struct repl_xfer *xfer
 	xfer->data = NULL;
 }
 
-static void http_perform(struct repl_transport *transport, int64_t now_us)
+static struct repl_xfer *http_done(struct curlm *m, void *attempt, CURL *easy, CURLcode code,
+                                    struct repl_observation *observation)
 {
-	struct http_transport *t = from_transport(transport);
-	int running = 0, left = 0;
-	CURLMsg *msg;
-	(void)now_us;
-	curl_multi_perform(t->multi, &running);
-	while ((msg = curl_multi_info_read(t->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct http_attempt *a = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
-		CURLcode code = msg->data.result;
-		struct repl_observation observation = {0};
-		if (code == CURLE_OK) {
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &observation.http_status);
-			a->xfer->response.status = observation.http_status;
-		} else if (a->nomem) {
-			observation.cause = REPL_CAUSE_OTHER;
-		} else {
-			observation.cause = cause_of(code);
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &observation.http_status);
-		}
-		struct repl_xfer *xfer = a->xfer;
-		xfer->data = NULL;
-		attempt_free(t, a);
-		/* May add and remove handles: curl allows that between info_read calls. */
-		repl_exec_finished(xfer, &observation);
+	struct http_attempt *a = attempt;
+	struct repl_xfer *xfer = a->xfer;
+	if (code == CURLE_OK) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &observation->http_status);
+		xfer->response.status = observation->http_status;
+	} else if (a->nomem) {
+		observation->cause = REPL_CAUSE_OTHER;
+	} else {
+		observation->cause = curlm_cause_of(code_causes, sizeof code_causes / sizeof code_causes[0],
+		                                    code);
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &observation->http_status);
 	}
-}
-
-static unsigned http_fds(struct repl_transport *transport, struct repl_pollfd *fds, unsigned max)
-{
-	(void)transport;
-	(void)fds;
-	(void)max;
-	return 0;   /* curl_multi_poll watches curl's own sockets */
-}
-
-static int64_t http_next_event_us(struct repl_transport *transport, int64_t now_us)
-{
-	(void)transport;
-	(void)now_us;
-	return -1;  /* curl_multi_poll honours curl's own timers */
+	xfer->data = NULL;
+	attempt_free(from_curlm(m), a);
+	return xfer;
 }
 
 static void http_free(struct repl_transport *transport)
@@ -533,70 +483,24 @@ static void http_free(struct repl_transport *transport)
 	for (size_t i = 0; i < HTTP_HANDLES_MAX; i++) {
 		if (!t->handles[i].easy)
 			continue;
-		curl_multi_remove_handle(t->multi, t->handles[i].easy);
+		curl_multi_remove_handle(t->curlm.multi, t->handles[i].easy);
 		curl_easy_cleanup(t->handles[i].easy);
 	}
-	curl_multi_cleanup(t->multi);
+	curlm_cleanup(&t->curlm);
 	free(t);
-	curl_global_cleanup();
 }
 
-static const struct repl_transport_ops http_ops = {
-	.start = http_start,
-	.cancel = http_cancel,
-	.perform = http_perform,
-	.fds = http_fds,
-	.next_event_us = http_next_event_us,
-	.free = http_free,
-};
-
-int64_t repl_monotonic_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t real_now_us(struct repl_clock *clock)
-{
-	(void)clock;
-	return repl_monotonic_us();
-}
-
-static enum repl_status real_wait(struct repl_clock *clock, struct repl_pollfd *fds, unsigned count,
-                                  long timeout_ms)
-{
-	struct http_transport *t = from_clock(clock);
-	int timeout = timeout_ms < 0 || timeout_ms > HTTP_POLL_MAX_MS ? HTTP_POLL_MAX_MS : (int)timeout_ms;
-	CURLMcode c = curl_multi_poll(t->multi, (struct curl_waitfd *)(void *)fds, count, timeout, NULL);
-	return c == CURLM_OK ? REPL_OK : REPL_TRANSPORT;
-}
-
-static const struct repl_clock_ops real_clock_ops = {
-	.now_us = real_now_us,
-	.wait = real_wait,
-};
+static const struct repl_transport_ops http_ops = CURLM_TRANSPORT_OPS(http_start, http_cancel, http_free);
 
 enum repl_status repl_http_transport_new(struct repl_transport **transport, struct repl_clock **clock)
 {
 	if (sodium_init() < 0)
 		return REPL_TRANSPORT;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return REPL_TRANSPORT;
 	struct http_transport *t = calloc(1, sizeof *t);
-	if (!t) {
-		curl_global_cleanup();
+	if (!t)
 		return REPL_NO_MEMORY;
-	}
-	t->multi = curl_multi_init();
-	if (!t->multi) {
+	enum repl_status status = curlm_init(&t->curlm, &http_ops, http_done, transport, clock);
+	if (status != REPL_OK)
 		free(t);
-		curl_global_cleanup();
-		return REPL_TRANSPORT;
-	}
-	t->transport.ops = &http_ops;
-	t->clock.ops = &real_clock_ops;
-	*transport = &t->transport;
-	*clock = &t->clock;
-	return REPL_OK;
+	return status;
 }

@@ -1,25 +1,17 @@
 /*
- * smtp.c: librepl's SMTP transport over its own libcurl multi handle, and its clock (monotonic
- * time; waits are curl_multi_poll on that multi). One attempt sends one message to one replica
+ * smtp.c: librepl's SMTP transport over its own libcurl multi handle (driven, and its clock
+ * kept, by curlm.c). One attempt sends one message to one replica
  * (smtp://host:port or smtps://host:port): connect, TLS (implicit for smtps://, STARTTLS with
  * CURLUSESSL_ALL for smtp:// unless the message says clear text), AUTH when credentials are
  * given, MAIL FROM, RCPT TO, DATA. A relay that does not offer STARTTLS fails the attempt; it
  * never gets the credentials in clear text, and credentials without TLS are refused before any
  * connection. Easy handles are made per attempt; the multi's connection cache keeps connections.
  */
-#include "transport.h"
+#include "curlm.h"
 
-#include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SMTP_POLL_MAX_MS 1000        /* a wait with no timer still wakes up to look again */
-
-struct smtp_transport {
-	struct repl_transport transport;
-	struct repl_clock clock;
-	CURLM *multi;
-};
 
 /* One attempt's state (xfer->data). */
 struct smtp_attempt {
@@ -30,16 +22,6 @@ struct smtp_attempt {
 	const char *data;
 	size_t len, sent;
 };
-
-static struct smtp_transport *from_transport(struct repl_transport *transport)
-{
-	return (struct smtp_transport *)((char *)transport - offsetof(struct smtp_transport, transport));
-}
-
-static struct smtp_transport *from_clock(struct repl_clock *clock)
-{
-	return (struct smtp_transport *)((char *)clock - offsetof(struct smtp_transport, clock));
-}
 
 static size_t on_read(char *buffer, size_t size, size_t count, void *user)
 {
@@ -58,12 +40,12 @@ static bool address_ok(const char *s)
 	return s && *s && !strpbrk(s, "\r\n<> ");
 }
 
-static void attempt_free(struct smtp_transport *t, struct smtp_attempt *a)
+static void attempt_free(struct curlm *m, struct smtp_attempt *a)
 {
 	if (!a)
 		return;
 	if (a->easy) {
-		curl_multi_remove_handle(t->multi, a->easy);
+		curl_multi_remove_handle(m->multi, a->easy);
 		curl_easy_cleanup(a->easy);
 	}
 	curl_slist_free_all(a->recipients);
@@ -95,14 +77,12 @@ static enum repl_status set_options(struct smtp_attempt *a, const struct repl_re
 		SET(CURLOPT_PASSWORD, message->password ? message->password : "");
 	}
 #undef SET
-	if (c == CURLE_OUT_OF_MEMORY)
-		return REPL_NO_MEMORY;
-	return c == CURLE_OK ? REPL_OK : REPL_TRANSPORT;
+	return curlm_status(c);
 }
 
 static enum repl_status smtp_start(struct repl_transport *transport, struct repl_xfer *xfer)
 {
-	struct smtp_transport *t = from_transport(transport);
+	struct curlm *m = curlm_from_transport(transport);
 	const struct repl_smtp_message *message = xfer->work;
 	enum repl_status status = REPL_OK;
 	const char *url = xfer->replica->url;
@@ -140,32 +120,27 @@ static enum repl_status smtp_start(struct repl_transport *transport, struct repl
 	status = set_options(a, xfer->replica, message);
 	if (status != REPL_OK)
 		goto out;
-	if (curl_multi_add_handle(t->multi, a->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(m->multi, a->easy) != CURLM_OK) {
 		status = REPL_TRANSPORT;
 		goto out;
 	}
 	xfer->data = a;
 	a = NULL;
 out:
-	attempt_free(t, a);
+	attempt_free(m, a);
 	return status;
 }
 
 static void smtp_cancel(struct repl_transport *transport, struct repl_xfer *xfer, struct repl_observation *seen)
 {
 	(void)seen;
-	attempt_free(from_transport(transport), xfer->data);
+	attempt_free(curlm_from_transport(transport), xfer->data);
 	xfer->data = NULL;
 }
 
-struct code_cause {
-	CURLcode code;
-	enum repl_cause cause;
-};
-
 /* Without a server's refusal: everything not listed is a protocol error (a missing STARTTLS
  * included: CURLE_USE_SSL_FAILED). */
-static const struct code_cause code_causes[] = {
+static const struct curlm_cause code_causes[] = {
 	{CURLE_OPERATION_TIMEDOUT, REPL_CAUSE_TIMEOUT},
 	{CURLE_COULDNT_CONNECT, REPL_CAUSE_CONNECT},
 	{CURLE_COULDNT_RESOLVE_HOST, REPL_CAUSE_CONNECT},
@@ -189,102 +164,37 @@ static void observe(CURL *easy, CURLcode code, struct repl_observation *observat
 		observation->smtp_reply = reply;
 		return;
 	}
-	observation->cause = REPL_CAUSE_PROTOCOL;
-	for (size_t i = 0; i < sizeof code_causes / sizeof code_causes[0]; i++)
-		if (code_causes[i].code == code)
-			observation->cause = code_causes[i].cause;
+	observation->cause = curlm_cause_of(code_causes, sizeof code_causes / sizeof code_causes[0],
+	                                    code);
 }
 
-static void smtp_perform(struct repl_transport *transport, int64_t now_us)
+static struct repl_xfer *smtp_done(struct curlm *m, void *attempt, CURL *easy, CURLcode code,
+                                    struct repl_observation *observation)
 {
-	struct smtp_transport *t = from_transport(transport);
-	int running = 0, left = 0;
-	CURLMsg *msg;
-	(void)now_us;
-	curl_multi_perform(t->multi, &running);
-	while ((msg = curl_multi_info_read(t->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct smtp_attempt *a = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&a);
-		struct repl_observation observation = {0};
-		observe(msg->easy_handle, msg->data.result, &observation);
-		struct repl_xfer *xfer = a->xfer;
-		xfer->data = NULL;
-		attempt_free(t, a);
-		repl_exec_finished(xfer, &observation);
-	}
-}
-
-static unsigned smtp_fds(struct repl_transport *transport, struct repl_pollfd *fds, unsigned max)
-{
-	(void)transport;
-	(void)fds;
-	(void)max;
-	return 0;   /* curl_multi_poll watches curl's own sockets */
-}
-
-static int64_t smtp_next_event_us(struct repl_transport *transport, int64_t now_us)
-{
-	(void)transport;
-	(void)now_us;
-	return -1;  /* curl_multi_poll honours curl's own timers */
+	struct smtp_attempt *a = attempt;
+	struct repl_xfer *xfer = a->xfer;
+	observe(easy, code, observation);
+	xfer->data = NULL;
+	attempt_free(m, a);
+	return xfer;
 }
 
 static void smtp_free(struct repl_transport *transport)
 {
-	struct smtp_transport *t = from_transport(transport);
-	curl_multi_cleanup(t->multi);
-	free(t);
-	curl_global_cleanup();
+	struct curlm *m = curlm_from_transport(transport);
+	curlm_cleanup(m);
+	free(m);
 }
 
-static const struct repl_transport_ops smtp_ops = {
-	.start = smtp_start,
-	.cancel = smtp_cancel,
-	.perform = smtp_perform,
-	.fds = smtp_fds,
-	.next_event_us = smtp_next_event_us,
-	.free = smtp_free,
-};
-
-static int64_t smtp_now_us(struct repl_clock *clock)
-{
-	(void)clock;
-	return repl_monotonic_us();
-}
-
-static enum repl_status smtp_wait(struct repl_clock *clock, struct repl_pollfd *fds, unsigned count, long timeout_ms)
-{
-	struct smtp_transport *t = from_clock(clock);
-	int timeout = timeout_ms < 0 || timeout_ms > SMTP_POLL_MAX_MS ? SMTP_POLL_MAX_MS : (int)timeout_ms;
-	CURLMcode c = curl_multi_poll(t->multi, (struct curl_waitfd *)(void *)fds, count, timeout, NULL);
-	return c == CURLM_OK ? REPL_OK : REPL_TRANSPORT;
-}
-
-static const struct repl_clock_ops smtp_clock_ops = {
-	.now_us = smtp_now_us,
-	.wait = smtp_wait,
-};
+static const struct repl_transport_ops smtp_ops = CURLM_TRANSPORT_OPS(smtp_start, smtp_cancel, smtp_free);
 
 enum repl_status repl_smtp_transport_new(struct repl_transport **transport, struct repl_clock **clock)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return REPL_TRANSPORT;
-	struct smtp_transport *t = calloc(1, sizeof *t);
-	if (!t) {
-		curl_global_cleanup();
+	struct curlm *m = calloc(1, sizeof *m);
+	if (!m)
 		return REPL_NO_MEMORY;
-	}
-	t->multi = curl_multi_init();
-	if (!t->multi) {
-		free(t);
-		curl_global_cleanup();
-		return REPL_TRANSPORT;
-	}
-	t->transport.ops = &smtp_ops;
-	t->clock.ops = &smtp_clock_ops;
-	*transport = &t->transport;
-	*clock = &t->clock;
-	return REPL_OK;
+	enum repl_status status = curlm_init(m, &smtp_ops, smtp_done, transport, clock);
+	if (status != REPL_OK)
+		free(m);
+	return status;
 }

@@ -85,7 +85,7 @@ enum repl_status repl_http_transport_new(struct repl_transport **transport, stru
 
 /* The SMTP transport over its own libcurl multi (smtp.c), and its clock (curl_multi_poll on it). */
 enum repl_status repl_smtp_transport_new(struct repl_transport **transport, struct repl_clock **clock);
-/* CLOCK_MONOTONIC in microseconds: the real clocks' time (http.c). */
+/* CLOCK_MONOTONIC in microseconds: the real clocks' time (curlm.c). */
 int64_t repl_monotonic_us(void);
 
 /* The MariaDB transport (mysql.c): Connector/C's non-blocking API; its sockets and timers go to
