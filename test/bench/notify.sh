@@ -59,13 +59,14 @@ reload "$out/notify-no-smtp.conf"
 complaint=$staff_complaint
 agents=("${staff_agents%% *}" "${staff_agents##* }")
 read -r version agent < <(sql "SELECT version, assigned_agent_id FROM complaints WHERE id = $complaint")
-# reassign: one change to the other agent, timed; "STATUS SECONDS".
+# reassign: one change to the other agent, timed ("STATUS SECONDS"); then the next version and
+# agent (in this shell: the timing runs in a command substitution).
 reassign() {
 	local next=${agents[0]}
 	[ "$agent" = "$next" ] && next=${agents[1]}
-	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Cookie: $staff_cookie_admin" -H "Origin: $url" \
+	answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Cookie: $staff_cookie_admin" -H "Origin: $url" \
 		--data-urlencode "csrf=$staff_status_csrf" --data "version=$version&action=reassign&agent=$next" \
-		"$url/complaints/$complaint/status"
+		"$url/complaints/$complaint/status")
 	version=$((version + 1)) agent=$next
 }
 switch() {
@@ -84,9 +85,9 @@ for ((done_changes = 0; done_changes < changes; done_changes += block)); do
 		switch "$([ "$mode" = row ] && echo on || echo off)"
 		before=$(rows)
 		for ((i = 0; i < block; i++)); do
-			read -r code seconds < <(reassign)
-			[ "$code" = 303 ] || { echo "notify.sh: a reassignment answered $code" >&2; exit 1; }
-			echo "$seconds" >>"$out/notify-$mode.times"
+			reassign
+			[ "${answer% *}" = 303 ] || { echo "notify.sh: a reassignment answered $answer" >&2; exit 1; }
+			echo "${answer#* }" >>"$out/notify-$mode.times"
 		done
 		written[$mode]=$((written[$mode] + $(rows) - before))
 	done
