@@ -6,25 +6,6 @@
 #include "store/db_accounts.h"
 #include "store/db_core.h"
 
-enum db_status db_optouts_read(struct db *db, struct arena *arena, const struct db_session *session,
-                               const char **kinds, size_t max, size_t *count)
-{
-	struct repl_sql_param id = db_integer(session->account_id);
-	const struct repl_sql_statement statement = {
-		"SELECT kind FROM notification_optouts WHERE account_id = ? ORDER BY kind", &id, 1, true};
-	const struct repl_sql_rows *rows = NULL;
-	*count = 0;
-	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
-	if (status != DB_OK)
-		return status;
-	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
-		const char *kind = db_column_text(rows, i, "kind");
-		if (kind != NULL)
-			kinds[(*count)++] = kind;
-	}
-	return DB_OK;
-}
-
 enum db_status db_optouts_set(struct db *db, struct db_session *session, const struct db_optout_switch *switches,
                               size_t count)
 {

@@ -1,8 +1,9 @@
 /*
  * db_optouts.h: the kinds of mail an account switched off (notification_optouts, migration 0012):
- * what /account shows, its form's change, and the one-click link's "switch this one off". The
- * outbox reads the same table inside each event's transaction (db_outbox.c). Which kinds may be
- * switched off at all is core/optout.c's table; these statements trust their caller on that.
+ * the change of the /account form, and the one-click link's "switch this one off". The account
+ * page reads them with the account (store/db_accounts.c), the outbox inside each event's
+ * transaction (db_outbox.c). Which kinds may be switched off at all is core/optout.c's table; these
+ * statements trust their caller on that.
  */
 #ifndef DB_OPTOUTS_H
 #define DB_OPTOUTS_H
@@ -13,15 +14,9 @@
 
 #include "store/db.h"
 
-struct arena;
 struct db_session;
 
 #define DB_OPTOUTS_MAX 16
-
-/* The kinds the session's account switched off (arena), at most max (db.read, with the
- * session's last write, so a change shows on the page it redirects to). */
-enum db_status db_optouts_read(struct db *db, struct arena *arena, const struct db_session *session,
-                               const char **kinds, size_t max, size_t *count);
 
 /* One switch of the /account form. */
 struct db_optout_switch {

@@ -25,28 +25,32 @@
 
 #define UNSUBSCRIBE_FORM "/account/mail"
 
-bool unsubscribe_account_data(struct call *call, enum account_role role, struct json_object *data)
+/* Whether the comma-separated list names kind. */
+static bool unsubscribe_listed(const char *list, const char *kind)
 {
-	const char *off[DB_OPTOUTS_MAX];
-	size_t off_count = 0;
-	enum db_status status =
-		db_optouts_read(call->app->db, call->request->arena, call->session, off, DB_OPTOUTS_MAX, &off_count);
-	if (status != DB_OK) {
-		auth_database_error(call, status);
-		return false;
+	size_t len = strlen(kind);
+	while (list != NULL && *list != '\0') {
+		size_t word = strcspn(list, ",");
+		if (word == len && strncmp(list, kind, len) == 0)
+			return true;
+		list += word;
+		if (*list == ',')
+			list++;
 	}
+	return false;
+}
+
+void unsubscribe_account_data(struct call *call, enum account_role role, const char *mail_off,
+                              struct json_object *data)
+{
 	struct json_object *list = json_object_new_array();
 	for (size_t i = 0; list != NULL && i < optout_kind_count; i++) {
 		if (!optout_shown(&optout_kinds[i], role >= ACCOUNT_AGENT))
 			continue;
-		bool on = true;
-		for (size_t j = 0; j < off_count; j++)
-			if (strcmp(off[j], optout_kinds[i].kind) == 0)
-				on = false;
 		struct json_object *item = json_object_new_object();
 		complaints_add_string(item, "kind", optout_kinds[i].kind);
 		complaints_add_string(item, "label", optout_kinds[i].label);
-		if (item != NULL && on)
+		if (item != NULL && !unsubscribe_listed(mail_off, optout_kinds[i].kind))
 			json_object_object_add(item, "on", json_object_new_boolean(1));
 		if (item != NULL)
 			json_object_array_add(list, item);
@@ -56,7 +60,6 @@ bool unsubscribe_account_data(struct call *call, enum account_role role, struct 
 	const char *changed = fields_value(&call->request->query, "changed");
 	if (changed != NULL && strcmp(changed, "mail") == 0)
 		json_object_object_add(data, "mail_saved", json_object_new_boolean(1));
-	return true;
 }
 
 /* Whether the form's "on" fields name kind. */

@@ -18,9 +18,10 @@ struct call;
 struct json_object;
 
 /* Adds the mail switches the account of role sees to the account page's data: "mail_kinds" (kind,
- * label, on), "mail_csrf", and "mail_saved" after a change. false: the database did not answer and
- * the 503 page is written. */
-bool unsubscribe_account_data(struct call *call, enum account_role role, struct json_object *data);
+ * label, on), "mail_csrf", and "mail_saved" after a change. mail_off: the kinds it switched off,
+ * comma-separated, as the account's row reads them (NULL: none). */
+void unsubscribe_account_data(struct call *call, enum account_role role, const char *mail_off,
+                              struct json_object *data);
 
 /* Route handlers: POST /account/mail; GET and POST /unsubscribe?account=&kind=&sig=. */
 void unsubscribe_switches(struct call *call);
