@@ -358,6 +358,8 @@ stack_up() {
 	mail_start "$dir" "$base" || return 1
 	# The key of the CSRF tokens of forms shown before sign-in (token_csrf_visitor_secret).
 	[ -n "$(stack_secret_get "$dir" csrf_key)" ] || stack_secret_set "$dir" csrf_key "$(stack_random_secret)"
+	# The key of status mails' one-click unsubscribe links (core/optout.h).
+	[ -n "$(stack_secret_get "$dir" unsubscribe_key)" ] || stack_secret_set "$dir" unsubscribe_key "$(stack_random_secret)"
 	stack_write_config "$dir" "$base" "$@"
 	stack_start "$dir" "$base" "$binary" "$http_port"
 }

@@ -19,6 +19,7 @@
 #include "repl.h"
 #include "runtime.h"
 #include "secrets.h"
+#include "core/optout.h"
 #include "store/backend.h"
 
 static int config_check_listen(const char *value, char *reason, size_t reason_size)
@@ -477,6 +478,19 @@ int config_check_secrets(const struct config *config, const struct secrets *secr
 				continue;
 			snprintf(error, error_size, "%s: %s is missing ([smtp] auth = yes)",
 			         config->secrets[0] != '\0' ? config->secrets : "[server] secrets", smtp_secrets[i]);
+			return -1;
+		}
+	}
+	/* Status mails carry a one-click unsubscribe link signed with it (core/optout.h). */
+	if (config->smtp_replicas != NULL && config->smtp_replicas[0] != '\0' && config->public_url != NULL &&
+	    config->public_url[0] != '\0') {
+		const char *key = secrets_get(secrets, "unsubscribe_key");
+		if (key == NULL || strlen(key) < OPTOUT_KEY_MIN) {
+			snprintf(error, error_size,
+			         "%s: unsubscribe_key is %s ([smtp] replicas and [server] public_url are set: status mails"
+			         " carry a signed unsubscribe link; make one with openssl rand -base64 32)",
+			         config->secrets[0] != '\0' ? config->secrets : "[server] secrets",
+			         key == NULL ? "missing" : "shorter than 32 bytes");
 			return -1;
 		}
 	}

@@ -321,8 +321,11 @@ enum mail_status mail_compose(struct arena *arena, const struct mail_message *me
 	mail_header(&w, "Date", date);
 	mail_header(&w, "Message-ID", message->message_id);
 	mail_header(&w, "Auto-Submitted", "auto-generated");
-	if (message->list_unsubscribe != NULL)
+	if (message->list_unsubscribe != NULL) {
 		mail_header(&w, "List-Unsubscribe", unsubscribe);
+		/* RFC 8058: a provider may POST the link itself ("one click"); a GET changes nothing. */
+		mail_header(&w, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+	}
 	mail_header(&w, "MIME-Version", "1.0");
 	mail_puts(&w, "Content-Type: multipart/alternative; boundary=\"");
 	mail_puts(&w, boundary);

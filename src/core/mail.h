@@ -68,7 +68,8 @@ struct mail_message {
 	const char *subject;
 	const char *message_id;             /* mail_message_id's */
 	time_t date;
-	const char *list_unsubscribe;       /* a URL; NULL: no List-Unsubscribe */
+	const char *list_unsubscribe;       /* a one-click URL (RFC 8058: List-Unsubscribe and
+	                                       List-Unsubscribe-Post); NULL: neither */
 	const char *text;                   /* UTF-8 bodies */
 	const char *html;
 };

@@ -200,7 +200,10 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 {
 	struct repl_sql_param id = db_integer(session->account_id);
 	const struct repl_sql_statement statement = {
-		"SELECT id, role, name, email, created_at FROM accounts WHERE id = ?", &id, 1, true};
+		/* Its mail switches in the same SELECT: the account page stays one round trip. */
+		"SELECT id, role, name, email, created_at, (SELECT GROUP_CONCAT(o.kind ORDER BY o.kind)"
+		" FROM notification_optouts o WHERE o.account_id = accounts.id) AS mail_off FROM accounts WHERE id = ?",
+		&id, 1, true};
 	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
 	if (status != DB_OK)
@@ -210,6 +213,7 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 	out->name = db_column_text(rows, 0, "name");
 	out->email = db_column_text(rows, 0, "email");
 	out->created_at = db_column_text(rows, 0, "created_at");
+	out->mail_off = db_column_text(rows, 0, "mail_off");
 	if (role == NULL || out->name == NULL || out->email == NULL)
 		return DB_UNAVAILABLE;
 	return account_role_parse(role, &out->role) ? DB_OK : DB_NOT_FOUND;

@@ -36,6 +36,8 @@ struct db_account {
 	const char *name;
 	const char *email;
 	const char *created_at;              /* "YYYY-MM-DD HH:MM:SS.mmm" UTC */
+	const char *mail_off;                /* the kinds of mail it switched off, comma-separated and
+	                                        sorted (notification_optouts); NULL: none */
 };
 
 /* What sign-in and password changes check against (read from the primary). */

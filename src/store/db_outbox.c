@@ -21,14 +21,19 @@
 	" SELECT 'email', ?, a.email, a.id, c.id, JSON_OBJECT('name', a.name, 'category', k.name, 'status', c.status," \
 	" 'closing_reason', c.closing_reason, 'reason', ?)"                                                          \
 	" FROM complaints c JOIN accounts a ON a.id = c." recipient_column " JOIN categories k ON k.id = c.category_id"
-#define DB_OUTBOX_MOVED " WHERE c.id = ? AND @complaint_moved = 1"
+/* ... and only when its recipient has not switched its kind off (migration 0012): the kind is
+ * the last parameter again. Security mails never come through these statements. */
+#define DB_OUTBOX_SWITCHED_ON \
+	" AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.account_id = a.id AND o.kind = ?)"
+#define DB_OUTBOX_MOVED " WHERE c.id = ? AND @complaint_moved = 1" DB_OUTBOX_SWITCHED_ON
 
 static const char *const db_outbox_moved[] = {
 	[MAIL_TO_REPORTER] = DB_OUTBOX_INSERT("reporter_id") DB_OUTBOX_MOVED,
 	[MAIL_TO_AGENT] = DB_OUTBOX_INSERT("assigned_agent_id") DB_OUTBOX_MOVED,
 };
 
-static const char *const db_outbox_filed_insert = DB_OUTBOX_INSERT("reporter_id") " WHERE c.submit_token = ?";
+static const char *const db_outbox_filed_insert =
+	DB_OUTBOX_INSERT("reporter_id") " WHERE c.submit_token = ?" DB_OUTBOX_SWITCHED_ON;
 
 size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t complaint_id, const char *reason,
                       struct repl_sql_statement *out)
@@ -40,7 +45,8 @@ size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t
 		p[0] = db_text(kinds[i]->kind);
 		p[1] = db_text_or_null(reason);
 		p[2] = db_integer(complaint_id);
-		out[i] = (struct repl_sql_statement){db_outbox_moved[kinds[i]->to], p, 3, false};
+		p[3] = db_text(kinds[i]->kind);
+		out[i] = (struct repl_sql_statement){db_outbox_moved[kinds[i]->to], p, 4, false};
 	}
 	return count;
 }
@@ -52,7 +58,8 @@ size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_toke
 	p[0] = db_text("filed");
 	p[1] = db_text_or_null(NULL);
 	p[2] = db_bytes(submit_token, token_len);
-	out[0] = (struct repl_sql_statement){db_outbox_filed_insert, p, 3, false};
+	p[3] = db_text("filed");
+	out[0] = (struct repl_sql_statement){db_outbox_filed_insert, p, 4, false};
 	return 1;
 }
 
@@ -74,7 +81,7 @@ enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *c
 	};
 	struct repl_sql_param mine[] = {db_text(claim)};
 	const struct repl_sql_statement read = {
-		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, kind, recipient, COALESCE(data, '{}') AS data, attempts"
+		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, COALESCE(account_id, 0) AS account_id, kind, recipient, COALESCE(data, '{}') AS data, attempts"
 		" FROM notifications WHERE claimed_by = ? AND status = 'sending' ORDER BY id",
 		mine, 1, true};
 	const struct repl_sql_rows *rows = NULL;
@@ -89,6 +96,7 @@ enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *c
 		struct db_notification *n = &out[(*count)++];
 		n->id = db_column_integer(rows, i, "id");
 		n->complaint_id = db_column_integer(rows, i, "complaint_id");
+		n->account_id = db_column_integer(rows, i, "account_id");
 		n->kind = db_column_text(rows, i, "kind");
 		n->recipient = db_column_text(rows, i, "recipient");
 		n->data = db_column_text(rows, i, "data");
@@ -161,7 +169,7 @@ enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct 
 {
 	struct repl_sql_param params[] = {db_integer((int64_t)max)};
 	const struct repl_sql_statement statement = {
-		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, kind, recipient, attempts, last_error, created_at"
+		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, COALESCE(account_id, 0) AS account_id, kind, recipient, attempts, last_error, created_at"
 		" FROM notifications WHERE status = 'failed' ORDER BY id DESC LIMIT ?",
 		params, 1, true};
 	const struct repl_sql_rows *rows = NULL;

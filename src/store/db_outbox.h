@@ -25,11 +25,12 @@ struct db_outbox_event {
 
 /* Appends to out (room for MAIL_KINDS_PER_EVENT) the INSERTs that queue the messages of a
  * complaint's change (action: status_track's name) and returns how many. They run after the
- * change's UPDATE and its SET @complaint_moved, and write only when it moved the complaint;
- * reason is the change's public reason (NULL: none or staff only). */
+ * change's UPDATE and its SET @complaint_moved, and write only when it moved the complaint and
+ * the recipient has not switched the kind off (notification_optouts: no row is written); reason is the change's public reason (NULL: none or staff only). */
 size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t complaint_id, const char *reason,
                       struct repl_sql_statement *out);
-/* The same for a filing, found by its submit token (DB_SUBMIT_TOKEN_SIZE bytes). */
+/* The same for a filing, found by its submit token (DB_SUBMIT_TOKEN_SIZE bytes); nothing when the
+ * reporter switched "filed" off. */
 size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_token, size_t token_len,
                        struct repl_sql_statement *out);
 
@@ -37,6 +38,7 @@ size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_toke
 struct db_notification {
 	int64_t id;
 	int64_t complaint_id;         /* 0: none */
+	int64_t account_id;           /* the recipient's account; 0: none */
 	const char *kind;
 	const char *recipient;
 	const char *data;             /* JSON for the templates */

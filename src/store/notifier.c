@@ -16,9 +16,11 @@
 #include "app.h"
 #include "arena.h"
 #include "core/mail.h"
+#include "core/optout.h"
 #include "core/workflow.h"
 #include "log.h"
 #include "runtime.h"
+#include "secrets.h"
 #include "store/db_outbox.h"
 #include "store/mail.h"
 #include "view.h"
@@ -83,7 +85,7 @@ static enum mail_status notifier_compose(struct notifier *n, const struct db_not
                                          size_t *len, char *error, size_t error_size)
 {
 	const struct mail_kind *kind = mail_kind_find(row->kind);
-	char link[512], subject[MAIL_HEADER_MAX], message_id[MAIL_MESSAGE_ID_MAX], unsubscribe[512];
+	char link[512], subject[MAIL_HEADER_MAX], message_id[MAIL_MESSAGE_ID_MAX], unsubscribe[768];
 	char view_error[VIEW_MESSAGE_MAX];
 	char *text = NULL, *html = NULL;
 	if (kind == NULL) {
@@ -113,7 +115,10 @@ static enum mail_status notifier_compose(struct notifier *n, const struct db_not
 		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
 		return status;
 	}
-	snprintf(unsubscribe, sizeof(unsubscribe), "%s/account", n->app->config.public_url);
+	/* A status mail's one-click link (core/optout.h); none without public_url or the key. */
+	bool one_click = kind->status_mail && n->app->config.public_url[0] != '\0' && row->account_id != 0 &&
+	                 optout_link(secrets_get(&n->app->secrets, "unsubscribe_key"), n->app->config.public_url,
+	                             row->account_id, row->kind, unsubscribe, sizeof(unsubscribe)) == OPTOUT_OK;
 	const struct mail_message message = {
 		.from_name = "Complaints",
 		.from_address = mail_from(n->app->mail),
@@ -122,7 +127,7 @@ static enum mail_status notifier_compose(struct notifier *n, const struct db_not
 		.subject = subject,
 		.message_id = message_id,
 		.date = time(NULL),
-		.list_unsubscribe = kind->status_mail && n->app->config.public_url[0] != '\0' ? unsubscribe : NULL,
+		.list_unsubscribe = one_click ? unsubscribe : NULL,
 		.text = text,
 		.html = html,
 	};

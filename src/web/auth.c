@@ -39,6 +39,7 @@
 #include "web/call.h"
 #include "web/render.h"
 #include "web/routes.h"
+#include "web/unsubscribe.h"
 
 static const char auth_wrong_credentials[] = "Wrong email or password.";
 
@@ -562,6 +563,8 @@ static void auth_account_render(struct call *call, int status, const char *passw
 	auth_add_string(data, "password_error", password_error);
 	if (data != NULL && changed)
 		json_object_object_add(data, "password_changed", json_object_new_boolean(1));
+	if (data != NULL)
+		unsubscribe_account_data(call, account.role, account.mail_off, data);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, "Your account", "account", data);
 }

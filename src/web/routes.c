@@ -28,6 +28,7 @@
 #include "web/queue.h"
 #include "web/render.h"
 #include "web/set_password.h"
+#include "web/unsubscribe.h"
 #include "web/workflow.h"
 
 const struct routes_entry routes_table[] = {
@@ -40,6 +41,8 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
 	{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
 	{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+	/* The kinds core/optout.c lets an account switch off. */
+	{"POST", "/account/mail", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), unsubscribe_switches, 0},
 	{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
 	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
@@ -56,6 +59,10 @@ const struct routes_entry routes_table[] = {
 	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
 	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+	/* A status mail's one-click link (RFC 8058): its signature is the credential, so a mail
+	 * provider may post it from its own servers, without an Origin or a form token. */
+	{"GET", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_form, 0},
+	{"POST", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_submit, ROUTES_SIGNED_LINK},
 	{"GET", "/admin/notifications", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_failed_page, 0},
 	{"POST", "/admin/notifications/{id}/retry", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_retry, 0},
 	{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
@@ -167,14 +174,16 @@ static int routes_authorize(struct call *call, const struct routes_entry *route)
 	return 0;
 }
 
-/* A state-changing request: same-origin, a readable form, the right CSRF token. 0, or -1 with
- * the answer written (nothing has changed yet). */
+/* A state-changing request: same-origin, a readable form, the right CSRF token (a signed link's
+ * route: the form only, its handler checks the signature). 0, or -1 with the answer written
+ * (nothing has changed yet). */
 static int routes_check_form(struct call *call, const struct routes_entry *route)
 {
 	static const char expired[] =
 		"This form has expired or was sent from another site. Go back, reload the page and try again.";
 	char message[FIELDS_MESSAGE_MAX] = "";
-	if (!auth_origin_allowed(call->request, call->app->config.origin)) {
+	bool signed_link = (route->flags & ROUTES_SIGNED_LINK) != 0;
+	if (!signed_link && !auth_origin_allowed(call->request, call->app->config.origin)) {
 		render_error(call, 403, "Requests from other sites are refused.");
 		return -1;
 	}
@@ -186,7 +195,9 @@ static int routes_check_form(struct call *call, const struct routes_entry *route
 		render_error(call, fields_http_status(status), message);
 		return -1;
 	}
-	bool token_ok = route->access == ROUTES_ANYONE ? auth_visitor_csrf_check(call) : auth_session_csrf_check(call);
+	bool token_ok = signed_link                   ? true
+	                : route->access == ROUTES_ANYONE ? auth_visitor_csrf_check(call)
+	                                                 : auth_session_csrf_check(call);
 	if (!token_ok) {
 		render_error(call, 403, expired);
 		return -1;

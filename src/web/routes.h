@@ -36,6 +36,10 @@ enum routes_access {
 
 /* Route flags. */
 #define ROUTES_NO_SESSION 1u   /* never look the session up (health checks: no database call) */
+/* A state-changing route whose credential is a signature in its own address, checked by its
+ * handler before anything (a status mail's one-click unsubscribe link, core/optout.h): no Origin
+ * or CSRF check, since mail providers post it from their servers (RFC 8058). Its form is read. */
+#define ROUTES_SIGNED_LINK 2u
 
 /* Every method but GET and HEAD changes state: the dispatcher checks its Origin and reads its
  * form, whose `csrf` field must be the token of the route's pattern — for the caller's session,

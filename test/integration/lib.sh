@@ -67,6 +67,7 @@ test_full_stack_up() {
 		exit 1
 	fi
 	url="http://127.0.0.1:$stack_base"
+	mail_web="http://127.0.0.1:$(stack_port "$stack_base" mail-web)"
 }
 
 # test_migrate: applies db/migrations to the full stack's database with complaintctl
@@ -246,3 +247,38 @@ change() {
 	[ -z "$or_bail" ] || [ "$status" = 303 ] ||
 		{ echo "Bail out! $action of $id by $browser: $status $(text_of "$body")"; exit 1; }
 }
+
+# ---- the full stack's mail sink (maildev, read through its REST API at mail_web) and outbox ----
+
+# mails: one line per mail in maildev: "to|names|subject|message-id|first complaint link|header count"
+# (python3 reads the JSON).
+mails() {
+	curl -s "$mail_web/api/email" | python3 -c '
+import json, re, sys
+for m in json.load(sys.stdin):
+    to = ",".join(t["address"] for t in m.get("to", []))
+    names = ",".join(t.get("name", "") for t in m.get("to", []))
+    link = re.search(r"https?://[^\s<>\"]+/complaints/[0-9]+", m.get("text") or "")
+    print("|".join([to, names, m.get("subject", ""), m.get("headers", {}).get("message-id", ""), link.group(0) if link else "", str(len(m.get("headers", {})))]))
+'
+}
+# mail_header TO SUBJECT-END HEADER: HEADER's value, unfolded, as the relay got it (the message's
+# source, not maildev's parse of it) in the first mail to TO whose subject ends with SUBJECT-END;
+# "" when there is no such mail or header.
+mail_header() {
+	python3 -c '
+import email, email.policy, json, sys, urllib.request
+web, to, end, name = sys.argv[1:5]
+for m in json.load(urllib.request.urlopen(web + "/api/email")):
+    if to in [t["address"] for t in m.get("to", [])] and m.get("subject", "").endswith(end):
+        source = urllib.request.urlopen(web + "/api/email/" + m["id"] + "/source").read()
+        print(email.message_from_bytes(source, policy=email.policy.default).get(name, ""))
+        break
+' "$mail_web" "$1" "$2" "$3"
+}
+mail_count() { curl -s "$mail_web/api/email" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+mail_clear() { curl -s -X DELETE "$mail_web/api/email/all" >/dev/null; }
+# outbox STATUSES: how many notifications are in these statuses ("'pending', 'sending'").
+outbox() { sql "SELECT COUNT(*) FROM notifications WHERE status IN ($1)"; }
+settled() { [ "$(outbox "'pending', 'sending'")" = 0 ]; }
+count_is() { [ "$(mail_count)" = "$1" ]; }

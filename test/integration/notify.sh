@@ -24,7 +24,6 @@ trap notify_cleanup EXIT
 test_full_stack_up notify notify.lease=5s notify.backoff_base=500ms notify.backoff_max=3s notify.batch=20 \
 	notify.max_attempts=1000
 test_migrate
-mail_web="http://127.0.0.1:$(stack_port "$stack_base" mail-web)"
 
 # ---- the people ----
 staff admin "admin.$$@example.org" "Ada Admin"
@@ -35,25 +34,6 @@ signin amy "amy.$$@example.org"
 signup ann "Ann Resident" "ann.$$@example.org"
 amy_id=$(id_of "amy.$$@example.org")
 abel_id=$(id_of "abel.$$@example.org")
-
-
-# ---- maildev ----
-# mails FIELDS: one line per mail in maildev: "to|subject|message-id|first link" (python3 reads the JSON).
-mails() {
-	curl -s "$mail_web/api/email" | python3 -c '
-import json, re, sys
-for m in json.load(sys.stdin):
-    to = ",".join(t["address"] for t in m.get("to", []))
-    names = ",".join(t.get("name", "") for t in m.get("to", []))
-    link = re.search(r"https?://[^\s<>\"]+/complaints/[0-9]+", m.get("text") or "")
-    print("|".join([to, names, m.get("subject", ""), m.get("headers", {}).get("message-id", ""), link.group(0) if link else "", str(len(m.get("headers", {})))]))
-'
-}
-mail_count() { curl -s "$mail_web/api/email" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
-mail_clear() { curl -s -X DELETE "$mail_web/api/email/all" >/dev/null; }
-outbox() { sql "SELECT COUNT(*) FROM notifications WHERE status IN ($1)"; }
-settled() { [ "$(outbox "'pending', 'sending'")" = 0 ]; }
-count_is() { [ "$(mail_count)" = "$1" ]; }
 
 # ---- 1. the workflow's mails, each once, with working links ----
 mail_clear

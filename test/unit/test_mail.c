@@ -146,6 +146,8 @@ static void test_compose(void **state)
 	assert_non_null(strstr(out, "Message-ID: <notification-7@example.org>\r\n"));
 	assert_non_null(strstr(out, "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
 	assert_non_null(strstr(out, "List-Unsubscribe: <https://c.example.org/account>\r\n"));
+	/* RFC 8058's one click, always with the link (and neither without it, below). */
+	assert_non_null(strstr(out, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
 	assert_non_null(strstr(out, "Content-Type: multipart/alternative; boundary=\"=_complaintd_notification-7\""));
 	assert_non_null(strstr(out, "Content-Type: text/plain; charset=UTF-8"));
 	assert_non_null(strstr(out, "Content-Type: text/html; charset=UTF-8"));

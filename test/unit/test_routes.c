@@ -35,6 +35,7 @@
 #include "web/queue.h"
 #include "web/routes.h"
 #include "web/set_password.h"
+#include "web/unsubscribe.h"
 #include "web/workflow.h"
 
 struct fixture {
@@ -348,6 +349,16 @@ static void test_guards_before_handlers(void **state)
 	const char *cross_site[] = {"HTTP_HOST=city.example", "HTTP_SEC_FETCH_SITE=cross-site", NULL};
 	dispatch_with(f, "POST", "/signin", cross_site);
 	assert_refused(f, 403, foreign_message);
+
+	/* A signed link's route (one-click unsubscribe, posted by a mail provider's servers): neither
+	 * a foreign Origin nor a cross-site fetch stops it before its form is read. */
+	dispatch_with(f, "POST", "/unsubscribe", foreign);
+	assert_refused(f, 415, unsupported_form);
+	dispatch_with(f, "POST", "/unsubscribe", cross_site);
+	assert_refused(f, 415, unsupported_form);
+	/* The switches of /account are a form like the others. */
+	dispatch_with(f, "POST", "/account/mail", foreign);
+	assert_refused(f, 403, "Please sign in first.");
 }
 
 /* Roles are ordered: a row's least role lets every role after it in; an exact role only itself. */
@@ -387,6 +398,7 @@ static void test_table_rows(void **state)
 		{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
 		{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
 		{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
+		{"POST", "/account/mail", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), unsubscribe_switches, 0},
 		{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
 		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
@@ -401,6 +413,8 @@ static void test_table_rows(void **state)
 		{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
 		{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+		{"GET", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_form, 0},
+		{"POST", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_submit, ROUTES_SIGNED_LINK},
 		{"GET", "/admin/notifications", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_failed_page, 0},
 		{"POST", "/admin/notifications/{id}/retry", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), outbox_retry, 0},
 		{"GET", "/complaints/{id}", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_page, 0},
