@@ -189,8 +189,9 @@ const pagesOf = {
 		['/no/such/page', '404', 404]],
 	resident: () => [['/', 'home-signed-in'], ['/account', 'account'], ['/complaints', 'my-complaints'],
 		['/complaints/new', 'file'], [complaintPath, 'complaint'], ['/no/such/page', '404-signed-in', 404]],
-	agent: () => [['/agent', 'agent'], ['/account', 'account-agent']],
-	admin: () => [['/admin/unassigned', 'admin-unassigned'], ['/admin/reopened', 'admin-reopened'], [complaintPath, 'complaint-admin']],
+	agent: () => [['/agent', 'agent'], ['/agent/overdue', 'agent-overdue'], ['/account', 'account-agent']],
+	admin: () => [['/admin/unassigned', 'admin-unassigned'], ['/admin/reopened', 'admin-reopened'], [complaintPath, 'complaint-admin'],
+		['/admin/categories', 'admin-categories'], ['/admin/log', 'admin-log']],
 };
 
 for (const role of Object.keys(pagesOf)) {
