@@ -149,12 +149,17 @@ static void admin_log_form(const struct db_admin_log_filter *filter,
 	json_object_object_add(data, "targets", targets);
 	if (filter->target_id != 0)
 		json_object_object_add(data, "target_id", json_object_new_int64(filter->target_id));
-	/* The query without its position: the next link appends one. */
-	char query[256];
-	int n = snprintf(query, sizeof(query), "admin=%lld&action=%s&target=%s&target_id=%lld",
-	                 (long long)filter->actor_id, filter->action != NULL ? filter->action : "",
-	                 admin_log_targets[filter->target], (long long)filter->target_id);
-	if (n > 0 && (size_t)n < sizeof(query))
+	/* The query without its position (only the fields set): the next link appends one. */
+	char query[256] = "";
+	size_t used = 0;
+	if (filter->actor_id != 0)
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "admin=%lld&", (long long)filter->actor_id);
+	if (filter->action != NULL && used < sizeof(query))
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "action=%s&", filter->action);
+	if (filter->target != DB_ADMIN_LOG_ANY && used < sizeof(query))
+		used += (size_t)snprintf(query + used, sizeof(query) - used, "target=%s&target_id=%lld&",
+		                         admin_log_targets[filter->target], (long long)filter->target_id);
+	if (used < sizeof(query))
 		complaints_add_string(data, "query", query);
 }
 

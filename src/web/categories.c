@@ -114,14 +114,15 @@ static void categories_render(struct call *call, int status, const struct catego
 	json_object_object_add(data, "categories", list);
 	complaints_add_string(data, "add_csrf", auth_session_csrf_token(call, "/admin/categories"));
 	json_object_object_add(data, "auto_assign", json_object_new_boolean(call->app->config.auto_assign));
-	if (notes != NULL) {
-		if (notes->error_id == 0)
-			complaints_add_string(data, "add_error", notes->error);
+	/* The add form keeps what was typed into it; a category's refused form shows its stored values. */
+	bool add_refused = notes != NULL && notes->error_id == 0;
+	if (add_refused) {
+		complaints_add_string(data, "add_error", notes->error);
 		complaints_add_string(data, "code", notes->code);
 		complaints_add_string(data, "name", notes->name);
 		complaints_add_string(data, "target", notes->target);
 	}
-	complaints_add_string(data, "add_sort_order", notes != NULL && notes->sort_order != NULL ? notes->sort_order : "100");
+	complaints_add_string(data, "add_sort_order", add_refused && notes->sort_order != NULL ? notes->sort_order : "100");
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, "Categories", "categories", data);
 }
