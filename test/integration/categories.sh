@@ -17,7 +17,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 34
+plan 33
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
