@@ -55,7 +55,7 @@ static enum db_status db_complaint_by_token(struct db *db, struct arena *arena, 
 /* Auto-assignment's statements and their parameters (they live as long as the filing's). */
 #define DB_AUTO_ASSIGN_STATEMENTS (5 + MAIL_KINDS_PER_EVENT)
 struct db_auto_assign {
-	struct repl_sql_param token, choose[2];
+	struct repl_sql_param token, choose[2], update[3], track[4];
 	struct db_outbox_event outbox;
 };
 
@@ -66,9 +66,19 @@ struct db_auto_assign {
 static size_t db_complaint_auto_assign(struct db_auto_assign *a, const uint8_t token[DB_SUBMIT_TOKEN_SIZE],
                                        struct repl_sql_statement *out)
 {
+	/* The names of the status machine's assign row (submitted -> assigned). */
+	const char *action = workflow_action_name(WORKFLOW_ASSIGN);
+	const char *from = workflow_state_name(WORKFLOW_SUBMITTED), *to = workflow_state_name(WORKFLOW_ASSIGNED);
 	a->token = db_bytes(token, DB_SUBMIT_TOKEN_SIZE);
 	a->choose[0] = db_text(PASSWORD_HASH_NONE);
 	a->choose[1] = a->token;
+	a->update[0] = db_text(to);
+	a->update[1] = a->token;
+	a->update[2] = db_text(from);
+	a->track[0] = db_text(action);
+	a->track[1] = db_text(from);
+	a->track[2] = db_text(to);
+	a->track[3] = a->token;
 	size_t n = 0;
 	out[n++] = (struct repl_sql_statement){
 		"SELECT p.agent_id FROM category_agents p JOIN complaints c ON c.category_id = p.category_id"
@@ -87,15 +97,14 @@ static size_t db_complaint_auto_assign(struct db_auto_assign *a, const uint8_t t
 		a->choose, 2, false};
 	/* The status machine's assign row (submitted -> assigned), by the system: actor NULL. */
 	out[n++] = (struct repl_sql_statement){
-		"UPDATE complaints SET status = 'assigned', assigned_agent_id = @auto_agent, assigned_at = UTC_TIMESTAMP(3),"
-		" version = version + 1 WHERE submit_token = ? AND status = 'submitted' AND @auto_agent IS NOT NULL",
-		&a->token, 1, false};
+		"UPDATE complaints SET status = ?, assigned_agent_id = @auto_agent, assigned_at = UTC_TIMESTAMP(3),"
+		" version = version + 1 WHERE submit_token = ? AND status = ? AND @auto_agent IS NOT NULL",
+		a->update, 3, false};
 	out[n++] = (struct repl_sql_statement){
 		"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
-		" SELECT id, NULL, 'assign', 'submitted', 'assigned' FROM complaints"
-		" WHERE submit_token = ? AND @auto_agent IS NOT NULL",
-		&a->token, 1, false};
-	n += db_outbox_auto_assigned(&a->outbox, token, DB_SUBMIT_TOKEN_SIZE, out + n);
+		" SELECT id, NULL, ?, ?, ? FROM complaints WHERE submit_token = ? AND @auto_agent IS NOT NULL",
+		a->track, 4, false};
+	n += db_outbox_auto_assigned(&a->outbox, action, token, DB_SUBMIT_TOKEN_SIZE, out + n);
 	return n;
 }
 

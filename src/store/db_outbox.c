@@ -62,11 +62,11 @@ size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_toke
 	return 1;
 }
 
-size_t db_outbox_auto_assigned(struct db_outbox_event *event, const uint8_t *submit_token, size_t token_len,
-                               struct repl_sql_statement *out)
+size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action, const uint8_t *submit_token,
+                               size_t token_len, struct repl_sql_statement *out)
 {
 	const struct mail_kind *kinds[MAIL_KINDS_PER_EVENT];
-	size_t count = mail_kinds_of_event("assign", kinds, MAIL_KINDS_PER_EVENT);
+	size_t count = mail_kinds_of_event(action, kinds, MAIL_KINDS_PER_EVENT);
 	for (size_t i = 0; i < count; i++) {
 		struct repl_sql_param *p = event->params[i];
 		p[0] = db_text(kinds[i]->kind);
