@@ -69,6 +69,7 @@ struct config {
 	long long notify_retention_ms;
 	char *notify_message_id_domain;
 	long long feedback_period_ms;     /* [workflow]: resolved this long without an answer: auto_close */
+	bool auto_assign;                 /* [workflow]: new complaints to their category's pool (/admin/categories) */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
 	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "core/password.h"
 #include "core/workflow.h"
 #include "store/db_accounts.h"
 #include "store/db_core.h"
@@ -17,7 +18,9 @@
 enum db_status db_categories(struct db *db, struct arena *arena, struct db_category *out, size_t max, size_t *count)
 {
 	const struct repl_sql_statement statement = {
-		"SELECT code, name FROM categories WHERE active ORDER BY sort_order, name", NULL, 0, true};
+		"SELECT code, name, target_days, COALESCE(target_hours, 0) AS target_hours FROM categories WHERE active"
+		" ORDER BY sort_order, name",
+		NULL, 0, true};
 	const struct repl_sql_rows *rows = NULL;
 	*count = 0;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, NULL, &rows);
@@ -26,6 +29,8 @@ enum db_status db_categories(struct db *db, struct arena *arena, struct db_categ
 	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
 		out[*count].code = db_column_text(rows, i, "code");
 		out[*count].name = db_column_text(rows, i, "name");
+		out[*count].target_days = db_column_integer(rows, i, "target_days");
+		out[*count].target_hours = db_column_integer(rows, i, "target_hours");
 		if (out[*count].code == NULL || out[*count].name == NULL)
 			return DB_UNAVAILABLE;
 		(*count)++;
@@ -47,6 +52,62 @@ static enum db_status db_complaint_by_token(struct db *db, struct arena *arena, 
 	return status;
 }
 
+/* Auto-assignment's statements and their parameters (they live as long as the filing's). */
+#define DB_AUTO_ASSIGN_STATEMENTS (5 + MAIL_KINDS_PER_EVENT)
+struct db_auto_assign {
+	struct repl_sql_param token, choose[2], update[3], track[4];
+	struct db_outbox_event outbox;
+};
+
+/* Appends to out the statements that assign the complaint of the token to the pool's agent (see
+ * db_new_complaint.auto_assign) and returns how many. The pool's rows are locked first, so two
+ * filings in one category choose one after the other, and the choice (the transaction's first
+ * consistent read, taken after the lock) counts the other's assignment. */
+static size_t db_complaint_auto_assign(struct db_auto_assign *a, const uint8_t token[DB_SUBMIT_TOKEN_SIZE],
+                                       struct repl_sql_statement *out)
+{
+	/* The names of the status machine's assign row (submitted -> assigned). */
+	const char *action = workflow_action_name(WORKFLOW_ASSIGN);
+	const char *from = workflow_state_name(WORKFLOW_SUBMITTED), *to = workflow_state_name(WORKFLOW_ASSIGNED);
+	a->token = db_bytes(token, DB_SUBMIT_TOKEN_SIZE);
+	a->choose[0] = db_text(PASSWORD_HASH_NONE);
+	a->choose[1] = a->token;
+	a->update[0] = db_text(to);
+	a->update[1] = a->token;
+	a->update[2] = db_text(from);
+	a->track[0] = db_text(action);
+	a->track[1] = db_text(from);
+	a->track[2] = db_text(to);
+	a->track[3] = a->token;
+	size_t n = 0;
+	out[n++] = (struct repl_sql_statement){
+		"SELECT p.agent_id FROM category_agents p JOIN complaints c ON c.category_id = p.category_id"
+		" WHERE c.submit_token = ? FOR UPDATE",
+		&a->token, 1, false};
+	/* Active: an agent, not disabled, with a password (an invited one has none yet). Fewest open
+	 * (assigned or in progress) first, then the one whose last assignment is oldest (never: first),
+	 * then the lowest id. */
+	out[n++] = (struct repl_sql_statement){
+		"SET @auto_agent = (SELECT g.id FROM category_agents p JOIN complaints c ON c.category_id = p.category_id"
+		" JOIN accounts g ON g.id = p.agent_id AND g.role = 'agent' AND g.disabled_at IS NULL AND g.password_hash <> ?"
+		" WHERE c.submit_token = ? ORDER BY"
+		" (SELECT COUNT(*) FROM complaints o WHERE o.assigned_agent_id = g.id AND o.status IN ('assigned', 'in_progress')),"
+		" (SELECT COALESCE(MAX(o.assigned_at), '1000-01-01') FROM complaints o WHERE o.assigned_agent_id = g.id),"
+		" g.id LIMIT 1)",
+		a->choose, 2, false};
+	/* The status machine's assign row (submitted -> assigned), by the system: actor NULL. */
+	out[n++] = (struct repl_sql_statement){
+		"UPDATE complaints SET status = ?, assigned_agent_id = @auto_agent, assigned_at = UTC_TIMESTAMP(3),"
+		" version = version + 1 WHERE submit_token = ? AND status = ? AND @auto_agent IS NOT NULL",
+		a->update, 3, false};
+	out[n++] = (struct repl_sql_statement){
+		"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
+		" SELECT id, NULL, ?, ?, ? FROM complaints WHERE submit_token = ? AND @auto_agent IS NOT NULL",
+		a->track, 4, false};
+	n += db_outbox_auto_assigned(&a->outbox, action, token, DB_SUBMIT_TOKEN_SIZE, out + n);
+	return n;
+}
+
 enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_session *session,
                                  const struct db_new_complaint *complaint, int64_t *id, bool *existing)
 {
@@ -57,18 +118,21 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 		db_text_or_null(complaint->lat),
 		db_text_or_null(complaint->lon),
 		db_text_or_null(complaint->image_key),
+		db_text(complaint->due_at),
 		db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE),
+		db_text(complaint->filed_at),
 		db_text(complaint->category_code),
 	};
 	struct repl_sql_param track[] = {db_integer(session->account_id),
 	                                 db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE)};
 	struct repl_sql_param repairs[DB_REPAIRS_MAX][3];
 	struct db_outbox_event outbox;
-	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT] = {
+	struct db_auto_assign auto_assign;
+	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT + DB_AUTO_ASSIGN_STATEMENTS] = {
 		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
-		 " submit_token) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?"
+		 " submit_token, created_at) SELECT id, ?, ?, ?, ?, ?, ?, CAST(? AS DATETIME(3)), ?, CAST(? AS DATETIME(3))"
 		 " FROM categories WHERE code = ? AND active",
-		 insert, 8, false},
+		 insert, 10, false},
 		/* By token, not LAST_INSERT_ID(): the row is the one this transaction inserted or none. */
 		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
 		 " SELECT id, ?, 'submit', NULL, 'submitted' FROM complaints WHERE submit_token = ?",
@@ -85,6 +149,8 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 			repairs[i], 3, false};
 	}
 	count += db_outbox_filed(&outbox, complaint->submit_token, DB_SUBMIT_TOKEN_SIZE, statements + count);
+	if (complaint->auto_assign)
+		count += db_complaint_auto_assign(&auto_assign, complaint->submit_token, statements + count);
 	struct db_written written;
 	*existing = false;
 	enum db_status status = db_write(db, statements, count, &written);
@@ -103,21 +169,31 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	return DB_OK;
 }
 
+/* A list's overdue column: past its due date and still waiting for its agent's work. */
+#define DB_LIST_OVERDUE " c.due_at < UTC_TIMESTAMP(3) AND c.status IN ('submitted', 'assigned', 'in_progress') AS overdue"
+
 /* Each list's statement: the WHERE takes the session's account id (a list of every account's
  * complaints checks only that it is one). */
 static const char *const db_complaint_lists[] = {
 	[DB_LIST_MINE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                 " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                 " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
 	                 " WHERE c.reporter_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
 	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                  " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                  " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c"
+	                  " JOIN categories k ON k.id = c.category_id"
 	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
 	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
+	/* By (assigned_agent_id, status, due_at): the overdue ones are each status's first entries. */
+	[DB_LIST_AGENT_OVERDUE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                          " c.reopened_at IS NOT NULL AS reopened, TRUE AS overdue FROM complaints c"
+	                          " JOIN categories k ON k.id = c.category_id"
+	                          " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
+	                          " AND c.due_at < UTC_TIMESTAMP(3) ORDER BY c.due_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                       " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                       " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
 	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                     " TRUE AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
 	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND ? > 0"
 	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
 };
@@ -147,6 +223,7 @@ enum db_status db_complaints_list(struct db *db, struct arena *arena, const stru
 		item->created_at = db_column_text(rows, i, "created_at");
 		item->due_at = db_column_text(rows, i, "due_at");
 		item->reopened = db_column_integer(rows, i, "reopened") != 0;
+		item->overdue = db_column_integer(rows, i, "overdue") != 0;
 		if (item->category == NULL || item->status == NULL || item->description == NULL || item->created_at == NULL)
 			return DB_UNAVAILABLE;
 		(*count)++;
@@ -292,7 +369,9 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 	                                    db_text_or_null(move->comment)};
 	struct repl_sql_param log[] = {actor, db_text(action), db_integer(move->complaint_id),
 	                               row->agent == WORKFLOW_AGENT_CHOSEN ? agent : db_text_or_null(NULL),
-	                               db_text(move->reason != NULL ? move->reason : "")};
+	                               db_text(move->reason != NULL       ? move->reason
+	                                       : move->log_detail != NULL ? move->log_detail
+	                                                                  : "")};
 	struct repl_sql_param repairs[DB_REPAIRS_MAX][2];
 	struct db_outbox_event outbox;
 	struct repl_sql_statement statements[6 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT] = {

@@ -18,6 +18,8 @@ struct db_session;
 struct db_category {
 	const char *code;        /* the Open311 service_code, the form's option value */
 	const char *name;
+	long long target_days;   /* the target: days, or hours when target_hours is not 0 */
+	long long target_hours;
 };
 
 #define DB_CATEGORIES_MAX 64
@@ -34,10 +36,18 @@ struct db_new_complaint {
 	const char *address;          /* NULL: none */
 	const char *lat, *lon;        /* decimal text, both or neither (NULL) */
 	const char *image_key;        /* NULL: no photo */
+	/* UTC "YYYY-MM-DD HH:MM:SS.mmm": when it is filed, and its due date by its category's target
+	 * (core/due.c, in the city's zone), both from the same clock reading. */
+	const char *filed_at, *due_at;
 	uint8_t submit_token[DB_SUBMIT_TOKEN_SIZE];
 	/* Replicas the photo's put left without it: recorded for the timer's repair. */
 	const char *const *repair_replicas;
 	size_t repair_count;
+	/* Auto-assignment ([workflow] auto_assign, and the caller let it): in the filing's
+	 * transaction, the assign row of the status machine to the active agent of the category's
+	 * pool with the fewest open complaints (ties: the one whose last assignment is oldest), actor
+	 * NULL; no agent in the pool active: it stays submitted. */
+	bool auto_assign;
 };
 
 /* Files a complaint for the session's account with its first status_track row. *id is the new
@@ -55,6 +65,7 @@ struct db_complaint_summary {
 	const char *created_at;
 	const char *due_at;
 	bool reopened;                /* reopened by the resident since the agent last acted */
+	bool overdue;                 /* past its due date, still submitted, assigned or in progress */
 };
 
 /* The lists of complaints, each with its order. */
@@ -63,6 +74,7 @@ enum db_complaint_list {
 	DB_LIST_AGENT,          /* assigned to the session's agent now: reopened first, then by due date */
 	DB_LIST_UNASSIGNED,     /* submitted, waiting for an agent: oldest first */
 	DB_LIST_REOPENED,       /* reopened by their resident, not yet acted on: oldest reopening first */
+	DB_LIST_AGENT_OVERDUE,  /* the session's agent's, past their due date: the longest overdue first */
 };
 
 /* A list's rows [offset, offset + limit), and whether more follow (db.read). */
@@ -141,6 +153,7 @@ struct db_move {
 	int rating;                   /* 1-5: a feedback row with comment; 0: none */
 	const char *comment;
 	bool admin_log;               /* an admin's action: one admin_log row too */
+	const char *log_detail;       /* its detail when there is no reason (e.g. a bulk action); NULL: none */
 };
 
 /* Makes the change as one transaction: UPDATE complaints ... WHERE id = ? AND version = ? AND

@@ -35,6 +35,12 @@ static const char *const db_outbox_moved[] = {
 static const char *const db_outbox_filed_insert =
 	DB_OUTBOX_INSERT("reporter_id") " WHERE c.submit_token = ?" DB_OUTBOX_SWITCHED_ON;
 
+#define DB_OUTBOX_AUTO_ASSIGNED " WHERE c.submit_token = ? AND @auto_agent IS NOT NULL"
+static const char *const db_outbox_auto_assigned_inserts[] = {
+	[MAIL_TO_REPORTER] = DB_OUTBOX_INSERT("reporter_id") DB_OUTBOX_AUTO_ASSIGNED,
+	[MAIL_TO_AGENT] = DB_OUTBOX_INSERT("assigned_agent_id") DB_OUTBOX_AUTO_ASSIGNED,
+};
+
 size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t complaint_id, const char *reason,
                       struct repl_sql_statement *out)
 {
@@ -61,6 +67,21 @@ size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_toke
 	p[3] = db_text("filed");
 	out[0] = (struct repl_sql_statement){db_outbox_filed_insert, p, 4, false};
 	return 1;
+}
+
+size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action, const uint8_t *submit_token,
+                               size_t token_len, struct repl_sql_statement *out)
+{
+	const struct mail_kind *kinds[MAIL_KINDS_PER_EVENT];
+	size_t count = mail_kinds_of_event(action, kinds, MAIL_KINDS_PER_EVENT);
+	for (size_t i = 0; i < count; i++) {
+		struct repl_sql_param *p = event->params[i];
+		p[0] = db_text(kinds[i]->kind);
+		p[1] = db_text_or_null(NULL);
+		p[2] = db_bytes(submit_token, token_len);
+		out[i] = (struct repl_sql_statement){db_outbox_auto_assigned_inserts[kinds[i]->to], p, 3, false};
+	}
+	return count;
 }
 
 enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *claim, long long lease_ms,

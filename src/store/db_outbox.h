@@ -34,6 +34,11 @@ size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t
 size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_token, size_t token_len,
                        struct repl_sql_statement *out);
 
+/* The same for a filing's auto-assignment (action: the assign row's), found by its submit token:
+ * only when the filing's transaction chose an agent (@auto_agent, db_complaint_file). */
+size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action, const uint8_t *submit_token,
+                               size_t token_len, struct repl_sql_statement *out);
+
 /* A claimed message, as the notifier sends it. */
 struct db_notification {
 	int64_t id;

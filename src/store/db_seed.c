@@ -3,7 +3,8 @@
  * complaints as one transaction of three multi-row INSERTs — the complaints, their status_track
  * rows, their public updates — so a batch is three round trips. Each row after a
  * complaint's finds it by its submit token, as filing does; the due date is the filing time plus
- * its category's target_days, as filing computes it.
+ * its category's target_days in UTC (filing itself computes it in the city's zone, and from hours
+ * when the category's target is in hours: core/due.c; close enough for made-up data).
  */
 #include "db_seed.h"
 

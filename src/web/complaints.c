@@ -21,9 +21,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
+#include "core/due.h"
 #include "core/photo.h"
 #include "core/text.h"
 #include "core/token.h"
@@ -106,6 +108,38 @@ struct complaints_form {
 	size_t category_count;
 	bool categories_read;
 };
+
+/* When a complaint of the form's (known) category filed now is due, by the category's target in
+ * the city's zone: both times as the database stores them (UTC). False: no target can be read. */
+static bool complaints_due(const struct complaints_form *form, char filed_at[DUE_TIME_SIZE],
+                           char due_text[DUE_TIME_SIZE])
+{
+	struct timespec now;
+	struct due_target target;
+	for (size_t i = 0; i < form->category_count; i++) {
+		const struct db_category *category = &form->categories[i];
+		if (strcmp(category->code, form->category) != 0 ||
+		    !due_target_from_stored(category->target_days, category->target_hours, &target))
+			continue;
+		clock_gettime(CLOCK_REALTIME, &now);
+		time_t due = due_at(now.tv_sec, &target);
+		if (due == (time_t)-1)
+			return false;
+		int ms = (int)(now.tv_nsec / 1000000);
+		due_utc_text(now.tv_sec, ms, filed_at, DUE_TIME_SIZE);
+		due_utc_text(due, ms, due_text, DUE_TIME_SIZE);
+		return true;
+	}
+	return false;
+}
+
+/* Whether this filing goes to its category's pool ([workflow] auto_assign). The one place that
+ * holds a complaint back from auto-assignment: one whose reporter has not confirmed their address
+ * yet will be held back here, to wait in the unassigned queue for an admin. */
+static bool complaints_auto_assign(const struct call *call)
+{
+	return call->app->config.auto_assign;
+}
 
 /* Reads the active categories into form, once per request. */
 static enum db_status complaints_categories(struct call *call, struct complaints_form *form)
@@ -354,8 +388,18 @@ void complaints_file(struct call *call)
 		status = 503;
 		goto refuse;
 	}
+	/* The due date from the target the form's check read (core/due.c: the city's zone). */
+	char filed_at[DUE_TIME_SIZE], due_text[DUE_TIME_SIZE];
+	if (!complaints_due(&form, filed_at, due_text)) {
+		form.message = "Your complaint could not be saved just now. Please attach the photo again and send the "
+		               "form in a moment.";
+		status = 503;
+		goto refuse;
+	}
 	struct db_new_complaint complaint = {
 		.category_code = form.category,
+		.filed_at = filed_at,
+		.due_at = due_text,
 		.description = form.description,
 		.address = form.address[0] != '\0' ? form.address : NULL,
 		.lat = lat,
@@ -363,6 +407,7 @@ void complaints_file(struct call *call)
 		.image_key = stored.key,
 		.repair_replicas = stored.repairs,
 		.repair_count = stored.repair_count,
+		.auto_assign = complaints_auto_assign(call),
 	};
 	token_hash(form.submit_token, strlen(form.submit_token), complaint.submit_token);
 	int64_t id = 0;
@@ -415,6 +460,7 @@ static const struct complaints_list_page {
 	{DB_LIST_AGENT, "My assigned complaints", "/agent", "Nothing is assigned to you right now.", false},
 	{DB_LIST_UNASSIGNED, "Unassigned complaints", "/admin/unassigned", "Every complaint has an agent.", false},
 	{DB_LIST_REOPENED, "Reopened complaints", "/admin/reopened", "No complaint is waiting after a reopening.", false},
+	{DB_LIST_AGENT_OVERDUE, "My overdue complaints", "/agent/overdue", "None of your complaints is overdue.", false},
 };
 
 static void complaints_list(struct call *call, const struct complaints_list_page *page_of)
@@ -454,6 +500,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(item, "due_at", render_time(call, items[i].due_at));
 		if (items[i].reopened)
 			json_object_object_add(item, "reopened", json_object_new_boolean(1));
+		if (items[i].overdue)
+			json_object_object_add(item, "overdue", json_object_new_boolean(1));
 		json_object_array_add(list, item);
 	}
 	if (data != NULL) {
@@ -462,6 +510,10 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(data, "title", page_of->title);
 		complaints_add_string(data, "path", page_of->path);
 		complaints_add_string(data, "empty_text", page_of->empty);
+		if (page_of->list == DB_LIST_AGENT)
+			complaints_add_string(data, "overdue_link", "/agent/overdue");
+		else if (page_of->list == DB_LIST_AGENT_OVERDUE)
+			complaints_add_string(data, "all_link", "/agent");
 		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
@@ -482,6 +534,11 @@ void complaints_mine(struct call *call)
 void complaints_agent_console(struct call *call)
 {
 	complaints_list(call, &complaints_list_pages[DB_LIST_AGENT]);
+}
+
+void complaints_agent_overdue(struct call *call)
+{
+	complaints_list(call, &complaints_list_pages[DB_LIST_AGENT_OVERDUE]);
 }
 
 void complaints_unassigned(struct call *call)

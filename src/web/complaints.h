@@ -20,6 +20,8 @@ void complaints_new_form(struct call *call);
 void complaints_file(struct call *call);
 void complaints_mine(struct call *call);
 /* GET /agent: the agent's console; GET /admin/unassigned and /admin/reopened: the admin's queues. */
+/* GET /agent/overdue: the agent's complaints past their due date. */
+void complaints_agent_overdue(struct call *call);
 void complaints_agent_console(struct call *call);
 void complaints_unassigned(struct call *call);
 void complaints_reopened(struct call *call);

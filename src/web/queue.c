@@ -270,7 +270,8 @@ static int queue_assign_one(struct call *call, int64_t id, int64_t version, int6
 		return 0;
 	}
 	struct db_move move = {.row = row, .complaint_id = id, .version = version,
-	                       .actor_id = call->session->account_id, .agent_id = agent, .admin_log = true};
+	                       .actor_id = call->session->account_id, .agent_id = agent, .admin_log = true,
+	                       .log_detail = "bulk assignment from the queue"};
 	bool moved = false;
 	if (db_complaint_move(call->app->db, call->session, &move, &moved) != DB_OK)
 		return -1;

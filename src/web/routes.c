@@ -19,8 +19,10 @@
 #include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
+#include "web/admin_log.h"
 #include "web/agents.h"
 #include "web/auth.h"
+#include "web/categories.h"
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
@@ -47,6 +49,7 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
 	{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
+	{"GET", "/agent/overdue", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_overdue, 0},
 	{"GET", "/admin", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_page, 0},
 	/* Each selected complaint is a move of core/workflow.c's table with its own version check. */
 	{"POST", "/admin/bulk-assign", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_bulk_assign, 0},
@@ -56,6 +59,10 @@ const struct routes_entry routes_table[] = {
 	{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},
 	{"POST", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite, 0},
 	{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
+	{"GET", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_page, 0},
+	{"POST", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_add, 0},
+	{"POST", "/admin/categories/{id}", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_edit, 0},
+	{"GET", "/admin/log", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), admin_log_page, 0},
 	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
 	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},

@@ -105,7 +105,10 @@ static void workflow_add_timeline(struct call *call, const struct db_complaint *
 		if (staff || workflow_reason_public(row->action))
 			complaints_add_string(entry, "reason", row->reason);
 		if (staff)
-			complaints_add_string(entry, "actor", row->actor != NULL ? row->actor : "the system");
+			/* No actor: the timer's auto_close, or auto-assignment's assign ("automatic"). */
+			complaints_add_string(entry, "actor", row->actor != NULL                ? row->actor
+			                                      : strcmp(row->action, "assign") == 0 ? "automatic"
+			                                                                           : "the system");
 		json_object_array_add(timeline, entry);
 	}
 	json_object_object_add(data, "timeline", timeline);

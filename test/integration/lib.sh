@@ -202,11 +202,12 @@ signin() {
 }
 # id_of EMAIL: the account's id.
 id_of() { sql "SELECT id FROM accounts WHERE email = '$1'"; }
-# file_complaint BROWSER: files a water leak with a photo as BROWSER; sets filed (its id).
+# file_complaint BROWSER [CATEGORY]: files a complaint (a water leak unless CATEGORY names
+# another) with a photo as BROWSER; sets filed (its id).
 file_complaint() {
 	local photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
 	get "$1" /complaints/new
-	fetch "$1" POST /complaints -H "Origin: $url" --form-string category=water_leak \
+	fetch "$1" POST /complaints -H "Origin: $url" --form-string "category=${2:-water_leak}" \
 		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
 		--form-string "csrf=$(input_value "$body" csrf)" --form-string "submit_token=$(input_value "$body" submit_token)" \
 		-F "photo=@$photo"

@@ -28,7 +28,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories complaints feedback notifications notification_optouts photo_repairs replica_observations schema_migrations sessions signin_failures status_track tokens updates"
+tables="accounts admin_log categories category_agents complaints feedback notifications notification_optouts photo_repairs replica_observations schema_migrations sessions signin_failures status_track tokens updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"
@@ -92,6 +92,8 @@ expected_fks="admin_log.fk_admin_log_actor->accounts RESTRICT
 admin_log.fk_admin_log_target_account->accounts RESTRICT
 admin_log.fk_admin_log_target_category->categories RESTRICT
 admin_log.fk_admin_log_target_complaint->complaints RESTRICT
+category_agents.fk_category_agents_agent->accounts RESTRICT
+category_agents.fk_category_agents_category->categories RESTRICT
 complaints.fk_complaints_agent->accounts RESTRICT
 complaints.fk_complaints_category->categories RESTRICT
 complaints.fk_complaints_duplicate->complaints RESTRICT

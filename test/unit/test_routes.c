@@ -26,8 +26,10 @@
 #include "request.h"
 #include "response.h"
 #include "view.h"
+#include "web/admin_log.h"
 #include "web/agents.h"
 #include "web/auth.h"
+#include "web/categories.h"
 #include "web/complaints.h"
 #include "web/home.h"
 #include "web/ops.h"
@@ -403,6 +405,7 @@ static void test_table_rows(void **state)
 		{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 		{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
 		{"GET", "/agent", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_console, 0},
+		{"GET", "/agent/overdue", ROUTES_FOR_EXACTLY(ACCOUNT_AGENT), complaints_agent_overdue, 0},
 		{"GET", "/admin", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_page, 0},
 		{"POST", "/admin/bulk-assign", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_bulk_assign, 0},
 		{"GET", "/admin/export.csv", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), queue_export, 0},
@@ -411,6 +414,10 @@ static void test_table_rows(void **state)
 		{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},
 		{"POST", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite, 0},
 		{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
+		{"GET", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_page, 0},
+		{"POST", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_add, 0},
+		{"POST", "/admin/categories/{id}", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_edit, 0},
+		{"GET", "/admin/log", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), admin_log_page, 0},
 		{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
 		{"GET", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_form, 0},
