@@ -36,6 +36,7 @@
 #include "store/storage.h"
 #include "web/auth.h"
 #include "web/call.h"
+#include "web/nearby.h"
 #include "web/render.h"
 #include "web/workflow.h"
 
@@ -101,6 +102,7 @@ struct complaints_form {
 	const char *submit_token;
 	const char *errors[6];   /* by enum complaints_field */
 	const char *message;     /* above the form: storage or database trouble */
+	struct json_object *nearby;  /* the check's suggestions (web/nearby.c); NULL: not checked */
 	/* The categories, once read (the check reads them; the page shows them). */
 	struct db_category categories[DB_CATEGORIES_MAX];
 	size_t category_count;
@@ -179,6 +181,8 @@ static void complaints_form_render(struct call *call, int status, struct complai
 	complaints_add_string(data, "csrf", auth_session_csrf_token(call, "/complaints"));
 	complaints_add_string(data, "message", form->message);
 	complaints_add_photo_limit(call, data);
+	if (data != NULL && form->nearby != NULL)
+		json_object_object_add(data, "nearby", form->nearby);
 	render_add_map(call, data, form->lat, form->lon, true);
 	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
 		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
@@ -315,6 +319,30 @@ enum storage_status complaints_photo_store(struct call *call, const struct photo
 	return status;
 }
 
+/* The form's "Check for similar complaints" (step=check): the form again with what was typed and
+ * the open complaints of its category near its place (web/nearby.c); nothing is filed. */
+static void complaints_check(struct call *call)
+{
+	struct complaints_form form = {0};
+	const char *lat = NULL, *lon = NULL;
+	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
+	if (checked != DB_OK && checked != DB_NOT_FOUND) {
+		render_error(call, 503, complaints_database_down);
+		return;
+	}
+	/* Only what the check needs is judged now; the rest when the form is filed. */
+	for (size_t i = 0; i < sizeof(form.errors) / sizeof(form.errors[0]); i++)
+		if (i != FIELD_CATEGORY && i != FIELD_LOCATION)
+			form.errors[i] = NULL;
+	int status = 422;
+	if (form.errors[FIELD_CATEGORY] == NULL && form.errors[FIELD_LOCATION] == NULL)
+		status = nearby_suggest(call, form.category, lat, lon, &form.nearby);
+	const struct field *file = fields_find(&call->request->form, "photo");
+	if (file != NULL && file->filename != NULL && file->value_len > 0)
+		form.errors[FIELD_PHOTO] = "The check does not keep photos: please attach yours again before filing.";
+	complaints_form_render(call, status, &form);
+}
+
 void complaints_file(struct call *call)
 {
 	struct complaints_form form = {0};
@@ -325,6 +353,10 @@ void complaints_file(struct call *call)
 
 	if (!storage_configured(call->app->storage)) {
 		render_error(call, 503, "Filing complaints is not available on this server.");
+		return;
+	}
+	if (strcmp(text_trimmed(call->request->arena, fields_value(&call->request->form, "step")), "check") == 0) {
+		complaints_check(call);
 		return;
 	}
 	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
@@ -463,6 +495,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(data, "path", page_of->path);
 		complaints_add_string(data, "empty_text", page_of->empty);
 		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
+		if (page_of->list == DB_LIST_MINE && page == 1)
+			nearby_add_followed(call, data);
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
 		if (more)
@@ -514,8 +548,17 @@ bool complaints_load(struct call *call, struct db_complaint *complaint)
 void complaints_page(struct call *call)
 {
 	struct db_complaint complaint;
-	if (!complaints_load(call, &complaint))
+	int64_t id = complaints_id(call->captures[0]);
+	enum db_status status =
+		id == 0 ? DB_NOT_FOUND : db_complaint_get(call->app->db, call->request->arena, call->session, id, &complaint);
+	/* Someone else's complaint: its restricted page to a follower, or to the reporter of a duplicate. */
+	if (status == DB_NOT_FOUND && id != 0 && nearby_glimpse_page(call, id))
 		return;
+	if (status != DB_OK) {
+		render_error(call, status == DB_NOT_FOUND ? 404 : 503,
+		             status == DB_NOT_FOUND ? "There is no complaint at this address." : complaints_database_down);
+		return;
+	}
 	struct json_object *data = json_object_new_object();
 	if (data != NULL) {
 		json_object_object_add(data, "id", json_object_new_int64(complaint.id));
@@ -534,6 +577,7 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
 	if (complaint.lat != NULL)
 		render_add_map(call, data, complaint.lat, complaint.lon, false);
+	nearby_add_full(call, &complaint, data);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, complaint.category, "complaint", data);
 }
