@@ -5,7 +5,8 @@
  * const table found by its code (or the complaint asked about by its id), so the complaints are a
  * range of the index on (category_id, lat) inside core/nearby.c's box, with lon checked from the
  * index entry; the 100 m circle (ST_Distance_Sphere), the open statuses and the 30 days on the
- * rows the box kept. doc/performance.md has the rows it examines on 20,000 seeded complaints.
+ * rows the box kept. Distances are read as DECIMAL: librepl reads every column as text, which a
+ * DOUBLE's binary form does not give at a stable length. doc/performance.md has the rows it examines on 20,000 seeded complaints.
  */
 #include "store/db_nearby.h"
 
@@ -26,7 +27,8 @@
  * place again for the circle, the complaint left out, the limit. */
 #define DB_NEARBY_COLUMNS \
 	"SELECT c.id, k.name AS category, c.status, DATEDIFF(UTC_TIMESTAMP(3), c.created_at) AS age_days," \
-	" ST_Distance_Sphere(POINT(c.lon, c.lat), POINT(CAST(? AS DOUBLE), CAST(? AS DOUBLE))) AS distance_m"
+	" CAST(ST_Distance_Sphere(POINT(c.lon, c.lat), POINT(CAST(? AS DOUBLE), CAST(? AS DOUBLE))) AS DECIMAL(12, 2))" \
+	" AS distance_m"
 #define DB_NEARBY_WHERE \
 	" WHERE c.lat BETWEEN CAST(? AS DECIMAL(9, 6)) AND CAST(? AS DECIMAL(9, 6))" \
 	" AND c.lon BETWEEN CAST(? AS DECIMAL(10, 6)) AND CAST(? AS DECIMAL(10, 6))" \
@@ -67,6 +69,21 @@ static bool db_nearby_bounds(const char *lat, const char *lon, struct db_nearby_
 	return true;
 }
 
+/* The parameters of both lookups, in the statements' order (bounds: the box's text, kept by the
+ * caller). */
+#define DB_NEARBY_PARAMS 11
+static void db_nearby_params(const char *lat, const char *lon, struct repl_sql_param first, int64_t exclude,
+                             size_t max, const struct db_nearby_bounds *bounds,
+                             struct repl_sql_param out[DB_NEARBY_PARAMS])
+{
+	const struct repl_sql_param params[DB_NEARBY_PARAMS] = {
+		db_text(lon), db_text(lat), first,
+		db_text(bounds->lat_min), db_text(bounds->lat_max), db_text(bounds->lon_min), db_text(bounds->lon_max),
+		db_text(lon), db_text(lat), db_integer(exclude), db_integer((int64_t)max),
+	};
+	memcpy(out, params, sizeof(params));
+}
+
 static enum db_status db_nearby_run(struct db *db, struct arena *arena, const struct db_session *session,
                                     const char *sql, struct repl_sql_param first, int64_t exclude, const char *lat,
                                     const char *lon, bool full, struct db_nearby *out, size_t max, size_t *count)
@@ -75,12 +92,9 @@ static enum db_status db_nearby_run(struct db *db, struct arena *arena, const st
 	*count = 0;
 	if (!db_nearby_bounds(lat, lon, &bounds))
 		return DB_NOT_FOUND;
-	struct repl_sql_param params[] = {
-		db_text(lon), db_text(lat), first,
-		db_text(bounds.lat_min), db_text(bounds.lat_max), db_text(bounds.lon_min), db_text(bounds.lon_max),
-		db_text(lon), db_text(lat), db_integer(exclude), db_integer((int64_t)max),
-	};
-	const struct repl_sql_statement statement = {sql, params, sizeof(params) / sizeof(params[0]), true};
+	struct repl_sql_param params[DB_NEARBY_PARAMS];
+	db_nearby_params(lat, lon, first, exclude, max, &bounds, params);
+	const struct repl_sql_statement statement = {sql, params, DB_NEARBY_PARAMS, true};
 	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)
@@ -214,7 +228,8 @@ enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struc
 	 * from the caller's own complaint. */
 	const struct repl_sql_statement statement = {
 		DB_GLIMPSE_COLUMNS ", COALESCE(f.distance_m,"
-		" (SELECT MIN(ST_Distance_Sphere(POINT(d.lon, d.lat), POINT(c.lon, c.lat))) FROM complaints d"
+		" (SELECT CAST(MIN(ST_Distance_Sphere(POINT(d.lon, d.lat), POINT(c.lon, c.lat))) AS DECIMAL(12, 2))"
+		" FROM complaints d"
 		" WHERE d.duplicate_of_id = c.id AND d.reporter_id = ?)) AS distance_m, f.account_id IS NOT NULL AS followed"
 		" FROM complaints c JOIN categories k ON k.id = c.category_id"
 		" LEFT JOIN complaint_followers f ON f.complaint_id = c.id AND f.account_id = ?"
@@ -228,4 +243,30 @@ enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struc
 		return status;
 	db_glimpse_read(rows, 0, out);
 	return out->category != NULL && out->status != NULL ? DB_OK : DB_UNAVAILABLE;
+}
+
+const char *db_nearby_sql_inline(struct arena *arena, const char *category_code, const char *lat, const char *lon)
+{
+	struct db_nearby_bounds bounds;
+	struct repl_sql_param params[DB_NEARBY_PARAMS];
+	if (!db_nearby_bounds(lat, lon, &bounds) || category_code[strspn(category_code, "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0')
+		return NULL;
+	db_nearby_params(lat, lon, db_text(category_code), 0, NEARBY_MAX, &bounds, params);
+	size_t size = sizeof(db_nearby_by_code) + DB_NEARBY_PARAMS * 64;
+	char *out = arena_alloc(arena, size);
+	size_t used = 0, next = 0;
+	if (out == NULL)
+		return NULL;
+	for (const char *p = db_nearby_by_code; *p != '\0' && used + 64 < size; p++) {
+		if (*p != '?' || next == DB_NEARBY_PARAMS) {
+			out[used++] = *p;
+			continue;
+		}
+		const struct repl_sql_param *param = &params[next++];
+		int n = param->type == REPL_SQL_INT64 ? snprintf(out + used, size - used, "%lld", (long long)param->integer)
+		                                      : snprintf(out + used, size - used, "'%.*s'", (int)param->len, param->text);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	out[used] = '\0';
+	return out;
 }

@@ -71,4 +71,9 @@ enum db_status db_nearby_followed(struct db *db, struct arena *arena, const stru
 enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                                  struct db_glimpse *out);
 
+/* For the test that ANALYZEs it (test/nearby-sql): the resident's lookup by category with its
+ * parameters written in as SQL literals (arena); NULL for a place that is not a number or a code
+ * that is not [a-z0-9_-]. */
+const char *db_nearby_sql_inline(struct arena *arena, const char *category_code, const char *lat, const char *lon);
+
 #endif
