@@ -6,12 +6,12 @@
 
 #include <math.h>
 
-#define NEARBY_METRES_PER_DEGREE 111320.0   /* of latitude; of longitude at the equator */
+#define NEARBY_METRES_PER_DEGREE 111195.0   /* of latitude; of longitude at the equator (R = 6,371 km) */
 #define NEARBY_PI 3.14159265358979323846
 
 void nearby_box(double lat, double lon, double radius_m, struct nearby_box *out)
 {
-	/* 1% more than the radius: the store's sphere and this flat box differ by far less. */
+	/* 1% more than the radius: the store's distance and this box differ by far less. */
 	double dlat = radius_m * 1.01 / NEARBY_METRES_PER_DEGREE;
 	double cos_lat = cos(lat * NEARBY_PI / 180.0);
 	out->lat_min = lat - dlat;
@@ -25,6 +25,12 @@ void nearby_box(double lat, double lon, double radius_m, struct nearby_box *out)
 	double dlon = radius_m * 1.01 / (NEARBY_METRES_PER_DEGREE * cos_lat);
 	out->lon_min = lon - dlon;
 	out->lon_max = lon + dlon;
+}
+
+void nearby_metres_per_degree(double lat, double *per_lat, double *per_lon)
+{
+	*per_lat = NEARBY_METRES_PER_DEGREE;
+	*per_lon = NEARBY_METRES_PER_DEGREE * cos(lat * NEARBY_PI / 180.0);
 }
 
 int64_t nearby_round(double metres)

@@ -30,6 +30,10 @@ struct nearby_box {
  * longitude, which is correct and only slower. */
 void nearby_box(double lat, double lon, double radius_m, struct nearby_box *out);
 
+/* Metres per degree of latitude and of longitude around latitude lat: the store measures short
+ * distances on this local flat map (under 0.1% off the great circle within 100 m). */
+void nearby_metres_per_degree(double lat, double *per_lat, double *per_lon);
+
 /* A distance as a resident is shown it: to the nearest NEARBY_ROUND_M metres. */
 int64_t nearby_round(double metres);
 
