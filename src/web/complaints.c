@@ -319,7 +319,7 @@ enum storage_status complaints_photo_store(struct call *call, const struct photo
 	return status;
 }
 
-/* The form's "Check for similar complaints" (step=check): the form again with what was typed and
+/* The form's "Check for similar complaints" (a step field): the form again with what was typed and
  * the open complaints of its category near its place (web/nearby.c); nothing is filed. */
 static void complaints_check(struct call *call)
 {
@@ -355,7 +355,9 @@ void complaints_file(struct call *call)
 		render_error(call, 503, "Filing complaints is not available on this server.");
 		return;
 	}
-	if (strcmp(text_trimmed(call->request->arena, fields_value(&call->request->form, "step")), "check") == 0) {
+	/* The check's button is the form's only named one (an input, so the filing button stays the
+	 * form's one button[type=submit]). */
+	if (text_trimmed(call->request->arena, fields_value(&call->request->form, "step"))[0] != '\0') {
 		complaints_check(call);
 		return;
 	}

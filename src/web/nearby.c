@@ -8,7 +8,7 @@
  * place the form gave and is checked again against it, so it reveals nothing a lookup would not.
  *
  * The filing form checks without JavaScript: its "Check for similar complaints" button posts the
- * form with step=check, and the page comes back with what was typed and the suggestions. One
+ * form with its step field, and the page comes back with what was typed and the suggestions. One
  * server-rendered path serves every browser, and there is no second (JSON) endpoint to authorize
  * and budget; the price is a round trip and a photo to attach again when one was chosen before.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nearby.sh: "Is it one of these?" on a full stack of its own. A resident's check on the filing
-# form (a POST with step=check, no JavaScript) lists the open complaints of the same category
+# form (a POST with its step field, no JavaScript) lists the open complaints of the same category
 # within 100 m filed in the last 30 days, nearest first, each with its distance rounded to 10 m,
 # its age and status only; one 150 m away, one in the search box but outside the circle, one 31
 # days old, one of another category and a rejected one are not listed; a resolved one is. Following
@@ -56,7 +56,7 @@ change --or-bail admin "$rejected" reject closing_reason=not_responsible "reason
 # check_similar BROWSER CATEGORY LAT LON: the filing form, then its "Check for similar complaints".
 check_similar() {
 	get "$1" /complaints/new
-	fetch "$1" POST /complaints -H "Origin: $url" --form-string step=check --form-string "category=$2" \
+	fetch "$1" POST /complaints -H "Origin: $url" --form-string "step=Check for similar complaints" --form-string "category=$2" \
 		--form-string "lat=$3" --form-string "lon=$4" --form-string description= \
 		--form-string "csrf=$(input_value "$body" csrf)" --form-string "submit_token=$(input_value "$body" submit_token)"
 }

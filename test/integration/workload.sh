@@ -15,7 +15,7 @@ nearby_sql=${NEARBY_SQL_BINARY:-$top/var/build-asan/test/nearby-sql}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 [ -x "$nearby_sql" ] || { echo "Bail out! no nearby-sql at $nearby_sql (packaging/dev build, or set NEARBY_SQL_BINARY)"; exit 1; }
 seeded=${WORKLOAD_COMPLAINTS:-20000}
-columns=(open overdue resolved median rating)
+read -r -a columns <<<"open overdue resolved median rating"   # the page's sort keys
 plan $((2 + ${#columns[@]} + 2 * ${#columns[@]} + 1 + 6 + 1))
 
 scratch=$(mktemp -d)
