@@ -178,7 +178,7 @@ await step('workload', 'the admin reads /admin/agents and sorts it by median tim
 });
 
 for (const width of [375, 1280]) {
-	await step(`axe-${width}`, `at ${width} px the new pages (agents, the admin's complaint, My complaints, the restricted page) have no axe violation and fit`, async () => {
+	await step(`axe-${width}`, `at ${width} px the new pages (agents, the admin's complaint, My complaints, the restricted page, the form's check) have no axe violation and fit`, async () => {
 		const admin = (await newPerson(browser, url, { viewport: { width, height: 800 } })).page;
 		const resident = (await newPerson(browser, url, { viewport: { width, height: 800 } })).page;
 		current = admin;
@@ -190,6 +190,11 @@ for (const width of [375, 1280]) {
 			await goto(page, path);
 			problems.push(...await audit(page, name));
 		}
+		// The filing form after its check, with the suggestions.
+		current = resident;
+		const form = await fillForm(resident);
+		await Promise.all([resident.waitForNavigation(), form.locator('input[name=step]').click()]);
+		problems.push(...await audit(resident, 'check'));
 		check(problems.length === 0, problems.join('\n'));
 	});
 }
