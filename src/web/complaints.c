@@ -12,7 +12,9 @@
  * harmless, content-addressed, and the next filing of the same photo reuses it.
  *
  * Who sees what: a complaint and its photo are shown to its reporter, its assigned agent and
- * admins; anyone else gets the same 404 as for a complaint that does not exist.
+ * admins; a resident who follows it, or whose complaint was rejected as its duplicate, gets its
+ * restricted page (web/nearby.c: category, status, age, distance; no photo); anyone else gets the
+ * same 404 as for a complaint that does not exist.
  */
 #include "complaints.h"
 
