@@ -28,7 +28,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories complaint_followers complaints feedback nearby_lookups notifications photo_repairs replica_observations schema_migrations sessions signin_failures status_track tokens updates"
+tables="accounts admin_log categories complaints complaint_followers feedback nearby_lookups notifications photo_repairs replica_observations schema_migrations sessions signin_failures status_track tokens updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"
@@ -92,12 +92,12 @@ expected_fks="admin_log.fk_admin_log_actor->accounts RESTRICT
 admin_log.fk_admin_log_target_account->accounts RESTRICT
 admin_log.fk_admin_log_target_category->categories RESTRICT
 admin_log.fk_admin_log_target_complaint->complaints RESTRICT
-complaint_followers.fk_complaint_followers_account->accounts RESTRICT
-complaint_followers.fk_complaint_followers_complaint->complaints CASCADE
 complaints.fk_complaints_agent->accounts RESTRICT
 complaints.fk_complaints_category->categories RESTRICT
 complaints.fk_complaints_duplicate->complaints RESTRICT
 complaints.fk_complaints_reporter->accounts RESTRICT
+complaint_followers.fk_complaint_followers_account->accounts RESTRICT
+complaint_followers.fk_complaint_followers_complaint->complaints CASCADE
 feedback.fk_feedback_author->accounts RESTRICT
 feedback.fk_feedback_complaint->complaints CASCADE
 nearby_lookups.fk_nearby_lookups_account->accounts CASCADE
