@@ -8,14 +8,15 @@
 # given cannot be followed. Lookups are budgeted per account (429 past 20 an hour, again after the
 # window). An admin sees the nearby complaints in full on a complaint's page and marks it a
 # duplicate of one (rejected by the status machine, reason "Duplicate of #N", a status_track row);
-# its resident is pointed to the original and sees it in the restricted form. No page a resident
+# its resident is pointed to the original and sees it in the restricted form. Its follower is
+# queued a mail when it is rejected, without the reason (the reporter's carries it). No page a resident
 # is answered ever holds another resident's description or address (a unique marker searched in
 # every response).
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -134,6 +135,12 @@ check "its resident reads the reason and is pointed to the original" \
 get cat "/complaints/$near"; seen
 check "the original opens for them in the restricted form ($status)" \
 	holds '[ "$status" = 200 ] && grep -q "closed as a duplicate of this one" <<<"$body"'
+
+# ---- followers hear of it ----
+change --or-bail admin "$near" reject closing_reason=no_further_action "reason=Reason-$marker"
+bob_id=$(id_of "bob.$$@example.org")
+check "rejecting the followed complaint queues its follower a mail without the reason, its reporter one with it" \
+	holds '[ "$(sql "SELECT COUNT(*) FROM notifications WHERE complaint_id = $near AND account_id = $bob_id AND kind = '"'followed_rejected'"' AND JSON_VALUE(data, '"'$.reason'"') IS NULL AND data NOT LIKE '"'%$marker%'"'")" = 1 ] && [ "$(sql "SELECT COUNT(*) FROM notifications WHERE complaint_id = $near AND kind = '"'rejected'"' AND data LIKE '"'%Reason-$marker%'"'")" = 1 ]'
 
 # ---- the marker ----
 saw=$(grep -c . "$scratch/residents_saw")
