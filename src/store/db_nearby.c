@@ -177,10 +177,12 @@ enum db_status db_nearby_count_lookup(struct db *db, struct arena *arena, struct
 
 enum db_status db_nearby_follow(struct db *db, struct db_session *session, int64_t id, int64_t distance_m)
 {
-	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer(id), db_integer(distance_m)};
+	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer(distance_m), db_integer(id),
+	                                  db_integer(session->account_id)};
 	const struct repl_sql_statement statement = {
-		"INSERT IGNORE INTO complaint_followers (account_id, complaint_id, distance_m) VALUES (?, ?, ?)", params, 3,
-		false};
+		"INSERT IGNORE INTO complaint_followers (account_id, complaint_id, distance_m)"
+		" SELECT ?, id, ? FROM complaints WHERE id = ? AND reporter_id <> ?",
+		params, 4, false};
 	struct db_written written;
 	enum db_status status = db_write(db, &statement, 1, &written);
 	if (status == DB_OK)
@@ -203,29 +205,6 @@ static void db_glimpse_read(const struct repl_sql_rows *rows, size_t i, struct d
 	out->age_days = db_column_integer(rows, i, "age_days");
 	out->distance_m = distance != NULL ? nearby_round(strtod(distance, NULL)) : -1;
 	out->followed = db_column_integer(rows, i, "followed") != 0;
-}
-
-enum db_status db_nearby_followed(struct db *db, struct arena *arena, const struct db_session *session,
-                                  struct db_glimpse *out, size_t max, size_t *count)
-{
-	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer((int64_t)max)};
-	const struct repl_sql_statement statement = {
-		DB_GLIMPSE_COLUMNS ", f.distance_m, 1 AS followed FROM complaint_followers f"
-		" JOIN complaints c ON c.id = f.complaint_id JOIN categories k ON k.id = c.category_id"
-		" WHERE f.account_id = ? ORDER BY f.created_at DESC, f.complaint_id DESC LIMIT ?",
-		params, 2, true};
-	const struct repl_sql_rows *rows = NULL;
-	*count = 0;
-	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
-	if (status != DB_OK)
-		return status;
-	for (size_t i = 0; i < rows->row_count && *count < max; i++) {
-		db_glimpse_read(rows, i, &out[*count]);
-		if (out[*count].category == NULL || out[*count].status == NULL)
-			return DB_UNAVAILABLE;
-		(*count)++;
-	}
-	return DB_OK;
 }
 
 enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,

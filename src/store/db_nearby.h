@@ -1,8 +1,8 @@
 /*
  * db_nearby.h: complaints near a place, as core/nearby.c's rules have them: the filing form's
  * "Is it one of these?" (restricted to what a resident may see of someone else's complaint), the
- * admin's full list beside a complaint, following one instead of filing again, the followed ones
- * under My complaints, the restricted page of one, and the per-account count of lookups
+ * admin's full list beside a complaint, following one instead of filing again (store/db_complaints.c's
+ * My complaints lists the followed ones), the restricted page of one, and the per-account count of lookups
  * (statements in db_nearby.c).
  */
 #ifndef DB_NEARBY_H
@@ -47,10 +47,8 @@ enum db_status db_nearby_count_lookup(struct db *db, struct arena *arena, struct
                                       int64_t *lookups);
 
 /* The session's account follows complaint id, distance_m (rounded) from the place it gave;
- * following twice is following once (db.write). */
+ * following twice is following once, following one's own complaint does nothing (db.write). */
 enum db_status db_nearby_follow(struct db *db, struct db_session *session, int64_t id, int64_t distance_m);
-
-#define DB_FOLLOWED_MAX 50
 
 /* What a resident may see of someone else's complaint: the restricted form. */
 struct db_glimpse {
@@ -63,9 +61,6 @@ struct db_glimpse {
 	bool followed;                /* the caller follows it (else their complaint is its duplicate) */
 };
 
-/* The complaints the session's account follows, most recently followed first (db.read). */
-enum db_status db_nearby_followed(struct db *db, struct arena *arena, const struct db_session *session,
-                                  struct db_glimpse *out, size_t max, size_t *count);
 /* Complaint id in the restricted form, when the session's account follows it or filed a complaint
  * rejected as its duplicate; DB_NOT_FOUND otherwise (db.read). */
 enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,

@@ -487,6 +487,11 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
 		complaints_add_string(item, "created_at", render_time(call, items[i].created_at));
+		if (items[i].followed) {
+			/* Someone else's: the restricted form (web/nearby.c), its description not even read. */
+			json_object_object_add(item, "followed", json_object_new_boolean(1));
+			json_object_object_add(item, "distance_m", json_object_new_int64(items[i].distance_m));
+		}
 		complaints_add_string(item, "due_at", render_time(call, items[i].due_at));
 		if (items[i].reopened)
 			json_object_object_add(item, "reopened", json_object_new_boolean(1));
@@ -499,8 +504,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(data, "path", page_of->path);
 		complaints_add_string(data, "empty_text", page_of->empty);
 		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
-		if (page_of->list == DB_LIST_MINE && page == 1)
-			nearby_add_followed(call, data);
+		if (page_of->list == DB_LIST_MINE && fields_value(&call->request->query, "followed") != NULL)
+			json_object_object_add(data, "followed_now", json_object_new_boolean(1));
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
 		if (more)

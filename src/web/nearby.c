@@ -185,27 +185,6 @@ bool nearby_glimpse_page(struct call *call, int64_t id)
 	return true;
 }
 
-void nearby_add_followed(struct call *call, struct json_object *data)
-{
-	struct db_glimpse followed[DB_FOLLOWED_MAX];
-	size_t count = 0;
-	if (data == NULL ||
-	    db_nearby_followed(call->app->db, call->request->arena, call->session, followed, DB_FOLLOWED_MAX, &count) !=
-	        DB_OK)
-		return;
-	struct json_object *list = json_object_new_array();
-	for (size_t i = 0; list != NULL && i < count; i++) {
-		struct json_object *item = json_object_new_object();
-		nearby_restricted(call, item, followed[i].id, followed[i].category, followed[i].status, followed[i].age_days,
-		                  followed[i].distance_m);
-		json_object_array_add(list, item);
-	}
-	json_object_object_add(data, "followed", list);
-	json_object_object_add(data, "has_followed", json_object_new_boolean(count > 0));
-	if (fields_value(&call->request->query, "followed") != NULL && count > 0)
-		json_object_object_add(data, "followed_now", json_object_new_boolean(1));
-}
-
 void nearby_add_full(struct call *call, const struct db_complaint *complaint, struct json_object *data)
 {
 	struct db_nearby found[NEARBY_MAX];

@@ -1,7 +1,7 @@
 /*
  * nearby.h: complaints near a place on the pages (see nearby.c): the filing form's "Is it one of
- * these?", following one, the restricted page of a followed (or original) complaint, the followed
- * ones under My complaints, and the admin's full list with "mark as a duplicate" beside a complaint.
+ * these?", following one, the restricted page of a followed (or original) complaint, and the
+ * admin's full list with "mark as a duplicate" beside a complaint.
  */
 #ifndef WEB_NEARBY_H
 #define WEB_NEARBY_H
@@ -23,8 +23,6 @@ void nearby_follow(struct call *call);
 /* GET /complaints/{id} for a caller who may not see the whole complaint: its restricted page when
  * they follow it or their complaint was rejected as its duplicate (true: answered). */
 bool nearby_glimpse_page(struct call *call, int64_t id);
-/* My complaints: the followed ones, restricted, as data's "followed". */
-void nearby_add_followed(struct call *call, struct json_object *data);
 /* An admin's complaint page: the nearby ones in full as data's "nearby_full", each with a form that
  * rejects this complaint as its duplicate when the status machine allows it. */
 void nearby_add_full(struct call *call, const struct db_complaint *complaint, struct json_object *data);
