@@ -35,6 +35,11 @@ static const struct mail_kind mail_kinds[] = {
 	{"reopened_agent", MAIL_TO_AGENT, "reopened by its reporter",
 	 "A complaint you resolved was reopened by its reporter.", false},
 	{"closed", MAIL_TO_REPORTER, "closed", "Your complaint was closed.", true},
+	{"followed_resolved", MAIL_TO_FOLLOWERS, "resolved", "A complaint you follow was marked resolved.", false},
+	{"followed_rejected", MAIL_TO_FOLLOWERS, "rejected", "A complaint you follow was rejected.", false},
+	{"followed_reopened", MAIL_TO_FOLLOWERS, "reopened", "A complaint you follow was reopened by its reporter.",
+	 false},
+	{"followed_closed", MAIL_TO_FOLLOWERS, "closed", "A complaint you follow was closed.", false},
 };
 
 const struct mail_kind *mail_kind_find(const char *kind)
@@ -55,6 +60,8 @@ static const struct {
 	{"resolve", "resolved"},  {"reject", "rejected"},       {"reopen", "reopened"},
 	{"reopen", "reopened_agent"}, {"confirm", "closed"},    {"withdraw", "closed"},
 	{"auto_close", "closed"},
+	{"resolve", "followed_resolved"}, {"reject", "followed_rejected"}, {"reopen", "followed_reopened"},
+	{"confirm", "followed_closed"}, {"withdraw", "followed_closed"}, {"auto_close", "followed_closed"},
 };
 
 size_t mail_kinds_of_event(const char *action, const struct mail_kind **out, size_t max)

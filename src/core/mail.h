@@ -25,7 +25,9 @@ enum mail_status {
 const char *mail_strerror(enum mail_status status);
 
 /* The kinds of notification (notifications.kind), each a row of mail_kinds. */
-enum mail_recipient { MAIL_TO_REPORTER, MAIL_TO_AGENT };
+/* MAIL_TO_FOLLOWERS: each resident following the complaint (complaint_followers), who may read
+ * only its restricted form: such a kind's mail carries no reason and no resident's sentence. */
+enum mail_recipient { MAIL_TO_REPORTER, MAIL_TO_AGENT, MAIL_TO_FOLLOWERS };
 
 struct mail_kind {
 	const char *kind;            /* notifications.kind: "filed", "assigned"... */
@@ -39,7 +41,7 @@ struct mail_kind {
 const struct mail_kind *mail_kind_find(const char *kind);
 /* The kinds an event queues (status_track.action names, "submit" for filing) into out, at most
  * max; returns how many (0: nobody hears of it). */
-#define MAIL_KINDS_PER_EVENT 2
+#define MAIL_KINDS_PER_EVENT 3
 size_t mail_kinds_of_event(const char *action, const struct mail_kind **out, size_t max);
 
 #define MAIL_HEADER_MAX 998          /* RFC 5322's line limit: an encoded value stays under it */

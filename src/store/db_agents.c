@@ -5,6 +5,8 @@
  */
 #include "db_agents.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/password.h"
@@ -33,21 +35,76 @@ static bool db_agents_row_read(const struct repl_sql_rows *rows, size_t i, struc
 	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"                                    \
 	" AND c.status IN ('assigned', 'in_progress')) AS open_count FROM accounts a"
 
-enum db_status db_agents_list(struct db *db, struct arena *arena, const struct db_session *session,
-                              struct db_agents_row *out, size_t max, size_t *count)
+/* The workload's columns beside DB_AGENTS_COLUMNS: overdue among the open ones; resolves in the
+ * last 7 days (status_track, by idx_status_track_actor); the median of filing-to-resolve over the
+ * resolves of the last 30 days (a complaint resolved twice counts twice); the average rating of
+ * feedback on complaints assigned to the agent (feedback has no agent of its own: migration 0001).
+ * Parameters: PASSWORD_HASH_NONE, the limit. */
+static const char db_agents_workload[] =
+	"SELECT a.id, a.name, a.email, a.disabled_at IS NOT NULL AS disabled, a.password_hash = ? AS invited,"
+	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"
+	" AND c.status IN ('assigned', 'in_progress')) AS open_count,"
+	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"
+	" AND c.status IN ('assigned', 'in_progress') AND c.due_at < UTC_TIMESTAMP(3)) AS overdue_count,"
+	" (SELECT COUNT(*) FROM status_track t WHERE t.actor_id = a.id AND t.action = 'resolve'"
+	" AND t.at >= UTC_TIMESTAMP(3) - INTERVAL 7 DAY) AS resolved_week,"
+	" m.median_s,"
+	" (SELECT AVG(f.rating) FROM feedback f JOIN complaints c ON c.id = f.complaint_id"
+	" WHERE c.assigned_agent_id = a.id) AS rating_avg,"
+	" (SELECT COUNT(*) FROM feedback f JOIN complaints c ON c.id = f.complaint_id"
+	" WHERE c.assigned_agent_id = a.id) AS rating_count"
+	" FROM accounts a LEFT JOIN (SELECT DISTINCT t.actor_id,"
+	" CAST(MEDIAN(TIMESTAMPDIFF(SECOND, c.created_at, t.at)) OVER (PARTITION BY t.actor_id) AS DECIMAL(14, 1))"
+	" AS median_s"
+	" FROM status_track t JOIN complaints c ON c.id = t.complaint_id"
+	" WHERE t.action = 'resolve' AND t.at >= UTC_TIMESTAMP(3) - INTERVAL 30 DAY"
+	" AND t.actor_id IN (SELECT id FROM accounts WHERE role = 'agent')) m ON m.actor_id = a.id"
+	" WHERE a.role = 'agent' ORDER BY ";
+
+/* Each sort's ORDER BY, ascending and descending; nobody's missing figure ever comes first. */
+static const char *const db_agents_orders[DB_AGENTS_SORTS][2] = {
+	[DB_AGENTS_SORT_STATE] = {"a.disabled_at IS NOT NULL, a.name, a.id", "a.disabled_at IS NOT NULL DESC, a.name, a.id"},
+	[DB_AGENTS_SORT_NAME] = {"a.name, a.id", "a.name DESC, a.id"},
+	[DB_AGENTS_SORT_OPEN] = {"open_count, a.name, a.id", "open_count DESC, a.name, a.id"},
+	[DB_AGENTS_SORT_OVERDUE] = {"overdue_count, a.name, a.id", "overdue_count DESC, a.name, a.id"},
+	[DB_AGENTS_SORT_RESOLVED] = {"resolved_week, a.name, a.id", "resolved_week DESC, a.name, a.id"},
+	[DB_AGENTS_SORT_MEDIAN] = {"m.median_s IS NULL, m.median_s, a.name, a.id",
+	                           "m.median_s IS NULL, m.median_s DESC, a.name, a.id"},
+	[DB_AGENTS_SORT_RATING] = {"rating_avg IS NULL, rating_avg, a.name, a.id",
+	                           "rating_avg IS NULL, rating_avg DESC, a.name, a.id"},
+};
+
+/* A decimal column as a double; fallback when it is NULL. */
+static double db_agents_decimal(const struct repl_sql_rows *rows, size_t i, const char *name, double fallback)
 {
+	const char *text = db_column_text(rows, i, name);
+	return text != NULL ? strtod(text, NULL) : fallback;
+}
+
+enum db_status db_agents_list(struct db *db, struct arena *arena, const struct db_session *session,
+                              enum db_agents_sort sort, bool descending, struct db_agents_row *out, size_t max,
+                              size_t *count)
+{
+	char sql[sizeof(db_agents_workload) + 160];
+	if ((unsigned)sort >= DB_AGENTS_SORTS)
+		sort = DB_AGENTS_SORT_STATE;
+	snprintf(sql, sizeof(sql), "%s%s LIMIT ?", db_agents_workload, db_agents_orders[sort][descending ? 1 : 0]);
 	struct repl_sql_param params[] = {db_text(PASSWORD_HASH_NONE), db_integer((int64_t)max)};
-	const struct repl_sql_statement statement = {
-		DB_AGENTS_COLUMNS " WHERE a.role = 'agent' ORDER BY a.disabled_at IS NOT NULL, a.name, a.id LIMIT ?", params, 2,
-		true};
+	const struct repl_sql_statement statement = {sql, params, 2, true};
 	const struct repl_sql_rows *rows = NULL;
 	*count = 0;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)
 		return status;
-	for (size_t i = 0; i < rows->row_count && *count < max; i++, (*count)++)
+	for (size_t i = 0; i < rows->row_count && *count < max; i++, (*count)++) {
 		if (!db_agents_row_read(rows, i, &out[i]))
 			return DB_UNAVAILABLE;
+		out[i].overdue_count = db_column_integer(rows, i, "overdue_count");
+		out[i].resolved_week = db_column_integer(rows, i, "resolved_week");
+		out[i].median_resolve_s = db_agents_decimal(rows, i, "median_s", -1);
+		out[i].rating_avg = db_agents_decimal(rows, i, "rating_avg", -1);
+		out[i].rating_count = db_column_integer(rows, i, "rating_count");
+	}
 	return DB_OK;
 }
 

@@ -24,13 +24,34 @@ struct db_agents_row {
 	bool disabled;
 	bool invited;            /* no password yet: the invitation's link was not used */
 	int64_t open_count;      /* complaints assigned or in progress now */
+	/* The workload (db_agents_list only). */
+	int64_t overdue_count;   /* of the open ones, past their due date */
+	int64_t resolved_week;   /* resolves the agent made in the last 7 days */
+	double median_resolve_s; /* filing to resolve, median over the agent's resolves of the last 30
+	                          * days; < 0: none */
+	double rating_avg;       /* feedback on complaints assigned to the agent, all time; < 0: none */
+	int64_t rating_count;
+};
+
+/* The columns the agents page sorts by, each ascending or descending. */
+enum db_agents_sort {
+	DB_AGENTS_SORT_STATE = 0,   /* the default: active first, then by name */
+	DB_AGENTS_SORT_NAME,
+	DB_AGENTS_SORT_OPEN,
+	DB_AGENTS_SORT_OVERDUE,
+	DB_AGENTS_SORT_RESOLVED,
+	DB_AGENTS_SORT_MEDIAN,
+	DB_AGENTS_SORT_RATING,
+	DB_AGENTS_SORTS
 };
 
 #define DB_AGENTS_LIST_MAX 500
 
-/* Every agent: active ones first, then by name (db.read after the session's writes). */
+/* Every agent with the workload, in sort's order (descending when descending; agents without a
+ * median or rating last either way; ties by name), db.read after the session's writes. */
 enum db_status db_agents_list(struct db *db, struct arena *arena, const struct db_session *session,
-                              struct db_agents_row *out, size_t max, size_t *count);
+                              enum db_agents_sort sort, bool descending, struct db_agents_row *out, size_t max,
+                              size_t *count);
 /* The agent of that id (DB_NOT_FOUND: no account, or not an agent). */
 enum db_status db_agents_get(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
                              struct db_agents_row *out);

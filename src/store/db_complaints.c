@@ -175,9 +175,16 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 /* Each list's statement: the WHERE takes the session's account id (a list of every account's
  * complaints checks only that it is one). */
 static const char *const db_complaint_lists[] = {
-	[DB_LIST_MINE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                 " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                 " WHERE c.reporter_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?",
+	/* The account's own complaints and, in the same statement (one round trip), those it follows
+	 * (migration 0015) without their description. */
+	[DB_LIST_MINE] = "SELECT x.* FROM ((SELECT c.id, k.name AS category, c.status, c.description, c.created_at,"
+	                 " c.due_at, c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE ", 0 AS followed, 0 AS distance_m,"
+	                 " c.created_at AS listed_at FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                 " WHERE c.reporter_id = ?)"
+	                 " UNION ALL (SELECT c.id, k.name, c.status, NULL, c.created_at, c.due_at, 0," DB_LIST_OVERDUE ", 1, f.distance_m,"
+	                 " f.created_at FROM complaint_followers f JOIN complaints c ON c.id = f.complaint_id"
+	                 " JOIN categories k ON k.id = c.category_id WHERE f.account_id = ?)) x"
+	                 " ORDER BY x.listed_at DESC, x.id DESC LIMIT ? OFFSET ?",
 	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                  " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c"
 	                  " JOIN categories k ON k.id = c.category_id"
@@ -202,13 +209,16 @@ enum db_status db_complaints_list(struct db *db, struct arena *arena, const stru
                                   enum db_complaint_list list, size_t offset, size_t limit,
                                   struct db_complaint_summary *out, size_t *count, bool *more)
 {
-	struct repl_sql_param params[] = {db_integer(session->account_id), db_integer((int64_t)limit + 1),
-	                                  db_integer((int64_t)offset)};
+	/* My complaints names the account twice (its own, those it follows). */
+	struct repl_sql_param mine[] = {db_integer(session->account_id), db_integer(session->account_id),
+	                                db_integer((int64_t)limit + 1), db_integer((int64_t)offset)};
+	struct repl_sql_param *params = list == DB_LIST_MINE ? mine : mine + 1;
 	*count = 0;
 	*more = false;
 	if ((size_t)list >= sizeof(db_complaint_lists) / sizeof(db_complaint_lists[0]))
 		return DB_NOT_FOUND;
-	const struct repl_sql_statement statement = {db_complaint_lists[list], params, 3, true};
+	const struct repl_sql_statement statement = {db_complaint_lists[list], params, list == DB_LIST_MINE ? 4 : 3,
+	                                             true};
 	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)
@@ -224,7 +234,10 @@ enum db_status db_complaints_list(struct db *db, struct arena *arena, const stru
 		item->due_at = db_column_text(rows, i, "due_at");
 		item->reopened = db_column_integer(rows, i, "reopened") != 0;
 		item->overdue = db_column_integer(rows, i, "overdue") != 0;
-		if (item->category == NULL || item->status == NULL || item->description == NULL || item->created_at == NULL)
+		item->followed = list == DB_LIST_MINE && db_column_integer(rows, i, "followed") != 0;
+		item->distance_m = list == DB_LIST_MINE ? db_column_integer(rows, i, "distance_m") : 0;
+		if (item->category == NULL || item->status == NULL || (item->description == NULL && !item->followed) ||
+		    item->created_at == NULL)
 			return DB_UNAVAILABLE;
 		(*count)++;
 	}

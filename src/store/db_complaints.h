@@ -66,11 +66,16 @@ struct db_complaint_summary {
 	const char *due_at;
 	bool reopened;                /* reopened by the resident since the agent last acted */
 	bool overdue;                 /* past its due date, still submitted, assigned or in progress */
+	/* DB_LIST_MINE only: someone else's complaint the account follows (description NULL: the
+	 * restricted form), with the distance it was shown, rounded. */
+	bool followed;
+	int64_t distance_m;
 };
 
 /* The lists of complaints, each with its order. */
 enum db_complaint_list {
-	DB_LIST_MINE = 0,       /* the session's account filed them: newest first */
+	DB_LIST_MINE = 0,       /* the session's account filed or follows them: newest first (a followed
+	                         * one by when it was followed) */
 	DB_LIST_AGENT,          /* assigned to the session's agent now: reopened first, then by due date */
 	DB_LIST_UNASSIGNED,     /* submitted, waiting for an agent: oldest first */
 	DB_LIST_REOPENED,       /* reopened by their resident, not yet acted on: oldest reopening first */

@@ -27,9 +27,18 @@
 	" AND NOT EXISTS (SELECT 1 FROM notification_optouts o WHERE o.account_id = a.id AND o.kind = ?)"
 #define DB_OUTBOX_MOVED " WHERE c.id = ? AND @complaint_moved = 1" DB_OUTBOX_SWITCHED_ON
 
+/* Each follower of the complaint (migration 0015); its reason parameter is always NULL. */
+#define DB_OUTBOX_FOLLOWERS                                                                                   \
+	"INSERT INTO notifications (channel, kind, recipient, account_id, complaint_id, data)"                       \
+	" SELECT 'email', ?, a.email, a.id, c.id, JSON_OBJECT('name', a.name, 'category', k.name, 'status', c.status," \
+	" 'closing_reason', c.closing_reason, 'reason', ?)"                                                          \
+	" FROM complaints c JOIN complaint_followers f ON f.complaint_id = c.id JOIN accounts a ON a.id = f.account_id" \
+	" JOIN categories k ON k.id = c.category_id"
+
 static const char *const db_outbox_moved[] = {
 	[MAIL_TO_REPORTER] = DB_OUTBOX_INSERT("reporter_id") DB_OUTBOX_MOVED,
 	[MAIL_TO_AGENT] = DB_OUTBOX_INSERT("assigned_agent_id") DB_OUTBOX_MOVED,
+	[MAIL_TO_FOLLOWERS] = DB_OUTBOX_FOLLOWERS DB_OUTBOX_MOVED,
 };
 
 static const char *const db_outbox_filed_insert =
@@ -49,7 +58,8 @@ size_t db_outbox_move(struct db_outbox_event *event, const char *action, int64_t
 	for (size_t i = 0; i < count; i++) {
 		struct repl_sql_param *p = event->params[i];
 		p[0] = db_text(kinds[i]->kind);
-		p[1] = db_text_or_null(reason);
+		/* A follower reads the restricted form only: never the change's words. */
+		p[1] = db_text_or_null(kinds[i]->to == MAIL_TO_FOLLOWERS ? NULL : reason);
 		p[2] = db_integer(complaint_id);
 		p[3] = db_text(kinds[i]->kind);
 		out[i] = (struct repl_sql_statement){db_outbox_moved[kinds[i]->to], p, 4, false};

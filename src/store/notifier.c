@@ -66,7 +66,8 @@ static struct json_object *notifier_context(struct notifier *n, const struct db_
 	                          : NULL;
 	enum workflow_state state;
 	notifier_set(context, "sentence", kind->sentence);
-	if (status != NULL && workflow_state_parse(status, &state))
+	/* The resident's sentence speaks to the reporter; a follower reads the kind's sentence alone. */
+	if (status != NULL && kind->to != MAIL_TO_FOLLOWERS && workflow_state_parse(status, &state))
 		notifier_set(context, "status_sentence", workflow_resident_sentence(state, closing));
 	json_object_object_add(context, "complaint_id", json_object_new_int64(row->complaint_id));
 	link[0] = '\0';

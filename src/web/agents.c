@@ -1,6 +1,7 @@
 /*
- * agents.c: the admin's agents page (see agents.h): the list of field agents with their open
- * complaints, the invitation (an account without a password and a single-use set-password link,
+ * agents.c: the admin's agents page (see agents.h): the list of field agents with their workload
+ * (open, overdue, resolved in 7 days, median time to resolve over 30 days, average rating; sorted
+ * by any of them through the URL's sort and dir), the invitation (an account without a password and a single-use set-password link,
  * shown once) and disabling an agent. Refusals change nothing and say why: 422 for a name or email
  * that cannot be an account's, 409 for an email already registered or an agent already disabled,
  * 404 for no agent of that number.
@@ -43,15 +44,93 @@ static void agents_state(const struct db_agents_row *agent, const char **words, 
 	}
 }
 
+/* The workload's columns as the page's URL names them (?sort=open&dir=desc) and their heading. */
+static const struct {
+	const char *key;
+	const char *heading;
+	bool numeric;                 /* a first click sorts descending: the most first */
+} agents_sorts[DB_AGENTS_SORTS] = {
+	[DB_AGENTS_SORT_STATE] = {"state", "State", false},
+	[DB_AGENTS_SORT_NAME] = {"name", "Name", false},
+	[DB_AGENTS_SORT_OPEN] = {"open", "Open", true},
+	[DB_AGENTS_SORT_OVERDUE] = {"overdue", "Overdue", true},
+	[DB_AGENTS_SORT_RESOLVED] = {"resolved", "Resolved, 7 days", true},
+	[DB_AGENTS_SORT_MEDIAN] = {"median", "Median time to resolve, 30 days", true},
+	[DB_AGENTS_SORT_RATING] = {"rating", "Average rating", true},
+};
+
+/* The page's sort from its query: false for a value no column has. */
+static bool agents_sort_parse(struct call *call, enum db_agents_sort *sort, bool *descending)
+{
+	const char *key = fields_value(&call->request->query, "sort");
+	const char *dir = fields_value(&call->request->query, "dir");
+	*sort = DB_AGENTS_SORT_STATE;
+	*descending = false;
+	if (key != NULL) {
+		size_t i = 0;
+		while (i < DB_AGENTS_SORTS && strcmp(agents_sorts[i].key, key) != 0)
+			i++;
+		if (i == DB_AGENTS_SORTS)
+			return false;
+		*sort = (enum db_agents_sort)i;
+	}
+	if (dir != NULL && strcmp(dir, "asc") != 0 && strcmp(dir, "desc") != 0)
+		return false;
+	*descending = dir != NULL && strcmp(dir, "desc") == 0;
+	return true;
+}
+
+/* The headings by key: each a link sorting by its column (again: the other way round). */
+static struct json_object *agents_headings(enum db_agents_sort sort, bool descending)
+{
+	char href[64];
+	struct json_object *headings = json_object_new_object();
+	for (size_t i = 0; headings != NULL && i < DB_AGENTS_SORTS; i++) {
+		struct json_object *heading = json_object_new_object();
+		bool current = (size_t)sort == i;
+		bool next_descending = current ? !descending : agents_sorts[i].numeric;
+		snprintf(href, sizeof(href), "/admin/agents?sort=%s&dir=%s", agents_sorts[i].key,
+		         next_descending ? "desc" : "asc");
+		complaints_add_string(heading, "key", agents_sorts[i].key);
+		complaints_add_string(heading, "heading", agents_sorts[i].heading);
+		complaints_add_string(heading, "href", href);
+		if (current)
+			complaints_add_string(heading, "aria_sort", descending ? "descending" : "ascending");
+		json_object_object_add(headings, agents_sorts[i].key, heading);
+	}
+	return headings;
+}
+
+/* A duration in words: hours under two days, else days with one decimal. */
+static void agents_duration(double seconds, char *out, size_t size)
+{
+	/* Capped at a century: the words always fit. */
+	if (seconds < 0)
+		snprintf(out, size, "—");
+	else if (seconds < 48 * 3600.0)
+		snprintf(out, size, "%.1f hours", seconds / 3600.0);
+	else
+		snprintf(out, size, "%.1f days", (seconds < 3.2e9 ? seconds : 3.2e9) / 86400.0);
+}
+
 /* The agents page: the list, and the invitation form with what was typed and what is wrong with
  * it (data: the page's data so far, ownership taken; NULL: an empty form). */
 static void agents_render(struct call *call, int status, struct json_object *data)
 {
 	struct db_agents_row *agents = arena_calloc(call->request->arena, DB_AGENTS_LIST_MAX, sizeof(*agents));
 	size_t count = 0;
+	enum db_agents_sort sort;
+	bool descending;
+	char figure[48];
+	if (!agents_sort_parse(call, &sort, &descending)) {
+		json_object_put(data);
+		render_error(call, 400, "The agents can be sorted by state, name, open, overdue, resolved, median or "
+		                        "rating, each asc or desc.");
+		return;
+	}
 	enum db_status listed = agents == NULL ? DB_UNAVAILABLE
-	                                       : db_agents_list(call->app->db, call->request->arena, call->session, agents,
-	                                                        DB_AGENTS_LIST_MAX, &count);
+	                                       : db_agents_list(call->app->db, call->request->arena, call->session, sort,
+	                                                        descending, agents, DB_AGENTS_LIST_MAX, &count);
 	if (data == NULL)
 		data = json_object_new_object();
 	if (listed != DB_OK || data == NULL) {
@@ -71,12 +150,22 @@ static void agents_render(struct call *call, int status, struct json_object *dat
 		complaints_add_string(row, "state", words);
 		complaints_add_string(row, "state_code", code);
 		json_object_object_add(row, "open_count", json_object_new_int64(agents[i].open_count));
+		json_object_object_add(row, "overdue_count", json_object_new_int64(agents[i].overdue_count));
+		json_object_object_add(row, "resolved_week", json_object_new_int64(agents[i].resolved_week));
+		agents_duration(agents[i].median_resolve_s, figure, sizeof(figure));
+		complaints_add_string(row, "median", figure);
+		if (agents[i].rating_avg >= 0)
+			snprintf(figure, sizeof(figure), "%.1f (%lld)", agents[i].rating_avg, (long long)agents[i].rating_count);
+		else
+			snprintf(figure, sizeof(figure), "—");
+		complaints_add_string(row, "rating", figure);
 		json_object_object_add(row, "active", json_object_new_boolean(!agents[i].disabled));
 		json_object_array_add(list, row);
 		if (agents[i].id == disabled_id && agents[i].disabled)
 			complaints_add_string(data, "disabled_name", agents[i].name);
 	}
 	json_object_object_add(data, "agents", list);
+	json_object_object_add(data, "sort", agents_headings(sort, descending));
 	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
 	complaints_add_string(data, "invite_csrf", auth_session_csrf_token(call, "/admin/agents"));
 	complaints_add_string(data, "disable_csrf", auth_session_csrf_token(call, "/admin/agents/{id}/disable"));

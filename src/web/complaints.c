@@ -12,7 +12,9 @@
  * harmless, content-addressed, and the next filing of the same photo reuses it.
  *
  * Who sees what: a complaint and its photo are shown to its reporter, its assigned agent and
- * admins; anyone else gets the same 404 as for a complaint that does not exist.
+ * admins; a resident who follows it, or whose complaint was rejected as its duplicate, gets its
+ * restricted page (web/nearby.c: category, status, age, distance; no photo); anyone else gets the
+ * same 404 as for a complaint that does not exist.
  */
 #include "complaints.h"
 
@@ -38,6 +40,7 @@
 #include "store/storage.h"
 #include "web/auth.h"
 #include "web/call.h"
+#include "web/nearby.h"
 #include "web/render.h"
 #include "web/workflow.h"
 
@@ -103,6 +106,7 @@ struct complaints_form {
 	const char *submit_token;
 	const char *errors[6];   /* by enum complaints_field */
 	const char *message;     /* above the form: storage or database trouble */
+	struct json_object *nearby;  /* the check's suggestions (web/nearby.c); NULL: not checked */
 	/* The categories, once read (the check reads them; the page shows them). */
 	struct db_category categories[DB_CATEGORIES_MAX];
 	size_t category_count;
@@ -213,6 +217,8 @@ static void complaints_form_render(struct call *call, int status, struct complai
 	complaints_add_string(data, "csrf", auth_session_csrf_token(call, "/complaints"));
 	complaints_add_string(data, "message", form->message);
 	complaints_add_photo_limit(call, data);
+	if (data != NULL && form->nearby != NULL)
+		json_object_object_add(data, "nearby", form->nearby);
 	render_add_map(call, data, form->lat, form->lon, true);
 	for (size_t i = 0; i < sizeof(complaints_error_keys) / sizeof(complaints_error_keys[0]); i++)
 		complaints_add_string(data, complaints_error_keys[i], form->errors[i]);
@@ -349,6 +355,30 @@ enum storage_status complaints_photo_store(struct call *call, const struct photo
 	return status;
 }
 
+/* The form's "Check for similar complaints" (a step field): the form again with what was typed and
+ * the open complaints of its category near its place (web/nearby.c); nothing is filed. */
+static void complaints_check(struct call *call)
+{
+	struct complaints_form form = {0};
+	const char *lat = NULL, *lon = NULL;
+	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
+	if (checked != DB_OK && checked != DB_NOT_FOUND) {
+		render_error(call, 503, complaints_database_down);
+		return;
+	}
+	/* Only what the check needs is judged now; the rest when the form is filed. */
+	for (size_t i = 0; i < sizeof(form.errors) / sizeof(form.errors[0]); i++)
+		if (i != FIELD_CATEGORY && i != FIELD_LOCATION)
+			form.errors[i] = NULL;
+	int status = 422;
+	if (form.errors[FIELD_CATEGORY] == NULL && form.errors[FIELD_LOCATION] == NULL)
+		status = nearby_suggest(call, form.category, lat, lon, &form.nearby);
+	const struct field *file = fields_find(&call->request->form, "photo");
+	if (file != NULL && file->filename != NULL && file->value_len > 0)
+		form.errors[FIELD_PHOTO] = "The check does not keep photos: please attach yours again before filing.";
+	complaints_form_render(call, status, &form);
+}
+
 void complaints_file(struct call *call)
 {
 	struct complaints_form form = {0};
@@ -359,6 +389,12 @@ void complaints_file(struct call *call)
 
 	if (!storage_configured(call->app->storage)) {
 		render_error(call, 503, "Filing complaints is not available on this server.");
+		return;
+	}
+	/* The check's button is the form's only named one (an input, so the filing button stays the
+	 * form's one button[type=submit]). */
+	if (text_trimmed(call->request->arena, fields_value(&call->request->form, "step"))[0] != '\0') {
+		complaints_check(call);
 		return;
 	}
 	enum db_status checked = complaints_form_check(call, &form, &lat, &lon);
@@ -497,6 +533,11 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		complaints_add_string(item, "status_label", complaints_label(items[i].status));
 		complaints_add_string(item, "description", items[i].description);
 		complaints_add_string(item, "created_at", render_time(call, items[i].created_at));
+		if (items[i].followed) {
+			/* Someone else's: the restricted form (web/nearby.c), its description not even read. */
+			json_object_object_add(item, "followed", json_object_new_boolean(1));
+			json_object_object_add(item, "distance_m", json_object_new_int64(items[i].distance_m));
+		}
 		complaints_add_string(item, "due_at", render_time(call, items[i].due_at));
 		if (items[i].reopened)
 			json_object_object_add(item, "reopened", json_object_new_boolean(1));
@@ -515,6 +556,8 @@ static void complaints_list(struct call *call, const struct complaints_list_page
 		else if (page_of->list == DB_LIST_AGENT_OVERDUE)
 			complaints_add_string(data, "all_link", "/agent");
 		json_object_object_add(data, "can_file", json_object_new_boolean(page_of->can_file));
+		if (page_of->list == DB_LIST_MINE && fields_value(&call->request->query, "followed") != NULL)
+			json_object_object_add(data, "followed_now", json_object_new_boolean(1));
 		if (page > 1)
 			json_object_object_add(data, "previous_page", json_object_new_int64(page - 1));
 		if (more)
@@ -571,8 +614,17 @@ bool complaints_load(struct call *call, struct db_complaint *complaint)
 void complaints_page(struct call *call)
 {
 	struct db_complaint complaint;
-	if (!complaints_load(call, &complaint))
+	int64_t id = complaints_id(call->captures[0]);
+	enum db_status status =
+		id == 0 ? DB_NOT_FOUND : db_complaint_get(call->app->db, call->request->arena, call->session, id, &complaint);
+	/* Someone else's complaint: its restricted page to a follower, or to the reporter of a duplicate. */
+	if (status == DB_NOT_FOUND && id != 0 && nearby_glimpse_page(call, id))
 		return;
+	if (status != DB_OK) {
+		render_error(call, status == DB_NOT_FOUND ? 404 : 503,
+		             status == DB_NOT_FOUND ? "There is no complaint at this address." : complaints_database_down);
+		return;
+	}
 	struct json_object *data = json_object_new_object();
 	if (data != NULL) {
 		json_object_object_add(data, "id", json_object_new_int64(complaint.id));
@@ -591,6 +643,7 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
 	if (complaint.lat != NULL)
 		render_add_map(call, data, complaint.lat, complaint.lon, false);
+	nearby_add_full(call, &complaint, data);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, complaint.category, "complaint", data);
 }

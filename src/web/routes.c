@@ -25,6 +25,7 @@
 #include "web/categories.h"
 #include "web/complaints.h"
 #include "web/home.h"
+#include "web/nearby.h"
 #include "web/ops.h"
 #include "web/outbox.h"
 #include "web/queue.h"
@@ -79,6 +80,8 @@ const struct routes_entry routes_table[] = {
 	/* Who may take which change is core/workflow.c's table, judged by the handler. */
 	{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
 	{"POST", "/complaints/{id}/notes", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), workflow_note, 0},
+	/* Following a nearby complaint instead of filing again: checked against the place the form gave. */
+	{"POST", "/complaints/{id}/follow", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), nearby_follow, 0},
 };
 
 const size_t routes_table_count = sizeof(routes_table) / sizeof(routes_table[0]);

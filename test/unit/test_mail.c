@@ -118,9 +118,14 @@ static void test_events(void **state)
 	assert_int_equal(kinds[0]->to, MAIL_TO_REPORTER);
 	assert_int_equal(mail_kinds_of_event("reassign", kinds, MAIL_KINDS_PER_EVENT), 1);
 	assert_int_equal(kinds[0]->to, MAIL_TO_AGENT);
-	assert_int_equal(mail_kinds_of_event("reopen", kinds, MAIL_KINDS_PER_EVENT), 2);
-	assert_int_equal(mail_kinds_of_event("auto_close", kinds, MAIL_KINDS_PER_EVENT), 1);
+	assert_int_equal(mail_kinds_of_event("reopen", kinds, MAIL_KINDS_PER_EVENT), 3);
+	assert_string_equal(kinds[2]->kind, "followed_reopened");
+	assert_int_equal(kinds[2]->to, MAIL_TO_FOLLOWERS);
+	assert_int_equal(mail_kinds_of_event("auto_close", kinds, MAIL_KINDS_PER_EVENT), 2);
 	assert_string_equal(kinds[0]->kind, "closed");
+	assert_string_equal(kinds[1]->kind, "followed_closed");
+	assert_int_equal(mail_kinds_of_event("reject", kinds, MAIL_KINDS_PER_EVENT), 2);
+	assert_int_equal(kinds[1]->to, MAIL_TO_FOLLOWERS);
 	assert_int_equal(mail_kinds_of_event("accept", kinds, MAIL_KINDS_PER_EVENT), 0);
 	assert_int_equal(mail_kinds_of_event("decline", kinds, MAIL_KINDS_PER_EVENT), 0);
 	assert_null(mail_kind_find("nonsense"));
