@@ -35,11 +35,11 @@ static const struct mail_kind mail_kinds[] = {
 	{"reopened_agent", MAIL_TO_AGENT, "reopened by its reporter",
 	 "A complaint you resolved was reopened by its reporter.", false},
 	{"closed", MAIL_TO_REPORTER, "closed", "Your complaint was closed.", true},
-	{"followed_resolved", MAIL_TO_FOLLOWERS, "resolved", "A complaint you follow was marked resolved.", false},
-	{"followed_rejected", MAIL_TO_FOLLOWERS, "rejected", "A complaint you follow was rejected.", false},
+	{"followed_resolved", MAIL_TO_FOLLOWERS, "resolved", "A complaint you follow was marked resolved.", true},
+	{"followed_rejected", MAIL_TO_FOLLOWERS, "rejected", "A complaint you follow was rejected.", true},
 	{"followed_reopened", MAIL_TO_FOLLOWERS, "reopened", "A complaint you follow was reopened by its reporter.",
-	 false},
-	{"followed_closed", MAIL_TO_FOLLOWERS, "closed", "A complaint you follow was closed.", false},
+	 true},
+	{"followed_closed", MAIL_TO_FOLLOWERS, "closed", "A complaint you follow was closed.", true},
 };
 
 const struct mail_kind *mail_kind_find(const char *kind)

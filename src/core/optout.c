@@ -21,6 +21,10 @@ const struct optout_kind optout_kinds[] = {
 	{"closed", "A complaint of yours was closed"},
 	{"assigned", "A complaint was assigned to you (agents)"},
 	{"reopened_agent", "A complaint you resolved was reopened (agents)"},
+	{"followed_resolved", "A complaint you follow was resolved"},
+	{"followed_rejected", "A complaint you follow was rejected"},
+	{"followed_reopened", "A complaint you follow was reopened"},
+	{"followed_closed", "A complaint you follow was closed"},
 };
 
 const size_t optout_kind_count = sizeof(optout_kinds) / sizeof(optout_kinds[0]);
@@ -51,7 +55,7 @@ const struct optout_kind *optout_find(const char *kind)
 bool optout_shown(const struct optout_kind *kind, bool staff)
 {
 	const struct mail_kind *mail = mail_kind_find(kind->kind);
-	return mail != NULL && (staff || mail->to == MAIL_TO_REPORTER);
+	return mail != NULL && (staff || mail->to != MAIL_TO_AGENT);
 }
 
 /* Separates these MACs from any other use of an HMAC; its NUL ends it. */

@@ -44,7 +44,7 @@ static const char *const db_outbox_moved[] = {
 static const char *const db_outbox_filed_insert =
 	DB_OUTBOX_INSERT("reporter_id") " WHERE c.submit_token = ?" DB_OUTBOX_SWITCHED_ON;
 
-#define DB_OUTBOX_AUTO_ASSIGNED " WHERE c.submit_token = ? AND @auto_agent IS NOT NULL"
+#define DB_OUTBOX_AUTO_ASSIGNED " WHERE c.submit_token = ? AND @auto_agent IS NOT NULL" DB_OUTBOX_SWITCHED_ON
 static const char *const db_outbox_auto_assigned_inserts[] = {
 	[MAIL_TO_REPORTER] = DB_OUTBOX_INSERT("reporter_id") DB_OUTBOX_AUTO_ASSIGNED,
 	[MAIL_TO_AGENT] = DB_OUTBOX_INSERT("assigned_agent_id") DB_OUTBOX_AUTO_ASSIGNED,
@@ -89,7 +89,8 @@ size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action
 		p[0] = db_text(kinds[i]->kind);
 		p[1] = db_text_or_null(NULL);
 		p[2] = db_bytes(submit_token, token_len);
-		out[i] = (struct repl_sql_statement){db_outbox_auto_assigned_inserts[kinds[i]->to], p, 3, false};
+		p[3] = db_text(kinds[i]->kind);
+		out[i] = (struct repl_sql_statement){db_outbox_auto_assigned_inserts[kinds[i]->to], p, 4, false};
 	}
 	return count;
 }

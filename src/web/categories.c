@@ -62,7 +62,8 @@ static void categories_render(struct call *call, int status, const struct catego
 	enum db_status read = rows == NULL || agents == NULL ? DB_UNAVAILABLE
 	                      : db_categories_all(call->app->db, arena, call->session, rows, CATEGORIES_MAX, &count);
 	if (read == DB_OK)
-		read = db_agents_list(call->app->db, arena, call->session, agents, DB_AGENTS_LIST_MAX, &agent_count);
+		read = db_agents_list(call->app->db, arena, call->session, DB_AGENTS_SORT_NAME, false, agents,
+		                      DB_AGENTS_LIST_MAX, &agent_count);
 	if (read != DB_OK) {
 		auth_database_error(call, read);
 		return;

@@ -22,7 +22,8 @@ static const char other_key[] = "0123456789abcdef0123456789abcdeF";
 
 static void test_every_status_mail_is_switchable_and_no_security_mail_is(void **state)
 {
-	static const char *const status_mails[] = {"filed", "resolved", "rejected", "reopened", "closed"};
+	static const char *const status_mails[] = {"filed", "resolved", "rejected", "reopened", "closed",
+	                                           "followed_resolved", "followed_rejected", "followed_reopened", "followed_closed"};
 	static const char *const security_mails[] = {"password_reset", "email_confirm", "agent_invite", "invitation",
 	                                             "address_taken", ""};
 	(void)state;
@@ -50,6 +51,7 @@ static void test_residents_see_their_status_mails_and_staff_their_work_mails_too
 	assert_true(optout_shown(optout_find("resolved"), false));
 	assert_false(optout_shown(optout_find("assigned"), false));
 	assert_false(optout_shown(optout_find("reopened_agent"), false));
+	assert_true(optout_shown(optout_find("followed_closed"), false));
 	assert_true(optout_shown(optout_find("assigned"), true));
 	assert_true(optout_shown(optout_find("resolved"), true));
 }
