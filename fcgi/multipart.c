@@ -631,6 +631,8 @@ enum fields_status multipart_read(struct arena *arena, multipart_read_fn read, v
 	/* The window holds a part's headers, its content up to its cap, and enough beyond to judge
 	 * the delimiter after it. */
 	size_t value_max = file_max > LIMIT_FIELD_VALUE_MAX ? file_max : LIMIT_FIELD_VALUE_MAX;
+	if (value_max > len)
+		value_max = len;   /* no part is longer than the body (and no sum below overflows) */
 	struct multipart_stream s = {
 		.read = read,
 		.context = context,
