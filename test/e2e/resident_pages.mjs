@@ -15,7 +15,7 @@ import { top, nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, launchCh
 const photo = join(top, 'test/data/e2e/streetlight.jpg');
 const artifacts = artifactsOf('resident_pages');
 const actionTimeout = 10000;
-const runTimeout = 300000;
+const runTimeout = 420000;
 const widths = [375, 1280];
 const password = 'lantern-quietly-9-orchard';
 const resident = { name: `Noor Newcomer ${process.pid}`, email: `noor.${process.pid}.${Date.now()}@example.test` };
@@ -190,7 +190,7 @@ const pagesOf = {
 	resident: () => [['/', 'home-signed-in'], ['/account', 'account'], ['/complaints', 'my-complaints'],
 		['/complaints/new', 'file'], [complaintPath, 'complaint'], ['/no/such/page', '404-signed-in', 404]],
 	agent: () => [['/agent', 'agent'], ['/account', 'account-agent']],
-	admin: () => [['/admin/unassigned', 'admin-unassigned'], ['/admin/reopened', 'admin-reopened'], [complaintPath, 'complaint-admin']],
+	admin: () => [['/admin', 'admin-queue'], ['/admin/unassigned', 'admin-unassigned'], ['/admin/reopened', 'admin-reopened'], [complaintPath, 'complaint-admin']],
 };
 
 for (const role of Object.keys(pagesOf)) {
