@@ -32,6 +32,9 @@ struct field {
 	/* multipart only (NULL elsewhere): the part's filename parameter and Content-Type. */
 	const char *filename;
 	const char *content_type;
+	/* multipart only: a file part larger than its cap. Its bytes were read and dropped as they
+	 * came (value is "", value_len 0); the other fields of the form are all there. */
+	bool over_limit;
 };
 
 struct fields {

@@ -33,6 +33,10 @@
 #define LIMIT_FILENAME_MAX          255      /* bytes of a part's filename parameter */
 #define LIMIT_UPLOAD_HARD_MAX       (64L * 1024 * 1024)  /* ceiling on server.upload_max_bytes */
 #define LIMIT_MULTIPART_OVERHEAD    (64L * 1024)  /* body bytes allowed beyond the upload limit */
+#define LIMIT_STREAMED_OVERHEAD     (1024L * 1024)  /* the same for a multipart body, read as a
+                                                       stream with a file over its cap dropped: as
+                                                       far as nginx's client_max_body_size */
+#define LIMIT_BOUNDARY_PADDING_MAX  64       /* spaces a delimiter line may carry before its CRLF */
 
 /* Per-request memory: the arena refuses to grow past this (413 / 500 before an OOM). */
 #define LIMIT_ARENA_MAX             (LIMIT_UPLOAD_HARD_MAX * 2 + 8L * 1024 * 1024)

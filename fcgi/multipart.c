@@ -1,12 +1,18 @@
 /*
  * multipart.c: the multipart/form-data parser (see multipart.h).
  *
- * The body is walked once: memmem (two-way, linear in glibc and musl) finds each "\r\n--boundary",
- * and a search only ever resumes after the last match, so a hostile body costs O(n) whatever
- * it holds. A match not followed by "--" or CRLF is content that merely looks like a delimiter
- * and the search goes on from the byte after it. Header blocks are read line by line inside a
- * window of LIMIT_PART_HEADERS_MAX bytes. Nothing is copied into the arena until a part has been
- * judged whole and within its caps.
+ * The body is read once, through a window of the arena sized for one part at its cap (headers,
+ * content, and the bytes after a boundary that decide whether it is a delimiter). The window is
+ * always filled to the full or to the body's end before anything is judged, so what the parser
+ * answers never depends on how the reader chunks the body. memmem (two-way, linear in glibc and
+ * musl) finds each "\r\n--boundary", and a search only ever resumes after the last match or the
+ * last candidate it could judge, so a hostile body costs O(n) whatever it holds. A match not
+ * followed by "--" or padding and CRLF is content that merely looks like a delimiter and the
+ * search goes on from the byte after it. Header blocks are read line by line inside
+ * LIMIT_PART_HEADERS_MAX bytes. A file part that outgrows file_max is not refused: its bytes are
+ * dropped from the window as they come and it is appended empty and flagged (over_limit), so the
+ * form's other fields still arrive; a text part over LIMIT_FIELD_VALUE_MAX refuses the form.
+ * Nothing is copied into the arena until a part has been judged whole and within its caps.
  */
 #include "multipart.h"
 
@@ -21,6 +27,8 @@
 
 /* Bytes of a field name quoted in a message; the rest becomes "...". */
 #define MULTIPART_EXCERPT_MAX 40
+/* Bytes after a boundary that decide whether it ends a delimiter: the padding and its CRLF. */
+#define MULTIPART_LOOKAHEAD (LIMIT_BOUNDARY_PADDING_MAX + 2)
 
 struct multipart_param {
 	const char *name;
@@ -312,7 +320,10 @@ static enum fields_status multipart_headers_read(const char *body, size_t len, s
 
 /*
  * Whether a delimiter whose boundary ends at body[at] is a real one: followed by "--" (the
- * last, *close set) or by optional spaces and CRLF. *next is the byte after it.
+ * last, *close set) or by at most LIMIT_BOUNDARY_PADDING_MAX spaces and CRLF. *next is the byte
+ * after it. It never looks further than MULTIPART_LOOKAHEAD bytes past at, so a reader that
+ * holds that many bytes beyond a candidate (or the end of the body) judges it as the whole
+ * body would.
  */
 static bool multipart_delimiter_end(const char *body, size_t len, size_t at, bool *close,
                                     size_t *next)
@@ -322,7 +333,8 @@ static bool multipart_delimiter_end(const char *body, size_t len, size_t at, boo
 		*next = at + 2;
 		return true;
 	}
-	at = multipart_skip_space(body, len, at);
+	size_t padded = len - at > LIMIT_BOUNDARY_PADDING_MAX ? at + LIMIT_BOUNDARY_PADDING_MAX : len;
+	at = multipart_skip_space(body, padded, at);
 	if (len - at >= 2 && body[at] == '\r' && body[at + 1] == '\n') {
 		*close = false;
 		*next = at + 2;
@@ -407,42 +419,101 @@ static enum fields_status multipart_names_check(struct multipart_part *part, cha
 	return FIELDS_OK;
 }
 
-/* Judges the content body[start..end) of a part whose headers are read, and appends it. */
-static enum fields_status multipart_part_add(struct arena *arena, const char *body, size_t start,
-                                             size_t end, struct multipart_part *part,
-                                             size_t file_max, struct fields *out, char *message)
+/* The body as it is read: a window buf[0..len) of at most cap bytes, at body offset `offset`. */
+struct multipart_stream {
+	multipart_read_fn read;
+	void *context;
+	size_t left;      /* body bytes not read yet */
+	char *buf;
+	size_t cap, len;
+	size_t offset;    /* the body offset of buf[0], for messages */
+};
+
+/* Reads until the window is full or the body is all read: the window's bytes never depend on
+ * how the reader chunks the body. */
+static enum fields_status multipart_fill(struct multipart_stream *s, char *message)
+{
+	while (s->left > 0 && s->len < s->cap) {
+		size_t want = s->cap - s->len < s->left ? s->cap - s->len : s->left;
+		ssize_t n = s->read(s->context, s->buf + s->len, want);
+		if (n <= 0 || (size_t)n > want)
+			return fields_fail(message, FIELDS_BAD_SYNTAX, "the request body ended early");
+		s->len += (size_t)n;
+		s->left -= (size_t)n;
+	}
+	return FIELDS_OK;
+}
+
+/* Forgets the window's first n bytes. */
+static void multipart_drop(struct multipart_stream *s, size_t n)
+{
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+	s->offset += n;
+}
+
+/* Where the next search for a delimiter must start once one from `from` found none in the
+ * window: a candidate closer to the window's end than a delimiter and its lookahead is not
+ * judged yet. */
+static size_t multipart_resume(const struct multipart_stream *s, size_t from, size_t delimiter_len)
+{
+	size_t tail = delimiter_len + MULTIPART_LOOKAHEAD;
+	size_t safe = s->len >= tail ? s->len - tail + 1 : 0;
+	return safe > from ? safe : from;
+}
+
+/* The field a text part over LIMIT_FIELD_VALUE_MAX gets: refused, as the whole form. */
+static enum fields_status multipart_text_too_long(const char *quoted, char *message)
+{
+	return fields_fail(message, FIELDS_TOO_LARGE, "field %s is too long (over %d bytes)", quoted,
+	                   LIMIT_FIELD_VALUE_MAX);
+}
+
+/*
+ * Judges the content of a part whose headers are read (len bytes at body offset `offset`) and
+ * appends it; a file part over file_max (over_limit, its bytes already dropped) is appended
+ * empty and flagged.
+ */
+static enum fields_status multipart_part_add(struct arena *arena, const char *content, size_t len,
+                                             size_t offset, struct multipart_part *part,
+                                             size_t file_max, bool over_limit,
+                                             struct fields *out, char *message)
 {
 	char quoted[MULTIPART_EXCERPT_MAX + 8];
-	size_t len = end - start;
 	size_t at = 0;
 
 	enum fields_status status = multipart_names_check(part, quoted, sizeof(quoted), message);
 	if (status != FIELDS_OK)
 		return status;
 	if (part->has_filename && len > file_max)
-		return fields_fail(message, FIELDS_TOO_LARGE, "file %s is too large (over %zu bytes)",
-		                   quoted, file_max);
+		over_limit = true;
+	if (over_limit) {
+		if (!part->has_filename)
+			return multipart_text_too_long(quoted, message);
+		content = "";
+		len = 0;
+	}
 	if (!part->has_filename) {
 		if (len > LIMIT_FIELD_VALUE_MAX)
-			return fields_fail(message, FIELDS_TOO_LARGE, "field %s is too long (over %d bytes)",
-			                   quoted, LIMIT_FIELD_VALUE_MAX);
-		enum urlencoded_error error = urlencoded_text_check(body + start, len, &at);
+			return multipart_text_too_long(quoted, message);
+		enum urlencoded_error error = urlencoded_text_check(content, len, &at);
 		if (error != URLENCODED_OK)
 			return fields_fail(message, FIELDS_BAD_SYNTAX, "field %s at byte %zu: %s", quoted,
-			                   start + at, urlencoded_strerror(error));
+			                   offset + at, urlencoded_strerror(error));
 	}
 
 	const char *default_type = part->has_filename ? "application/octet-stream" : "text/plain";
 	struct field field = {
 		.name = arena_strndup(arena, part->name, part->name_len),
 		.name_len = part->name_len,
-		.value = arena_strndup(arena, body + start, len),
+		.value = arena_strndup(arena, content, len),
 		.value_len = len,
 		.filename = part->has_filename
 		                ? arena_strndup(arena, part->filename, part->filename_len)
 		                : NULL,
 		.content_type = part->type_len > 0 ? arena_strndup(arena, part->type, part->type_len)
 		                                   : default_type,
+		.over_limit = over_limit,
 	};
 	if (field.name == NULL || field.value == NULL || field.content_type == NULL ||
 	    (part->has_filename && field.filename == NULL))
@@ -455,9 +526,97 @@ static enum fields_status multipart_part_add(struct arena *arena, const char *bo
 	return FIELDS_OK;
 }
 
-enum fields_status multipart_parse(struct arena *arena, const char *body, size_t len,
-                                   const char *boundary, size_t boundary_len, size_t file_max,
-                                   struct fields *out, char *message)
+/* Moves what the part's headers said out of the window, which is about to be overwritten. */
+static enum fields_status multipart_part_keep(struct arena *arena, struct multipart_part *part,
+                                              char *message)
+{
+	const char **texts[] = {&part->name, &part->filename, &part->type};
+	const size_t lens[] = {part->name_len, part->filename_len, part->type_len};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (*texts[i] == NULL)
+			continue;
+		*texts[i] = arena_strndup(arena, *texts[i], lens[i]);
+		if (*texts[i] == NULL)
+			return fields_fail(message, FIELDS_NO_MEMORY, "out of memory");
+	}
+	return FIELDS_OK;
+}
+
+/*
+ * Finds the end of the part whose content starts at window offset pos, reading on as needed:
+ * *end is its delimiter's offset in the window (its content is buf[pos..*end) when *dropped is
+ * 0). A part that outgrows limit is over it: a text part is refused there; a file part's bytes
+ * are dropped as they come, *dropped counting them, until its delimiter arrives.
+ */
+static enum fields_status multipart_part_end(struct arena *arena, struct multipart_stream *s,
+                                             size_t pos,
+                                             struct multipart_part *part, size_t limit,
+                                             const char *delimiter, size_t delimiter_len,
+                                             bool *close, size_t *next, size_t *end,
+                                             size_t *dropped, char *message)
+{
+	char quoted[MULTIPART_EXCERPT_MAX + 8];
+	size_t from = pos;
+	*dropped = 0;
+	for (;;) {
+		*end = multipart_find(s->buf, s->len, from, delimiter, delimiter_len, close, next);
+		if (*end < s->len)
+			return FIELDS_OK;
+		if (s->left == 0)
+			return fields_fail(message, FIELDS_BAD_SYNTAX,
+			                   "the form data is truncated (no closing boundary after part %zu)",
+			                   part->number);
+		/* The window is full and the part goes on past it. */
+		from = multipart_resume(s, from, delimiter_len);
+		if (*dropped + (from - pos) <= limit)   /* the window is made larger than any cap */
+			return fields_fail(message, FIELDS_NO_MEMORY, "out of memory");
+		if (!part->has_filename) {
+			enum fields_status status =
+				multipart_names_check(part, quoted, sizeof(quoted), message);
+			return status != FIELDS_OK ? status : multipart_text_too_long(quoted, message);
+		}
+		enum fields_status status = *dropped == 0 ? multipart_part_keep(arena, part, message)
+		                                          : FIELDS_OK;
+		if (status != FIELDS_OK)
+			return status;
+		*dropped += from - pos;
+		multipart_drop(s, from);
+		pos = from = 0;
+		status = multipart_fill(s, message);
+		if (status != FIELDS_OK)
+			return status;
+	}
+}
+
+/* The body's opening delimiter: *pos is the first byte of part 1's headers. */
+static enum fields_status multipart_open(struct multipart_stream *s, const char *delimiter,
+                                         size_t delimiter_len, bool *close, size_t *pos,
+                                         char *message)
+{
+	/* The first delimiter may open the body without the CRLF that belongs to it. */
+	if (s->len >= delimiter_len - 2 && memcmp(s->buf, delimiter + 2, delimiter_len - 2) == 0 &&
+	    multipart_delimiter_end(s->buf, s->len, delimiter_len - 2, close, pos))
+		return FIELDS_OK;
+	size_t from = 0;
+	for (;;) {
+		if (multipart_find(s->buf, s->len, from, delimiter, delimiter_len, close, pos) < s->len)
+			return FIELDS_OK;
+		if (s->left == 0)
+			return fields_fail(message, FIELDS_BAD_SYNTAX,
+			                   "the form data has no multipart boundary (truncated?)");
+		/* A long preamble: dropped as it comes. */
+		from = multipart_resume(s, from, delimiter_len);
+		multipart_drop(s, from);
+		from = 0;
+		enum fields_status status = multipart_fill(s, message);
+		if (status != FIELDS_OK)
+			return status;
+	}
+}
+
+enum fields_status multipart_read(struct arena *arena, multipart_read_fn read, void *context,
+                                  size_t len, const char *boundary, size_t boundary_len,
+                                  size_t file_max, struct fields *out, char *message)
 {
 	char delimiter[4 + LIMIT_BOUNDARY_MAX];
 	size_t delimiter_len = 4 + boundary_len;
@@ -469,34 +628,75 @@ enum fields_status multipart_parse(struct arena *arena, const char *body, size_t
 	memcpy(delimiter, "\r\n--", 4);
 	memcpy(delimiter + 4, boundary, boundary_len);
 
-	/* The first delimiter may open the body without the CRLF that belongs to it. */
-	if (len >= delimiter_len - 2 && memcmp(body, delimiter + 2, delimiter_len - 2) == 0 &&
-	    multipart_delimiter_end(body, len, delimiter_len - 2, &close, &next)) {
-		pos = next;
-	} else {
-		if (multipart_find(body, len, 0, delimiter, delimiter_len, &close, &next) == len)
-			return fields_fail(message, FIELDS_BAD_SYNTAX,
-			                   "the form data has no multipart boundary (truncated?)");
-		pos = next;
-	}
+	/* The window holds a part's headers, its content up to its cap, and enough beyond to judge
+	 * the delimiter after it. */
+	size_t value_max = file_max > LIMIT_FIELD_VALUE_MAX ? file_max : LIMIT_FIELD_VALUE_MAX;
+	if (value_max > len)
+		value_max = len;   /* no part is longer than the body (and no sum below overflows) */
+	struct multipart_stream s = {
+		.read = read,
+		.context = context,
+		.left = len,
+		.cap = LIMIT_PART_HEADERS_MAX + 2 + value_max + delimiter_len + MULTIPART_LOOKAHEAD + 1,
+	};
+	if (s.cap > len)
+		s.cap = len > delimiter_len + MULTIPART_LOOKAHEAD ? len : delimiter_len + MULTIPART_LOOKAHEAD;
+	s.buf = arena_alloc(arena, s.cap + 1);
+	if (s.buf == NULL)
+		return fields_fail(message, FIELDS_NO_MEMORY, "out of memory");
 
-	for (size_t number = 1; !close; number++) {
+	enum fields_status status = multipart_fill(&s, message);
+	if (status == FIELDS_OK)
+		status = multipart_open(&s, delimiter, delimiter_len, &close, &pos, message);
+	for (size_t number = 1; status == FIELDS_OK && !close; number++) {
 		struct multipart_part part = {.number = number};
+		size_t end = 0, dropped = 0;
 		if (out->count >= LIMIT_FIELDS_MAX)
 			return fields_fail(message, FIELDS_TOO_MANY, "too many parts (at most %d)",
 			                   LIMIT_FIELDS_MAX);
-		enum fields_status status = multipart_headers_read(body, len, &pos, &part, message);
-		if (status != FIELDS_OK)
-			return status;
-		size_t end = multipart_find(body, len, pos, delimiter, delimiter_len, &close, &next);
-		if (end == len)
-			return fields_fail(message, FIELDS_BAD_SYNTAX,
-			                   "the form data is truncated (no closing boundary after part %zu)",
-			                   number);
-		status = multipart_part_add(arena, body, pos, end, &part, file_max, out, message);
-		if (status != FIELDS_OK)
-			return status;
+		multipart_drop(&s, pos);
+		pos = 0;
+		status = multipart_fill(&s, message);
+		if (status == FIELDS_OK)
+			status = multipart_headers_read(s.buf, s.len, &pos, &part, message);
+		if (status == FIELDS_OK)
+			status = multipart_part_end(arena, &s, pos, &part,
+			                            part.has_filename ? file_max : LIMIT_FIELD_VALUE_MAX,
+			                            delimiter, delimiter_len, &close, &next, &end,
+			                            &dropped, message);
+		if (status == FIELDS_OK)
+			status = multipart_part_add(arena, s.buf + pos, end - pos, s.offset + pos, &part,
+			                            file_max, dropped > 0, out, message);
 		pos = next;
 	}
-	return FIELDS_OK;
+	/* The epilogue is ignored, but read: the whole body is the request's. */
+	while (status == FIELDS_OK && s.left > 0) {
+		s.len = 0;
+		status = multipart_fill(&s, message);
+	}
+	return status;
+}
+
+/* Hands out a body held in memory, as a reader would. */
+struct multipart_memory {
+	const char *body;
+	size_t len, pos;
+};
+
+static ssize_t multipart_memory_read(void *context, char *buf, size_t len)
+{
+	struct multipart_memory *memory = context;
+	size_t n = memory->len - memory->pos < len ? memory->len - memory->pos : len;
+	memcpy(buf, memory->body + memory->pos, n);
+	memory->pos += n;
+	return (ssize_t)n;
+}
+
+enum fields_status multipart_parse(struct arena *arena, const char *body, size_t len,
+                                   const char *boundary, size_t boundary_len, size_t file_max,
+                                   struct fields *out, char *message)
+{
+	struct multipart_memory memory = {.body = body, .len = len};
+	return multipart_read(arena, multipart_memory_read, &memory, len, boundary, boundary_len,
+	                      file_max, out, message);
 }

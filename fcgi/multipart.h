@@ -1,10 +1,13 @@
 /*
  * multipart.h: parses multipart/form-data request bodies (RFC 7578) into fields.
  *
- * multipart_boundary takes the boundary from the Content-Type header; multipart_parse splits a
- * body that is already wholly in memory (the web layer reads it under a cap) into one field per
- * part. Text parts obey the same rules as urlencoded fields (UTF-8, no NUL, LIMIT_FIELD_VALUE_MAX);
- * a part with a filename parameter is a file: its value is its raw bytes, capped by file_max.
+ * multipart_boundary takes the boundary from the Content-Type header; multipart_read splits a
+ * body into one field per part as it reads it, holding one part at a time (multipart_parse does
+ * the same for a body already in memory). Text parts obey the same rules as urlencoded fields
+ * (UTF-8, no NUL, LIMIT_FIELD_VALUE_MAX), and one over its cap refuses the form; a part with a
+ * filename parameter is a file: its value is its raw bytes. A file over file_max does not refuse
+ * the form: its bytes are read and dropped as they come, never held, and its field is there,
+ * empty, with over_limit set, so that a caller can answer with the rest of what was sent.
  *
  * What a field holds for a part:
  *   name, value    NUL-terminated arena copies; value_len is exact (a file may hold NULs).
@@ -24,6 +27,7 @@
 #define FCGI_MULTIPART_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "fields.h"
 
@@ -39,10 +43,25 @@ struct arena;
 enum fields_status multipart_boundary(const char *content_type, size_t len, const char **boundary,
                                       size_t *boundary_len, char *message);
 
+/* Reads up to len body bytes into buf: the count read (1..len), or 0 or -1 when the body ended
+ * or failed. (The same shape as request.h's request_read_fn.) */
+typedef ssize_t (*multipart_read_fn)(void *context, char *buf, size_t len);
+
+/*
+ * Reads a body of exactly len bytes through read and appends one field per part to out, as
+ * multipart_parse does; a body that ends before len bytes is FIELDS_BAD_SYNTAX. Its memory is one
+ * window of about file_max (or LIMIT_FIELD_VALUE_MAX) + LIMIT_PART_HEADERS_MAX bytes, whatever len
+ * is, plus the fields kept. The epilogue is read and ignored.
+ */
+enum fields_status multipart_read(struct arena *arena, multipart_read_fn read, void *context,
+                                  size_t len, const char *boundary, size_t boundary_len,
+                                  size_t file_max, struct fields *out, char *message);
+
 /*
  * Appends one field per part of body to out. Preamble and epilogue are ignored; a body without
  * its closing `--boundary--` is refused as truncated. The boundary is only recognised at the
- * start of the body or after CRLF, and only when followed by "--" or (optional spaces and) CRLF.
+ * start of the body or after CRLF, and only when followed by "--" or CRLF (with at most
+ * LIMIT_BOUNDARY_PADDING_MAX spaces before it: RFC 2046's transport padding).
  */
 enum fields_status multipart_parse(struct arena *arena, const char *body, size_t len,
                                    const char *boundary, size_t boundary_len, size_t file_max,

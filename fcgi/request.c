@@ -203,18 +203,22 @@ enum fields_status request_read_form(struct request *request, size_t body_max, s
 		body_max = LIMIT_URLENCODED_BODY_MAX;
 	if (request->read == NULL)
 		return fields_fail(message, FIELDS_BAD_SYNTAX, "the request has no body");
-	char *body = NULL;
-	enum fields_status status = request_read_body(request, body_max, &body, message);
-	if (status != FIELDS_OK)
-		return status;
-	if (urlencoded)
+	if (urlencoded) {
+		char *body = NULL;
+		enum fields_status status = request_read_body(request, body_max, &body, message);
+		if (status != FIELDS_OK)
+			return status;
 		return urlencoded_parse(request->arena, body, request->content_length, &request->form, message);
+	}
+	if (request->content_length > body_max)
+		return fields_fail(message, FIELDS_TOO_LARGE, "the request body is larger than the limit of %zu KiB",
+		                   body_max / 1024);
 	const char *boundary = NULL;
 	size_t boundary_len = 0;
-	status = multipart_boundary(request->content_type, strlen(request->content_type), &boundary, &boundary_len,
-	                            message);
+	enum fields_status status = multipart_boundary(request->content_type, strlen(request->content_type), &boundary,
+	                                               &boundary_len, message);
 	if (status != FIELDS_OK)
 		return status;
-	return multipart_parse(request->arena, body, request->content_length, boundary, boundary_len, file_max,
-	                       &request->form, message);
+	return multipart_read(request->arena, request->read, request->read_context, request->content_length, boundary,
+	                      boundary_len, file_max, &request->form, message);
 }

@@ -47,8 +47,10 @@ enum fields_status request_parse(struct request *request, struct arena *arena, c
 const char *request_param(const struct request *request, const char *name);
 
 /* Reads the whole body (refusing one over body_max with 413 before reading it) and parses it as
- * application/x-www-form-urlencoded or multipart/form-data (a file part at most file_max bytes)
- * into request->form. Any other Content-Type is FIELDS_UNSUPPORTED (415), with a message. */
+ * application/x-www-form-urlencoded or multipart/form-data into request->form. A multipart body is
+ * parsed as it is read (multipart_read): a file part over file_max is read, dropped, and left in
+ * the form empty with over_limit set, the other fields intact; the caller says what to do about it.
+ * Any other Content-Type is FIELDS_UNSUPPORTED (415), with a message. */
 enum fields_status request_read_form(struct request *request, size_t body_max, size_t file_max,
                                      char *message);
 

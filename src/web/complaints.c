@@ -2,7 +2,9 @@
  * complaints.c: the residents' side of complaints (see complaints.h).
  *
  * Filing runs in this order, so that a failure leaves nothing behind that points nowhere:
- *   1. every field checked; the form comes back with what was typed and a message by the field;
+ *   1. every field checked; the form comes back with what was typed and a message by the field
+ *      (a photo over upload_max_bytes too: the form reader dropped its bytes and kept the rest,
+ *      and the answer is 413, the status of a photo too large wherever it is found);
  *   2. the photo cleaned (photo.c: format by its bytes, size and pixel caps, metadata removed);
  *   3. the cleaned photo stored on the S3 set under its content hash (s3.put); on failure the
  *      form comes back with a message and nothing is written;
@@ -171,15 +173,22 @@ static const char *const complaints_error_keys[] = {
 	[FIELD_PHOTO] = "photo_error",       [FIELD_TOKEN] = "token_error",
 };
 
+/* The largest photo in words ("8 MB"), into words (32 bytes). */
+static void complaints_photo_limit_words(const struct call *call, char *words, size_t size)
+{
+	size_t bytes = call->app->config.upload_max_bytes;
+	if (bytes % (1024 * 1024) == 0)
+		snprintf(words, size, "%zu MB", bytes / (1024 * 1024));
+	else
+		snprintf(words, size, "%zu KB", bytes / 1024);
+}
+
 /* The largest photo, in bytes for the browser's check (complaint-form.js) and in words. */
 static void complaints_add_photo_limit(struct call *call, struct json_object *data)
 {
 	size_t bytes = call->app->config.upload_max_bytes;
 	char words[32];
-	if (bytes % (1024 * 1024) == 0)
-		snprintf(words, sizeof(words), "%zu MB", bytes / (1024 * 1024));
-	else
-		snprintf(words, sizeof(words), "%zu KB", bytes / 1024);
+	complaints_photo_limit_words(call, words, sizeof(words));
 	if (data != NULL)
 		json_object_object_add(data, "photo_max_bytes", json_object_new_int64((int64_t)bytes));
 	complaints_add_string(data, "photo_max", words);
@@ -337,6 +346,17 @@ enum photo_status complaints_photo_clean(struct call *call, const struct field *
 		.pixels_max = (uint64_t)config->photo_pixels_max,
 	};
 	char text[PHOTO_MESSAGE_SIZE] = "";
+	if (file->over_limit) {
+		/* The form reader dropped its bytes as they came (fcgi/multipart.c): nothing to clean. */
+		char words[32];
+		complaints_photo_limit_words(call, words, sizeof(words));
+		snprintf(text, sizeof(text),
+		         "This photo is larger than %s, the largest accepted, so it was not kept. Please attach a smaller "
+		         "one; everything else you typed is still here.",
+		         words);
+		*message = arena_strndup(call->request->arena, text, strlen(text));
+		return PHOTO_TOO_LARGE;
+	}
 	enum photo_status status =
 		photo_clean((const uint8_t *)file->value, file->value_len, &limits, photo, text, sizeof(text));
 	*message = status == PHOTO_OK ? NULL : arena_strndup(call->request->arena, text, strlen(text));
@@ -406,7 +426,7 @@ void complaints_file(struct call *call)
 	}
 	bool fields_ok = checked == DB_OK;
 	const struct field *file = fields_find(&call->request->form, "photo");
-	if (file == NULL || file->filename == NULL || file->value_len == 0) {
+	if (file == NULL || file->filename == NULL || (file->value_len == 0 && !file->over_limit)) {
 		form.errors[FIELD_PHOTO] = "Please attach a photo of the problem.";
 		goto refuse;
 	}

@@ -39,7 +39,8 @@ const char *complaints_label(const char *code);
 /* A photo as every upload of one is taken (a resident's filing, an agent's photo of the fix):
  * complaints_photo_clean cleans the form's file field under the config's caps (core/photo.c:
  * format by its bytes, size and pixel caps, metadata removed; *message, in the arena, says why
- * not); complaints_photo_store puts the cleaned bytes on the S3 set under their content hash
+ * not; a file the form reader dropped for being over upload_max_bytes is PHOTO_TOO_LARGE with
+ * the limit in words); complaints_photo_store puts the cleaned bytes on the S3 set under their content hash
  * (s3.put) and lists the replicas it left without them, for the photo_repairs rows the same
  * transaction as the row that points at the photo writes. */
 struct complaints_stored_photo {

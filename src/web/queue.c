@@ -164,6 +164,10 @@ static struct json_object *queue_row_json(struct call *call, const struct db_que
 	complaints_add_string(item, "agent", row->agent);
 	complaints_add_string(item, "description", row->description);
 	complaints_add_string(item, "address", row->address);
+	if (row->lat != NULL && row->lon != NULL) {
+		complaints_add_string(item, "lat", row->lat);   /* the map's marker (static/js/map.js) */
+		complaints_add_string(item, "lon", row->lon);
+	}
 	complaints_add_string(item, "created_at", render_time(call, row->created_at));
 	complaints_add_string(item, "due_at", render_time(call, row->due_at));
 	complaints_add_string(item, "updated_at", render_time(call, row->updated_at));
@@ -172,6 +176,21 @@ static struct json_object *queue_row_json(struct call *call, const struct db_que
 	if (row->overdue)
 		json_object_object_add(item, "overdue", json_object_new_boolean(1));
 	return item;
+}
+
+/* The map of the page's complaints that have a position: map.js puts a marker for each row the
+ * table marks with its place; without JavaScript or tiles the table is the page. */
+static void queue_add_map(struct call *call, const struct db_queue_row *rows, size_t count, struct json_object *data)
+{
+	struct json_object *map = NULL;
+	size_t placed = 0;
+	for (size_t i = 0; i < count; i++)
+		placed += rows[i].lat != NULL && rows[i].lon != NULL;
+	if (placed == 0)
+		return;
+	render_add_map(call, data, NULL, NULL, false);
+	if (json_object_object_get_ex(data, "map", &map))
+		json_object_object_add(map, "markers", json_object_new_boolean(1));
 }
 
 void queue_page(struct call *call)
@@ -204,6 +223,7 @@ void queue_page(struct call *call)
 		json_object_array_add(list, queue_row_json(call, &rows[i]));
 	json_object_object_add(data, "complaints", list);
 	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
+	queue_add_map(call, rows, count, data);
 	/* The pager: a page read forwards has a next page when more followed; one read backwards
 	 * always has one (the page it came from), and a previous one when more preceded. */
 	bool has_next = filter.way == QUEUE_BEFORE ? count > 0 : more;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "arena.h"
@@ -184,6 +185,18 @@ static int routes_authorize(struct call *call, const struct routes_entry *route)
 	return 0;
 }
 
+/* The largest body the app reads: the upload limit and room for a form's fields; for a multipart
+ * body, which is read as a stream (a photo over the limit dropped as it comes, the fields kept),
+ * as much as nginx lets through (client_max_body_size = upload_max_bytes + 1M), so that the
+ * filing form can say the photo was too large and keep what was typed. */
+static size_t routes_body_max(const struct app *app, const struct request *request)
+{
+	size_t len = strcspn(request->content_type, "; \t");
+	bool multipart = len == strlen("multipart/form-data") &&
+	                 strncasecmp(request->content_type, "multipart/form-data", len) == 0;
+	return app->config.upload_max_bytes + (multipart ? LIMIT_STREAMED_OVERHEAD : LIMIT_MULTIPART_OVERHEAD);
+}
+
 /* A state-changing request: same-origin, a readable form, the right CSRF token (a signed link's
  * route: the form only, its handler checks the signature). 0, or -1 with the answer written
  * (nothing has changed yet). */
@@ -197,10 +210,10 @@ static int routes_check_form(struct call *call, const struct routes_entry *route
 		render_error(call, 403, "Requests from other sites are refused.");
 		return -1;
 	}
-	size_t body_max = call->app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
-	/* File parts may reach the body cap: a photo over upload_max_bytes is then refused by its
-	 * handler, with the form and what was typed, rather than here with a bare error page. */
-	enum fields_status status = request_read_form(call->request, body_max, body_max, message);
+	/* A file part over upload_max_bytes is read and dropped, flagged in the form: its handler
+	 * refuses it with the form and what was typed, rather than here with a bare error page. */
+	enum fields_status status = request_read_form(call->request, routes_body_max(call->app, call->request),
+	                                              call->app->config.upload_max_bytes, message);
 	if (status != FIELDS_OK) {
 		render_error(call, fields_http_status(status), message);
 		return -1;
@@ -264,8 +277,7 @@ void routes_dispatch(struct app *app, struct request *request, struct response *
 #ifdef COMPLAINTD_TEST_HOOKS
 	unsigned long long verifications = password_verify_count();
 #endif
-	size_t body_max = app->config.upload_max_bytes + LIMIT_MULTIPART_OVERHEAD;
-	if (request->content_length > body_max) {
+	if (request->content_length > routes_body_max(app, request)) {
 		char message[160];
 		snprintf(message, sizeof(message), "The upload is too large: at most %zu KiB is accepted.",
 		         app->config.upload_max_bytes / 1024);

@@ -311,7 +311,7 @@ static int workflow_fix_photo(struct call *call, struct db_move *move, struct co
 	struct photo photo = {0};
 	int status = 0;
 	const struct field *file = fields_find(&call->request->form, "photo");
-	if (file == NULL || file->filename == NULL || file->value_len == 0)
+	if (file == NULL || file->filename == NULL || (file->value_len == 0 && !file->over_limit))
 		return 0;
 	enum photo_status cleaned = complaints_photo_clean(call, file, &photo, message);
 	if (cleaned != PHOTO_OK) {

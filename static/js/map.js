@@ -1,8 +1,10 @@
 // map.js: the map of a page (templates/partials/map.mustache), drawn with Leaflet over what the
 // page already says: on the filing form, clicking the map or dragging its pin fills the latitude
 // and longitude fields (and typing them, or "Use my location", moves the pin); on a complaint's
-// page, the pin shows its place. Without JavaScript or without tiles the page works as before:
-// the fields and the address stay, the map is only an aid.
+// page, the pin shows its place; on the admin's queue, a marker for each row of the table that
+// has a position (data-marker), each opening a link to its complaint. Without JavaScript or
+// without tiles the page works as before: the fields, the address and the table stay, the map is
+// only an aid.
 (function () {
   'use strict';
   var element = document.getElementById('map');
@@ -26,6 +28,23 @@
   }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 
+  if (data.markers) {
+    var places = [];
+    var rows = document.querySelectorAll('[data-marker]');
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i].dataset;
+      var place = [Number(row.lat), Number(row.lon)];
+      if (!isFinite(place[0]) || !isFinite(place[1])) continue;
+      // Built as elements, never as HTML: the label is the complaint's category and status.
+      var link = document.createElement('a');
+      link.href = '/complaints/' + encodeURIComponent(row.marker);
+      link.textContent = row.label;
+      L.marker(place, { alt: row.label }).bindPopup(link).addTo(map);
+      places.push(place);
+    }
+    if (places.length > 0) map.fitBounds(places, { padding: [24, 24], maxZoom: 16 });
+    return;
+  }
   if (!data.pick) {
     L.marker(start, { keyboard: false, alt: 'The place of the complaint' }).addTo(map);
     return;

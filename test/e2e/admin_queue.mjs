@@ -2,12 +2,14 @@
 // playwright-core) on a full stack of its own seeded with 1,500 complaints: the header's "Queue",
 // filtering by status and "nobody" (the filter lands in the address bar), paging forwards and
 // back by the pager and by the browser's back button, ticking two complaints and assigning them
-// to an agent in one go, and exporting the filter as CSV. TAP, one line per step; each step's
+// to an agent in one go, and exporting the filter as CSV. The page's complaints are markers on its
+// map, each leading to its complaint; without JavaScript the table alone is the page. TAP, one line per step; each step's
 // screenshot is kept under var/test-artifacts/e2e/admin_queue/.
 //
 // Run by test/e2e/run.sh (which finds playwright-core under var/node); its stack and browser are
 // lib/harness.mjs's.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
 	artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
@@ -29,8 +31,8 @@ async function rowIds() {
 	return page.locator('table.queue tbody tr td:nth-child(2) a').allInnerTexts();
 }
 
-tapPlan(8);
-const { step, failures } = tapSteps(artifacts, { page: () => page, explain: () => explain(page) });
+tapPlan(10);
+const { step, shot, failures } = tapSteps(artifacts, { page: () => page, explain: () => explain(page) });
 let url = null;
 let firstPage = [];
 let filteredUrl = null;
@@ -38,7 +40,8 @@ let filteredUrl = null;
 await step('stack', 'a full stack starts, migrated and seeded with 1,500 complaints, and an admin account', async () => {
 	const started = Date.now();
 	url = stackUp('admin_queue');
-	ctl(['seed', '--complaints', '1500', '--residents', '100', '--agents', '5'], '', 180000);
+	// Around the stack's map centre, where its tile server has tiles.
+	ctl(['seed', '--complaints', '1500', '--residents', '100', '--agents', '5', '--centre', '50.8466,4.3528'], '', 180000);
 	ctl(['create-admin', '--name', 'Ada Admin', admin.email], `${admin.password}\n`);
 	tapDiag(`stack at ${url} in ${Date.now() - started} ms`);
 });
@@ -62,6 +65,52 @@ await step('queue', 'the header\'s "Queue" opens /admin: 50 complaints, counts p
 	const counts = await page.locator('.queue-counts a').count();
 	check(counts === 6, `${counts} status counts shown, not 6`);
 	check(await page.locator('a[rel=next]').count() === 1, 'no "Next" link under 1,500 complaints');
+});
+
+await step('map', "the map shows a marker for each row of the page with a position; a marker's link opens its complaint", async () => {
+	await goto('/admin');
+	const map = page.locator('#map');
+	await map.waitFor({ state: 'visible' });
+	const placed = await page.locator('table.queue tbody tr[data-marker]').evaluateAll((rows) => rows.map((row) => row.dataset.marker));
+	const ids = await rowIds();
+	check(placed.length > 0, `none of the ${ids.length} rows has a position`);
+	const markers = map.locator('.leaflet-marker-icon');
+	await page.waitForFunction((count) => document.querySelectorAll('#map .leaflet-marker-icon').length === count, placed.length)
+		.catch(() => {});
+	const shown = await markers.count();
+	check(shown === placed.length, `${shown} markers on the map for ${placed.length} rows with a position (of ${ids.length})`);
+	await shot('queue-map');
+	// By keyboard, as Leaflet's markers are buttons: the popup links to one of the rows' complaints.
+	await markers.first().focus();
+	await page.keyboard.press('Enter');
+	const link = map.locator('.leaflet-popup-content a');
+	await link.waitFor({ state: 'visible' });
+	const href = await link.getAttribute('href');
+	const id = (href.match(/^\/complaints\/(\d+)$/) || [])[1];
+	check(id && placed.includes(id), `the marker's link is ${href}, not a complaint of the page's rows`);
+	await shot('queue-map-popup');
+	await Promise.all([page.waitForNavigation(), link.click()]);
+	check(new URL(page.url()).pathname === `/complaints/${id}`, `the link went to ${page.url()}`);
+	await goto('/admin');
+});
+
+await step('no-script', 'without JavaScript the queue is its table: the same 50 rows, the map left hidden', async () => {
+	const { context: noScript, page: bare } = await newPerson(browser, url, { javaScriptEnabled: false });
+	try {
+		await bare.goto('/signin');
+		const form = bare.locator('form[action="/signin"]');
+		await form.locator('[name=email]').fill(admin.email);
+		await form.locator('[name=password]').fill(admin.password);
+		await Promise.all([bare.waitForNavigation(), form.locator('button[type=submit]').click()]);
+		const response = await bare.goto('/admin');
+		check(response && response.status() === 200, `/admin answered ${response && response.status()}`);
+		const rows = await bare.locator('table.queue tbody tr').count();
+		check(rows === 50, `the queue shows ${rows} rows without JavaScript, not 50`);
+		check(await bare.locator('#map').isHidden(), 'the map is shown without JavaScript (an empty box)');
+		await bare.screenshot({ path: join(artifacts, 'queue-no-script.png'), fullPage: true, timeout: 20000 });
+	} finally {
+		await noScript.close().catch(() => {});
+	}
 });
 
 await step('filter', 'ticking "Submitted" and choosing "Nobody" puts the filter in the address and shows only such rows', async () => {

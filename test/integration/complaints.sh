@@ -14,7 +14,7 @@
 # shellcheck disable=SC2016,SC2034,SC2001
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 33
+plan 34
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -74,7 +74,7 @@ def noise_png_over(size):   # the first noise PNG 256 pixels wide longer than si
 for i in range(1, 8):   # small valid photos, each new to the replicas
     write('fresh-%d.png' % i, png(24, 24))
 write('over.png', noise_png_over(limit + 1024))                       # just over upload_max_bytes
-write('over-dispatcher.png', noise_png_over(limit + 64 * 1024 + 100 * 1024))  # over the body cap
+write('over-app.png', noise_png_over(limit + 64 * 1024 + 600 * 1024))    # far over, under nginx's cap
 write('over-nginx.png', noise_png_over(limit + 1024 * 1024 + 700 * 1024))     # over nginx's cap
 # A decompression bomb: a tiny PNG whose header says 60000 x 60000 (10.8 GB of RGB).
 write('bomb.png', png(60000, 60000, b'\0' * (1 + 60000 * 3) * 8))
@@ -101,7 +101,7 @@ write('polyglot.gif', b'GIF89a/*\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00*/=1
       b'<html><body><script>alert(document.cookie)</script></body></html>\n'
       b'\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b')
 EOF
-diag "crafted: over.png $(stat -c %s "$scratch/over.png") B, over-dispatcher.png $(stat -c %s "$scratch/over-dispatcher.png") B, over-nginx.png $(stat -c %s "$scratch/over-nginx.png") B (limit $upload_max B), bomb.png $(stat -c %s "$scratch/bomb.png") B, bomb.jpg $(stat -c %s "$scratch/bomb.jpg") B"
+diag "crafted: over.png $(stat -c %s "$scratch/over.png") B, over-app.png $(stat -c %s "$scratch/over-app.png") B, over-nginx.png $(stat -c %s "$scratch/over-nginx.png") B (limit $upload_max B), bomb.png $(stat -c %s "$scratch/bomb.png") B, bomb.jpg $(stat -c %s "$scratch/bomb.jpg") B"
 
 # ---- the S3 replicas' objects, read from each replica's data directory (s3rver keeps one
 # <key>._S3rver_object file per object), so a stopped replica counts too ----
@@ -217,29 +217,36 @@ refused "no address and no latitude/longitude" 422 form "$fresh" address!
 refused "no photo" 422 form -
 refused "latitude 91" 422 form "$fresh" lat=91 lon=4.35
 lat91_body=$refused_body
-# The form comes back as typed, with the message by the field.
+# kept_as_typed BODY DESCRIPTION ADDRESS LAT LON ERROR_ID: the form came back as typed (water_leak
+# selected, the description, address, latitude and longitude) with a message by ERROR_ID's field.
 kept_as_typed() {
 	if ! {
-		grep -q '<option value="water_leak" selected>' <<<"$lat91_body" &&
-		grep -qF ">Case latitude 91: water runs down the lane</textarea>" <<<"$lat91_body" &&
-		[ "$(input_value "$lat91_body" address)/$(input_value "$lat91_body" lat)/$(input_value "$lat91_body" lon)" = "12 Mill Lane/91/4.35" ] &&
-		grep -q 'class="field-error" id="location-error"' <<<"$lat91_body"
+		grep -q '<option value="water_leak" selected>' <<<"$1" &&
+		grep -qF ">$2</textarea>" <<<"$1" &&
+		[ "$(input_value "$1" address)/$(input_value "$1" lat)/$(input_value "$1" lon)" = "$3/$4/$5" ] &&
+		grep -q "class=\"field-error\" id=\"$6\"" <<<"$1"
 	}; then
-		diag "422 page: $(text_of "$lat91_body" 600)"
+		diag "the page: $(text_of "$1" 600)"
 		return 1
 	fi
 }
-check "on an error the form comes back with what was typed (category selected, description, address, lat 91, lon) and a message by the location" kept_as_typed
+check "on an error the form comes back with what was typed (category selected, description, address, lat 91, lon) and a message by the location" \
+	kept_as_typed "$lat91_body" "Case latitude 91: water runs down the lane" "12 Mill Lane" 91 4.35 location-error
 
-# Photos refused by their bytes, whatever their name and type say. The three sizes are refused
-# at three layers: just over upload_max_bytes by the app's photo check (413, the form again);
-# over upload_max_bytes + 64 KiB by complaintd's dispatcher on the Content-Length, before it
-# reads the body (413 error page); over upload_max_bytes + 1 MiB by nginx (413, its own page).
+# Photos refused by their size: just over upload_max_bytes, and far over it (but under nginx's
+# cap, upload_max_bytes + 1 MiB): the app reads the body as a stream, drops the photo's bytes as
+# they come and answers 413 with the form, everything typed and the limit said. Over nginx's cap,
+# nginx answers itself (413, its own static page).
 refused "a photo just over upload_max_bytes (256 KiB + 1 KiB)" 413 form "$scratch/over.png;filename=big.png;type=image/png"
-refused "a photo over upload_max_bytes + 64 KiB" 413 page "$scratch/over-dispatcher.png;filename=bigger.png;type=image/png"
-dispatcher_page=$(text_of "$body" 120)
+refused "a photo 664 KiB over upload_max_bytes, under the nginx cap" 413 form "$scratch/over-app.png;filename=bigger.png;type=image/png" \
+	lat=50.846600 lon=4.352800 "address=Rue de l'Étuve 31 <Manneken Pis>"
+over_app_body=$refused_body
+check "a photo far over the limit: the form comes back with everything typed and the photo's field says the limit (256 KB)" holds '
+	kept_as_typed "$over_app_body" "Case a photo 664 KiB over upload_max_bytes, under the nginx cap: water runs down the lane" \
+		"Rue de l&#39;Étuve 31 &lt;Manneken Pis&gt;" 50.846600 4.352800 photo-error &&
+	grep -q "This photo is larger than 256 KB, the largest accepted" <<<"$over_app_body"'
 refused "a photo far over the limit (about 2 MiB)" 413 page "$scratch/over-nginx.png;filename=huge.png;type=image/png"
-diag "413 pages: over +64 KiB: '$dispatcher_page'; about 2 MiB: '$(text_of "$body" 120)'"
+diag "413 page over nginx's cap: '$(text_of "$body" 120)'"
 refused "a shell script renamed .jpg (sent as image/jpeg)" 415 form "$scratch/script.jpg;filename=photo.jpg;type=image/jpeg"
 refused "an SVG with a script" 415 form "$scratch/image.svg;filename=drawing.svg;type=image/svg+xml"
 refused "a GIF/HTML polyglot named .png" 415 form "$scratch/polyglot.gif;filename=photo.png;type=image/png"

@@ -13,7 +13,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 30
+plan 32
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
 test_full_stack_up resident upload_max_bytes=256K
@@ -147,6 +147,20 @@ check "the stack's tile server serves the handful of tiles ($tile)" \
 	holds '[ "$(curl -s -o /dev/null -w "%{http_code} %{content_type}" "$tiles/$tile")" = "200 image/png" ]'
 file_form rose "$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg" category=water_leak \
 	"description=Water runs down the street" lat=50.8470 lon=4.3530
+placed_id=${location##*/} by_address_id=${complaint##*/}
 get rose "$location"
 check "a complaint with a position shows it on its map (data-lat, data-lon, no picking)" \
 	holds 'grep -q "data-lat=\"50.847000\" data-lon=\"4.353000\"" <<<"$body" && ! grep -q "data-pick" <<<"$body"'
+
+# ---- the map on the admin's queue ----
+staff admin "queue.$$@example.org" "Quinn Admin"
+signin admin "queue.$$@example.org"
+get admin /admin
+queue=$body
+marked=$(grep -o '<tr [^>]*data-marker="[0-9]*"' <<<"$queue" | grep -o 'data-marker="[0-9]*"' | grep -o '[0-9]*' | tr '\n' ' ')
+check "the queue's map marks each row with a position (#$placed_id), not one by address alone (#$by_address_id): marked ${marked:-none}" \
+	holds 'grep -q "id=\"map\"[^>]*data-markers=\"1\"" <<<"$queue" && grep -q "src=\"/static/js/map.js\"" <<<"$queue" &&
+		[ "$marked" = "$placed_id " ] && grep -q "data-marker=\"$placed_id\" data-lat=\"50.847000\" data-lon=\"4.353000\"" <<<"$queue" &&
+		grep -q "<a href=\"/complaints/$by_address_id\">" <<<"$queue"'
+check "the queue is a map page: it sends its origin to the tile server (Referrer-Policy strict-origin-when-cross-origin)" \
+	holds 'grep -qi "^referrer-policy: strict-origin-when-cross-origin$" <<<"$headers"'

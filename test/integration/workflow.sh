@@ -13,7 +13,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 27
+plan 28
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -263,6 +263,14 @@ check "the agent's resolve form is multipart with an optional photo; a file that
 	holds 'grep -q "enctype=\"multipart/form-data\"" <<<"$resolve_form" && grep -q "type=\"file\" name=\"photo\"" <<<"$resolve_form" &&
 		! grep -q "required" <<<"$(grep "name=\"photo\"" <<<"$resolve_form")" &&
 		[[ $bad_photo == "422 "*"not marked resolved"* ]] && [ "$before" = "$(state_of "$c7")" ]'
+# Over upload_max_bytes (8M here), under nginx's cap: the form reader drops it; never a resolve
+# without the photo the agent sent.
+head -c $((8 * 1024 * 1024 + 200 * 1024)) /dev/zero >"$scratch/huge.jpg"
+change --multipart amy "$c7" resolve --form-string "reason=Valve replaced" -F "photo=@$scratch/huge.jpg;type=image/jpeg"
+huge_photo="$status $(text_of "$body" 2000)"
+rm -f "$scratch/huge.jpg"
+check "a photo of the fix over the 8 MB limit is refused (${huge_photo:0:3}) saying the limit, and the complaint is as it was (not resolved without it)" \
+	holds '[[ $huge_photo == "422 "*"larger than 8 MB"*"not marked resolved"* ]] && [ "$before" = "$(state_of "$c7")" ]'
 change --multipart amy "$c7" resolve --form-string "reason=Valve replaced, photo attached" -F "photo=@$photo"
 rs7="$status $(last_action "$c7")"
 fix_key=$(sql "SELECT image_key FROM updates WHERE complaint_id = $c7 AND image_key IS NOT NULL")

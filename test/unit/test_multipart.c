@@ -1,5 +1,6 @@
 /*
- * test_multipart.c: what a browser's multipart form turns into, and which bodies are refused.
+ * test_multipart.c: what a browser's multipart form turns into, and which bodies are refused;
+ * read as a stream, a file over its cap is dropped as it comes and flagged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -400,22 +402,194 @@ static void test_value_and_file_caps(void **state)
 	assert_int_equal(parse_built(f), FIELDS_OK);
 	assert_int_equal(f->fields.items[0].value_len, FILE_MAX);
 
-	put(f, OPEN "Content-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\n\r\n");
-	put_repeat(f, '\0', FILE_MAX + 1);
-	put(f, CLOSE);
-	assert_int_equal(parse_built(f), FIELDS_TOO_LARGE);
-	assert_string_equal(f->message, "file \"photo\" is too large (over 1024 bytes)");
-	assert_int_equal(fields_http_status(FIELDS_TOO_LARGE), 413);
+	assert_false(f->fields.items[0].over_limit);
 
-	/* A long field name is cut short in the message. */
-	put(f, OPEN "Content-Disposition: form-data; name=\"");
-	put_repeat(f, 'x', 100);
-	put(f, "\"; filename=\"p.png\"\r\n\r\n");
-	put_repeat(f, 'x', FILE_MAX + 1);
-	put(f, CLOSE);
-	assert_int_equal(parse_built(f), FIELDS_TOO_LARGE);
-	assert_string_equal(f->message, "file \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\" is too "
-	                                "large (over 1024 bytes)");
+	/* One byte over: the file is dropped and flagged, the fields around it kept. */
+	put(f, OPEN TEXT_PART("before") "typed" NEXT);
+	put(f, "Content-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\n"
+	       "Content-Type: image/png\r\n\r\n");
+	put_repeat(f, '\0', FILE_MAX + 1);
+	put(f, NEXT TEXT_PART("after") "kept" CLOSE);
+	assert_int_equal(parse_built(f), FIELDS_OK);
+	assert_int_equal(f->fields.count, 3);
+	assert_string_equal(fields_value(&f->fields, "before"), "typed");
+	assert_string_equal(fields_value(&f->fields, "after"), "kept");
+	const struct field *photo = fields_find(&f->fields, "photo");
+	assert_true(photo->over_limit);
+	assert_int_equal(photo->value_len, 0);
+	assert_string_equal(photo->value, "");
+	assert_string_equal(photo->filename, "p.png");
+	assert_string_equal(photo->content_type, "image/png");
+	assert_false(fields_find(&f->fields, "before")->over_limit);
+}
+
+/* A body made on the fly as a reader hands it out: head, then `repeat` bytes of `fill`, then tail,
+ * at most `chunk` bytes a call. */
+struct generated {
+	const char *head, *tail;
+	size_t repeat, chunk, pos, calls;
+	char fill;
+};
+
+static size_t generated_len(const struct generated *g)
+{
+	return strlen(g->head) + g->repeat + strlen(g->tail);
+}
+
+static ssize_t generated_read(void *context, char *buf, size_t len)
+{
+	struct generated *g = context;
+	size_t head = strlen(g->head), total = generated_len(g), n = 0;
+	if (len > g->chunk)
+		len = g->chunk;
+	for (; n < len && g->pos < total; n++, g->pos++) {
+		if (g->pos < head)
+			buf[n] = g->head[g->pos];
+		else if (g->pos < head + g->repeat)
+			buf[n] = g->fill;
+		else
+			buf[n] = g->tail[g->pos - head - g->repeat];
+	}
+	g->calls++;
+	return (ssize_t)n;
+}
+
+static enum fields_status read_generated(struct fixture *f, struct generated *g, size_t file_max)
+{
+	struct fields empty = {0};
+	f->fields = empty;
+	f->message[0] = '\0';
+	return multipart_read(f->arena, generated_read, g, generated_len(g), BOUNDARY, strlen(BOUNDARY),
+	                      file_max, &f->fields, f->message);
+}
+
+static void test_streamed_file_over_its_cap_is_dropped(void **state)
+{
+	struct fixture *f = *state;
+	/* 8 MiB of photo against a 1 KiB cap, with text parts on both sides, in 16 KiB reads. */
+	struct generated g = {
+		.head = OPEN TEXT_PART("description") "Dead streetlight" NEXT
+		        "Content-Disposition: form-data; name=\"photo\"; filename=\"big.jpg\"\r\n\r\n",
+		.tail = NEXT TEXT_PART("address") "Rua Augusta 1" CLOSE "epilogue",
+		.repeat = 8u << 20,
+		.fill = '-',
+		.chunk = 16384,
+	};
+	size_t used = arena_used(f->arena);
+	assert_int_equal(read_generated(f, &g, FILE_MAX), FIELDS_OK);
+	assert_int_equal(g.pos, generated_len(&g));   /* read to its end, the epilogue too */
+	assert_int_equal(f->fields.count, 3);
+	assert_string_equal(fields_value(&f->fields, "description"), "Dead streetlight");
+	assert_string_equal(fields_value(&f->fields, "address"), "Rua Augusta 1");
+	assert_true(fields_find(&f->fields, "photo")->over_limit);
+	assert_int_equal(fields_find(&f->fields, "photo")->value_len, 0);
+	/* Never held: the parser's memory is one part's window, not the body. */
+	assert_true(arena_used(f->arena) - used < 256u * 1024);
+
+	/* The same with a cap it fits under: the whole file arrives. */
+	g.pos = 0;
+	g.repeat = 300000;
+	assert_int_equal(read_generated(f, &g, 300000), FIELDS_OK);
+	assert_false(fields_find(&f->fields, "photo")->over_limit);
+	assert_int_equal(fields_find(&f->fields, "photo")->value_len, 300000);
+	g.pos = 0;
+	g.repeat = 300001;
+	assert_int_equal(read_generated(f, &g, 300000), FIELDS_OK);
+	assert_true(fields_find(&f->fields, "photo")->over_limit);
+	assert_string_equal(fields_value(&f->fields, "address"), "Rua Augusta 1");
+}
+
+static void test_streamed_text_over_its_cap_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct generated g = {
+		.head = OPEN TEXT_PART("story"),
+		.tail = CLOSE,
+		.repeat = 4u << 20,
+		.fill = 's',
+		.chunk = 4096,
+	};
+	assert_int_equal(read_generated(f, &g, FILE_MAX), FIELDS_TOO_LARGE);
+	assert_string_equal(f->message, "field \"story\" is too long (over 65536 bytes)");
+	/* Refused as soon as it is known: the rest is not read. */
+	assert_true(g.pos < 1u << 20);
+}
+
+static void test_streamed_long_preamble_and_short_body(void **state)
+{
+	struct fixture *f = *state;
+	struct generated g = {
+		.head = "",
+		.tail = NEXT TEXT_PART("a") "1" CLOSE,
+		.repeat = 2u << 20,
+		.fill = 'p',
+		.chunk = 1000,
+	};
+	assert_int_equal(read_generated(f, &g, FILE_MAX), FIELDS_OK);
+	assert_string_equal(fields_value(&f->fields, "a"), "1");
+
+	/* A reader that ends before Content-Length. */
+	struct generated shorter = g;
+	shorter.pos = 0;
+	struct fields empty = {0};
+	f->fields = empty;
+	assert_int_equal(multipart_read(f->arena, generated_read, &shorter, generated_len(&g) + 10, BOUNDARY,
+	                                strlen(BOUNDARY), FILE_MAX, &f->fields, f->message),
+	                 FIELDS_BAD_SYNTAX);
+	assert_string_equal(f->message, "the request body ended early");
+}
+
+/* Whatever the reads' sizes, the same fields or the same refusal. */
+static void test_streamed_chunking_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bodies[] = {
+		OPEN TEXT_PART("a") "x\r\n--" BOUNDARY "x" NEXT TEXT_PART("b") "2" CLOSE,
+		OPEN "Content-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n\r\n"
+		     "0123456789012345678901234567890123456789" CLOSE,
+		OPEN TEXT_PART("a") "1\r\n--" BOUNDARY "   \r\n" TEXT_PART("b") "2" CLOSE,
+		OPEN TEXT_PART("a") "1\r\n--" BOUNDARY "-",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct generated g = {.head = bodies[i], .tail = "", .chunk = 1 << 20};
+		enum fields_status whole = read_generated(f, &g, 16);
+		struct fields first = f->fields;
+		char message[FIELDS_MESSAGE_MAX];
+		strcpy(message, f->message);
+		for (size_t chunk = 1; chunk < 9; chunk++) {
+			g.pos = 0;
+			g.chunk = chunk;
+			assert_int_equal(read_generated(f, &g, 16), whole);
+			assert_string_equal(f->message, message);
+			assert_int_equal(f->fields.count, first.count);
+			for (size_t j = 0; j < first.count; j++) {
+				assert_int_equal(f->fields.items[j].value_len, first.items[j].value_len);
+				assert_memory_equal(f->fields.items[j].value, first.items[j].value, first.items[j].value_len);
+				assert_int_equal(f->fields.items[j].over_limit, first.items[j].over_limit);
+			}
+		}
+	}
+}
+
+static void test_delimiter_padding_cap(void **state)
+{
+	struct fixture *f = *state;
+	char pad[LIMIT_BOUNDARY_PADDING_MAX + 2];
+	memset(pad, ' ', sizeof(pad));
+	/* 64 spaces of transport padding before the CRLF: still a delimiter. */
+	put(f, OPEN TEXT_PART("a") "1\r\n--" BOUNDARY);
+	put_n(f, pad, LIMIT_BOUNDARY_PADDING_MAX);
+	put(f, "\r\n" TEXT_PART("b") "2" CLOSE);
+	assert_int_equal(parse_built(f), FIELDS_OK);
+	assert_int_equal(f->fields.count, 2);
+	/* 65: content that looks like one. */
+	put(f, OPEN TEXT_PART("a") "1\r\n--" BOUNDARY);
+	put_n(f, pad, LIMIT_BOUNDARY_PADDING_MAX + 1);
+	put(f, "\r\n" TEXT_PART("b") "2" CLOSE);
+	assert_int_equal(parse_built(f), FIELDS_OK);
+	assert_int_equal(f->fields.count, 1);
+	assert_int_equal(f->fields.items[0].value_len, 1 + strlen("\r\n--" BOUNDARY) + LIMIT_BOUNDARY_PADDING_MAX + 1 +
+	                                               strlen("\r\n" TEXT_PART("b") "2"));
 }
 
 static void test_name_cap(void **state)
@@ -527,6 +701,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_part_count_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_lookalike_delimiters_are_content, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_file_over_its_cap_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_text_over_its_cap_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_long_preamble_and_short_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_chunking_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delimiter_padding_cap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -437,11 +437,23 @@ static void test_form_multipart_with_file(void **state)
 	assert_string_equal(photo->filename, "leak.jpg");
 	assert_string_equal(photo->content_type, "image/jpeg");
 
-	/* The file part over file_max is refused with 413. */
+	/* The file part over file_max is read, dropped and flagged; the rest of the form is there. */
 	f->count = 0;
 	memset(&f->request, 0, sizeof(f->request));
 	assert_int_equal(post(f, "multipart/form-data; boundary=XyZ", body, sizeof(body) - 1, 1 << 20, 4),
+	                 FIELDS_OK);
+	assert_string_equal(fields_value(&f->request.form, "title"), "Water leak");
+	photo = fields_find(&f->request.form, "photo");
+	assert_true(photo->over_limit);
+	assert_int_equal(photo->value_len, 0);
+	assert_int_equal(f->reader.pos, sizeof(body) - 1);
+
+	/* Over body_max: refused before a byte is read. */
+	f->count = 0;
+	memset(&f->request, 0, sizeof(f->request));
+	assert_int_equal(post(f, "multipart/form-data; boundary=XyZ", body, sizeof(body) - 1, 64, 4),
 	                 FIELDS_TOO_LARGE);
+	assert_int_equal(f->reader.calls, 0);
 }
 
 static void test_form_multipart_without_boundary(void **state)

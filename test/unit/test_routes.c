@@ -281,6 +281,17 @@ static void test_upload_too_large(void **state)
 	f->app.config.upload_max_bytes = 1024;
 	dispatch(f, "POST", "/", "70000");
 	assert_refused(f, 413, "The upload is too large: at most 1 KiB is accepted.");
+
+	/* A multipart body is read as a stream (a photo over the limit dropped, the fields kept): it
+	 * may go as far as nginx's cap, the limit + 1 MiB, and no further. */
+	char type[] = "CONTENT_TYPE=multipart/form-data; boundary=x", length_param[64];
+	const char *extra[] = {type, length_param, NULL};
+	snprintf(length_param, sizeof(length_param), "CONTENT_LENGTH=%zu", (size_t)1024 + LIMIT_STREAMED_OVERHEAD);
+	dispatch_with(f, "POST", "/", extra);
+	assert_refused(f, 405, "This address does not accept that kind of request.");
+	snprintf(length_param, sizeof(length_param), "CONTENT_LENGTH=%zu", (size_t)1024 + LIMIT_STREAMED_OVERHEAD + 1);
+	dispatch_with(f, "POST", "/", extra);
+	assert_refused(f, 413, "The upload is too large: at most 1 KiB is accepted.");
 }
 
 /* Sign-in and sign-up return only to exactly the path of a GET route, as it stands. */
