@@ -30,8 +30,9 @@ static bool db_agents_row_read(const struct repl_sql_rows *rows, size_t i, struc
 /* The columns of db_agents_row, FROM accounts a; the parameter is PASSWORD_HASH_NONE. */
 #define DB_AGENTS_COLUMNS                                                                                      \
 	"SELECT a.id, a.name, a.email, a.disabled_at IS NOT NULL AS disabled, a.password_hash = ? AS invited,"   \
-	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"                                    \
-	" AND c.status IN ('assigned', 'in_progress')) AS open_count FROM accounts a"
+	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id AND c.status = 'assigned')"          \
+	" + (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id AND c.status = 'in_progress')"     \
+	" AS open_count FROM accounts a"
 
 enum db_status db_agents_list(struct db *db, struct arena *arena, const struct db_session *session,
                               struct db_agents_row *out, size_t max, size_t *count)

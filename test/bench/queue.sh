@@ -11,7 +11,8 @@
 # the peak RSS (VmHWM, reset before through /proc/PID/clear_refs) of the worker that served it
 # (the one whose CPU time moved). Prints Markdown tables.
 #   usage: test/bench/queue.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
-set -euo pipefail
+# Not set -e: lib.sh's browser functions let a grep find nothing; every step that matters is checked.
+set -uo pipefail
 usage="usage: queue.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]"
 COMPLAINTD_BINARY=${1:?$usage}
 COMPLAINTCTL_BINARY=${2:?$usage}
@@ -31,7 +32,6 @@ mkdir -p "$out"
 scratch=$(mktemp -d)
 trap 'baselines_down; rm -rf "$scratch"; test_stack_cleanup' EXIT
 fail() { echo "queue.sh: $*" >&2; exit 1; }
-trap 'echo "queue.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 test_full_stack_up bench-queue workers=4 log_level=warn
 test_migrate
@@ -40,7 +40,7 @@ started=$SECONDS
 	>"$out/queue-seed.out" 2>&1 || fail "seed failed: $(tail -n 3 "$out/queue-seed.out")"
 seed_seconds=$((SECONDS - started))
 seed_load=$(cut -d' ' -f1-3 /proc/loadavg)
-sql "ANALYZE TABLE complaints, categories, accounts, status_track PERSISTENT FOR ALL" >/dev/null
+sql "ANALYZE TABLE complaints, categories, accounts, status_track PERSISTENT FOR ALL" >/dev/null || fail "ANALYZE TABLE failed"
 staff admin "admin.bench@example.org" "Ada Admin"
 signin admin "admin.bench@example.org"
 cookie="session=$(awk -F'\t' '$6 == "session" { print $7 }' "$scratch/admin.jar" | tail -n 1)"
@@ -51,7 +51,8 @@ baselines_up "$stack_dir" "$stack_base" "$hello" 4 "$out/queue-hello.log" || exi
 get admin "/admin?sort=due"
 first_next=$(grep -o 'href="[^"]*" rel="next"' <<<"$body" | sed 's/href="\([^"]*\)".*/\1/; s/&amp;/\&/g') ||
 	fail "the queue's first page ($status) has no next link: $(text_of "$body")"
-position=$(sql "SELECT CONCAT(CAST(due_at AS CHAR), ',', id) FROM complaints ORDER BY due_at, id LIMIT 1 OFFSET $(((page - 1) * 50 - 1))")
+position=$(sql "SELECT CONCAT(CAST(due_at AS CHAR), ',', id) FROM complaints ORDER BY due_at, id LIMIT 1 OFFSET $(((page - 1) * 50 - 1))") ||
+	fail "no keyset position for page $page"
 expected_first=$(sql "SELECT id FROM complaints ORDER BY due_at, id LIMIT 1 OFFSET $(((page - 1) * 50))")
 encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$position")
 page2000=$(sed "s/after=[^&]*/after=$encoded/" <<<"$first_next")
@@ -85,7 +86,7 @@ for name in "${cases[@]}"; do
 		grep -q 'id="too-wide"' <<<"$body" && rows_of[$name]="no rows: \"$(grep -o 'id="too-wide">[^<]*' <<<"$body" | sed 's/.*>//' | cut -c1-60)…\""
 		;;
 	esac
-	wrk_run "$out/queue-$name.wrk" -t2 -c32 -d"${seconds}s" "${args[@]}" "${target[$name]}"
+	wrk_run "$out/queue-$name.wrk" -t2 -c32 -d"${seconds}s" "${args[@]}" "${target[$name]}" || fail "wrk on $name failed"
 	rps[$name]=$wrk_rps p50[$name]=$wrk_p50 p99[$name]=$wrk_p99
 done
 load_wrk=$(cut -d' ' -f1-3 /proc/loadavg)

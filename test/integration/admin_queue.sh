@@ -46,7 +46,7 @@ filters=(
 )
 sorts=(due filed changed)
 candidates_max=1500  # store/db_queue.h's DB_QUEUE_CANDIDATES_MAX
-plan $((${#filters[@]} * 7 + 3 + 3 + 6 + 4 + 2))
+plan $((${#filters[@]} * 7 + 3 + 3 + 7 + 4 + 2))
 
 scratch=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
@@ -225,6 +225,10 @@ check "every complaint of the filter from before the walk is on a page (missed: 
 
 # 4. Bulk assignment, one of the picked complaints assigned by another admin's page meanwhile.
 get admin "/admin?$(query_of "status=submitted agent=none" filed)"
+open_shown=$(grep -o "<option value=\"$agent\">[^<]*open)</option>" <<<"$body" | sed -n 's/.*(\([0-9]*\) open).*/\1/p')
+open_counted=$(sql "SELECT COUNT(*) FROM complaints WHERE assigned_agent_id = $agent AND status IN ('assigned', 'in_progress')")
+check "the bulk form gives the agent's open complaints as an independent COUNT does ($open_shown, $open_counted)" \
+	holds '[ -n "$open_shown" ] && [ "$open_shown" = "$open_counted" ]'
 picked=($(grep -o 'name="c" value="[0-9]*:[0-9]*"' <<<"$body" | sed 's/.*value="\([^"]*\)"/\1/' | head -n 3))
 bulk_csrf=$(csrf_of "$body" /admin/bulk-assign)
 back=$(input_value "$body" back)
