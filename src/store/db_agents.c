@@ -32,8 +32,9 @@ static bool db_agents_row_read(const struct repl_sql_rows *rows, size_t i, struc
 /* The columns of db_agents_row, FROM accounts a; the parameter is PASSWORD_HASH_NONE. */
 #define DB_AGENTS_COLUMNS                                                                                      \
 	"SELECT a.id, a.name, a.email, a.disabled_at IS NOT NULL AS disabled, a.password_hash = ? AS invited,"   \
-	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id"                                    \
-	" AND c.status IN ('assigned', 'in_progress')) AS open_count FROM accounts a"
+	" (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id AND c.status = 'assigned')"          \
+	" + (SELECT COUNT(*) FROM complaints c WHERE c.assigned_agent_id = a.id AND c.status = 'in_progress')"     \
+	" AS open_count FROM accounts a"
 
 /* The workload's columns beside DB_AGENTS_COLUMNS: overdue among the open ones; resolves in the
  * last 7 days (status_track, by idx_status_track_actor); the median of filing-to-resolve over the

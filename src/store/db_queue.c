@@ -8,10 +8,14 @@
  * names. A branch examines about as many rows as it returns while its other conditions match
  * most rows of its index's range; the filing dates also bound the due date (a category's target
  * is 1 to 365 days) and the last change (never before filing), so that a range in the past is a
- * range of the index in every sort. The two filters whose rows have no such index read their own
- * instead, once, and sort what they found: words (the FULLTEXT index: every complaint they
- * match) and reopened (idx_complaints_reopened: the complaints waiting after a reopening).
- * Counts are one capped subquery per status, LIMIT 10,001.
+ * range of the index in every sort. The filters whose rows no index gives in the page's order
+ * read their own index instead, once, and sort what they found: reopened (idx_complaints_reopened:
+ * the complaints waiting after a reopening), and the capped ones (db_queue_capped): words (the
+ * FULLTEXT index) and filing dates sorted by due date or last change (idx_complaints_created).
+ * A capped filter's page is read only when its candidates — the complaints its words match, or
+ * filed between its dates, whatever the other fields — are at most DB_QUEUE_CANDIDATES_MAX: its
+ * counts' statement reads them first, at most that many + 1, and the page says "narrow the
+ * filter" past it. Other counts are one capped subquery per status, LIMIT 10,001.
  */
 #include "store/db_queue.h"
 
@@ -99,9 +103,15 @@ static const char *db_queue_match(struct arena *arena, const struct queue_filter
 	return text;
 }
 
-/* The conditions of every branch but the status and the keyset. */
+bool db_queue_capped(const struct queue_filter *filter)
+{
+	return filter->word_count > 0 || ((filter->from[0] != '\0' || filter->to[0] != '\0') && filter->sort != QUEUE_SORT_FILED);
+}
+
+/* The conditions of every branch but the status and the keyset; words only when asked (MATCH needs
+ * the table's own FULLTEXT index, so it is the access, never a test on rows already read). */
 static void db_queue_where(struct db_queue_builder *b, struct arena *arena, const struct queue_filter *filter,
-                           bool keyset)
+                           bool keyset, bool words)
 {
 	const char *column = db_queue_sorts[filter->sort].column;
 	if (filter->category_id != 0) {
@@ -138,7 +148,7 @@ static void db_queue_where(struct db_queue_builder *b, struct arena *arena, cons
 			db_queue_param(b, db_text(filter->to));
 		}
 	}
-	if (filter->word_count > 0) {
+	if (words && filter->word_count > 0) {
 		db_queue_put(b, " AND MATCH (c.description, c.address) AGAINST (? IN BOOLEAN MODE)");
 		const char *match = db_queue_match(arena, filter);
 		if (match == NULL)
@@ -192,7 +202,8 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 	bool up = db_queue_sorts[filter->sort].ascending == (filter->way != QUEUE_BEFORE);
 	const char *order = up ? "" : " DESC";
 	/* One branch per status, or one for all when the filter has its own index. */
-	bool single = filter->word_count > 0 || filter->reopened;
+	bool capped = db_queue_capped(filter);
+	bool single = capped || filter->reopened;
 	db_queue_put(&b, "SELECT q.id, q.status, q.description, q.address, q.lat, q.lon, q.created_at, q.due_at,"
 	                 " q.updated_at, q.version, q.reopened_at IS NOT NULL AS reopened,"
 	                 " COALESCE(q.assigned_agent_id, 0) AS agent_id, q.sort_key, k.name AS category, a.name AS agent,"
@@ -203,7 +214,9 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 		if (!single && (statuses & (1u << s)) == 0)
 			continue;
 		char hint[128] = "";
-		if (filter->reopened && filter->word_count == 0)
+		if (capped && filter->word_count == 0)
+			snprintf(hint, sizeof(hint), " FORCE INDEX (idx_complaints_created)");
+		else if (filter->reopened && filter->word_count == 0)
 			snprintf(hint, sizeof(hint), " FORCE INDEX (idx_complaints_reopened)");
 		else if (!single)
 			db_queue_hint(filter, hint, sizeof(hint));
@@ -222,7 +235,7 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 			db_queue_put(&b, "c.status = ?");
 			db_queue_param(&b, db_text(workflow_state_name((enum workflow_state)s)));
 		}
-		db_queue_where(&b, arena, filter, true);
+		db_queue_where(&b, arena, filter, true, true);
 		db_queue_put(&b, " ORDER BY c.%s%s, c.id%s LIMIT ?)", column, order, order);
 		db_queue_param(&b, db_integer((int64_t)limit + 1));
 		if (single)
@@ -245,6 +258,34 @@ int db_queue_counts_sql(struct arena *arena, const struct queue_filter *filter, 
 	*others = *filter;
 	others->statuses = 0;
 	unsigned statuses = queue_statuses(others);
+	if (db_queue_capped(filter)) {
+		/* The candidates by their own index, at most the cap + 1 whatever the other fields, each
+		 * with its status and whether the other fields hold (db_queue_counts adds them up). */
+		db_queue_put(&b, "SELECT c.status, (1");
+		db_queue_where(&b, arena, others, false, false);
+		db_queue_put(&b, ") AS passes FROM complaints c%s WHERE ",
+		             filter->word_count > 0 ? "" : " FORCE INDEX (idx_complaints_created)");
+		if (filter->word_count > 0) {
+			struct queue_filter *words = arena_alloc(arena, sizeof(*words));
+			if (words == NULL)
+				return -1;
+			*words = (struct queue_filter){.words = {0}, .word_count = filter->word_count};
+			memcpy(words->words, filter->words, sizeof(words->words));
+			db_queue_put(&b, "1");
+			db_queue_where(&b, arena, words, false, true);
+		} else {
+			struct queue_filter *dates = arena_alloc(arena, sizeof(*dates));
+			if (dates == NULL)
+				return -1;
+			*dates = (struct queue_filter){.sort = QUEUE_SORT_FILED};
+			memcpy(dates->from, filter->from, sizeof(dates->from));
+			memcpy(dates->to, filter->to, sizeof(dates->to));
+			db_queue_put(&b, "1");
+			db_queue_where(&b, arena, dates, false, false);
+		}
+		db_queue_put(&b, " LIMIT %d", DB_QUEUE_CANDIDATES_MAX + 1);
+		return db_queue_end(&b);
+	}
 	for (int s = 0, n = 0; s < WORKFLOW_STATES; s++) {
 		if ((statuses & (1u << s)) == 0)
 			continue;
@@ -252,7 +293,7 @@ int db_queue_counts_sql(struct arena *arena, const struct queue_filter *filter, 
 		             n > 0 ? " UNION ALL " : "");
 		db_queue_param(&b, db_text(workflow_state_name((enum workflow_state)s)));
 		db_queue_param(&b, db_text(workflow_state_name((enum workflow_state)s)));
-		db_queue_where(&b, arena, others, false);
+		db_queue_where(&b, arena, others, false, true);
 		db_queue_put(&b, " LIMIT %d) x%d", DB_QUEUE_COUNT_CAP + 1, n);
 		n++;
 	}
@@ -356,11 +397,12 @@ enum db_status db_queue_page(struct db *db, struct arena *arena, const struct db
 }
 
 enum db_status db_queue_counts(struct db *db, struct arena *arena, const struct db_session *session,
-                               const struct queue_filter *filter, int64_t counts[WORKFLOW_STATES])
+                               const struct queue_filter *filter, int64_t counts[WORKFLOW_STATES], int64_t *matched)
 {
 	struct db_queue_sql *sql = arena_alloc(arena, sizeof(*sql));
 	for (int s = 0; s < WORKFLOW_STATES; s++)
 		counts[s] = -1;
+	*matched = -1;
 	if (sql == NULL || db_queue_counts_sql(arena, filter, sql) != 0)
 		return DB_UNAVAILABLE;
 	if (sql->param_count == 0)
@@ -368,10 +410,26 @@ enum db_status db_queue_counts(struct db *db, struct arena *arena, const struct 
 	const struct repl_sql_statement statement = {sql->sql, sql->params, sql->param_count, true};
 	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
-	for (size_t i = 0; status == DB_OK && i < rows->row_count; i++) {
-		enum workflow_state state;
-		if (workflow_state_parse(db_column_text(rows, i, "status"), &state))
-			counts[state] = db_column_integer(rows, i, "n");
+	if (status != DB_OK || !db_queue_capped(filter)) {
+		for (size_t i = 0; status == DB_OK && i < rows->row_count; i++) {
+			enum workflow_state state;
+			if (workflow_state_parse(db_column_text(rows, i, "status"), &state))
+				counts[state] = db_column_integer(rows, i, "n");
+		}
+		return status;
 	}
-	return status;
+	/* A capped filter: one row per candidate read. Past the cap the counts are not known. */
+	struct queue_filter others = *filter;
+	others.statuses = 0;
+	unsigned statuses = queue_statuses(&others);
+	*matched = (int64_t)rows->row_count;
+	for (int s = 0; s < WORKFLOW_STATES; s++)
+		counts[s] = *matched <= DB_QUEUE_CANDIDATES_MAX && ((statuses >> s) & 1u) ? 0 : -1;
+	for (size_t i = 0; *matched <= DB_QUEUE_CANDIDATES_MAX && i < rows->row_count; i++) {
+		enum workflow_state state;
+		if (workflow_state_parse(db_column_text(rows, i, "status"), &state) && counts[state] >= 0 &&
+		    db_column_integer(rows, i, "passes") != 0)
+			counts[state]++;
+	}
+	return DB_OK;
 }

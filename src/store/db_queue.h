@@ -22,6 +22,8 @@ struct db_session;
 #define DB_QUEUE_PAGE_MAX 500       /* rows of one statement: a page (50) or an export's chunk */
 #define DB_QUEUE_COUNT_CAP 10000    /* counts above this read "10,000+" */
 #define DB_QUEUE_PARAMS_MAX 128
+/* A capped filter's candidates: past this many, its page is not read (the page says so). */
+#define DB_QUEUE_CANDIDATES_MAX 1500
 
 struct db_queue_category {
 	int64_t id;
@@ -57,14 +59,22 @@ int db_queue_counts_sql(struct arena *arena, const struct queue_filter *filter, 
 /* The statement with its parameters written in as SQL literals: for tests that EXPLAIN it. */
 const char *db_queue_sql_inline(struct arena *arena, const struct db_queue_sql *sql);
 
+/* Whether the filter is capped: words, or filing dates with a sort other than the filing date. No
+ * index gives its rows in the page's order, so its page reads every candidate (the complaints its
+ * words match, or filed between its dates) and sorts them: db_queue_counts reads them first, and
+ * the page is read only when they are at most DB_QUEUE_CANDIDATES_MAX. */
+bool db_queue_capped(const struct queue_filter *filter);
+
 /* The page: rows in the page's order (for QUEUE_BEFORE too), *more when rows follow in the way
  * read (db.read). */
 enum db_status db_queue_page(struct db *db, struct arena *arena, const struct db_session *session,
                              const struct queue_filter *filter, size_t limit, struct db_queue_row *out,
                              size_t *count, bool *more);
 /* Per status (by enum workflow_state), how many complaints match the filter's other fields, up to
- * DB_QUEUE_COUNT_CAP + 1; -1 for a status the filter excludes (db.read). */
+ * DB_QUEUE_COUNT_CAP + 1; -1 for a status the filter excludes (db.read). For a capped filter,
+ * *matched is the candidates read (at most DB_QUEUE_CANDIDATES_MAX + 1; past the cap every count
+ * is -1: not known); -1 for another filter. */
 enum db_status db_queue_counts(struct db *db, struct arena *arena, const struct db_session *session,
-                               const struct queue_filter *filter, int64_t counts[WORKFLOW_STATES]);
+                               const struct queue_filter *filter, int64_t counts[WORKFLOW_STATES], int64_t *matched);
 
 #endif

@@ -76,6 +76,27 @@ static struct json_object *queue_option(const char *value, const char *label, bo
 	return option;
 }
 
+/* For a capped filter whose candidates are past the cap (db_queue_counts' matched): the sentence
+ * saying so and what narrows it, in arena; NULL when the page can be read. */
+static const char *queue_too_wide(struct arena *arena, const struct queue_filter *filter, int64_t matched)
+{
+	if (matched <= DB_QUEUE_CANDIDATES_MAX)
+		return NULL;
+	char text[300];
+	if (filter->word_count > 0)
+		snprintf(text, sizeof(text),
+		         "More than %d,%03d complaints contain these words: too many to sort for one page. "
+		         "Add a word (a house number, a district) to find fewer.",
+		         DB_QUEUE_CANDIDATES_MAX / 1000, DB_QUEUE_CANDIDATES_MAX % 1000);
+	else
+		snprintf(text, sizeof(text),
+		         "More than %d,%03d complaints were filed between these dates: too many to sort by %s for one "
+		         "page. Narrow the dates, or sort by filing date.",
+		         DB_QUEUE_CANDIDATES_MAX / 1000, DB_QUEUE_CANDIDATES_MAX % 1000,
+		         filter->sort == QUEUE_SORT_DUE ? "due date" : "last change");
+	return queue_copy(arena, text);
+}
+
 /* The form's fields as the filter has them. */
 static void queue_add_form(struct call *call, const struct queue_filter *filter,
                            const struct db_queue_category *categories, size_t category_count,
@@ -200,14 +221,20 @@ void queue_page(struct call *call)
 	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
 	struct db_agent agents[DB_AGENTS_MAX];
 	struct db_queue_row rows[QUEUE_PAGE_SIZE];
-	int64_t counts[WORKFLOW_STATES];
+	int64_t counts[WORKFLOW_STATES], matched = -1;
 	size_t category_count = 0, agent_count = 0, count = 0;
 	bool more = false;
 	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
 		return;
+	/* The counts first: for a capped filter they say whether its page may be read. */
 	if (db_agents_active(call->app->db, arena, call->session, agents, DB_AGENTS_MAX, &agent_count) != DB_OK ||
-	    db_queue_page(call->app->db, arena, call->session, &filter, QUEUE_PAGE_SIZE, rows, &count, &more) != DB_OK ||
-	    db_queue_counts(call->app->db, arena, call->session, &filter, counts) != DB_OK) {
+	    db_queue_counts(call->app->db, arena, call->session, &filter, counts, &matched) != DB_OK) {
+		render_error(call, 503, queue_database_down);
+		return;
+	}
+	const char *too_wide = queue_too_wide(arena, &filter, matched);
+	if (too_wide == NULL &&
+	    db_queue_page(call->app->db, arena, call->session, &filter, QUEUE_PAGE_SIZE, rows, &count, &more) != DB_OK) {
 		render_error(call, 503, queue_database_down);
 		return;
 	}
@@ -224,6 +251,8 @@ void queue_page(struct call *call)
 	json_object_object_add(data, "complaints", list);
 	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
 	queue_add_map(call, rows, count, data);
+	if (too_wide != NULL)
+		complaints_add_string(data, "too_wide", too_wide);
 	/* The pager: a page read forwards has a next page when more followed; one read backwards
 	 * always has one (the page it came from), and a previous one when more preceded. */
 	bool has_next = filter.way == QUEUE_BEFORE ? count > 0 : more;
@@ -489,6 +518,19 @@ void queue_export(struct call *call)
 	size_t category_count = 0;
 	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
 		return;
+	/* A capped filter past its cap is refused as its page is: each chunk would sort every candidate. */
+	if (db_queue_capped(&filter)) {
+		int64_t counts[WORKFLOW_STATES], matched = -1;
+		if (db_queue_counts(call->app->db, call->request->arena, call->session, &filter, counts, &matched) != DB_OK) {
+			render_error(call, 503, queue_database_down);
+			return;
+		}
+		const char *too_wide = queue_too_wide(call->request->arena, &filter, matched);
+		if (too_wide != NULL) {
+			render_error(call, 422, too_wide);
+			return;
+		}
+	}
 	struct queue_export_job *job = arena_alloc(call->request->arena, sizeof(*job));
 	if (job == NULL) {
 		render_error(call, 500, "The export could not be started.");

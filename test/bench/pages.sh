@@ -29,10 +29,10 @@ stackctl="$top/packaging/stackctl"
 dir="$top/var/stacks/bench-pages-$$"
 out="$top/var/bench"
 mkdir -p "$out" "$top/var/stacks"
-hello_pids=()
+# shellcheck source=test/bench/baselines.sh
+source "$bench/baselines.sh"
 cleanup() {
-	local pid
-	for pid in "${hello_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	baselines_down
 	"$stackctl" down "$dir" >/dev/null 2>&1
 	rm -rf "$dir"
 }
@@ -53,32 +53,8 @@ sql_count() { "$stackctl" sql "$dir" primary root "USE complaints; $1"; }
 # shellcheck source=test/bench/wrk_lib.sh
 source "$bench/wrk_lib.sh"
 
-# ---- the baselines, behind the stack's nginx ----
-# hello_on PORT NAME [DATABASE-ARGS...]: hello_fcgi with 4 workers on a socket of its own, and a
-# server block on PORT passing every request to it.
-hello_on() {
-	local port=$1 name=$2; shift 2
-	local socket="/tmp/complaintd-$base/hello-$name.sock"
-	HELLO_DB_PASSWORD=$(sed -n 's/^db_app_password=//p' "$dir/secrets") \
-		"$hello" "$socket" 4 "$@" </dev/null >>"$out/pages-hello.log" 2>&1 &
-	hello_pids+=($!)
-	printf 'server {\n    listen 127.0.0.1:%s;\n    location / {\n        include /etc/nginx/fastcgi_params;\n        fastcgi_pass unix:%s;\n    }\n}\n' \
-		"$port" "$socket" >>"$dir/nginx/site.conf"
-}
-# Two of the spare ports of the stack's base (+12..+19): +20 is the next stack's base.
-hello_port=$((base + 18))
-hello_pk_port=$((base + 19))
-hello_on "$hello_port" hello
-hello_on "$hello_pk_port" hello-pk 127.0.0.1 "$((base + 1))" complaints_app complaints
-nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -s reload
-# Both answer once nginx has reloaded and the workers have connected: up to 30 s on a busy machine.
-baselines_answer() {
-	[ "$(curl -s "http://127.0.0.1:$hello_port/")" = "hello " ] &&
-		[ "$(curl -s "http://127.0.0.1:$hello_pk_port/")" = "hello Rita Counter" ]
-}
-for _ in $(seq 300); do baselines_answer && break; sleep 0.1; done
-baselines_answer || {
-	echo "pages.sh: the baselines do not answer (hello, and hello + SELECT with the resident's name)" >&2; exit 1; }
+# ---- the baselines, behind the stack's nginx (test/bench/baselines.sh), 4 workers each ----
+baselines_up "$dir" "$base" "$hello" 4 "$out/pages-hello.log" || exit 1
 
 # ---- the cases ----
 cases=(hello hello_pk home account complaint list agent complaint50 assign)
@@ -94,7 +70,7 @@ declare -A what=(
 	[assign]="POST /complaints/{id}/status action=assign (an admin; another submitted complaint each time)"
 )
 declare -A target=(
-	[hello]="http://127.0.0.1:$hello_port/" [hello_pk]="http://127.0.0.1:$hello_pk_port/" [home]="$url/"
+	[hello]="$baseline_hello_url" [hello_pk]="$baseline_pk_url" [home]="$url/"
 	[account]="$url/account" [complaint]="$url/complaints/$resident_complaint" [list]="$url/complaints"
 	[agent]="$url/agent" [complaint50]="$url/complaints/$staff_complaint" [assign]="$url/"
 )
