@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -555,7 +556,7 @@ static void test_streamed_chunking_changes_nothing(void **state)
 		enum fields_status whole = read_generated(f, &g, 16);
 		struct fields first = f->fields;
 		char message[FIELDS_MESSAGE_MAX];
-		strcpy(message, f->message);
+		snprintf(message, sizeof(message), "%s", f->message);
 		for (size_t chunk = 1; chunk < 9; chunk++) {
 			g.pos = 0;
 			g.chunk = chunk;

@@ -37,6 +37,7 @@
 #include "web/queue.h"
 #include "web/routes.h"
 #include "web/set_password.h"
+#include "web/nearby.h"
 #include "web/unsubscribe.h"
 #include "web/workflow.h"
 
@@ -441,6 +442,7 @@ static void test_table_rows(void **state)
 		 workflow_update_photo, 0},
 		{"POST", "/complaints/{id}/status", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), workflow_change, 0},
 		{"POST", "/complaints/{id}/notes", ROUTES_FOR_AT_LEAST(ACCOUNT_AGENT), workflow_note, 0},
+		{"POST", "/complaints/{id}/follow", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), nearby_follow, 0},
 	};
 	size_t expected_count = sizeof(expected) / sizeof(expected[0]);
 	(void)state;
