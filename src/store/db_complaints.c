@@ -58,6 +58,7 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 		db_text_or_null(complaint->lon),
 		db_text_or_null(complaint->image_key),
 		db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE),
+		db_integer(session->account_id),
 		db_text(complaint->category_code),
 	};
 	struct repl_sql_param track[] = {db_integer(session->account_id),
@@ -65,10 +66,13 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	struct repl_sql_param repairs[DB_REPAIRS_MAX][3];
 	struct db_outbox_event outbox;
 	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT] = {
+		/* A reporter whose address is not confirmed files a held complaint: out of the admin's
+		 * queue until the address is (store/db_tokens.c releases it). */
 		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
-		 " submit_token) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?"
+		 " submit_token, held_since) SELECT id, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL target_days DAY, ?,"
+		 " (SELECT IF(email_confirmed_at IS NULL, UTC_TIMESTAMP(3), NULL) FROM accounts WHERE id = ?)"
 		 " FROM categories WHERE code = ? AND active",
-		 insert, 8, false},
+		 insert, 9, false},
 		/* By token, not LAST_INSERT_ID(): the row is the one this transaction inserted or none. */
 		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
 		 " SELECT id, ?, 'submit', NULL, 'submitted' FROM complaints WHERE submit_token = ?",
@@ -115,10 +119,10 @@ static const char *const db_complaint_lists[] = {
 	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                       " c.reopened_at IS NOT NULL AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
+	                       " WHERE c.status = 'submitted' AND c.held_since IS NULL AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                     " TRUE AS reopened FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND ? > 0"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND c.held_since IS NULL AND ? > 0"
 	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
 };
 
@@ -163,6 +167,7 @@ static const struct {
 	{"status", offsetof(struct db_complaint, status)},
 	{"closing_reason", offsetof(struct db_complaint, closing_reason)},
 	{"reopened_at", offsetof(struct db_complaint, reopened_at)},
+	{"held_since", offsetof(struct db_complaint, held_since)},
 	{"description", offsetof(struct db_complaint, description)},
 	{"address", offsetof(struct db_complaint, address)},
 	{"lat", offsetof(struct db_complaint, lat)},
@@ -184,7 +189,7 @@ static const char db_complaint_page[] =
 	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id,"
 	" COALESCE(g.role = 'agent' AND g.disabled_at IS NULL, 0) AS agent_active, k.name AS category,"
 	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
-	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
+	" c.reopened_at, c.held_since, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
 	" e.kind, e.seq, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
 	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN accounts g ON g.id = c.assigned_agent_id"
 	" LEFT JOIN ("
