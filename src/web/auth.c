@@ -405,9 +405,11 @@ static struct throttle_policy auth_mail_policy(const struct config *config)
 		.rules = {
 			/* The pair adds nothing to its two halves. */
 			[THROTTLE_PAIR] = {0, 0, 0, 0, 0},
-			[THROTTLE_ADDRESS] = {(unsigned)config->mail_address_free, config->mail_first_delay_ms,
+			/* Every request counts (not only failures), and a scope lets the request after its
+			 * free count through: so one fewer free. */
+			[THROTTLE_ADDRESS] = {(unsigned)config->mail_address_free - 1, config->mail_first_delay_ms,
 			                      config->mail_address_max_delay_ms, 0, 0},
-			[THROTTLE_EMAIL] = {(unsigned)config->mail_email_free, config->mail_first_delay_ms,
+			[THROTTLE_EMAIL] = {(unsigned)config->mail_email_free - 1, config->mail_first_delay_ms,
 			                    THROTTLE_EMAIL_DELAY_CAP_MS, 0, 0},
 		},
 		.window_ms = config->mail_window_ms,

@@ -49,8 +49,6 @@ for m in json.load(sys.stdin):
     print("|".join([to, names, m.get("subject", ""), m.get("headers", {}).get("message-id", ""), link.group(0) if link else "", str(len(m.get("headers", {})))]))
 '
 }
-mail_count() { curl -s "$mail_web/api/email" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
-mail_clear() { curl -s -X DELETE "$mail_web/api/email/all" >/dev/null; }
 outbox() { sql "SELECT COUNT(*) FROM notifications WHERE status IN ($1)"; }
 settled() { [ "$(outbox "'pending', 'sending'")" = 0 ]; }
 count_is() { [ "$(mail_count)" = "$1" ]; }
