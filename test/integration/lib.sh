@@ -231,8 +231,9 @@ token_of() { sed -n 's/.*[?&]token=\([^&]*\).*/\1/p' <<<"$1"; }
 # a refusal. signup_unconfirmed stops before the mail.
 signup_unconfirmed() {
 	sign_up "$1" "$2" "$3" "$password"
-	[ "$status" = 200 ] && grep -q "Check your mail" <<<"$body" ||
-		{ echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1; }
+	if ! { [ "$status" = 200 ] && grep -q "Check your mail" <<<"$body"; }; then
+		echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1
+	fi
 	signin "$1" "$3"
 }
 signup() {
@@ -246,8 +247,9 @@ confirm_address() {
 	link=$(mail_link "$2" /confirm-email "${3:-1}") || { echo "Bail out! no confirmation mail to $2"; exit 1; }
 	get "$1" "$link"
 	post "$1" /confirm-email "token=$(token_of "$link")" "csrf=$(csrf_of "$body" /confirm-email)"
-	[ "$status" = 200 ] && grep -q "is confirmed" <<<"$body" ||
-		{ echo "Bail out! confirming $2: $status $(text_of "$body")"; exit 1; }
+	if ! { [ "$status" = 200 ] && grep -q "is confirmed" <<<"$body"; }; then
+		echo "Bail out! confirming $2: $status $(text_of "$body")"; exit 1
+	fi
 }
 signin() {
 	sign_in "$1" "$2" "$password"
