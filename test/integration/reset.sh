@@ -115,7 +115,8 @@ throttled_after() {  # throttled_after EMAIL: how many requests went through bef
 		[ "$status" = 429 ] && break
 		n=$((n + 1))
 	done
-	echo "$n $(grep -ci '^retry-after:' <<<"$headers") $(answer_of "$1")"
+	# The wait it names is counted from the last request: its seconds may differ.
+	echo "$n $(grep -ci '^retry-after:' <<<"$headers") $(answer_of "$1" | sed 's/[0-9][0-9]*/N/g')"
 }
 known_flood=$(throttled_after "$ann")
 unknown_flood=$(throttled_after "other.$$@example.org")
@@ -125,7 +126,7 @@ diag "known: ${known_flood:0:120}" "unknown: ${unknown_flood:0:120}"
 # then the same 429 page.
 check "resets of one typed address are throttled (429 with Retry-After), known or not, with the same page" \
 	holds '[ "${known_flood%% *}" = 1 ] && [ "${unknown_flood%% *}" = 6 ] &&
-		[ "${known_flood#* }" = "${unknown_flood#* }" ] && [[ ${known_flood#* } == "1 429 "* ]]'
+		[ "${known_flood#* }" = "${unknown_flood#* }" ] && [[ ${known_flood#* } == "1 N "* ]] && [ "$status" = 429 ]'
 client_flood() {
 	local n=0
 	while [ $n -lt 45 ]; do
