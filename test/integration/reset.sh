@@ -120,13 +120,14 @@ throttled_after() {  # throttled_after EMAIL: how many requests went through bef
 }
 known_flood=$(throttled_after "$ann")
 unknown_flood=$(throttled_after "other.$$@example.org")
-diag "known: ${known_flood:0:120}" "unknown: ${unknown_flood:0:120}"
+[ "${known_flood#* }" = "${unknown_flood#* }" ] ||
+	diag "the throttled pages differ:" "$(diff <(tr ' ' '\n' <<<"${known_flood#* }") <(tr ' ' '\n' <<<"${unknown_flood#* }"))"
 # Ann's address was typed 5 times already (her sign-up, 3 resets, Mallory's sign-up), another
 # one never: of the 6 requests the config lets through, 1 remained for hers and 6 for the other;
 # then the same 429 page.
 check "resets of one typed address are throttled (429 with Retry-After), known or not, with the same page" \
 	holds '[ "${known_flood%% *}" = 1 ] && [ "${unknown_flood%% *}" = 6 ] &&
-		[ "${known_flood#* }" = "${unknown_flood#* }" ] && [[ ${known_flood#* } == "1 N "* ]] && [ "$status" = 429 ]'
+		[ "${known_flood#* }" = "${unknown_flood#* }" ] && [[ ${known_flood#* } == "1 N "* ]]'
 client_flood() {
 	local n=0
 	while [ $n -lt 45 ]; do
