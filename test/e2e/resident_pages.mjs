@@ -153,7 +153,7 @@ await step('header', '"My complaints" in the header finds it again', async () =>
 await step('narrow', 'at 320 px the header is whole and the page no wider; the first Tab reaches "Skip to the content", which moves focus to the content', async () => {
 	const narrow = await signIn(resident, 320);
 	page = narrow;
-	const problems = await audit(narrow, '/complaints', 'my-complaints-narrow');
+	const problems = await auditHere(narrow, '/complaints', 'my-complaints-narrow');
 	check(problems.length === 0, problems.join('\n'));
 	await narrow.keyboard.press('Tab');
 	const focused = await narrow.evaluate(() => document.activeElement.textContent.trim());
