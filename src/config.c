@@ -440,6 +440,18 @@ static const struct ini_key config_keys[] = {
 	 1000000, NULL, "failed sign-ins of one email (from any address) before it must wait; it never locks"},
 	{"auth", "signin_email_max_delay", INI_FIELD_DURATION_MS(struct config, signin_email_max_delay_ms), "30s", 0,
 	 30 * 1000, NULL, "the longest wait of one email from anywhere (at most 30s: an owner is never locked out)"},
+	{"auth", "reset_link_lifetime", INI_FIELD_DURATION_MS(struct config, reset_link_lifetime_ms), "1h", 1000,
+	 24L * 3600 * 1000, NULL, "how long a password-reset link works after its mail is sent"},
+	{"auth", "mail_window", INI_FIELD_DURATION_MS(struct config, mail_window_ms), "1h", 1000,
+	 7L * 24 * 3600 * 1000, NULL, "requests that send a mail (password reset, sign-up) are forgotten after this long"},
+	{"auth", "mail_first_delay", INI_FIELD_DURATION_MS(struct config, mail_first_delay_ms), "30s", 1000,
+	 3600 * 1000, NULL, "the wait after the first such request over a scope's free ones; doubled after each more"},
+	{"auth", "mail_email_free", INI_FIELD_INTEGER(struct config, mail_email_free), "3", 1, 1000000, NULL,
+	 "mail-sending requests for one typed address that go through before each must wait (at most 30s: its owner is never kept out)"},
+	{"auth", "mail_address_free", INI_FIELD_INTEGER(struct config, mail_address_free), "20", 1, 1000000, NULL,
+	 "mail-sending requests from one client address (any email) that go through before it must wait"},
+	{"auth", "mail_address_max_delay", INI_FIELD_DURATION_MS(struct config, mail_address_max_delay_ms), "1h", 0,
+	 24L * 3600 * 1000, NULL, "the longest wait of one client address"},
 };
 
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -88,6 +88,12 @@ struct config {
 	long long signin_address_max_delay_ms;
 	long long signin_email_free_failures;
 	long long signin_email_max_delay_ms;
+	long long reset_link_lifetime_ms;    /* a password-reset link works this long after it is sent */
+	long long mail_window_ms;            /* mail-sending requests (reset, sign-up) forgotten after this */
+	long long mail_first_delay_ms;
+	long long mail_email_free;           /* requests of one typed email before it must wait */
+	long long mail_address_free;         /* requests from one client address before it must wait */
+	long long mail_address_max_delay_ms;
 };
 
 struct secrets;

@@ -16,7 +16,7 @@ static const struct {
 	long long lifetime_ms;
 } linktoken_purposes[] = {
 	[LINKTOKEN_AGENT_INVITE] = {"agent_invite", "/set-password", 24 * LINKTOKEN_HOUR_MS},
-	[LINKTOKEN_PASSWORD_RESET] = {"password_reset", "/set-password", 1 * LINKTOKEN_HOUR_MS},
+	[LINKTOKEN_PASSWORD_RESET] = {"password_reset", "/reset-password", 1 * LINKTOKEN_HOUR_MS},
 	[LINKTOKEN_EMAIL_CONFIRM] = {"email_confirm", "/confirm-email", 72 * LINKTOKEN_HOUR_MS},
 };
 
@@ -53,13 +53,19 @@ long long linktoken_lifetime_ms(enum linktoken_purpose purpose)
 	return linktoken_known(purpose) ? linktoken_purposes[purpose].lifetime_ms : 0;
 }
 
-void linktoken_lifetime_text(enum linktoken_purpose purpose, char *out, size_t size)
+void linktoken_duration_text(long long ms, char *out, size_t size)
 {
-	long long ms = linktoken_lifetime_ms(purpose);
 	if (ms >= 2 * LINKTOKEN_HOUR_MS)
 		snprintf(out, size, "%lld hours", ms / LINKTOKEN_HOUR_MS);
-	else
+	else if (ms >= 2 * 60 * 1000)
 		snprintf(out, size, "%lld minutes", ms / (60 * 1000));
+	else
+		snprintf(out, size, "%lld seconds", ms / 1000);
+}
+
+void linktoken_lifetime_text(enum linktoken_purpose purpose, char *out, size_t size)
+{
+	linktoken_duration_text(linktoken_lifetime_ms(purpose), out, size);
 }
 
 void linktoken_new(char text[TOKEN_TEXT_SIZE], uint8_t hash[TOKEN_HASH_SIZE])

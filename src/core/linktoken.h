@@ -20,8 +20,8 @@
 
 enum linktoken_purpose {
 	LINKTOKEN_AGENT_INVITE = 0,   /* an admin invited an agent: the agent sets a first password */
-	LINKTOKEN_PASSWORD_RESET,     /* planned */
-	LINKTOKEN_EMAIL_CONFIRM,      /* planned */
+	LINKTOKEN_PASSWORD_RESET,     /* "Forgot your password?": a new one (1 hour; [auth] reset_link_lifetime) */
+	LINKTOKEN_EMAIL_CONFIRM,      /* a new resident proves their address (72 hours) */
 	LINKTOKEN_PURPOSES,
 };
 
@@ -33,6 +33,8 @@ const char *linktoken_path(enum linktoken_purpose purpose);
 long long linktoken_lifetime_ms(enum linktoken_purpose purpose);
 /* The same for people: "24 hours" (whole hours; minutes under two hours). */
 void linktoken_lifetime_text(enum linktoken_purpose purpose, char *out, size_t size);
+/* Any lifetime for people: "24 hours", "60 minutes", "30 seconds" (seconds under two minutes). */
+void linktoken_duration_text(long long ms, char *out, size_t size);
 
 /* A new token: text (43 characters and a NUL) for the link, hash for the tokens table. */
 void linktoken_new(char text[TOKEN_TEXT_SIZE], uint8_t hash[TOKEN_HASH_SIZE]);

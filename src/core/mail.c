@@ -50,6 +50,36 @@ const struct mail_kind *mail_kind_find(const char *kind)
 	return NULL;
 }
 
+/* The account mails (mail.h): {kind, minted, purpose, path, subject, sentence, action, afterword}. */
+static const struct mail_account_kind mail_account_kinds[] = {
+	{"invite", true, LINKTOKEN_AGENT_INVITE, NULL, "You are invited to work on residents' complaints",
+	 "An administrator invited you to work on residents' complaints as a field agent. Choose your password to "
+	 "start; then sign in with this address.",
+	 "Choose your password", "If you did not expect this invitation, ignore this mail: nothing happens without the link."},
+	{"reset", true, LINKTOKEN_PASSWORD_RESET, NULL, "Reset your password",
+	 "Someone, we hope you, asked to reset the password of the account of this address. Choosing a new password "
+	 "signs the account out everywhere.",
+	 "Choose a new password", "If it was not you, ignore this mail: your password stays as it is."},
+	{"confirm", true, LINKTOKEN_EMAIL_CONFIRM, NULL, "Confirm your email address",
+	 "Welcome! Please confirm that this address is yours. Until you do, the complaints you file wait outside the "
+	 "city's queue.",
+	 "Confirm my address", "If you did not create an account, ignore this mail: without the link, the address stays "
+	 "unconfirmed."},
+	{"signup_taken", false, LINKTOKEN_PURPOSES, "/forgot", "Someone tried to sign up with your address",
+	 "Someone tried to create an account with this address, which already has one. Nothing was changed, and no "
+	 "account was made.",
+	 "Forgot your password? Choose a new one", "If it was you, sign in with your password instead. If not, you can "
+	 "ignore this mail."},
+};
+
+const struct mail_account_kind *mail_account_kind_find(const char *kind)
+{
+	for (size_t i = 0; kind != NULL && i < sizeof(mail_account_kinds) / sizeof(mail_account_kinds[0]); i++)
+		if (strcmp(mail_account_kinds[i].kind, kind) == 0)
+			return &mail_account_kinds[i];
+	return NULL;
+}
+
 /* Which events queue which kinds: "submit" is the filing, the others status_track's actions
  * (accept, decline and unassign concern staff only and queue nothing). */
 static const struct {

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/linktoken.h"
+
 struct arena;
 
 enum mail_status {
@@ -78,5 +80,24 @@ struct mail_message {
 
 /* The whole message, CRLF line ends, into the arena (*out, *len). */
 enum mail_status mail_compose(struct arena *arena, const struct mail_message *message, char **out, size_t *len);
+
+/* Mails about an account rather than a complaint: an agent's invitation, a password reset, an
+ * address confirmation (each carries a single-use link whose token the notifier mints when it
+ * sends: the outbox row never holds it), and the note to an address's owner that someone tried to
+ * sign up with it (a plain link to the reset form). Their rows carry the account, not a
+ * complaint. */
+struct mail_account_kind {
+	const char *kind;            /* notifications.kind */
+	bool minted;                 /* a token of purpose is minted at sending; else the link is path */
+	enum linktoken_purpose purpose;
+	const char *path;            /* the link's page when not minted ("/forgot") */
+	const char *subject;
+	const char *sentence;        /* the mail's first paragraph */
+	const char *action;          /* the link's words */
+	const char *afterword;       /* what to do when the mail was not expected */
+};
+
+/* The row of kind among the account mails, or NULL. */
+const struct mail_account_kind *mail_account_kind_find(const char *kind);
 
 #endif

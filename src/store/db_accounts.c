@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "store/db_core.h"
+#include "store/db_outbox.h"
+#include "store/db_throttle.h"
 
 /* A session is marked used at most this often (one write a minute per active session). */
 #define DB_SESSION_TOUCH_SECONDS 60
@@ -21,25 +23,33 @@ void db_session_remember(struct db *db, struct db_session *session, const struct
 }
 
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
-                         const struct db_new_session *session, int64_t *account_id)
+                         const struct db_mail_request *request)
 {
+	struct repl_sql_param taken[] = {db_text(email)};
 	struct repl_sql_param account[] = {db_text(name), db_text(email), db_text(password_hash)};
-	struct repl_sql_param session_params[] = {
-		db_bytes(session->token_hash, TOKEN_HASH_SIZE),
-		db_bytes(session->csrf_secret, TOKEN_CSRF_SECRET_SIZE),
+	struct db_outbox_event event;
+	struct db_throttle_room room;
+	/* Not INSERT ... ON DUPLICATE KEY UPDATE: under CLIENT_FOUND_ROWS (librepl's connections) its
+	 * ROW_COUNT() is 1 for a found row too, and IGNORE would also hide other errors. */
+	struct repl_sql_statement statements[3 + DB_THROTTLE_COUNT_STATEMENTS] = {
+		{"SET @account_new = NOT EXISTS (SELECT 1 FROM accounts WHERE email_key = LOWER(?))", taken, 1, false},
+		{"INSERT INTO accounts (role, name, email, password_hash, email_confirmed_at)"
+		 " SELECT 'user', ?, ?, ?, NULL FROM DUAL WHERE @account_new = 1",
+		 account, 3, false},
 	};
-	const struct repl_sql_statement statements[] = {
-		{"INSERT INTO accounts (role, name, email, password_hash) VALUES ('user', ?, ?, ?)", account, 3, false},
-		{"INSERT INTO sessions (token_hash, account_id, csrf_secret) VALUES (?, LAST_INSERT_ID(), ?)",
-		 session_params, 2, false},
-	};
-	struct db_written written;
-	enum db_status status = db_write(db, statements, 2, &written);
-	if (status != DB_OK)
-		return status;
-	*account_id = (int64_t)written.insert_id;
-	db_session_record_write(db, "token_hash", session_params[0], written.gtid);
-	return DB_OK;
+	db_outbox_signup(&event, email, &statements[2]);
+	size_t count = 3 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[3]);
+	return db_write(db, statements, count, NULL);
+}
+
+enum db_status db_reset_request(struct db *db, const char *email, const struct db_mail_request *request)
+{
+	struct db_outbox_event event;
+	struct db_throttle_room room;
+	struct repl_sql_statement statements[1 + DB_THROTTLE_COUNT_STATEMENTS];
+	db_outbox_account_by_email(&event, "reset", email, &statements[0]);
+	size_t count = 1 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[1]);
+	return db_write(db, statements, count, NULL);
 }
 
 enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,

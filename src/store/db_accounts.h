@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/account.h"
+#include "core/throttle.h"
 #include "core/token.h"
 #include "store/db.h"
 
@@ -47,10 +48,24 @@ struct db_credentials {
 	bool disabled;
 };
 
-/* Sign-up: the account (a resident) and its first session, in one transaction. DB_DUPLICATE
- * when the email is registered (compared by LOWER(email): letter case only, not accents). */
+/* What a request that sends a mail counts in the throttle (store/db_throttle.h), in the mail's own
+ * transaction: the subjects (typed email, client address) and the window. */
+struct db_mail_request {
+	const struct throttle_subjects *subjects;
+	int64_t window_ms, forget_ms;
+};
+
+/* Sign-up, one transaction whatever the address: the account (a resident, address unconfirmed)
+ * unless the address is registered (compared by LOWER(email): letter case only, not accents),
+ * then the outbox row — "confirm" to the new account, or "signup_taken" to the address's owner —
+ * and the request's throttle count. No session: the answer must not tell the two apart. Two
+ * sign-ups of one new address at once: one makes the account, the other is DB_DUPLICATE (nothing
+ * written; its caller answers the same). */
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
-                         const struct db_new_session *session, int64_t *account_id);
+                         const struct db_mail_request *request);
+/* "Forgot your password?": an outbox row of kind reset to the active account of that address (none:
+ * the same statement writes nothing) and the request's throttle count, in one transaction. */
+enum db_status db_reset_request(struct db *db, const char *email, const struct db_mail_request *request);
 /* An account made by an operator (complaintctl create-admin), an admin or an agent; an
  * admin_log row records it. */
 enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,

@@ -13,6 +13,7 @@
 #include "core/workflow.h"
 #include "store/db_accounts.h"
 #include "store/db_core.h"
+#include "store/db_outbox.h"
 
 /* The unassign rows of the status machine a disable applies, at most (assigned, in progress). */
 #define DB_AGENTS_UNASSIGN_ROWS_MAX 4
@@ -123,24 +124,20 @@ enum db_status db_agents_get(struct db *db, struct arena *arena, const struct db
 }
 
 enum db_status db_agents_invite(struct db *db, struct db_session *session, const char *name, const char *email,
-                                enum linktoken_purpose purpose, const uint8_t token_hash[TOKEN_HASH_SIZE],
-                                long long lifetime_ms, int64_t *account_id)
+                                int64_t *account_id)
 {
 	struct repl_sql_param account[] = {db_text(name), db_text(email), db_text(PASSWORD_HASH_NONE)};
-	struct repl_sql_param token[] = {db_text(linktoken_purpose_stored(purpose)), db_bytes(token_hash, TOKEN_HASH_SIZE),
-	                                 db_integer((int64_t)lifetime_ms * 1000)};
-	struct repl_sql_param log[] = {db_integer(session->account_id), db_bytes(token_hash, TOKEN_HASH_SIZE)};
-	const struct repl_sql_statement statements[] = {
+	struct repl_sql_param log[] = {db_integer(session->account_id)};
+	struct db_outbox_event event;
+	struct repl_sql_statement statements[3] = {
 		{"INSERT INTO accounts (role, name, email, password_hash) VALUES ('agent', ?, ?, ?)", account, 3, false},
-		{"INSERT INTO tokens (purpose, token_hash, account_id, expires_at)"
-		 " VALUES (?, ?, LAST_INSERT_ID(), UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)",
-		 token, 3, false},
-		/* The token's row names the account (LAST_INSERT_ID() is the token's own id by now). */
 		{"INSERT INTO admin_log (actor_id, action, target_account_id, detail)"
-		 " SELECT ?, 'invite_agent', account_id, CONCAT('set-password link valid until ', expires_at, ' UTC')"
-		 " FROM tokens WHERE token_hash = ?",
-		 log, 2, false},
+		 " VALUES (?, 'invite_agent', LAST_INSERT_ID(), 'invitation mail queued')",
+		 log, 1, false},
 	};
+	/* After admin_log's INSERT, LAST_INSERT_ID() is the log row's id: the mail finds the new
+	 * account by its address. */
+	db_outbox_account_by_email(&event, "invite", email, &statements[2]);
 	struct db_written written;
 	enum db_status status = db_write(db, statements, sizeof(statements) / sizeof(statements[0]), &written);
 	if (status != DB_OK)

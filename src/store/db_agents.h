@@ -57,12 +57,11 @@ enum db_status db_agents_get(struct db *db, struct arena *arena, const struct db
                              struct db_agents_row *out);
 
 /* An admin (the session's account) invites an agent: the account, role agent, with a password hash
- * no verification accepts (PASSWORD_HASH_NONE); a token row of purpose, valid lifetime_ms from
- * now, of which only token_hash is stored; an admin_log row. One transaction: DB_DUPLICATE when
- * the email is registered, and then nothing is written. */
+ * no verification accepts (PASSWORD_HASH_NONE); the invitation mail in the outbox (kind invite:
+ * the notifier mints its set-password link when it sends); an admin_log row. One transaction:
+ * DB_DUPLICATE when the email is registered, and then nothing is written. */
 enum db_status db_agents_invite(struct db *db, struct db_session *session, const char *name, const char *email,
-                                enum linktoken_purpose purpose, const uint8_t token_hash[TOKEN_HASH_SIZE],
-                                long long lifetime_ms, int64_t *account_id);
+                                int64_t *account_id);
 
 /* An admin disables an active agent, in one transaction: accounts.disabled_at set, every session
  * of the agent deleted, every complaint assigned to them in a state the status machine's

@@ -84,13 +84,14 @@ static size_t db_complaint_auto_assign(struct db_auto_assign *a, const uint8_t t
 		"SELECT p.agent_id FROM category_agents p JOIN complaints c ON c.category_id = p.category_id"
 		" WHERE c.submit_token = ? FOR UPDATE",
 		&a->token, 1, false};
-	/* Active: an agent, not disabled, with a password (an invited one has none yet). Fewest open
+	/* Not for a held complaint (its reporter's address unconfirmed: it reaches the queue when
+	 * confirmed, unassigned). Active: an agent, not disabled, with a password (an invited one has none yet). Fewest open
 	 * (assigned or in progress) first, then the one whose last assignment is oldest (never: first),
 	 * then the lowest id. */
 	out[n++] = (struct repl_sql_statement){
 		"SET @auto_agent = (SELECT g.id FROM category_agents p JOIN complaints c ON c.category_id = p.category_id"
 		" JOIN accounts g ON g.id = p.agent_id AND g.role = 'agent' AND g.disabled_at IS NULL AND g.password_hash <> ?"
-		" WHERE c.submit_token = ? ORDER BY"
+		" WHERE c.submit_token = ? AND c.held_since IS NULL ORDER BY"
 		" (SELECT COUNT(*) FROM complaints o WHERE o.assigned_agent_id = g.id AND o.status IN ('assigned', 'in_progress')),"
 		" (SELECT COALESCE(MAX(o.assigned_at), '1000-01-01') FROM complaints o WHERE o.assigned_agent_id = g.id),"
 		" g.id LIMIT 1)",
@@ -121,6 +122,7 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 		db_text(complaint->due_at),
 		db_bytes(complaint->submit_token, DB_SUBMIT_TOKEN_SIZE),
 		db_text(complaint->filed_at),
+		db_integer(session->account_id),
 		db_text(complaint->category_code),
 	};
 	struct repl_sql_param track[] = {db_integer(session->account_id),
@@ -129,10 +131,13 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 	struct db_outbox_event outbox;
 	struct db_auto_assign auto_assign;
 	struct repl_sql_statement statements[2 + DB_REPAIRS_MAX + MAIL_KINDS_PER_EVENT + DB_AUTO_ASSIGN_STATEMENTS] = {
+		/* A reporter whose address is not confirmed files a held complaint: out of the admin's
+		 * queue and of auto-assignment until the address is (store/db_tokens.c releases it). */
 		{"INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, image_key, due_at,"
-		 " submit_token, created_at) SELECT id, ?, ?, ?, ?, ?, ?, CAST(? AS DATETIME(3)), ?, CAST(? AS DATETIME(3))"
+		 " submit_token, created_at, held_since) SELECT id, ?, ?, ?, ?, ?, ?, CAST(? AS DATETIME(3)), ?, CAST(? AS DATETIME(3)),"
+		 " (SELECT IF(email_confirmed_at IS NULL, UTC_TIMESTAMP(3), NULL) FROM accounts WHERE id = ?)"
 		 " FROM categories WHERE code = ? AND active",
-		 insert, 10, false},
+		 insert, 11, false},
 		/* By token, not LAST_INSERT_ID(): the row is the one this transaction inserted or none. */
 		{"INSERT INTO status_track (complaint_id, actor_id, action, from_status, to_status)"
 		 " SELECT id, ?, 'submit', NULL, 'submitted' FROM complaints WHERE submit_token = ?",
@@ -198,10 +203,10 @@ static const char *const db_complaint_lists[] = {
 	                          " AND c.due_at < UTC_TIMESTAMP(3) ORDER BY c.due_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                       " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                       " WHERE c.status = 'submitted' AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
+	                       " WHERE c.status = 'submitted' AND c.held_since IS NULL AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
 	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                     " TRUE AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND ? > 0"
+	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND c.held_since IS NULL AND ? > 0"
 	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
 };
 
@@ -253,6 +258,7 @@ static const struct {
 	{"status", offsetof(struct db_complaint, status)},
 	{"closing_reason", offsetof(struct db_complaint, closing_reason)},
 	{"reopened_at", offsetof(struct db_complaint, reopened_at)},
+	{"held_since", offsetof(struct db_complaint, held_since)},
 	{"description", offsetof(struct db_complaint, description)},
 	{"address", offsetof(struct db_complaint, address)},
 	{"lat", offsetof(struct db_complaint, lat)},
@@ -274,7 +280,7 @@ static const char db_complaint_page[] =
 	"SELECT c.id, c.reporter_id, COALESCE(c.assigned_agent_id, 0) AS assigned_agent_id,"
 	" COALESCE(g.role = 'agent' AND g.disabled_at IS NULL, 0) AS agent_active, k.name AS category,"
 	" c.status, c.closing_reason, c.description, c.address, c.lat, c.lon, c.image_key, c.created_at, c.due_at,"
-	" c.reopened_at, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
+	" c.reopened_at, c.held_since, c.version, COALESCE(c.duplicate_of_id, 0) AS duplicate_of_id,"
 	" e.kind, e.seq, e.at, e.action, e.to_status, e.reason, e.person, e.body, e.entry_image_key, e.internal"
 	" FROM complaints c JOIN categories k ON k.id = c.category_id LEFT JOIN accounts g ON g.id = c.assigned_agent_id"
 	" LEFT JOIN ("

@@ -124,6 +124,7 @@ struct db_complaint {
 	const char *created_at;
 	const char *due_at;
 	const char *reopened_at;      /* NULL: not reopened since the agent last acted */
+	const char *held_since;       /* NULL: in the queue; else held until its reporter confirms their address */
 	int64_t version;              /* what a change must name (UPDATE ... AND version = ?) */
 	int64_t duplicate_of_id;      /* 0: none */
 	struct db_status_entry *timeline;  /* oldest first (arena) */

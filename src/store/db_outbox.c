@@ -95,6 +95,37 @@ size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action
 	return count;
 }
 
+/* An account mail's INSERT: only the name for its templates; the token, if any, comes later. */
+#define DB_OUTBOX_ACCOUNT_INSERT(kind)                                                                     \
+	"INSERT INTO notifications (channel, kind, recipient, account_id, data)"                                 \
+	" SELECT 'email', " kind ", a.email, a.id, JSON_OBJECT('name', a.name) FROM accounts a"
+
+void db_outbox_account_by_email(struct db_outbox_event *event, const char *kind, const char *email,
+                                struct repl_sql_statement *out)
+{
+	struct repl_sql_param *p = event->params[0];
+	p[0] = db_text(kind);
+	p[1] = db_text(email);
+	*out = (struct repl_sql_statement){
+		DB_OUTBOX_ACCOUNT_INSERT("?") " WHERE a.email_key = LOWER(?) AND a.disabled_at IS NULL", p, 2, false};
+}
+
+void db_outbox_account_new(struct db_outbox_event *event, const char *kind, struct repl_sql_statement *out)
+{
+	struct repl_sql_param *p = event->params[0];
+	p[0] = db_text(kind);
+	*out = (struct repl_sql_statement){DB_OUTBOX_ACCOUNT_INSERT("?") " WHERE a.id = LAST_INSERT_ID()", p, 1, false};
+}
+
+void db_outbox_signup(struct db_outbox_event *event, const char *email, struct repl_sql_statement *out)
+{
+	struct repl_sql_param *p = event->params[0];
+	p[0] = db_text(email);
+	*out = (struct repl_sql_statement){
+		DB_OUTBOX_ACCOUNT_INSERT("IF(@account_new = 1, 'confirm', 'signup_taken')")
+		" WHERE a.email_key = LOWER(?) AND (@account_new = 1 OR a.disabled_at IS NULL)", p, 1, false};
+}
+
 enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *claim, long long lease_ms,
                                struct db_notification *out, size_t max, size_t *count)
 {
@@ -113,7 +144,8 @@ enum db_status db_outbox_claim(struct db *db, struct arena *arena, const char *c
 	};
 	struct repl_sql_param mine[] = {db_text(claim)};
 	const struct repl_sql_statement read = {
-		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, COALESCE(account_id, 0) AS account_id, kind, recipient, COALESCE(data, '{}') AS data, attempts"
+		"SELECT id, COALESCE(complaint_id, 0) AS complaint_id, COALESCE(account_id, 0) AS account_id, kind, recipient,"
+		 " COALESCE(data, '{}') AS data, attempts"
 		" FROM notifications WHERE claimed_by = ? AND status = 'sending' ORDER BY id",
 		mine, 1, true};
 	const struct repl_sql_rows *rows = NULL;

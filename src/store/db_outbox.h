@@ -39,6 +39,19 @@ size_t db_outbox_filed(struct db_outbox_event *event, const uint8_t *submit_toke
 size_t db_outbox_auto_assigned(struct db_outbox_event *event, const char *action, const uint8_t *submit_token,
                                size_t token_len, struct repl_sql_statement *out);
 
+/* Account mails (core/mail.h's mail_account_kind: invite, reset, confirm, signup_taken): one
+ * INSERT into out (its parameters in event), addressed to the account's stored address and
+ * name, with no token and no body: the notifier mints a link's token when it sends. */
+/* To the active account whose address is email (letter case aside); none: the INSERT writes
+ * nothing, and costs what it costs when there is one. */
+void db_outbox_account_by_email(struct db_outbox_event *event, const char *kind, const char *email,
+                                struct repl_sql_statement *out);
+/* To the account the transaction's last INSERT made (LAST_INSERT_ID()). */
+void db_outbox_account_new(struct db_outbox_event *event, const char *kind, struct repl_sql_statement *out);
+/* A sign-up's mail, after its INSERT ... ON DUPLICATE KEY UPDATE and SET @account_new = ROW_COUNT():
+ * "confirm" to the new account, or "signup_taken" to the active owner of the address. */
+void db_outbox_signup(struct db_outbox_event *event, const char *email, struct repl_sql_statement *out);
+
 /* A claimed message, as the notifier sends it. */
 struct db_notification {
 	int64_t id;

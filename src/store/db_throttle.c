@@ -44,29 +44,34 @@ enum db_status db_throttle_read(struct db *db, struct arena *arena, const struct
 	return DB_OK;
 }
 
+size_t db_throttle_count(struct db_throttle_room *room, const struct throttle_subjects *subjects, int64_t window_ms,
+                         int64_t forget_ms, struct repl_sql_statement *out)
+{
+	room->counted[0] = db_throttle_subject(subjects, THROTTLE_PAIR);
+	room->counted[1] = db_throttle_subject(subjects, THROTTLE_ADDRESS);
+	room->counted[2] = db_throttle_subject(subjects, THROTTLE_EMAIL);
+	room->counted[3] = db_integer(window_ms * 1000);
+	room->forget[0] = db_integer(forget_ms * 1000);
+	/* The update reads last_failure before it is set (MariaDB assigns left to right). */
+	out[0] = (struct repl_sql_statement){"INSERT INTO signin_failures (scope, subject, failures, last_failure)"
+	                                     " VALUES (0, ?, 1, NOW(3)), (1, ?, 1, NOW(3)), (2, ?, 1, NOW(3))"
+	                                     " ON DUPLICATE KEY UPDATE"
+	                                     " failures = IF(last_failure < NOW(3) - INTERVAL ? MICROSECOND, 1, failures + 1),"
+	                                     " last_failure = NOW(3)",
+	                                     room->counted, 4, false};
+	out[1] = (struct repl_sql_statement){"DELETE FROM signin_failures WHERE last_failure < NOW(3) - INTERVAL ? MICROSECOND"
+	                                     " ORDER BY last_failure LIMIT 100",
+	                                     room->forget, 1, false};
+	return DB_THROTTLE_COUNT_STATEMENTS;
+}
+
 enum db_status db_throttle_fail(struct db *db, const struct throttle_subjects *subjects, int64_t window_ms,
                                 int64_t forget_ms)
 {
-	struct repl_sql_param counted[] = {
-		db_throttle_subject(subjects, THROTTLE_PAIR),
-		db_throttle_subject(subjects, THROTTLE_ADDRESS),
-		db_throttle_subject(subjects, THROTTLE_EMAIL),
-		db_integer(window_ms * 1000),
-	};
-	struct repl_sql_param forget[] = {db_integer(forget_ms * 1000)};
-	const struct repl_sql_statement statements[] = {
-		/* The update reads last_failure before it is set (MariaDB assigns left to right). */
-		{"INSERT INTO signin_failures (scope, subject, failures, last_failure)"
-		 " VALUES (0, ?, 1, NOW(3)), (1, ?, 1, NOW(3)), (2, ?, 1, NOW(3))"
-		 " ON DUPLICATE KEY UPDATE"
-		 " failures = IF(last_failure < NOW(3) - INTERVAL ? MICROSECOND, 1, failures + 1),"
-		 " last_failure = NOW(3)",
-		 counted, 4, false},
-		{"DELETE FROM signin_failures WHERE last_failure < NOW(3) - INTERVAL ? MICROSECOND"
-		 " ORDER BY last_failure LIMIT 100",
-		 forget, 1, false},
-	};
-	return db_write(db, statements, 2, NULL);
+	struct db_throttle_room room;
+	struct repl_sql_statement statements[DB_THROTTLE_COUNT_STATEMENTS];
+	size_t count = db_throttle_count(&room, subjects, window_ms, forget_ms, statements);
+	return db_write(db, statements, count, NULL);
 }
 
 enum db_status db_throttle_clear_pair(struct db *db, const struct throttle_subjects *subjects)

@@ -7,7 +7,10 @@
 #ifndef DB_THROTTLE_H
 #define DB_THROTTLE_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "repl.h"
 
 #include "core/throttle.h"
 #include "store/db.h"
@@ -21,6 +24,16 @@ enum db_status db_throttle_read(struct db *db, struct arena *arena, const struct
  * one); rows idle for longer than forget_ms are deleted on the way. */
 enum db_status db_throttle_fail(struct db *db, const struct throttle_subjects *subjects, int64_t window_ms,
                                 int64_t forget_ms);
+/* The same count as statements for a caller's own transaction (a request that sends a mail counts
+ * itself in the transaction that queues the mail); room keeps their parameters alive. Returns
+ * how many statements it wrote to out (DB_THROTTLE_COUNT_STATEMENTS). */
+#define DB_THROTTLE_COUNT_STATEMENTS 2
+struct db_throttle_room {
+	struct repl_sql_param counted[4];
+	struct repl_sql_param forget[1];
+};
+size_t db_throttle_count(struct db_throttle_room *room, const struct throttle_subjects *subjects, int64_t window_ms,
+                         int64_t forget_ms, struct repl_sql_statement *out);
 /* A successful sign-in forgets its pair's failures. */
 enum db_status db_throttle_clear_pair(struct db *db, const struct throttle_subjects *subjects);
 

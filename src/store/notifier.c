@@ -15,6 +15,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "core/linktoken.h"
 #include "core/mail.h"
 #include "core/optout.h"
 #include "core/workflow.h"
@@ -22,6 +23,7 @@
 #include "runtime.h"
 #include "secrets.h"
 #include "store/db_outbox.h"
+#include "store/db_tokens.h"
 #include "store/mail.h"
 #include "view.h"
 
@@ -138,6 +140,102 @@ static enum mail_status notifier_compose(struct notifier *n, const struct db_not
 	return status;
 }
 
+/* How long a link minted now works: a reset's is the operator's ([auth] reset_link_lifetime). */
+static long long notifier_link_lifetime_ms(const struct config *config, enum linktoken_purpose purpose)
+{
+	return purpose == LINKTOKEN_PASSWORD_RESET ? config->reset_link_lifetime_ms : linktoken_lifetime_ms(purpose);
+}
+
+/* An account mail's link into link: for a minted kind a new token (only its hash stored, the
+ * account's older unused links of the purpose voided), else the kind's page. MAIL_SEND_OK, or
+ * FAILED (the database: again later) or REFUSED (no public_url: it can never carry a link). */
+static enum mail_send_status notifier_account_link(struct notifier *n, const struct db_notification *row,
+                                                   const struct mail_account_kind *kind, char *link, size_t link_size,
+                                                   char *error, size_t error_size)
+{
+	const struct config *config = &n->app->config;
+	char token[TOKEN_TEXT_SIZE];
+	uint8_t hash[TOKEN_HASH_SIZE];
+	int written;
+	if (config->public_url[0] == '\0' || row->account_id == 0) {
+		snprintf(error, error_size, "%s", row->account_id == 0 ? "no account" : "no [server] public_url for its link");
+		return MAIL_SEND_REFUSED;
+	}
+	if (!kind->minted) {
+		written = snprintf(link, link_size, "%s%s", config->public_url, kind->path);
+		return written > 0 && (size_t)written < link_size ? MAIL_SEND_OK : MAIL_SEND_REFUSED;
+	}
+	linktoken_new(token, hash);
+	written = snprintf(link, link_size, "%s%s?token=%s", config->public_url, linktoken_path(kind->purpose), token);
+	sodium_memzero(token, sizeof(token));
+	if (written < 0 || (size_t)written >= link_size) {
+		snprintf(error, error_size, "[server] public_url too long for a link");
+		return MAIL_SEND_REFUSED;
+	}
+	enum db_status status = db_tokens_mint(n->app->db, kind->purpose, row->account_id, hash,
+	                                       notifier_link_lifetime_ms(config, kind->purpose));
+	if (status != DB_OK) {
+		snprintf(error, error_size, "the link's token could not be stored: %s", db_strerror(status));
+		return MAIL_SEND_FAILED;
+	}
+	return MAIL_SEND_OK;
+}
+
+/* Renders and composes an account mail with its link; MAIL_OK, or why it can never be sent. */
+static enum mail_status notifier_compose_account(struct notifier *n, const struct db_notification *row,
+                                                 const struct mail_account_kind *kind, const char *link, char **data,
+                                                 size_t *len, char *error, size_t error_size)
+{
+	char message_id[MAIL_MESSAGE_ID_MAX], lifetime[64], view_error[VIEW_MESSAGE_MAX];
+	char *text = NULL, *html = NULL;
+	struct json_object *context = json_tokener_parse(row->data);
+	if (context == NULL || !json_object_is_type(context, json_type_object) ||
+	    arena_cleanup_add(n->arena, notifier_json_release, context) != 0) {
+		json_object_put(context);
+		snprintf(error, error_size, "data is not a JSON object");
+		return MAIL_BAD_HEADER;
+	}
+	notifier_set(context, "sentence", kind->sentence);
+	notifier_set(context, "action", kind->action);
+	notifier_set(context, "afterword", kind->afterword);
+	notifier_set(context, "link", link);
+	if (kind->minted) {
+		linktoken_duration_text(notifier_link_lifetime_ms(&n->app->config, kind->purpose), lifetime, sizeof(lifetime));
+		notifier_set(context, "lifetime", lifetime);
+	}
+	struct json_object *value = NULL;
+	const char *name = json_object_object_get_ex(context, "name", &value) ? json_object_get_string(value) : "";
+	if (view_render(n->app->view, "mail/account.text", context, n->arena, &text, NULL, view_error,
+	                sizeof(view_error)) != VIEW_OK ||
+	    view_render(n->app->view, "mail/account.html", context, n->arena, &html, NULL, view_error,
+	                sizeof(view_error)) != VIEW_OK) {
+		snprintf(error, error_size, "templates: %s", view_error);
+		return MAIL_TOO_LONG;
+	}
+	enum mail_status status = mail_message_id(row->id, n->app->config.notify_message_id_domain, message_id,
+	                                          sizeof(message_id));
+	if (status != MAIL_OK) {
+		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
+		return status;
+	}
+	const struct mail_message message = {
+		.from_name = "Complaints",
+		.from_address = mail_from(n->app->mail),
+		.to_name = name,
+		.to_address = row->recipient,
+		.subject = kind->subject,
+		.message_id = message_id,
+		.date = time(NULL),
+		.list_unsubscribe = NULL,   /* mails a person asked for, or must have: never switched off */
+		.text = text,
+		.html = html,
+	};
+	status = mail_compose(n->arena, &message, data, len);
+	if (status != MAIL_OK)
+		snprintf(error, error_size, "%s", mail_strerror(status));
+	return status;
+}
+
 /* Sends one claimed message and records the outcome. */
 static void notifier_deliver(struct notifier *n, const struct db_notification *row, const char *claim)
 {
@@ -151,7 +249,19 @@ static void notifier_deliver(struct notifier *n, const struct db_notification *r
 	 * renewed just before it goes out, and one another notifier took meanwhile is left to it. */
 	if (db_outbox_take(n->app->db, row->id, claim, config->notify_lease_ms, &taken) != DB_OK || !taken)
 		return;
-	if (notifier_compose(n, row, &data, &len, error, sizeof(error)) == MAIL_OK)
+	const struct mail_account_kind *account = mail_account_kind_find(row->kind);
+	if (account != NULL) {
+		/* The link's token exists from here on, only in this message: the row never holds it. A
+		 * repeat of the row mints a new one, which voids this one. */
+		char link[1024];
+		sent = notifier_account_link(n, row, account, link, sizeof(link), error, sizeof(error));
+		if (sent == MAIL_SEND_OK) {
+			sent = MAIL_SEND_REFUSED;
+			if (notifier_compose_account(n, row, account, link, &data, &len, error, sizeof(error)) == MAIL_OK)
+				sent = mail_send(n->app->mail, row->recipient, data, len, error, sizeof(error));
+			sodium_memzero(link, sizeof(link));
+		}
+	} else if (notifier_compose(n, row, &data, &len, error, sizeof(error)) == MAIL_OK)
 		sent = mail_send(n->app->mail, row->recipient, data, len, error, sizeof(error));
 	if (sent == MAIL_SEND_OK) {
 		db_outbox_sent(n->app->db, row->id, claim);

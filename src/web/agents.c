@@ -1,9 +1,10 @@
 /*
  * agents.c: the admin's agents page (see agents.h): the list of field agents with their workload
  * (open, overdue, resolved in 7 days, median time to resolve over 30 days, average rating; sorted
- * by any of them through the URL's sort and dir), the invitation (an account without a password and a single-use set-password link,
- * shown once) and disabling an agent. Refusals change nothing and say why: 422 for a name or email
- * that cannot be an account's, 409 for an email already registered or an agent already disabled,
+ * by any of them through the URL's sort and dir), the invitation (an account without a password
+ * and a mail with a single-use set-password link, queued in the outbox; the page never shows the
+ * link) and disabling an agent. Refusals change nothing and say why: 422 for a name or email that
+ * cannot be an account's, 409 for an email already registered or an agent already disabled,
  * 404 for no agent of that number.
  */
 #include "web/agents.h"
@@ -178,25 +179,12 @@ void agents_page(struct call *call)
 	agents_render(call, 200, NULL);
 }
 
-/* "2026-12-06 09:46" UTC, lifetime_ms from now: when a link made now stops working. */
-static void agents_expiry_text(long long lifetime_ms, char *out, size_t size)
-{
-	time_t at = time(NULL) + (time_t)(lifetime_ms / 1000);
-	struct tm tm;
-	out[0] = '\0';
-	if (gmtime_r(&at, &tm) != NULL)
-		strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 void agents_invite(struct call *call)
 {
 	struct arena *arena = call->request->arena;
-	const enum linktoken_purpose purpose = LINKTOKEN_AGENT_INVITE;
 	const char *name = text_trimmed(arena, fields_value(&call->request->form, "name"));
 	const char *email = text_trimmed(arena, fields_value(&call->request->form, "email"));
-	char origin[512], link[768], lifetime[32], expires_at[32];
-	char token[TOKEN_TEXT_SIZE];
-	uint8_t token_hash[TOKEN_HASH_SIZE];
+	char lifetime[32];
 	int64_t account_id = 0;
 	struct json_object *data = json_object_new_object();
 	complaints_add_string(data, "name", name);
@@ -210,18 +198,9 @@ void agents_invite(struct call *call)
 		agents_render(call, 422, data);
 		return;
 	}
-	/* The link is made before anything is written: a site whose address cannot carry one
-	 * invites nobody. */
-	linktoken_new(token, token_hash);
-	if (!auth_site_origin(call, origin, sizeof(origin)) ||
-	    linktoken_url(origin, purpose, token, link, sizeof(link)) != LINKTOKEN_OK) {
-		json_object_put(data);
-		log_error("agents: no set-password link can be made on this site's address; set [server] origin");
-		render_error(call, 500, "This server cannot make links to itself right now, so nobody was invited.");
-		return;
-	}
-	enum db_status status = db_agents_invite(call->app->db, call->session, name, email, purpose, token_hash,
-	                                         linktoken_lifetime_ms(purpose), &account_id);
+	/* The link goes by mail only (the notifier mints it when it sends): nobody but the
+	 * address's owner ever holds it, and the agent's first password proves the address. */
+	enum db_status status = db_agents_invite(call->app->db, call->session, name, email, &account_id);
 	if (status == DB_DUPLICATE) {
 		complaints_add_string(data, "email_error", "An account with this email already exists, so nobody was invited.");
 		agents_render(call, 409, data);
@@ -233,15 +212,11 @@ void agents_invite(struct call *call)
 		return;
 	}
 	log_info("agents: account %lld invited agent %lld", (long long)call->session->account_id, (long long)account_id);
-	linktoken_lifetime_text(purpose, lifetime, sizeof(lifetime));
-	agents_expiry_text(linktoken_lifetime_ms(purpose), expires_at, sizeof(expires_at));
+	linktoken_lifetime_text(LINKTOKEN_AGENT_INVITE, lifetime, sizeof(lifetime));
 	data = json_object_new_object();
 	complaints_add_string(data, "name", name);
 	complaints_add_string(data, "email", email);
-	complaints_add_string(data, "link", link);
 	complaints_add_string(data, "lifetime", lifetime);
-	complaints_add_string(data, "expires_at", render_time(call, expires_at));
-	/* The one place the link ever is: this answer's body, kept by no cache. */
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 201, "Agent invited", "agent_invited", data);
 }

@@ -3,9 +3,13 @@
  *
  * Answers a person can act on, and never more than they should learn: a failed sign-in says
  * "Wrong email or password." whether the email is registered or not, after the same argon2id
- * work (password.c's dummy hash). Sign-up does say an email is taken: without a confirmation
- * mail loop there is no other way to tell a person why their account was not made; nginx
- * rate-limits /signup like /signin so the answer cannot be harvested quickly.
+ * work (password.c's dummy hash). Sign-up and "Forgot your password?" never tell either: both
+ * answer "check your mail" after the same work and the same statements whether the address has
+ * an account or not, and the mail (queued in the outbox in that transaction) says the rest to the
+ * address's owner alone: a confirmation link, a note that someone tried to sign up with a taken
+ * address, a reset link, or nothing. Neither makes a session: a new resident signs in with the
+ * password they chose (before confirming, if they like; their complaints are held out of the
+ * admin's queue until they confirm).
  *
  * Guessing is throttled (core/throttle.h: delays per typed email and address, then a lock of the
  * pair; counted in the database, so across workers and hosts), keyed by what was typed so that
@@ -24,6 +28,7 @@
 #include "app.h"
 #include "arena.h"
 #include "core/account.h"
+#include "core/linktoken.h"
 #include "core/password.h"
 #include "core/text.h"
 #include "core/throttle.h"
@@ -393,6 +398,78 @@ static void auth_new_session(char token[TOKEN_TEXT_SIZE], struct db_new_session 
 	token_csrf_secret_new(session->csrf_secret);
 }
 
+/* ---- requests that send a mail (sign-up, a password reset) ---- */
+
+static struct throttle_policy auth_mail_policy(const struct config *config)
+{
+	return (struct throttle_policy){
+		.rules = {
+			/* The pair adds nothing to its two halves. */
+			[THROTTLE_PAIR] = {0, 0, 0, 0, 0},
+			/* Every request counts (not only failures), and a scope lets the request after its
+			 * free count through: so one fewer free. */
+			[THROTTLE_ADDRESS] = {(unsigned)config->mail_address_free - 1, config->mail_first_delay_ms,
+			                      config->mail_address_max_delay_ms, 0, 0},
+			[THROTTLE_EMAIL] = {(unsigned)config->mail_email_free - 1, config->mail_first_delay_ms,
+			                    THROTTLE_EMAIL_DELAY_CAP_MS, 0, 0},
+		},
+		.window_ms = config->mail_window_ms,
+	};
+}
+
+int auth_mail_request(struct call *call, const char *email, struct throttle_subjects *subjects,
+                      struct db_mail_request *request, int64_t *wait_s)
+{
+	const struct config *config = &call->app->config;
+	char keyed_email[300], keyed_address[128];
+	struct throttle_count counts[THROTTLE_SCOPES];
+	int64_t now_ms = 0;
+	const struct throttle_policy policy = auth_mail_policy(config);
+	/* Their own subjects, apart from the sign-in failures of the same email and address. */
+	snprintf(keyed_email, sizeof(keyed_email), "mail:%s", email);
+	snprintf(keyed_address, sizeof(keyed_address), "mail:%s", call->request->remote_addr);
+	throttle_subjects_make(keyed_email, keyed_address, subjects);
+	*request = (struct db_mail_request){subjects, policy.window_ms, policy.window_ms};
+	enum db_status status = db_throttle_read(call->app->db, call->request->arena, subjects, counts, &now_ms);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return -1;
+	}
+	struct throttle_verdict verdict = throttle_judge(&policy, counts, now_ms);
+	if (verdict.kind == THROTTLE_ALLOW)
+		return 0;
+	*wait_s = (verdict.until_ms - now_ms + 999) / 1000;
+	log_warn("auth: %s from %s throttled (%s) for %lld s", call->pattern, call->request->remote_addr,
+	         throttle_scope_name(verdict.scope), (long long)*wait_s);
+	return 1;
+}
+
+void auth_mail_throttled(struct call *call, struct json_object *data, const char *title, const char *template,
+                         int64_t wait_s)
+{
+	char seconds[24], duration[32], message[256];
+	snprintf(seconds, sizeof(seconds), "%lld", (long long)wait_s);
+	auth_duration_text(wait_s, duration, sizeof(duration));
+	snprintf(message, sizeof(message),
+	         "Too many requests for this address or from your network. Please wait %s before trying again.", duration);
+	auth_add_string(data, "error", message);
+	response_header(call->response, "Retry-After", seconds);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 429, title, template, data);
+}
+
+void auth_check_mail(struct call *call, const char *title, const char *sentence, bool signin)
+{
+	struct json_object *data = json_object_new_object();
+	const char *next = auth_next(call);
+	auth_add_string(data, "sentence", sentence);
+	if (data != NULL && signin)
+		json_object_object_add(data, "signin", json_object_new_boolean(1));
+	auth_add_string(data, "next", next);
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, title, "check_mail", data);
+}
+
 void auth_signup(struct call *call)
 {
 	struct arena *arena = call->request->arena;
@@ -402,9 +479,10 @@ void auth_signup(struct call *call)
 	const char *password = fields_value(&call->request->form, "password");
 	char reason[PASSWORD_REASON_SIZE] = "";
 	char hash[PASSWORD_HASH_SIZE];
-	char token[TOKEN_TEXT_SIZE];
-	struct db_new_session session;
-	int64_t account_id = 0;
+	char sentence[512];
+	struct throttle_subjects subjects;
+	struct db_mail_request request;
+	int64_t wait_s = 0;
 	struct json_object *data = auth_form_data(call, "/signup");
 	auth_add_string(data, "name", name);
 	auth_add_string(data, "email", email);
@@ -422,30 +500,84 @@ void auth_signup(struct call *call)
 		render_page(call, 422, "Create an account", "signup", data);
 		return;
 	}
-	if (!auth_hash_slot(call, "sign-up")) {
-		json_object_put(data);
-		return;
-	}
-	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
-	    PASSWORD_OK) {
-		json_object_put(data);
-		render_error(call, 503, "The server is too busy to create accounts. Please try again.");
-		return;
-	}
-	auth_new_session(token, &session);
-	enum db_status status = db_signup(call->app->db, name, email, hash, &session, &account_id);
-	if (status == DB_DUPLICATE) {
-		auth_add_string(data, "email_error", "An account with this email already exists. Sign in instead.");
-		render_page(call, 422, "Create an account", "signup", data);
+	int throttled = auth_mail_request(call, email, &subjects, &request, &wait_s);
+	if (throttled != 0) {
+		if (throttled > 0)
+			auth_mail_throttled(call, data, "Create an account", "signup", wait_s);
+		else
+			json_object_put(data);
 		return;
 	}
 	json_object_put(data);
+	/* The same argon2id work for a new and a taken address: the answer's time tells nothing. */
+	if (!auth_hash_slot(call, "sign-up"))
+		return;
+	if (password_hash(password, strlen(password), config->password_ops_limit, config->password_mem_limit, hash) !=
+	    PASSWORD_OK) {
+		render_error(call, 503, "The server is too busy to create accounts. Please try again.");
+		return;
+	}
+	enum db_status status = db_signup(call->app->db, name, email, hash, &request);
+	/* DB_DUPLICATE: another sign-up of the same new address won a moment ago; its mail is on the way. */
+	if (status != DB_OK && status != DB_DUPLICATE) {
+		auth_database_error(call, status);
+		return;
+	}
+	log_info("auth: sign-up from %s answered (a new account, or a mail to the address's owner)",
+	         call->request->remote_addr);
+	snprintf(sentence, sizeof(sentence),
+	         "We sent a mail to %s. If the address is new here, your account is made: sign in with the password you "
+	         "chose and follow the mail's link to confirm the address. Complaints you file reach the city's queue once "
+	         "the address is confirmed.",
+	         email);
+	auth_check_mail(call, "Check your mail", sentence, true);
+}
+
+void auth_forgot_form(struct call *call)
+{
+	struct json_object *data = auth_form_data(call, "/forgot");
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, "Forgot your password?", "forgot", data);
+}
+
+void auth_forgot(struct call *call)
+{
+	const char *email = text_trimmed(call->request->arena, fields_value(&call->request->form, "email"));
+	char sentence[512], lifetime[64];
+	struct throttle_subjects subjects;
+	struct db_mail_request request;
+	int64_t wait_s = 0;
+	struct json_object *data = auth_form_data(call, "/forgot");
+	auth_add_string(data, "email", email);
+	const char *email_problem = account_email_problem(email);
+	if (email_problem != NULL) {
+		auth_add_string(data, "email_error", email_problem);
+		render_page(call, 422, "Forgot your password?", "forgot", data);
+		return;
+	}
+	/* Throttled by what was typed, and then the same statements for any address: whether it has
+	 * an account changes only whether the outbox's INSERT ... SELECT finds a row. */
+	int throttled = auth_mail_request(call, email, &subjects, &request, &wait_s);
+	if (throttled != 0) {
+		if (throttled > 0)
+			auth_mail_throttled(call, data, "Forgot your password?", "forgot", wait_s);
+		else
+			json_object_put(data);
+		return;
+	}
+	json_object_put(data);
+	enum db_status status = db_reset_request(call->app->db, email, &request);
 	if (status != DB_OK) {
 		auth_database_error(call, status);
 		return;
 	}
-	log_info("auth: account %lld signed up", (long long)account_id);
-	auth_signed_in(call, token);
+	log_info("auth: password reset asked from %s", call->request->remote_addr);
+	linktoken_duration_text(call->app->config.reset_link_lifetime_ms, lifetime, sizeof(lifetime));
+	snprintf(sentence, sizeof(sentence),
+	         "If an account uses %s, we sent it a link to choose a new password. The link works once, for %s. "
+	         "No mail after a few minutes? Check the spam folder, or ask again.",
+	         email, lifetime);
+	auth_check_mail(call, "Check your mail", sentence, false);
 }
 
 void auth_signin(struct call *call)

@@ -17,7 +17,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/throttle.h"
 #include "store/db.h"
+#include "store/db_accounts.h"
+
+struct json_object;
 
 struct request;
 struct call;
@@ -55,8 +59,23 @@ bool auth_hash_slot(struct call *call, const char *what);
 void auth_database_error(struct call *call, enum db_status status);
 
 /* Route handlers. */
+/* A request that sends a mail (sign-up, a password reset), throttled by the typed email and the
+ * client address (core/throttle.h, its own subjects and [auth] mail_* keys): 0 may go on
+ * (subjects and request filled for the transaction that queues the mail and counts it), 1
+ * throttled (*wait_s: how long; the caller answers with auth_mail_throttled), -1 a 503 written. */
+int auth_mail_request(struct call *call, const char *email, struct throttle_subjects *subjects,
+                      struct db_mail_request *request, int64_t *wait_s);
+/* The form again (template, data: ownership taken), 429, saying how long to wait, Retry-After. */
+void auth_mail_throttled(struct call *call, struct json_object *data, const char *title, const char *template,
+                         int64_t wait_s);
+/* The "check your mail" page (200) with sentence; signin: a link to sign in (with the form's next). */
+void auth_check_mail(struct call *call, const char *title, const char *sentence, bool signin);
+
 void auth_signup_form(struct call *call);
 void auth_signup(struct call *call);
+/* "Forgot your password?": the form, and its POST (the same answer for any address). */
+void auth_forgot_form(struct call *call);
+void auth_forgot(struct call *call);
 void auth_signin_form(struct call *call);
 void auth_signin(struct call *call);
 void auth_signout(struct call *call);

@@ -41,6 +41,8 @@ const struct routes_entry routes_table[] = {
 	{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
 	{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
 	{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
+	{"GET", "/forgot", ROUTES_FOR_ANYONE, auth_forgot_form, 0},
+	{"POST", "/forgot", ROUTES_FOR_ANYONE, auth_forgot, 0},
 	{"POST", "/signin", ROUTES_FOR_ANYONE, auth_signin, 0},
 	{"POST", "/signout", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_signout, 0},
 	{"GET", "/account", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_account_page, 0},
@@ -68,6 +70,10 @@ const struct routes_entry routes_table[] = {
 	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
 	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+	{"GET", "/reset-password", ROUTES_FOR_ANYONE, set_password_form, 0},
+	{"POST", "/reset-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
+	{"GET", "/confirm-email", ROUTES_FOR_ANYONE, set_password_confirm_form, 0},
+	{"POST", "/confirm-email", ROUTES_FOR_ANYONE, set_password_confirm, 0},
 	/* A status mail's one-click link (RFC 8058): its signature is the credential, so a mail
 	 * provider may post it from its own servers, without an Origin or a form token. */
 	{"GET", "/unsubscribe", ROUTES_FOR_ANYONE, unsubscribe_form, 0},

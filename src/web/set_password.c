@@ -1,5 +1,7 @@
 /*
- * set_password.c: the page a set-password link opens (see set_password.h).
+ * set_password.c: the pages a mailed link opens (see set_password.h): choosing a password (an
+ * agent's invitation at /set-password, a password reset at /reset-password, one table row each)
+ * and confirming an address (/confirm-email).
  *
  * The token is in the link's query string and then in the form's hidden field; it is never
  * logged (nginx logs this location without its query string, the log lines here name the
@@ -28,18 +30,33 @@
 #include "web/complaints.h"
 #include "web/render.h"
 
-/* The links this page serves: an agent's invitation (password resets will come here too). */
-static const enum linktoken_purpose set_password_purpose = LINKTOKEN_AGENT_INVITE;
+/* The set-password pages, by the route's pattern: {pattern, purpose, title}. */
+static const struct {
+	const char *pattern;
+	enum linktoken_purpose purpose;
+	const char *title;
+} set_password_pages[] = {
+	{"/set-password", LINKTOKEN_AGENT_INVITE, "Choose your password"},
+	{"/reset-password", LINKTOKEN_PASSWORD_RESET, "Choose a new password"},
+};
+
+static size_t set_password_page(const struct call *call)
+{
+	for (size_t i = 0; i < sizeof(set_password_pages) / sizeof(set_password_pages[0]); i++)
+		if (strcmp(set_password_pages[i].pattern, call->pattern) == 0)
+			return i;
+	return 0;
+}
 
 /* The token named by text, and the database's word on it. false: a refusal (404, 410) or a 503 is
  * written. */
-static bool set_password_token(struct call *call, const char *text, uint8_t hash[TOKEN_HASH_SIZE],
-                               struct db_tokens_found *found)
+static bool set_password_token(struct call *call, enum linktoken_purpose purpose, const char *text,
+                               uint8_t hash[TOKEN_HASH_SIZE], struct db_tokens_found *found)
 {
 	const char *sentence = NULL;
 	found->state = LINKTOKEN_UNKNOWN;
 	if (text != NULL && token_parse(text, strlen(text), hash) == TOKEN_OK) {
-		enum db_status status = db_tokens_find(call->app->db, call->request->arena, set_password_purpose, hash, found);
+		enum db_status status = db_tokens_find(call->app->db, call->request->arena, purpose, hash, found);
 		if (status != DB_OK) {
 			auth_database_error(call, status);
 			return false;
@@ -57,14 +74,17 @@ static void set_password_render(struct call *call, int status, const struct db_t
                                 const char *password_error, const char *confirmation_error)
 {
 	struct json_object *data = json_object_new_object();
+	size_t page = set_password_page(call);
+	complaints_add_string(data, "title", set_password_pages[page].title);
+	complaints_add_string(data, "action", set_password_pages[page].pattern);
 	complaints_add_string(data, "name", found->name);
 	complaints_add_string(data, "email", found->email);
 	complaints_add_string(data, "token", token);
-	complaints_add_string(data, "csrf", auth_visitor_csrf_token(call, "/set-password"));
+	complaints_add_string(data, "csrf", auth_visitor_csrf_token(call, set_password_pages[page].pattern));
 	complaints_add_string(data, "password_error", password_error);
 	complaints_add_string(data, "confirmation_error", confirmation_error);
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call, status, "Choose your password", "set_password", data);
+	render_page(call, status, set_password_pages[page].title, "set_password", data);
 }
 
 void set_password_form(struct call *call)
@@ -73,13 +93,14 @@ void set_password_form(struct call *call)
 	struct db_tokens_found found;
 	const char *token = fields_value(&call->request->query, "token");
 	response_header(call->response, "Referrer-Policy", "strict-origin");
-	if (set_password_token(call, token, hash, &found))
+	if (set_password_token(call, set_password_pages[set_password_page(call)].purpose, token, hash, &found))
 		set_password_render(call, 200, &found, token, NULL, NULL);
 }
 
 void set_password_submit(struct call *call)
 {
 	const struct config *config = &call->app->config;
+	const enum linktoken_purpose purpose = set_password_pages[set_password_page(call)].purpose;
 	uint8_t hash[TOKEN_HASH_SIZE];
 	struct db_tokens_found found;
 	char reason[PASSWORD_REASON_SIZE] = "";
@@ -92,7 +113,7 @@ void set_password_submit(struct call *call)
 	if (confirmation == NULL)
 		confirmation = "";
 	response_header(call->response, "Referrer-Policy", "strict-origin");
-	if (!set_password_token(call, token, hash, &found))
+	if (!set_password_token(call, purpose, token, hash, &found))
 		return;
 	if (password_policy_check(password, strlen(password), call->app->common_passwords, reason, sizeof(reason)) !=
 	    PASSWORD_OK) {
@@ -113,18 +134,72 @@ void set_password_submit(struct call *call)
 		return;
 	}
 	bool used = false;
-	enum db_status status = db_tokens_set_password(call->app->db, set_password_purpose, hash, stored, &used);
+	enum db_status status = db_tokens_set_password(call->app->db, purpose, hash, stored, &used);
 	if (status != DB_OK) {
 		auth_database_error(call, status);
 		return;
 	}
 	if (!used) {
 		/* Used, expired or disabled since the check above (another tab, another request). */
-		if (set_password_token(call, token, hash, &found))
+		if (set_password_token(call, purpose, token, hash, &found))
 			render_error(call, 410, "This link no longer works. Ask for a new one.");
 		return;
 	}
-	log_info("auth: account %lld set its password through a link", (long long)found.account_id);
+	log_info("auth: account %lld set its password through a link (%s); all its sessions ended",
+	         (long long)found.account_id, linktoken_purpose_stored(purpose));
 	response_header(call->response, "Cache-Control", "no-store");
 	response_redirect(call->response, 303, "/signin?password=set");
+}
+
+/* The confirmation page: the button that posts the token (status 200), or what it did. */
+static void set_password_confirm_render(struct call *call, const struct db_tokens_found *found, const char *token,
+                                        bool confirmed)
+{
+	struct json_object *data = json_object_new_object();
+	complaints_add_string(data, "name", found->name);
+	complaints_add_string(data, "email", found->email);
+	if (confirmed) {
+		json_object_object_add(data, "confirmed", json_object_new_boolean(1));
+		if (call->session != NULL)
+			json_object_object_add(data, "signed_in", json_object_new_boolean(1));
+	} else {
+		complaints_add_string(data, "token", token);
+		complaints_add_string(data, "csrf", auth_visitor_csrf_token(call, "/confirm-email"));
+	}
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, "Confirm your email address", "confirm_email", data);
+}
+
+void set_password_confirm_form(struct call *call)
+{
+	uint8_t hash[TOKEN_HASH_SIZE];
+	struct db_tokens_found found;
+	const char *token = fields_value(&call->request->query, "token");
+	response_header(call->response, "Referrer-Policy", "strict-origin");
+	if (set_password_token(call, LINKTOKEN_EMAIL_CONFIRM, token, hash, &found))
+		set_password_confirm_render(call, &found, token, false);
+}
+
+void set_password_confirm(struct call *call)
+{
+	uint8_t hash[TOKEN_HASH_SIZE];
+	struct db_tokens_found found;
+	const char *token = fields_value(&call->request->form, "token");
+	bool used = false;
+	response_header(call->response, "Referrer-Policy", "strict-origin");
+	if (!set_password_token(call, LINKTOKEN_EMAIL_CONFIRM, token, hash, &found))
+		return;
+	enum db_status status = db_tokens_confirm_email(call->app->db, hash, &used);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	if (!used) {
+		if (set_password_token(call, LINKTOKEN_EMAIL_CONFIRM, token, hash, &found))
+			render_error(call, 410, "This link no longer works. Ask for a new one.");
+		return;
+	}
+	log_info("auth: account %lld confirmed its address; its held complaints are in the queue",
+	         (long long)found.account_id);
+	set_password_confirm_render(call, &found, NULL, true);
 }

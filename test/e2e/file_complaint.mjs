@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
 	top, artifactsOf, stackUp, stackDown, runDeadline, launchChromium, newPerson, explain, check,
-	goto as gotoOn, submitAndLand as submitOn,
+	goto as gotoOn, submitAndLand as submitOn, confirmAddress,
 } from './lib/harness.mjs';
 
 const photo = join(top, 'test/data/e2e/streetlight.jpg');
@@ -60,14 +60,23 @@ await step('browser', "Debian's chromium starts headless through playwright-core
 	({ context, page } = await newPerson(browser, url));
 });
 
-await step('signup', 'signing up through the form lands on /account showing the name, with an HttpOnly session cookie', async () => {
+await step('signup', 'signing up says "check your mail" without a session; signing in then lands on /account showing the name, with an HttpOnly session cookie; the mail confirms the address', async () => {
 	check(page, 'no browser');
 	await goto('/signup');
 	const form = page.locator('form[action="/signup"]');
 	await form.locator('[name=name]').fill(resident.name);
 	await form.locator('[name=email]').fill(resident.email);
 	await form.locator('[name=password]').fill(resident.password);
-	await submitAndLand(form, /^\/account$/, 'sign-up');
+	await submitAndLand(form, /^\/signup$/, 'sign-up');
+	check((await page.locator('main').innerText()).includes('Check your mail'), 'the sign-up does not say "Check your mail"');
+	check(!(await sessionCookie()), 'a session cookie right after signing up');
+	const signin = page.locator('form[action="/signin"]');
+	await goto('/signin');
+	await signin.locator('[name=email]').fill(resident.email);
+	await signin.locator('[name=password]').fill(resident.password);
+	await submitAndLand(signin, /^\/account$/, 'sign-in after the sign-up');
+	await confirmAddress(page, resident.email);
+	await goto('/account');
 	const shown = (await page.locator('.account-name').innerText()).trim();
 	check(shown === resident.name, `the account page shows the name "${shown}", not "${resident.name}"`);
 	const cookie = await sessionCookie();

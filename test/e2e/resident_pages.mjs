@@ -1,5 +1,6 @@
 // resident_pages.mjs: a newcomer at 375 px, in a real browser against a full stack of its own —
-// "File a complaint" while signed out asks to sign in and says why, sign-up returns to the form,
+// "File a complaint" while signed out asks to sign in and says why, sign-up ("check your mail")
+// then sign-in returns to the form (the address confirmed from the stack's mail sink),
 // the place is picked on the map (tiles from the stack's own tile server), the complaint is found
 // again from the header; at 320 px the header holds and the skip link works — then every GET page of each role (signed out, resident, agent, admin)
 // at 375 and 1280 px: axe-core with its default rules finds no violation, nothing is wider than
@@ -7,10 +8,9 @@
 // var/test-artifacts/e2e/resident_pages/.
 //
 // Run by test/e2e/run.sh; its stack and browser are lib/harness.mjs's.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
-import { top, nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, launchChromium, ctl } from './lib/harness.mjs';
+import { top, artifactsOf, stackUp, stackDown, runDeadline, launchChromium, ctl, audit, confirmAddress } from './lib/harness.mjs';
 
 const photo = join(top, 'test/data/e2e/streetlight.jpg');
 const artifacts = artifactsOf('resident_pages');
@@ -24,7 +24,6 @@ const agent = { name: `Ari Agent ${process.pid}`, email: `ari.${process.pid}.${D
 const admin = { name: `Ada Admin ${process.pid}`, email: `ada.${process.pid}.${Date.now()}@example.test` };
 // A word longer than any screen: it must wrap, not widen the page.
 const longWord = 'x'.repeat(600);
-const axeSource = readFileSync(join(nodePrefix, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 runDeadline(runTimeout);
 let browser = null;
@@ -76,35 +75,8 @@ function staff(role, who) {
 	ctl([`create-${role}`, '--name', who.name, who.email], `${password}\n`);
 }
 
-// audit PAGE PATH NAME STATUS: loads PATH (expecting STATUS), then: axe-core's default rules find
-// no violation, the page is no wider than the window, every header link is on screen; and keeps
-// a screenshot. Returns the problems found, as lines.
-async function audit(opened, path, name, status = 200) {
-	const width = opened.viewportSize().width;
-	const problems = [];
-	if (!path) return [`${name}: no such page to see (an earlier step failed)`];
-	const response = await opened.goto(path);
-	if (!response || response.status() !== status) problems.push(`${path}: answered ${response && response.status()}, not ${status}`);
-	await opened.waitForLoadState('load');
-	// Evaluated by the debugging protocol, which the page's CSP does not govern.
-	await opened.evaluate(axeSource);
-	const result = await opened.evaluate(() => window.axe.run(document));
-	for (const violation of result.violations)
-		problems.push(`${path} at ${width} px: axe ${violation.id} (${violation.impact}): ${violation.help}: ` +
-			violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', '));
-	const sizes = await opened.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
-	if (sizes.page > sizes.window) problems.push(`${path} at ${width} px: the page is ${sizes.page} px wide`);
-	const links = await opened.locator('header.site-header a, header.site-header button').evaluateAll((elements) =>
-		elements.map((element) => {
-			const box = element.getBoundingClientRect();
-			return { text: element.textContent.trim(), left: box.left, right: box.right, height: box.height };
-		}));
-	for (const link of links)
-		if (link.left < 0 || link.right > width || link.height > 40)
-			problems.push(`${path} at ${width} px: the header's "${link.text}" is cut or split (${JSON.stringify(link)})`);
-	await opened.screenshot({ path: join(artifacts, `${name}-${width}.png`), fullPage: true });
-	return problems;
-}
+// audit: lib/harness.mjs's, its screenshots in this test's artifacts.
+const auditHere = (opened, path, name, status) => audit(opened, path, name, artifacts, status);
 
 tapPlan(11);
 const { step, failures } = tapSteps(artifacts, { page: () => page, explain });
@@ -133,7 +105,15 @@ await step('asked-why', 'at 375 px, "File a complaint" signed out asks to sign i
 	await form.locator('[name=email]').fill(resident.email);
 	await form.locator('[name=password]').fill(password);
 	await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
-	check(new URL(page.url()).pathname === '/complaints/new', `sign-up landed on ${page.url()}, not the form`);
+	check((await page.locator('main').innerText()).includes('Check your mail'), `sign-up answered ${page.url()} without "Check your mail"`);
+	// No session yet: the page's "Sign in" keeps the way back to the form.
+	await Promise.all([page.waitForNavigation(), page.locator('main').getByRole('link', { name: 'Sign in' }).click()]);
+	const signin = page.locator('form[action="/signin"]');
+	await signin.locator('[name=email]').fill(resident.email);
+	await signin.locator('[name=password]').fill(password);
+	await Promise.all([page.waitForNavigation(), signin.locator('button[type=submit]').click()]);
+	check(new URL(page.url()).pathname === '/complaints/new', `signing in after the sign-up landed on ${page.url()}, not the form`);
+	await confirmAddress(await person(375), resident.email);
 });
 
 await step('map-pick', 'the form\'s map shows tiles, and a click on it places the pin and fills latitude and longitude', async () => {
@@ -174,7 +154,7 @@ await step('header', '"My complaints" in the header finds it again', async () =>
 await step('narrow', 'at 320 px the header is whole and the page no wider; the first Tab reaches "Skip to the content", which moves focus to the content', async () => {
 	const narrow = await signIn(resident, 320);
 	page = narrow;
-	const problems = await audit(narrow, '/complaints', 'my-complaints-narrow');
+	const problems = await auditHere(narrow, '/complaints', 'my-complaints-narrow');
 	check(problems.length === 0, problems.join('\n'));
 	await narrow.keyboard.press('Tab');
 	const focused = await narrow.evaluate(() => document.activeElement.textContent.trim());
@@ -187,6 +167,7 @@ await step('narrow', 'at 320 px the header is whole and the page no wider; the f
 // Every GET route of the role, at both widths.
 const pagesOf = {
 	anon: () => [['/', 'home'], ['/signin', 'signin'], ['/signin?next=/complaints/new', 'signin-why'], ['/signup', 'signup'],
+		['/forgot', 'forgot'],
 		['/no/such/page', '404', 404]],
 	resident: () => [['/', 'home-signed-in'], ['/account', 'account'], ['/complaints', 'my-complaints'],
 		['/complaints/new', 'file'], [complaintPath, 'complaint'], ['/no/such/page', '404-signed-in', 404]],
@@ -202,7 +183,7 @@ for (const role of Object.keys(pagesOf)) {
 		for (const width of widths) {
 			const opened = who ? await signIn(who, width) : await person(width);
 			page = opened;
-			for (const [path, name, status] of pagesOf[role]()) problems.push(...await audit(opened, path, name, status));
+			for (const [path, name, status] of pagesOf[role]()) problems.push(...await auditHere(opened, path, name, status));
 		}
 		check(problems.length === 0, problems.join('\n'));
 	});

@@ -138,14 +138,7 @@ input_value() {
 }
 
 password=Corr3ct-horse-battery
-# signup BROWSER NAME EMAIL: signs a new resident up (303 /account expected).
-signup() {
-	get "$1" /signup
-	local csrf; csrf=$(input_value "$body" csrf)
-	fetch "$1" POST /signup -H "Origin: $url" --data-urlencode "name=$2" --data-urlencode "email=$3" \
-		--data-urlencode "password=$password" --data-urlencode "csrf=$csrf"
-	[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up of $3: $status $location $(text_of "$body")"; exit 1; }
-}
+# signup: lib.sh's (sign-up, sign-in, the confirmation mail's link).
 # new_form BROWSER: GET /complaints/new; sets form_csrf (the complaint form's: the page's last
 # csrf input, the header's sign-out form has the first) and form_token.
 new_form() {

@@ -191,10 +191,66 @@ staff() {
 	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" ${3:+--name "$3"} "$2" \
 		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
 }
-# signup BROWSER NAME EMAIL / signin BROWSER EMAIL: through the forms, bailing out on a refusal.
-signup() {
+# ---- mail, read through the full stack's maildev (its REST API) ----
+
+mail_api() { echo "http://127.0.0.1:$(stack_port "$stack_base" mail-web)/api"; }
+mail_count() { curl -s "$(mail_api)/email" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+mail_clear() { curl -s -X DELETE "$(mail_api)/email/all" >/dev/null; }
+# mail_subjects TO: the subjects of the mails to TO (letter case aside), oldest first.
+mail_subjects() {
+	curl -s "$(mail_api)/email" | python3 -c '
+import json, sys
+for m in json.load(sys.stdin):
+    if any(t["address"].lower() == sys.argv[1].lower() for t in m.get("to", [])):
+        print(m.get("subject", ""))
+' "$1"
+}
+# mail_links TO PATH: the links to PATH (e.g. /confirm-email) in the text of the mails to TO,
+# oldest first, each without its origin (as fetch takes it).
+mail_links() {
+	curl -s "$(mail_api)/email" | python3 -c '
+import json, re, sys
+for m in json.load(sys.stdin):
+    if any(t["address"].lower() == sys.argv[1].lower() for t in m.get("to", [])):
+        for link in re.findall(r"https?://[^/\s]+(/[^\s<>\"]*)", m.get("text") or ""):
+            if link.split("?")[0] == sys.argv[2]:
+                print(link)
+' "$1" "$2"
+}
+mail_links_at_least() { [ "$(mail_links "$1" "$2" | wc -l)" -ge "$3" ]; }
+# mail_link TO PATH [N]: waits (20 s) for the Nth link (default the first) to PATH in TO's mails
+# and prints it; fails when none comes.
+mail_link() {
+	wait_until 20000 mail_links_at_least "$1" "$2" "${3:-1}" || return 1
+	mail_links "$1" "$2" | sed -n "${3:-1}p"
+}
+# token_of LINK: the token its query carries.
+token_of() { sed -n 's/.*[?&]token=\([^&]*\).*/\1/p' <<<"$1"; }
+
+# signup BROWSER NAME EMAIL: a resident through the forms, as a person does it: sign-up ("check
+# your mail", no session), sign-in, then the confirmation mail's link and its button; bails out on
+# a refusal. signup_unconfirmed stops before the mail.
+signup_unconfirmed() {
 	sign_up "$1" "$2" "$3" "$password"
-	[ "$status $location" = "303 /account" ] || { echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1; }
+	if ! { [ "$status" = 200 ] && grep -q "Check your mail" <<<"$body"; }; then
+		echo "Bail out! sign-up of $3: $status $(text_of "$body")"; exit 1
+	fi
+	signin "$1" "$3"
+}
+signup() {
+	signup_unconfirmed "$@"
+	confirm_address "$1" "$3"
+}
+# confirm_address BROWSER EMAIL [N]: opens the Nth confirmation link mailed to EMAIL and presses
+# its button; bails out unless the address is then confirmed.
+confirm_address() {
+	local link
+	link=$(mail_link "$2" /confirm-email "${3:-1}") || { echo "Bail out! no confirmation mail to $2"; exit 1; }
+	get "$1" "$link"
+	post "$1" /confirm-email "token=$(token_of "$link")" "csrf=$(csrf_of "$body" /confirm-email)"
+	if ! { [ "$status" = 200 ] && grep -q "is confirmed" <<<"$body"; }; then
+		echo "Bail out! confirming $2: $status $(text_of "$body")"; exit 1
+	fi
 }
 signin() {
 	sign_in "$1" "$2" "$password"
@@ -277,8 +333,6 @@ for m in json.load(urllib.request.urlopen(web + "/api/email")):
         break
 ' "$mail_web" "$1" "$2" "$3"
 }
-mail_count() { curl -s "$mail_web/api/email" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
-mail_clear() { curl -s -X DELETE "$mail_web/api/email/all" >/dev/null; }
 # outbox STATUSES: how many notifications are in these statuses ("'pending', 'sending'").
 outbox() { sql "SELECT COUNT(*) FROM notifications WHERE status IN ($1)"; }
 settled() { [ "$(outbox "'pending', 'sending'")" = 0 ]; }

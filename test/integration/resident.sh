@@ -37,8 +37,11 @@ check "the bare sign-in page asks nothing and carries no next" \
 	holds '[ "$status" = 200 ] && ! grep -q "name=\"next\"" <<<"$body" && ! visible_text "$body" | grep -q "To file a complaint"'
 
 signup_query="?next=/complaints/new" sign_up rose "Rose Resident" "$email" "$password" next=/complaints/new
-check "sign-up from there goes on to the form (got $status $location)" \
-	holds '[ "$status $location" = "303 /complaints/new" ]'
+signup_answer=$status signup_page=$body
+sign_in rose "$email" "$password" next=/complaints/new
+check "sign-up from there says \"check your mail\" ($signup_answer) with a sign-in link that carries next; signing in goes on to the form (got $status $location)" \
+	holds '[ "$signup_answer" = 200 ] && grep -q "href=\"/signin?next=/complaints/new\"" <<<"$signup_page" &&
+		[ "$status $location" = "303 /complaints/new" ]'
 
 # ---- the header: the viewer's pages, on every page ----
 get rose /account

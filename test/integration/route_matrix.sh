@@ -60,7 +60,7 @@ sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, a
 # carries it (the agents page has one disable form per agent, none for {id} itself).
 token() {
 	local page=$2 complaint=$id
-	[ "$1" != anon ] || case $3 in /signup | /signin) ;; *) return ;; esac
+	[ "$1" != anon ] || case $3 in /signup | /signin | /forgot) ;; *) return ;; esac
 	case $1 in reporter | resident | other_agent) complaint=${own[$1]} ;; esac
 	page=${page//\{id\}/$complaint}
 	get "$1" "$page"

@@ -30,6 +30,13 @@ static void test_each_purpose_has_its_stored_name_page_and_lifetime(void **state
 	assert_string_equal(text, "24 hours");
 	linktoken_lifetime_text(LINKTOKEN_PASSWORD_RESET, text, sizeof(text));
 	assert_string_equal(text, "60 minutes");
+	assert_string_equal(linktoken_path(LINKTOKEN_PASSWORD_RESET), "/reset-password");
+	assert_string_equal(linktoken_path(LINKTOKEN_EMAIL_CONFIRM), "/confirm-email");
+	linktoken_lifetime_text(LINKTOKEN_EMAIL_CONFIRM, text, sizeof(text));
+	assert_string_equal(text, "72 hours");
+	/* A short test lifetime reads in seconds. */
+	linktoken_duration_text(60 * 1000, text, sizeof(text));
+	assert_string_equal(text, "60 seconds");
 }
 
 static void test_a_new_token_is_a_strict_token_whose_hash_is_stored(void **state)

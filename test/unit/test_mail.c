@@ -171,6 +171,35 @@ static void test_compose(void **state)
 	assert_null(strstr(out, "List-Unsubscribe"));
 }
 
+/* The account mails: the three that carry a link mint a token of their purpose; the note about a
+ * taken address links to the reset form; none is a complaint's kind. */
+static void test_account_kinds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *kind;
+		bool minted;
+		enum linktoken_purpose purpose;
+	} expected[] = {
+		{"invite", true, LINKTOKEN_AGENT_INVITE},
+		{"reset", true, LINKTOKEN_PASSWORD_RESET},
+		{"confirm", true, LINKTOKEN_EMAIL_CONFIRM},
+		{"signup_taken", false, LINKTOKEN_PURPOSES},
+	};
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		const struct mail_account_kind *kind = mail_account_kind_find(expected[i].kind);
+		assert_non_null(kind);
+		assert_int_equal(kind->minted, expected[i].minted);
+		if (kind->minted)
+			assert_int_equal(kind->purpose, expected[i].purpose);
+		else
+			assert_string_equal(kind->path, "/forgot");
+		assert_null(mail_kind_find(expected[i].kind));
+	}
+	assert_null(mail_account_kind_find("filed"));
+	assert_null(mail_account_kind_find(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_message_id_is_the_rows),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_account_kinds),
 		cmocka_unit_test_setup_teardown(test_compose, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@ export function artifactsOf(name) {
 // ---- the stack, stopped however the script ends ----
 
 let stackDir = null;
+let mailApi = null;
 let stackLog = null;
 let stackStarted = false;
 
@@ -101,6 +102,8 @@ export function stackUp(name) {
 	}
 	ctl(['migrate', '--migrations', join(top, 'db/migrations')]);
 	tapDiag(`stack directory ${stackDir}`);
+	// The stack's mail sink's web side is at its port base + 10 (packaging/stack.sh's stack_port).
+	mailApi = `http://127.0.0.1:${Number(base) + 10}/api`;
 	return `http://127.0.0.1:${base}`;
 }
 
@@ -228,4 +231,74 @@ export async function submitAndLand(page, form, pattern, what) {
 		throw new Error(`${what}: landed on ${path}, not ${pattern}${errors.length ? `; the page says: ${errors.join(' | ')}` : ''}`);
 	}
 	return path;
+}
+
+// ---- mail, read through the stack's maildev (its REST API) ----
+
+// mailLink TO PATH [NTH [TIMEOUT]]: waits for the NTH (1: the first) link to PATH (e.g.
+// '/confirm-email') in the text of the mails to TO, and returns it without its origin.
+export async function mailLink(to, path, nth = 1, timeout = 20000) {
+	const deadline = Date.now() + timeout;
+	for (;;) {
+		const mails = await (await fetch(`${mailApi}/email`)).json();
+		const links = [];
+		for (const mail of mails) {
+			if (!(mail.to || []).some((t) => t.address.toLowerCase() === to.toLowerCase())) continue;
+			for (const [, link] of (mail.text || '').matchAll(/https?:\/\/[^/\s]+(\/[^\s<>"]*)/g))
+				if (link.split('?')[0] === path) links.push(link);
+		}
+		if (links.length >= nth) return links[nth - 1];
+		if (Date.now() > deadline) throw new Error(`no mail to ${to} with a link to ${path} within ${timeout} ms (${links.length} found)`);
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
+// confirmAddress PAGE EMAIL: opens the confirmation link mailed to EMAIL and presses its button.
+export async function confirmAddress(page, email) {
+	await page.goto(await mailLink(email, '/confirm-email'));
+	await Promise.all([page.waitForNavigation(), page.locator('form[action="/confirm-email"] button[type=submit]').click()]);
+	const said = await page.locator('main').innerText();
+	check(said.includes('is confirmed'), `confirming ${email} says: ${said.slice(0, 300)}`);
+}
+
+// ---- accessibility and layout ----
+
+const axeSource = readFileSync(join(nodePrefix, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+// audit PAGE PATH NAME DIRECTORY [STATUS]: loads PATH (expecting STATUS), then auditShown.
+// Returns the problems found, as lines.
+export async function audit(opened, path, name, directory, status = 200) {
+	const problems = [];
+	if (!path) return [`${name}: no such page to see (an earlier step failed)`];
+	const response = await opened.goto(path);
+	if (!response || response.status() !== status) problems.push(`${path}: answered ${response && response.status()}, not ${status}`);
+	return problems.concat(await auditShown(opened, name, directory));
+}
+
+// auditShown PAGE NAME DIRECTORY: the page as it is now (e.g. the answer to a form): axe-core's
+// default rules find no violation, the page is no wider than the window, every header link is on
+// screen; and a screenshot NAME-WIDTH.png is kept in DIRECTORY. Returns the problems, as lines.
+export async function auditShown(opened, name, directory) {
+	const width = opened.viewportSize().width;
+	const path = new URL(opened.url()).pathname;
+	const problems = [];
+	await opened.waitForLoadState('load');
+	// Evaluated by the debugging protocol, which the page's CSP does not govern.
+	await opened.evaluate(axeSource);
+	const result = await opened.evaluate(() => window.axe.run(document));
+	for (const violation of result.violations)
+		problems.push(`${path} at ${width} px: axe ${violation.id} (${violation.impact}): ${violation.help}: ` +
+			violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', '));
+	const sizes = await opened.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+	if (sizes.page > sizes.window) problems.push(`${path} at ${width} px: the page is ${sizes.page} px wide`);
+	const links = await opened.locator('header.site-header a, header.site-header button').evaluateAll((elements) =>
+		elements.map((element) => {
+			const box = element.getBoundingClientRect();
+			return { text: element.textContent.trim(), left: box.left, right: box.right, height: box.height };
+		}));
+	for (const link of links)
+		if (link.left < 0 || link.right > width || link.height > 40)
+			problems.push(`${path} at ${width} px: the header's "${link.text}" is cut or split (${JSON.stringify(link)})`);
+	await opened.screenshot({ path: join(directory, `${name}-${width}.png`), fullPage: true });
+	return problems;
 }
