@@ -34,7 +34,9 @@ switches() {
 	grep -o '<input type="checkbox" name="on" value="[a-z_]*"[^>]*>' <<<"${body//</$'\n'<}" |
 		sed -e 's/.*value="\([a-z_]*\)" checked.*/\1:on/' -e 's/.*value="\([a-z_]*\)".*/\1:off/' | tr '\n' ' '
 }
-# switch_on BROWSER KIND...: the account page's mail form, posted with these kinds ticked.
+# switch_on BROWSER KIND...: the account page's mail form, posted with these kinds ticked
+# (followed: the four about a complaint one follows, left on).
+followed=(followed_resolved followed_rejected followed_reopened followed_closed)
 switch_on() {
 	local browser=$1 kind fields=(); shift
 	for kind in "$@"; do fields+=("on=$kind"); done
@@ -47,19 +49,19 @@ sent_to() { mails | awk -F'|' -v to="$1" '$1 == to { sub(/^.*\): /, "", $3); pri
 deliver() { wait_until 30000 settled && sleep 1; }
 
 # ---- the switches on /account ----
-check "a resident's account page lists their five status mails, all on ($(switches ann))" \
-	[ "$(switches ann)" = "filed:on resolved:on rejected:on reopened:on closed:on " ]
+check "a resident's account page lists their nine status mails (five about their own complaints, four about ones they follow), all on ($(switches ann))" \
+	[ "$(switches ann)" = "filed:on resolved:on rejected:on reopened:on closed:on followed_resolved:on followed_rejected:on followed_reopened:on followed_closed:on " ]
 check "an agent's lists their work mails too ($(switches amy))" \
-	[ "$(switches amy)" = "filed:on resolved:on rejected:on reopened:on closed:on assigned:on reopened_agent:on " ]
-switch_on ann rejected reopened closed
+	[ "$(switches amy)" = "filed:on resolved:on rejected:on reopened:on closed:on assigned:on reopened_agent:on followed_resolved:on followed_rejected:on followed_reopened:on followed_closed:on " ]
+switch_on ann rejected reopened closed "${followed[@]}"
 saved="$status $location"
 check "ann switches \"received\" and \"resolved\" off: 303 to her page, which shows it ($saved; $(switches ann))" \
 	bash -c '[ "$1" = "303 /account?changed=mail#mail" ] && [ "$2" = "filed resolved" ] &&
-		[ "$3" = "filed:off resolved:off rejected:on reopened:on closed:on " ] && grep -q "mail settings were saved" <<<"$4"' \
+		[ "$3" = "filed:off resolved:off rejected:on reopened:on closed:on followed_resolved:on followed_rejected:on followed_reopened:on followed_closed:on " ] && grep -q "mail settings were saved" <<<"$4"' \
 	_ "$saved" "$(optouts "$ann_id")" "$(switches ann)" "$(get ann '/account?changed=mail'; visible_text "$body")"
-switch_on ann rejected reopened closed agent_invite
+switch_on ann rejected reopened closed "${followed[@]}" agent_invite
 refused="$status"
-switch_on ann rejected reopened closed assigned
+switch_on ann rejected reopened closed "${followed[@]}" assigned
 check "a kind the account may not switch (a security mail's: agent_invite; an agent's for a resident) is 422, nothing changed ($refused, $status)" \
 	bash -c '[ "$1" = 422 ] && [ "$2" = 422 ] && [ "$3" = "filed resolved" ]' _ "$refused" "$status" "$(optouts "$ann_id")"
 get ann /account
@@ -127,7 +129,7 @@ first="$status"
 fetch - POST "$path" --data "List-Unsubscribe=One-Click"
 check "the link's POST without a session switches \"reopened\" off ($first, again $status), and the account page shows it" \
 	bash -c '[ "$1" = 200 ] && [ "$2" = 200 ] && [ "$3" = "filed reopened resolved" ] &&
-		[ "$4" = "filed:off resolved:off rejected:on reopened:off closed:on " ]' _ \
+		[ "$4" = "filed:off resolved:off rejected:on reopened:off closed:on followed_resolved:on followed_rejected:on followed_reopened:on followed_closed:on " ]' _ \
 	"$first" "$status" "$(optouts "$ann_id")" "$(switches ann)"
 
 # ---- after it: ann no longer hears of reopenings; her closing and amy's mails still come ----
@@ -145,7 +147,7 @@ check "resolve, reopen, resolve, confirm: ann gets only \"closed\" ($(sent_to "a
 	"$(sent_to "ann.$$@example.org")" "$(sent_to "amy.$$@example.org")" "$(mail_count)"
 
 # ---- an agent's own switch; another resident's mails are theirs ----
-switch_on amy filed resolved rejected reopened closed reopened_agent
+switch_on amy filed resolved rejected reopened closed reopened_agent "${followed[@]}"
 mail_clear
 file_complaint ben; c2=$filed
 change --or-bail admin "$c2" assign "agent=$amy_id"
