@@ -1,10 +1,11 @@
 # shellcheck shell=bash
 # test/resident.sh: sourced by test/integration/round_trips.sh and test/bench/pages.sh. A resident
-# signed up through the form (so a real session, holding its sign-up's GTID), with 200 complaints,
+# signed up and signed in through the forms (so a real session, holding its sign-in's GTID; sign-up
+# answers "check your mail" and makes no session), with 200 complaints,
 # the newest of them with 20 history rows, written straight into a stack's primary as root and
 # waited for on its standby.
 
-# resident_seed STACKCTL DIR URL JAR: signs the resident up with the cookie jar JAR and writes
+# resident_seed STACKCTL DIR URL JAR: signs the resident up and in with the cookie jar JAR and writes
 # the rows; sets resident_account and resident_complaint (the one with the history). Non-zero,
 # saying why on stderr, on any failure.
 resident_seed() {
@@ -15,7 +16,13 @@ resident_seed() {
 	answer=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" -H "Origin: $url" \
 		--data-urlencode "name=Rita Counter" --data-urlencode "email=rita@example.org" \
 		--data-urlencode "password=counting round trips 14" --data-urlencode "csrf=$csrf" "$url/signup")
-	[ "$answer" = "303 $url/account" ] || { echo "resident_seed: sign-up answered $answer" >&2; return 1; }
+	[ "$answer" = "200 " ] || { echo "resident_seed: sign-up answered $answer" >&2; return 1; }
+	page=$(curl -s -c "$jar" -b "$jar" "$url/signin")
+	csrf=$(grep -o '<input[^>]*name="csrf"[^>]*>' <<<"$page" | head -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p')
+	answer=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" -H "Origin: $url" \
+		--data-urlencode "email=rita@example.org" --data-urlencode "password=counting round trips 14" \
+		--data-urlencode "csrf=$csrf" "$url/signin")
+	[ "$answer" = "303 $url/account" ] || { echo "resident_seed: sign-in answered $answer" >&2; return 1; }
 	resident_account=$(resident_sql primary "SELECT id FROM accounts WHERE email = 'rita@example.org'")
 	resident_sql primary "INSERT INTO complaints (category_id, reporter_id, description, address, due_at, submit_token)
 		SELECT (SELECT MIN(id) FROM categories), $resident_account, CONCAT('Streetlight out, number ', seq),
