@@ -83,14 +83,56 @@ static struct json_object *notifier_context(struct notifier *n, const struct db_
 	return context;
 }
 
+/* Renders context through TEMPLATE.text and TEMPLATE.html (templates/mail/) and composes the
+ * message to row's recipient with its row-derived Message-ID; MAIL_OK, or why it can never be
+ * sent (error). Both kinds of mail end here. */
+static enum mail_status notifier_render_compose(struct notifier *n, const struct db_notification *row,
+                                                struct json_object *context, const char *template,
+                                                const char *subject, const char *list_unsubscribe, char **data,
+                                                size_t *len, char *error, size_t error_size)
+{
+	char message_id[MAIL_MESSAGE_ID_MAX], view_error[VIEW_MESSAGE_MAX], name_text[64], name_html[64];
+	char *text = NULL, *html = NULL;
+	snprintf(name_text, sizeof(name_text), "%s.text", template);
+	snprintf(name_html, sizeof(name_html), "%s.html", template);
+	if (view_render(n->app->view, name_text, context, n->arena, &text, NULL, view_error, sizeof(view_error)) !=
+	        VIEW_OK ||
+	    view_render(n->app->view, name_html, context, n->arena, &html, NULL, view_error, sizeof(view_error)) !=
+	        VIEW_OK) {
+		snprintf(error, error_size, "templates: %s", view_error);
+		return MAIL_TOO_LONG;
+	}
+	enum mail_status status = mail_message_id(row->id, n->app->config.notify_message_id_domain, message_id,
+	                                          sizeof(message_id));
+	if (status != MAIL_OK) {
+		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
+		return status;
+	}
+	struct json_object *value = NULL;
+	const struct mail_message message = {
+		.from_name = "Complaints",
+		.from_address = mail_from(n->app->mail),
+		.to_name = json_object_object_get_ex(context, "name", &value) ? json_object_get_string(value) : "",
+		.to_address = row->recipient,
+		.subject = subject,
+		.message_id = message_id,
+		.date = time(NULL),
+		.list_unsubscribe = list_unsubscribe,
+		.text = text,
+		.html = html,
+	};
+	status = mail_compose(n->arena, &message, data, len);
+	if (status != MAIL_OK)
+		snprintf(error, error_size, "%s", mail_strerror(status));
+	return status;
+}
+
 /* Renders and composes row's message; MAIL_OK, or why it can never be sent (error). */
 static enum mail_status notifier_compose(struct notifier *n, const struct db_notification *row, char **data,
                                          size_t *len, char *error, size_t error_size)
 {
 	const struct mail_kind *kind = mail_kind_find(row->kind);
-	char link[512], subject[MAIL_HEADER_MAX], message_id[MAIL_MESSAGE_ID_MAX], unsubscribe[768];
-	char view_error[VIEW_MESSAGE_MAX];
-	char *text = NULL, *html = NULL;
+	char link[512], subject[MAIL_HEADER_MAX], unsubscribe[768];
 	if (kind == NULL) {
 		snprintf(error, error_size, "unknown kind %s", row->kind);
 		return MAIL_BAD_HEADER;
@@ -101,43 +143,15 @@ static enum mail_status notifier_compose(struct notifier *n, const struct db_not
 		return MAIL_BAD_HEADER;
 	}
 	struct json_object *value = NULL;
-	const char *name = json_object_object_get_ex(context, "name", &value) ? json_object_get_string(value) : "";
 	const char *category = json_object_object_get_ex(context, "category", &value) ? json_object_get_string(value) : "";
 	snprintf(subject, sizeof(subject), "Complaint #%lld (%s): %s", (long long)row->complaint_id, category,
 	         kind->subject);
-	if (view_render(n->app->view, "mail/notification.text", context, n->arena, &text, NULL, view_error,
-	                sizeof(view_error)) != VIEW_OK ||
-	    view_render(n->app->view, "mail/notification.html", context, n->arena, &html, NULL, view_error,
-	                sizeof(view_error)) != VIEW_OK) {
-		snprintf(error, error_size, "templates: %s", view_error);
-		return MAIL_TOO_LONG;
-	}
-	enum mail_status status = mail_message_id(row->id, n->app->config.notify_message_id_domain, message_id,
-	                                          sizeof(message_id));
-	if (status != MAIL_OK) {
-		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
-		return status;
-	}
 	/* A status mail's one-click link (core/optout.h); none without public_url or the key. */
 	bool one_click = kind->status_mail && n->app->config.public_url[0] != '\0' && row->account_id != 0 &&
 	                 optout_link(secrets_get(&n->app->secrets, "unsubscribe_key"), n->app->config.public_url,
 	                             row->account_id, row->kind, unsubscribe, sizeof(unsubscribe)) == OPTOUT_OK;
-	const struct mail_message message = {
-		.from_name = "Complaints",
-		.from_address = mail_from(n->app->mail),
-		.to_name = name,
-		.to_address = row->recipient,
-		.subject = subject,
-		.message_id = message_id,
-		.date = time(NULL),
-		.list_unsubscribe = one_click ? unsubscribe : NULL,
-		.text = text,
-		.html = html,
-	};
-	status = mail_compose(n->arena, &message, data, len);
-	if (status != MAIL_OK)
-		snprintf(error, error_size, "%s", mail_strerror(status));
-	return status;
+	return notifier_render_compose(n, row, context, "mail/notification", subject, one_click ? unsubscribe : NULL,
+	                               data, len, error, error_size);
 }
 
 /* How long a link minted now works: a reset's is the operator's ([auth] reset_link_lifetime). */
@@ -186,8 +200,7 @@ static enum mail_status notifier_compose_account(struct notifier *n, const struc
                                                  const struct mail_account_kind *kind, const char *link, char **data,
                                                  size_t *len, char *error, size_t error_size)
 {
-	char message_id[MAIL_MESSAGE_ID_MAX], lifetime[64], view_error[VIEW_MESSAGE_MAX];
-	char *text = NULL, *html = NULL;
+	char lifetime[64];
 	struct json_object *context = json_tokener_parse(row->data);
 	if (context == NULL || !json_object_is_type(context, json_type_object) ||
 	    arena_cleanup_add(n->arena, notifier_json_release, context) != 0) {
@@ -203,37 +216,9 @@ static enum mail_status notifier_compose_account(struct notifier *n, const struc
 		linktoken_duration_text(notifier_link_lifetime_ms(&n->app->config, kind->purpose), lifetime, sizeof(lifetime));
 		notifier_set(context, "lifetime", lifetime);
 	}
-	struct json_object *value = NULL;
-	const char *name = json_object_object_get_ex(context, "name", &value) ? json_object_get_string(value) : "";
-	if (view_render(n->app->view, "mail/account.text", context, n->arena, &text, NULL, view_error,
-	                sizeof(view_error)) != VIEW_OK ||
-	    view_render(n->app->view, "mail/account.html", context, n->arena, &html, NULL, view_error,
-	                sizeof(view_error)) != VIEW_OK) {
-		snprintf(error, error_size, "templates: %s", view_error);
-		return MAIL_TOO_LONG;
-	}
-	enum mail_status status = mail_message_id(row->id, n->app->config.notify_message_id_domain, message_id,
-	                                          sizeof(message_id));
-	if (status != MAIL_OK) {
-		snprintf(error, error_size, "Message-ID: %s", mail_strerror(status));
-		return status;
-	}
-	const struct mail_message message = {
-		.from_name = "Complaints",
-		.from_address = mail_from(n->app->mail),
-		.to_name = name,
-		.to_address = row->recipient,
-		.subject = kind->subject,
-		.message_id = message_id,
-		.date = time(NULL),
-		.list_unsubscribe = NULL,   /* mails a person asked for, or must have: never switched off */
-		.text = text,
-		.html = html,
-	};
-	status = mail_compose(n->arena, &message, data, len);
-	if (status != MAIL_OK)
-		snprintf(error, error_size, "%s", mail_strerror(status));
-	return status;
+	/* Mails a person asked for, or must have: never switched off, so no List-Unsubscribe. */
+	return notifier_render_compose(n, row, context, "mail/account", kind->subject, NULL, data, len, error,
+	                               error_size);
 }
 
 /* Sends one claimed message and records the outcome. */
