@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
 	nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
-	goto as gotoOn, submitAndLand as submitOn,
+	goto as gotoOn, submitAndLand as submitOn, signIn,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_categories');
@@ -59,11 +59,7 @@ await step('browser', "Debian's chromium starts headless and the admin signs in"
 	browser = await launchChromium();
 	check(url, 'no stack to browse');
 	({ page } = await newPerson(browser, url));
-	await goto('/signin');
-	const form = page.locator('form[action="/signin"]');
-	await form.locator('[name=email]').fill(admin.email);
-	await form.locator('[name=password]').fill(admin.password);
-	await submitAndLand(form, /^\/account$/, 'sign-in');
+	await signIn(page, admin.email, admin.password);
 });
 
 await step('refused', 'the header\'s "Categories" opens the page; a target of "2 weeks" is refused on that category\'s form', async () => {

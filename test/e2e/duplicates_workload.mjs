@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
 	top, nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
-	goto, submitAndLand, confirmAddress,
+	goto, submitAndLand, confirmAddress, signIn,
 } from './lib/harness.mjs';
 
 const photo = join(top, 'test/data/e2e/streetlight.jpg');
@@ -60,16 +60,12 @@ async function signUp(role) {
 	// Sign-up says "check your mail" and makes no session: sign in, then confirm the address (an
 	// unconfirmed reporter's complaints wait out of the admin's queue).
 	await submitAndLand(page, form, /^\/signup$/, `${role}'s sign-up`);
-	await signIn(role, page);
+	await signInAs(role, page);
 	await confirmAddress(page, people[role].email);
 }
 
-async function signIn(role, page) {
-	await goto(page, '/signin');
-	const form = page.locator('form[action="/signin"]');
-	await form.locator('[name=email]').fill(people[role].email);
-	await form.locator('[name=password]').fill(password);
-	await submitAndLand(page, form, /^\/account$/, `${role}'s sign-in`);
+async function signInAs(role, page) {
+	await signIn(page, people[role].email, password);
 }
 
 // fillForm PAGE [DESCRIPTION]: the filing form's category and place (and description).
@@ -156,7 +152,7 @@ await step('again', 'the first resident files the same leak again', async () => 
 
 await step('mark', 'the admin sees the first complaint nearby, in full, and marks the second a duplicate of it', async () => {
 	const page = as('admin');
-	await signIn('admin', page);
+	await signInAs('admin', page);
 	await goto(page, againPath);
 	const id = firstPath.split('/')[2];
 	const item = page.locator(`#nearby-${id}`);
@@ -186,8 +182,8 @@ for (const width of [375, 1280]) {
 		const admin = (await newPerson(browser, url, { viewport: { width, height: 800 } })).page;
 		const resident = (await newPerson(browser, url, { viewport: { width, height: 800 } })).page;
 		current = admin;
-		await signIn('admin', admin);
-		await signIn('second', resident);
+		await signInAs('admin', admin);
+		await signInAs('second', resident);
 		const problems = [];
 		for (const [page, path, name] of [[admin, '/admin/agents', 'agents'], [admin, firstPath, 'complaint-admin'],
 			[resident, '/complaints', 'my-complaints'], [resident, firstPath, 'glimpse']]) {

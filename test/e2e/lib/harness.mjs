@@ -233,6 +233,15 @@ export async function submitAndLand(page, form, pattern, what) {
 	return path;
 }
 
+// signIn PAGE EMAIL PASSWORD: the sign-in form, filled and sent; fails unless it lands on /account.
+export async function signIn(page, email, password) {
+	await goto(page, '/signin');
+	const form = page.locator('form[action="/signin"]');
+	await form.locator('[name=email]').fill(email);
+	await form.locator('[name=password]').fill(password);
+	await submitAndLand(page, form, /^\/account$/, `the sign-in of ${email}`);
+}
+
 // ---- mail, read through the stack's maildev (its REST API) ----
 
 // mailLink TO PATH [NTH [TIMEOUT]]: waits for the NTH (1: the first) link to PATH (e.g.
