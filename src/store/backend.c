@@ -193,6 +193,15 @@ static void backend_describe_duration(FILE *out, const char *key, long long ms)
 	fprintf(out, "%s = %s\n", key, text);
 }
 
+/* Whether row r's policy key came in an earlier row of its section (db.primary runs db.write's). */
+static bool backend_key_seen(const struct backend_effective *rows, size_t r)
+{
+	for (size_t j = 0; j < r; j++)
+		if (strcmp(rows[j].section, rows[r].section) == 0 && strcmp(rows[j].policy_key, rows[r].policy_key) == 0)
+			return true;
+	return false;
+}
+
 int backend_describe(const struct config *config, FILE *out, char *error, size_t error_size)
 {
 	struct backend_effective rows[BACKEND_EFFECTIVE_MAX];
@@ -204,34 +213,36 @@ int backend_describe(const struct config *config, FILE *out, char *error, size_t
 		struct repl_set set;
 		struct repl_error repl_error;
 		const char *replicas = backend_config_text(config, spec->replicas_offset);
+		bool configured = replicas[0] != '\0' && repl_set_parse(&set, spec->section, replicas, &repl_error) == REPL_OK;
 		fprintf(out, "\n[%s]\n", spec->section);
-		if (replicas[0] == '\0' || repl_set_parse(&set, spec->section, replicas, &repl_error) != REPL_OK) {
-			fprintf(out, "# no replicas: the %s backend is not configured\n", spec->client_name);
-			continue;
-		}
-		fprintf(out, "replicas = ");
-		for (unsigned r = 0; r < set.count; r++)
-			fprintf(out, "%s%s=%s", r > 0 ? ", " : "", set.replicas[r].name, set.replicas[r].url);
-		fputc('\n', out);
-		/* One line per policy key, after a comment naming the operations it runs. */
-		for (size_t i = 0; i < spec->operation_count; i++) {
-			const struct backend_operation_spec *op = &spec->operations[i];
-			bool first = true;
-			for (size_t j = 0; j < i && first; j++)
-				first = strcmp(spec->operations[j].policy_key, op->policy_key) != 0;
-			if (!first)
-				continue;
-			fprintf(out, "#");
-			for (size_t j = i; j < spec->operation_count; j++)
-				if (strcmp(spec->operations[j].policy_key, op->policy_key) == 0)
-					fprintf(out, " %s", spec->operations[j].name);
+		if (configured) {
+			fprintf(out, "replicas = ");
+			for (unsigned r = 0; r < set.count; r++)
+				fprintf(out, "%s%s=%s", r > 0 ? ", " : "", set.replicas[r].name, set.replicas[r].url);
 			fputc('\n', out);
-			for (size_t r = 0; r < count; r++)
-				if (strcmp(rows[r].operation, op->name) == 0)
-					fprintf(out, "%s = %s\n", op->policy_key, rows[r].policy);
+		} else {
+			fprintf(out, "# no replicas: the %s backend is not configured; its policies as written:\n",
+			        spec->client_name);
 		}
-		backend_describe_duration(out, "attempt_timeout", backend_config_ms(config, spec->attempt_timeout_offset));
-		backend_describe_duration(out, "deadline", backend_config_ms(config, spec->deadline_offset));
+		/* One line per policy key: after a comment naming the operations it runs, or (nothing to
+		 * expand it over) commented out itself. */
+		for (size_t r = 0; r < count; r++) {
+			if (strcmp(rows[r].section, spec->section) != 0 || backend_key_seen(rows, r))
+				continue;
+			if (configured) {
+				fprintf(out, "#");
+				for (size_t j = r; j < count; j++)
+					if (strcmp(rows[j].section, rows[r].section) == 0 &&
+					    strcmp(rows[j].policy_key, rows[r].policy_key) == 0)
+						fprintf(out, " %s", rows[j].operation);
+				fputc('\n', out);
+			}
+			fprintf(out, "%s%s = %s\n", configured ? "" : "# ", rows[r].policy_key, rows[r].policy);
+		}
+		if (configured) {
+			backend_describe_duration(out, "attempt_timeout", backend_config_ms(config, spec->attempt_timeout_offset));
+			backend_describe_duration(out, "deadline", backend_config_ms(config, spec->deadline_offset));
+		}
 	}
 	return 0;
 }

@@ -93,7 +93,8 @@ int backend_effective(const struct config *config, struct backend_effective *row
                       char *error, size_t error_size);
 /* Writes the effective settings of every backend as config lines — per section its replicas,
  * each policy key (a comment names the operations that run under it), attempt_timeout and
- * deadline, in the forms a config file takes — for complaintd -t. 0, or -1 with error. */
+ * deadline, in the forms a config file takes; a section without replicas gets its policies as
+ * written, commented out — for complaintd -t. 0, or -1 with error. */
 int backend_describe(const struct config *config, FILE *out, char *error, size_t error_size);
 
 /* The config check of [section] key, a policy, once the whole file is loaded: every operation
