@@ -79,15 +79,6 @@ static const struct ini_unit ini_size_units[] = {
 	{"G", 1024LL * 1024 * 1024}, {"g", 1024LL * 1024 * 1024},
 };
 
-static const struct ini_unit ini_duration_units[] = {
-	{"", 1},
-	{"ms", 1},
-	{"s", 1000},
-	{"m", 60 * 1000},
-	{"h", 60 * 60 * 1000},
-	{"d", 24 * 60 * 60 * 1000},
-};
-
 /* Writes the reason and answers status: the one way this file fails. */
 static enum ini_status ini_fail(struct ini_error *error, enum ini_status status,
                                 const char *format, ...) __attribute__((format(printf, 3, 4)));
@@ -158,30 +149,23 @@ static const char *ini_quote(const char *text, char *buf, size_t size)
 	return buf;
 }
 
-static void ini_format_number(enum ini_type type, long long value, char *buf, size_t size)
+static void ini_format_number(const struct ini_key *key, long long value, char *buf, size_t size)
 {
 	static const struct ini_unit size_names[] = {
 		{"G", 1024LL * 1024 * 1024}, {"M", 1024LL * 1024}, {"K", 1024LL},
 	};
-	static const struct ini_unit duration_names[] = {
-		{"d", 24 * 60 * 60 * 1000}, {"h", 60 * 60 * 1000}, {"m", 60 * 1000}, {"s", 1000},
-	};
-	const struct ini_unit *units = NULL;
-	size_t count = 0;
-	if (type == INI_SIZE) {
-		units = size_names;
-		count = sizeof(size_names) / sizeof(size_names[0]);
-	} else if (type == INI_DURATION_MS) {
-		units = duration_names;
-		count = sizeof(duration_names) / sizeof(duration_names[0]);
+	if (key->type == INI_DURATION_MS && key->duration != NULL && key->duration->format != NULL) {
+		key->duration->format(value, buf, size);
+		return;
 	}
-	for (size_t i = 0; i < count && value != 0; i++) {
-		if (value % units[i].factor == 0) {
-			snprintf(buf, size, "%lld%s", value / units[i].factor, units[i].suffix);
+	for (size_t i = 0; key->type == INI_SIZE && i < sizeof(size_names) / sizeof(size_names[0]) && value != 0;
+	     i++) {
+		if (value % size_names[i].factor == 0) {
+			snprintf(buf, size, "%lld%s", value / size_names[i].factor, size_names[i].suffix);
 			return;
 		}
 	}
-	snprintf(buf, size, "%lld%s", value, type == INI_DURATION_MS ? "ms" : "");
+	snprintf(buf, size, "%lld", value);
 }
 
 /* Decimal digits followed by one of units' suffixes, as factor * digits, no overflow. */
@@ -247,8 +231,8 @@ static enum ini_status ini_check_bounds(const struct ini_key *key, long long val
 	if (!ini_bounded(key) || (value >= key->min && value <= key->max))
 		return INI_OK;
 	char low[32], high[32];
-	ini_format_number(key->type, key->min, low, sizeof(low));
-	ini_format_number(key->type, key->max, high, sizeof(high));
+	ini_format_number(key, key->min, low, sizeof(low));
+	ini_format_number(key, key->max, high, sizeof(high));
 	snprintf(reason, size, "%s is out of bounds: must be %s to %s", quoted, low, high);
 	return INI_BAD_VALUE;
 }
@@ -318,18 +302,16 @@ static enum ini_status ini_parse_value(const struct ini_key *key, const char *va
 		parsed.size = (size_t)bytes;
 		break;
 	}
-	case INI_DURATION_MS:
-		if (ini_parse_units(text, ini_duration_units,
-		                    sizeof(ini_duration_units) / sizeof(ini_duration_units[0]),
-		                    &parsed.integer, &overflow) != 0) {
-			snprintf(reason, size, "%s is %s", quoted,
-			         overflow ? "too large"
-			                  : "not a duration (milliseconds, or a number with ms, s, m, h or d)");
+	case INI_DURATION_MS: {
+		char why[160] = "";
+		if (key->duration->parse(text, &parsed.integer, why, sizeof(why)) != 0) {
+			snprintf(reason, size, "%s is not a duration: %s", quoted, why);
 			goto out;
 		}
 		if ((status = ini_check_bounds(key, parsed.integer, quoted, reason, size)) != INI_OK)
 			goto out;
 		break;
+	}
 	}
 
 	status = INI_BAD_VALUE;
@@ -400,6 +382,9 @@ static enum ini_status ini_check_table(const struct ini_key *table, size_t table
 		if (bad_bounds || ((k->type == INI_SIZE || k->type == INI_DURATION_MS) && k->min < 0))
 			return ini_fail(error, INI_BAD_TABLE, "table: bad bounds %lld..%lld", k->min,
 			                k->max);
+		if (k->type == INI_DURATION_MS &&
+		    (k->duration == NULL || k->duration->parse == NULL || k->duration->format == NULL))
+			return ini_fail(error, INI_BAD_TABLE, "table: a duration without its syntax");
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(table[j].section, k->section) == 0 && strcmp(table[j].key, k->key) == 0)
 				return ini_fail(error, INI_BAD_TABLE, "table: key listed twice");
@@ -695,13 +680,9 @@ out:
 	return status;
 }
 
-enum ini_status ini_load_file(const struct ini_key *table, size_t table_len, void *target,
-                              size_t target_size, const char *path, struct ini_error *error)
+/* The whole file at path into *data (malloc'd, *len bytes), at most LIMIT_INI_FILE_MAX. */
+static enum ini_status ini_read_file(const char *path, char **data, size_t *len, struct ini_error *error)
 {
-	struct ini_error local;
-	if (error == NULL)
-		error = &local;
-	ini_error_start(error, path);
 	enum ini_status status = INI_OK;
 	char *buf = NULL;
 	size_t used = 0;
@@ -756,10 +737,86 @@ enum ini_status ini_load_file(const struct ini_key *table, size_t table_len, voi
 			break;
 		used += (size_t)n;
 	}
-	status = ini_load_buffer(table, table_len, target, target_size, path, buf, used, error);
+	*data = buf;
+	*len = used;
+	buf = NULL;
 out:
 	free(buf);
 	close(fd);
+	return status;
+}
+
+enum ini_status ini_load_file(const struct ini_key *table, size_t table_len, void *target,
+                              size_t target_size, const char *path, struct ini_error *error)
+{
+	struct ini_error local;
+	char *data = NULL;
+	size_t len = 0;
+	if (error == NULL)
+		error = &local;
+	ini_error_start(error, path);
+	enum ini_status status = ini_read_file(path, &data, &len, error);
+	if (status == INI_OK)
+		status = ini_load_buffer(table, table_len, target, target_size, path, data, len, error);
+	free(data);
+	return status;
+}
+
+enum ini_status ini_peek_file(const char *path, const char *section, const char *key, char *value, size_t size,
+                              struct ini_error *error)
+{
+	static const char bom[] = "\xEF\xBB\xBF";
+	struct ini_error local;
+	char *data = NULL;
+	size_t len = 0, pos = 0;
+	bool in_section = section[0] == '\0';
+	if (error == NULL)
+		error = &local;
+	ini_error_start(error, path);
+	enum ini_status status = ini_read_file(path, &data, &len, error);
+	if (status != INI_OK)
+		return status;
+	if (len >= sizeof(bom) - 1 && memcmp(data, bom, sizeof(bom) - 1) == 0)
+		pos = sizeof(bom) - 1;
+	status = INI_MISSING;
+	while (pos < len && status == INI_MISSING) {
+		const char *line = data + pos;
+		const char *lf = memchr(line, '\n', len - pos);
+		size_t line_len = lf != NULL ? (size_t)(lf - line) : len - pos;
+		pos += line_len + (lf != NULL);
+		if (line_len > 0 && line[line_len - 1] == '\r')
+			line_len--;
+		ini_trim(&line, &line_len);
+		if (line_len == 0 || line[0] == '#' || line[0] == ';')
+			continue;
+		if (line[0] == '[') {
+			const char *name = line + 1;
+			const char *close = memchr(line, ']', line_len);
+			size_t name_len = close != NULL ? (size_t)(close - name) : 0;
+			ini_trim(&name, &name_len);
+			in_section = close != NULL && ini_equal(section, name, name_len);
+			continue;
+		}
+		const char *eq = memchr(line, '=', line_len);
+		if (!in_section || eq == NULL)
+			continue;
+		const char *name = line, *text = eq + 1;
+		size_t name_len = (size_t)(eq - line), text_len = line_len - name_len - 1;
+		ini_trim(&name, &name_len);
+		ini_trim(&text, &text_len);
+		if (!ini_equal(key, name, name_len))
+			continue;
+		if (text_len >= size) {
+			status = ini_fail(error, INI_TOO_LARGE, "[%s] %s: longer than %zu bytes", section, key, size - 1);
+			break;
+		}
+		memcpy(value, text, text_len);
+		value[text_len] = '\0';
+		status = INI_OK;
+	}
+	if (status == INI_MISSING)
+		ini_fail(error, INI_MISSING, "[%s] %s is not set", section, key);
+	free(data);
 	return status;
 }
 
@@ -833,8 +890,8 @@ void ini_describe(const struct ini_key *table, size_t table_len, FILE *out)
 			else
 				snprintf(bounds, sizeof(bounds), "length %lld..%lld", k->min, k->max);
 		} else if (k->type != INI_STRING && k->type != INI_BOOLEAN && ini_bounded(k)) {
-			ini_format_number(k->type, k->min, low, sizeof(low));
-			ini_format_number(k->type, k->max, high, sizeof(high));
+			ini_format_number(k, k->min, low, sizeof(low));
+			ini_format_number(k, k->max, high, sizeof(high));
 			snprintf(bounds, sizeof(bounds), "%s..%s", low, high);
 		}
 		const char *type = (size_t)k->type < sizeof(ini_types) / sizeof(ini_types[0])

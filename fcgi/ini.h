@@ -33,7 +33,9 @@
  *   INI_INTEGER      long long   optional '-', decimal digits.
  *   INI_BOOLEAN      bool        yes/no, true/false, on/off, 1/0 (any letter case).
  *   INI_SIZE         size_t      decimal bytes, optional suffix K, M or G (either case); 1K = 1024.
- *   INI_DURATION_MS  long long   milliseconds; suffix ms, s, m (minutes), h or d (days); a bare number is ms.
+ *   INI_DURATION_MS  long long   milliseconds, read and written by the key's struct ini_duration:
+ *                                the application's one way of writing durations (complaintd's is
+ *                                librepl's, which its policies use too), not this reader's.
  * For the number types min/max bound the value after units are applied (bytes, milliseconds);
  * min == max == 0 means "no bounds beyond the type's range" (sizes and durations are never
  * negative). Overflow is refused, never wrapped.
@@ -61,6 +63,15 @@ enum ini_type {
 	INI_DURATION_MS,
 };
 
+/* How an application writes durations. parse reads a whole value (NUL-terminated) into
+ * milliseconds: 0, or nonzero with a reason ("at 2: unknown unit 'x' ...") that follows "VALUE is
+ * not a duration: " in the error; format writes milliseconds back as a value parse reads (bounds
+ * in refusals, defaults in ini_describe) and returns the length it needs, like snprintf. */
+struct ini_duration {
+	int (*parse)(const char *text, long long *ms, char *reason, size_t reason_size);
+	size_t (*format)(long long ms, char *buf, size_t size);
+};
+
 struct ini_key {
 	const char *section;
 	const char *key;
@@ -76,6 +87,8 @@ struct ini_key {
 	 * loaded struct and this entry (one check may serve several keys); 0 accepts. A refusal
 	 * names this key and the line that set it. */
 	int (*check_loaded)(const void *target, const struct ini_key *key, char *reason, size_t reason_size);
+	/* INI_DURATION_MS only, and required there: its syntax (set by INI_FIELD_DURATION_MS). */
+	const struct ini_duration *duration;
 };
 
 /* `.type` and `.offset` of an entry, with a compile-time check that the member has the C type
@@ -86,8 +99,10 @@ struct ini_key {
 #define INI_FIELD_INTEGER(T, member)  .type = INI_INTEGER, .offset = INI_OFFSET_(T, member, long long)
 #define INI_FIELD_BOOLEAN(T, member)  .type = INI_BOOLEAN, .offset = INI_OFFSET_(T, member, bool)
 #define INI_FIELD_SIZE(T, member)     .type = INI_SIZE, .offset = INI_OFFSET_(T, member, size_t)
-#define INI_FIELD_DURATION_MS(T, member) \
-	.type = INI_DURATION_MS, .offset = INI_OFFSET_(T, member, long long)
+/* A duration also names its syntax; .offset stays last, so the entry's positional fields
+ * (default, bounds, ...) follow it as with the other types. */
+#define INI_FIELD_DURATION_MS(T, member, syntax) \
+	.duration = (syntax), .type = INI_DURATION_MS, .offset = INI_OFFSET_(T, member, long long)
 
 /* Where and why a load failed. line is 1-based; 0 means the error belongs to no line (a
  * missing required key, a file too large, an I/O error, a table bug). section and key are
@@ -122,6 +137,13 @@ enum ini_status {
  */
 enum ini_status ini_load_file(const struct ini_key *table, size_t table_len, void *target,
                               size_t target_size, const char *path, struct ini_error *error);
+
+/* The raw value (trimmed) of [section] key in the file at path, nothing else of the file
+ * checked: for a command that must find a daemon even when the file is now broken, and leaves
+ * judging it to the daemon. INI_OK; INI_MISSING when the key is not there; INI_IO,
+ * INI_TOO_LARGE (the file, or a value of size bytes or more) or INI_NO_MEMORY, with error. */
+enum ini_status ini_peek_file(const char *path, const char *section, const char *key, char *value, size_t size,
+                              struct ini_error *error);
 
 /* The same from memory; name is used in errors (NULL gives "(config)"). */
 enum ini_status ini_load_buffer(const struct ini_key *table, size_t table_len, void *target,

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "control.h"
 #include "limits.h"
 #include "log.h"
 #include "request.h"
@@ -67,6 +68,8 @@ struct runtime_master {
 	bool start_failed;
 	bool old_generation_pending;  /* a reload's new workers all failed to fork: drain old later */
 	pid_t pid;
+	unsigned long reloads;        /* SIGHUPs handled, for the status file */
+	char runtime_dir[256];        /* the start's: a reload does not move the files */
 	struct runtime_slot slots[RUNTIME_SLOTS_MAX];
 };
 
@@ -244,20 +247,22 @@ static int runtime_listen(struct runtime_master *master)
 
 /* ---- privileges ---- */
 
-static int runtime_resolve_user(struct runtime_master *master, const struct runtime_settings *settings)
+/* The account workers run as; 0, or -1 with the reason in error. */
+static int runtime_resolve_user(struct runtime_master *master, const struct runtime_settings *settings, char *error,
+                                size_t error_size)
 {
 	master->drop_privileges = false;
 	if (settings->user[0] == '\0') {
 		if (geteuid() == 0) {
-			log_error("started as root with no [server] user: workers would serve requests as root; "
-			          "set user to an unprivileged account");
+			snprintf(error, error_size, "started as root with no [server] user: workers would serve requests as "
+			                            "root; set user to an unprivileged account");
 			return -1;
 		}
 		return 0;
 	}
 	struct passwd *account = getpwnam(settings->user);
 	if (account == NULL) {
-		log_error("user %s: no such user", settings->user);
+		snprintf(error, error_size, "user %s: no such user", settings->user);
 		return -1;
 	}
 	if (geteuid() != 0) {
@@ -603,11 +608,11 @@ static bool runtime_any_alive(const struct runtime_master *master)
 	return false;
 }
 
-static int runtime_load(struct runtime_master *master, unsigned generation, struct runtime_settings *settings)
+static int runtime_load(struct runtime_master *master, unsigned generation, struct runtime_settings *settings,
+                        char *error, size_t error_size)
 {
-	char error[512] = "";
 	memset(settings, 0, sizeof(*settings));
-	if (master->hooks->on_reload(master->hooks->app, generation, settings, error, sizeof(error)) != 0) {
+	if (master->hooks->on_reload(master->hooks->app, generation, settings, error, error_size) != 0) {
 		log_error("configuration refused: %s", error);
 		return -1;
 	}
@@ -616,12 +621,42 @@ static int runtime_load(struct runtime_master *master, unsigned generation, stru
 	return 0;
 }
 
+static long long runtime_wall_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* The verdict of the reload that began at started_ms into the status file (control.h). */
+static void runtime_tell(const struct runtime_master *master, enum control_verdict verdict, long long started_ms,
+                         const char *reason)
+{
+	struct control_status status = {
+		.pid = (long)master->pid,
+		.generation = master->generation,
+		.reloads = master->reloads,
+		.last = verdict,
+		.started_ms = started_ms,
+	};
+	char error[300];
+	if (master->runtime_dir[0] == '\0')
+		return;
+	snprintf(status.reason, sizeof(status.reason), "%s", reason);
+	if (control_write_status(master->runtime_dir, &status, error, sizeof(error)) != 0)
+		log_warn("status file: %s", error);
+}
+
 static void runtime_reload(struct runtime_master *master)
 {
 	struct runtime_settings settings;
+	char error[CONTROL_REASON_MAX] = "";
+	long long started_ms = runtime_wall_ms();
+	master->reloads++;
 	log_info("reloading configuration (SIGHUP)");
-	if (runtime_load(master, master->generation + 1, &settings) != 0) {
+	if (runtime_load(master, master->generation + 1, &settings, error, sizeof(error)) != 0) {
 		log_error("reload refused: generation %u keeps running", master->generation);
+		runtime_tell(master, CONTROL_REFUSED, started_ms, error);
 		return;
 	}
 	if (strcmp(settings.listen, master->settings.listen) != 0) {
@@ -629,9 +664,15 @@ static void runtime_reload(struct runtime_master *master)
 		         master->settings.listen, settings.listen);
 		memcpy(settings.listen, master->settings.listen, sizeof(settings.listen));
 	}
+	if (strcmp(settings.runtime_dir, master->runtime_dir) != 0)
+		log_warn("runtime_dir changed from %s to %s: takes effect at the next restart, not on reload",
+		         master->runtime_dir[0] != '\0' ? master->runtime_dir : "(none)",
+		         settings.runtime_dir[0] != '\0' ? settings.runtime_dir : "(none)");
 	struct runtime_master candidate_user = *master;
-	if (runtime_resolve_user(&candidate_user, &settings) != 0) {
+	if (runtime_resolve_user(&candidate_user, &settings, error, sizeof(error)) != 0) {
+		log_error("%s", error);
 		log_error("reload refused: generation %u keeps running", master->generation);
+		runtime_tell(master, CONTROL_REFUSED, started_ms, error);
 		return;
 	}
 	master->uid = candidate_user.uid;
@@ -650,6 +691,30 @@ static void runtime_reload(struct runtime_master *master)
 		runtime_drain_old(master, false);
 	else
 		master->old_generation_pending = true;
+	runtime_tell(master, CONTROL_TAKEN, started_ms, "");
+}
+
+/* The runtime directory of the start's configuration, with the status and then the pid file
+ * (a pid file always has its status beside it). */
+static int runtime_control_start(struct runtime_master *master)
+{
+	char error[300];
+	memcpy(master->runtime_dir, master->settings.runtime_dir, sizeof(master->runtime_dir));
+	if (master->runtime_dir[0] == '\0')
+		return 0;
+	if (control_prepare(master->runtime_dir, error, sizeof(error)) != 0) {
+		log_error("[server] runtime_dir: %s", error);
+		master->runtime_dir[0] = '\0';
+		return -1;
+	}
+	runtime_tell(master, CONTROL_NONE, 0, "");
+	if (control_write_pid(master->runtime_dir, master->pid, error, sizeof(error)) != 0) {
+		log_error("[server] runtime_dir: %s", error);
+		control_remove(master->runtime_dir);
+		master->runtime_dir[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
 
 int runtime_run(const struct runtime_hooks *hooks)
@@ -672,11 +737,16 @@ int runtime_run(const struct runtime_hooks *hooks)
 	sigprocmask(SIG_BLOCK, &handled, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (runtime_load(&master, master.generation, &master.settings) != 0)
+	char error[CONTROL_REASON_MAX] = "";
+	if (runtime_load(&master, master.generation, &master.settings, error, sizeof(error)) != 0)
 		goto out;
-	if (runtime_resolve_user(&master, &master.settings) != 0)
+	if (runtime_resolve_user(&master, &master.settings, error, sizeof(error)) != 0) {
+		log_error("%s", error);
 		goto out;
+	}
 	if (runtime_listen(&master) != 0)
+		goto out;
+	if (runtime_control_start(&master) != 0)
 		goto out;
 	log_info("master started: generation 1, %d workers", master.settings.workers);
 	if (runtime_spawn_generation(&master) == 0) {
@@ -705,6 +775,8 @@ int runtime_run(const struct runtime_hooks *hooks)
 	exit_status = master.start_failed ? 1 : 0;
 	log_info("master stopped");
 out:
+	if (master.runtime_dir[0] != '\0')
+		control_remove(master.runtime_dir);
 	if (master.listen_fd >= 0)
 		close(master.listen_fd);
 	if (master.unix_path[0] != '\0')

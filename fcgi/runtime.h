@@ -6,8 +6,10 @@
  * serve requests with libfcgi's FCGX_Accept_r, one at a time, each in a fresh per-request arena.
  * The master restarts a worker that dies; SIGHUP asks the app to reload its configuration and,
  * if that succeeds, starts a new generation of workers and lets the old ones finish the request
- * they are serving; SIGTERM or SIGINT drains every worker and exits. The app plugs in through
- * `struct runtime_hooks` and knows nothing of processes or signals.
+ * they are serving; SIGTERM or SIGINT drains every worker and exits. With a runtime directory the
+ * master keeps its pid and the verdict of its last reload there (control.h), for a command that
+ * asks it to reload. The app plugs in through `struct runtime_hooks` and knows nothing of
+ * processes or signals.
  */
 #ifndef FCGI_RUNTIME_H
 #define FCGI_RUNTIME_H
@@ -26,6 +28,8 @@ struct runtime_settings {
 	int workers;
 	char user[64];            /* drop to this user when started as root; "" = stay */
 	long drain_timeout_ms;    /* how long an old worker may take to finish before SIGKILL */
+	char runtime_dir[256];    /* where the master keeps its pid and status files (control.h);
+	                           * "" = none */
 };
 
 /* A long-running helper process of the app (the notifier, the timer...), restarted if it dies. */
@@ -39,8 +43,8 @@ struct runtime_child {
 struct runtime_hooks {
 	void *app;
 	/* Master, at start (generation 1) and on each SIGHUP: load configuration and everything
-	 * derived from it into the app, filling settings. Nonzero = refuse: the message is logged
-	 * and the running generation stays. */
+	 * derived from it into the app, filling settings. Nonzero = refuse: the message is logged,
+	 * written to the status file as the refusal's reason, and the running generation stays. */
 	int (*on_reload)(void *app, unsigned generation, struct runtime_settings *settings, char *error,
 	                 size_t error_size);
 	/* Master, just before each fork. Optional. */

@@ -123,6 +123,8 @@ stack_write_config() {
 		[upload_max_bytes]=8M
 		[drain_timeout]=10s
 		[log_level]=info
+		# The master's pid and status files, for complaintctl reload.
+		[runtime_dir]="$dir/run"
 	)
 	local -A db=() s3=() auth=() workflow=() smtp=() notify=()
 	local pair key value

@@ -4,7 +4,9 @@
  * one expanded, read-only tree in a single allocation, and prints that tree back in its
  * canonical form, which parses again to the same tree. Presets expand exactly as DESIGN.md lists
  * them; an operation that is not idempotent gets no node that runs copies at once. Every refusal
- * says at which byte and what was expected. libc only.
+ * says at which byte and what was expected. It also holds the one reader and printer of durations
+ * (hedge's delay here, every duration key of the app's config): digits and a unit, ms by default.
+ * libc only.
  *
  * Choices the grammar leaves open: a bare word is looked up as a replica first, then as the
  * set's name, then as a preset, so any replica name round-trips; a set's name is spliced into
@@ -231,6 +233,89 @@ enum repl_status repl_set_parse(struct repl_set *set, const char *set_name, cons
 	return REPL_OK;
 }
 
+/* ---- durations ---- */
+
+/* Longest first where one is a prefix of another is not needed: a unit is the whole run of
+ * letters after the digits, compared exactly. Largest first, for the printer. */
+static const struct {
+	const char *name;
+	long long ms;
+} policy_units[] = {
+	{"d", 24LL * 60 * 60 * 1000}, {"h", 60LL * 60 * 1000}, {"m", 60LL * 1000}, {"s", 1000}, {"ms", 1},
+};
+
+static bool policy_is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Reads a duration at text[0..len); base is text's offset in what error positions count. Without
+ * used, the whole of text must be the duration. */
+static enum repl_status policy_duration(const char *text, size_t len, size_t base, long long *ms,
+                                        size_t *used, struct repl_error *error)
+{
+	size_t pos = 0;
+	unsigned long long value = 0;
+	bool overflow = false;
+	if (len == 0 || !policy_is_digit(text[0]))
+		return policy_fail(error, REPL_BAD_ARGUMENT, base,
+		                   "expected digits, then a unit (" REPL_DURATION_UNITS ")");
+	for (; pos < len && policy_is_digit(text[pos]); pos++) {
+		unsigned digit = (unsigned)(text[pos] - '0');
+		if (value > ((unsigned long long)LLONG_MAX - digit) / 10)
+			overflow = true;
+		else
+			value = value * 10 + digit;
+	}
+	size_t unit_at = pos;
+	while (pos < len && policy_is_letter(text[pos]))
+		pos++;
+	long long factor = unit_at == pos ? 1 : 0;
+	for (size_t i = 0; i < POLICY_LENGTH(policy_units) && factor == 0; i++)
+		if (policy_equals(text + unit_at, pos - unit_at, policy_units[i].name))
+			factor = policy_units[i].ms;
+	if (factor == 0)
+		return policy_fail(error, REPL_BAD_ARGUMENT, base + unit_at,
+		                   "unknown unit '%.*s' (" REPL_DURATION_UNITS ")", (int)(pos - unit_at),
+		                   text + unit_at);
+	if (used == NULL && pos < len)
+		return policy_fail(error, REPL_BAD_ARGUMENT, base + pos,
+		                   "expected a unit or the end of the duration (" REPL_DURATION_UNITS ")");
+	if (overflow || value > (unsigned long long)(LLONG_MAX / factor))
+		return policy_fail(error, REPL_BAD_ARGUMENT, base, "duration longer than %lld ms", LLONG_MAX);
+	*ms = (long long)value * factor;
+	if (used != NULL)
+		*used = pos;
+	if (error != NULL) {
+		error->position = 0;
+		error->message[0] = '\0';
+	}
+	return REPL_OK;
+}
+
+enum repl_status repl_duration_parse(const char *text, size_t len, long long *ms, size_t *used,
+                                     struct repl_error *error)
+{
+	if ((text == NULL && len > 0) || ms == NULL)
+		return policy_fail(error, REPL_BAD_ARGUMENT, 0, "no text or result");
+	return policy_duration(text, len, 0, ms, used, error);
+}
+
+size_t repl_duration_format(long long ms, char *buf, size_t size)
+{
+	const char *unit = "ms";
+	long long count = ms;
+	for (size_t i = 0; i < POLICY_LENGTH(policy_units) && ms > 0; i++) {
+		if (ms % policy_units[i].ms == 0) {
+			unit = policy_units[i].name;
+			count = ms / policy_units[i].ms;
+			break;
+		}
+	}
+	int n = snprintf(buf, buf != NULL ? size : 0, "%lld%s", count, unit);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* ---- policies: the tables ---- */
 
 struct policy_keyword {
@@ -240,14 +325,15 @@ struct policy_keyword {
 	unsigned long min, max; /* bounds of that number; quorum's max is its child count */
 	const char *range;      /* the refusal of a number out of bounds */
 	bool concurrent;        /* runs copies at once: refused for an operation not idempotent */
+	bool duration;          /* the number is a duration (20ms, 1s), kept in milliseconds */
 };
 
 static const struct policy_keyword policy_keywords[] = {
-	{"par", REPL_NODE_PAR, NULL, 0, 0, NULL, true},
-	{"seq", REPL_NODE_SEQ, NULL, 0, 0, NULL, false},
-	{"retry", REPL_NODE_RETRY, "n", 0, REPL_RETRY_MAX, POLICY_RETRY_RANGE, false},
-	{"hedge", REPL_NODE_HEDGE, "d", 0, REPL_HEDGE_DELAY_MAX_MS, POLICY_HEDGE_RANGE, true},
-	{"quorum", REPL_NODE_QUORUM, "k", 1, ULONG_MAX, "quorum k must be at least 1", true},
+	{"par", REPL_NODE_PAR, NULL, 0, 0, NULL, true, false},
+	{"seq", REPL_NODE_SEQ, NULL, 0, 0, NULL, false, false},
+	{"retry", REPL_NODE_RETRY, "n", 0, REPL_RETRY_MAX, POLICY_RETRY_RANGE, false, false},
+	{"hedge", REPL_NODE_HEDGE, "d", 0, REPL_HEDGE_DELAY_MAX_MS, POLICY_HEDGE_RANGE, true, true},
+	{"quorum", REPL_NODE_QUORUM, "k", 1, ULONG_MAX, "quorum k must be at least 1", true, false},
 };
 
 /* The printer's names, by kind. */
@@ -379,21 +465,38 @@ static enum repl_status policy_number(struct policy_parser *p, unsigned long *va
 	return REPL_OK;
 }
 
-/* A number written "2" (when positional is allowed) or "n=2"; *named says which. */
+/* A duration at the cursor, in milliseconds (a refusal blames its byte of the policy). */
+static enum repl_status policy_duration_at(struct policy_parser *p, unsigned long *value)
+{
+	long long ms = 0;
+	size_t used = 0;
+	enum repl_status status =
+	    policy_duration(p->text + p->pos, p->len - p->pos, p->pos, &ms, &used, p->error);
+	if (status != REPL_OK)
+		return REPL_BAD_POLICY;
+	p->pos += used;
+	*value = (unsigned long)ms;
+	return REPL_OK;
+}
+
+/* A number written "2" (when positional is allowed) or "n=2"; *named says which. A duration
+ * ("20ms", "1s", bare digits in ms) when duration is set. */
 static enum repl_status policy_param(struct policy_parser *p, const char *name, bool positional,
-                                     unsigned long *value, size_t *value_at, bool *named)
+                                     bool duration, unsigned long *value, size_t *value_at,
+                                     bool *named)
 {
 	policy_skip(p);
 	*named = false;
 	if (positional && p->pos < p->len && policy_is_digit(p->text[p->pos])) {
 		*value_at = p->pos;
-		return policy_number(p, value);
+		return duration ? policy_duration_at(p, value) : policy_number(p, value);
 	}
 	size_t at = p->pos;
 	size_t len = policy_word(p);
 	if (len == 0 || !policy_equals(p->text + at, len, name)) {
 		if (positional)
-			return policy_parse_fail(p, REPL_BAD_POLICY, at, "expected a number or '%s='", name);
+			return policy_parse_fail(p, REPL_BAD_POLICY, at, "expected a %s or '%s='",
+			                         duration ? "duration" : "number", name);
 		return policy_parse_fail(p, REPL_BAD_POLICY, at, "expected '%s='", name);
 	}
 	policy_skip(p);
@@ -403,7 +506,7 @@ static enum repl_status policy_param(struct policy_parser *p, const char *name, 
 	policy_skip(p);
 	*value_at = p->pos;
 	*named = true;
-	return policy_number(p, value);
+	return duration ? policy_duration_at(p, value) : policy_number(p, value);
 }
 
 /* Appends a node to parent's children; at is the byte blamed if the tree grows too big. */
@@ -563,7 +666,7 @@ static enum repl_status policy_preset(struct policy_parser *p, const struct poli
 		size_t value_at;
 		bool named;
 		enum repl_status status =
-		    policy_param(p, preset->param, false, &value, &value_at, &named);
+		    policy_param(p, preset->param, false, false, &value, &value_at, &named);
 		if (status != REPL_OK)
 			return status;
 		policy_skip(p);
@@ -625,7 +728,7 @@ static enum repl_status policy_call(struct policy_parser *p, const struct policy
 	enum repl_status status;
 	if (keyword->param != NULL) {
 		bool named;
-		status = policy_param(p, keyword->param, true, &value, &value_at, &named);
+		status = policy_param(p, keyword->param, true, keyword->duration, &value, &value_at, &named);
 		if (status != REPL_OK)
 			return status;
 		policy_skip(p);
@@ -839,11 +942,15 @@ static void policy_print_node(struct policy_writer *w, const struct repl_set *se
 	bool known = (size_t)node->kind < POLICY_LENGTH(policy_kind_names);
 	policy_put_string(w, known ? policy_kind_names[node->kind] : "?");
 	policy_put(w, "(", 1);
-	if (node->kind == REPL_NODE_RETRY || node->kind == REPL_NODE_HEDGE ||
-	    node->kind == REPL_NODE_QUORUM) {
+	if (node->kind == REPL_NODE_RETRY || node->kind == REPL_NODE_QUORUM) {
 		char number[24];
 		int n = snprintf(number, sizeof(number), "%u, ", node->parameter);
 		policy_put(w, number, n > 0 ? (size_t)n : 0);
+	} else if (node->kind == REPL_NODE_HEDGE) {
+		char delay[32];
+		size_t n = repl_duration_format((long long)node->parameter, delay, sizeof(delay));
+		policy_put(w, delay, n < sizeof(delay) ? n : sizeof(delay) - 1);
+		policy_put(w, ", ", 2);
 	}
 	for (unsigned i = 0; i < node->child_count; i++) {
 		if (i > 0)

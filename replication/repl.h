@@ -9,8 +9,9 @@
  *   seq(a, b, ...)         one after another until one succeeds (the paper's RB)
  *   retry(n, a)            run a, and again up to n more times while it fails (not when it
  *                          answers ABSENT: that is its answer)
- *   hedge(d, a, b, ...)    start a; start the next d ms after the last start, or at once when
- *                          every child started so far has failed; first success wins
+ *   hedge(d, a, b, ...)    start a; start the next d after the last start, or at once when
+ *                          every child started so far has failed; first success wins (d is a
+ *                          duration: 20ms, 1s; bare digits are milliseconds)
  *   quorum(k, a, b, ...)   start all; success once k succeeded, failure once k is out of reach;
  *                          the rest are cancelled and reported REPL_UNKNOWN
  *
@@ -102,6 +103,24 @@ enum repl_status repl_set_parse(struct repl_set *set, const char *set_name, cons
 /* The replica called name, or NULL. */
 const struct repl_replica *repl_set_find(const struct repl_set *set, const char *name);
 
+/* ---- durations ---- */
+
+/* A duration is written the same way in a policy (hedge's delay) and in the app's config keys:
+ * decimal digits, then a unit — ms, s, m (minutes), h or d (days) — with nothing between them;
+ * bare digits are milliseconds, as policies and configs have always read them. */
+#define REPL_DURATION_UNITS "ms, s, m, h or d; bare digits are milliseconds"
+
+/* Reads the duration at the start of text (len bytes) into *ms. With used, reading stops after
+ * the unit and *used says how many bytes it took (a policy's cursor); without, the whole text must
+ * be the duration (a config value). REPL_BAD_ARGUMENT, error saying at which byte and why, for no
+ * digits, an unknown unit, bytes after it (without used) or a value over LLONG_MAX ms; *ms and
+ * *used are then untouched. */
+enum repl_status repl_duration_parse(const char *text, size_t len, long long *ms, size_t *used,
+                                     struct repl_error *error);
+/* Writes ms in the largest unit that holds it whole ("20ms", "3s", "2m", "1h", "14d", "0ms"),
+ * which repl_duration_parse reads back to ms. Returns the length it needs, like snprintf. */
+size_t repl_duration_format(long long ms, char *buf, size_t size);
+
 /* ---- policies ---- */
 
 enum repl_node_kind {
@@ -134,8 +153,9 @@ struct repl_policy {
 enum repl_status repl_policy_parse(const char *text, size_t len, const struct repl_set *set,
                                    bool idempotent, struct repl_policy **policy,
                                    struct repl_error *error);
-/* The canonical text of an expanded policy, e.g. "retry(2, seq(primary, standby))"; parsing it
- * again gives the same tree. Returns the length it needs, like snprintf. */
+/* The canonical text of an expanded policy, e.g. "retry(2, seq(primary, standby))" or
+ * "hedge(20ms, us, jp)" (a delay always with its unit); parsing it again gives the same tree.
+ * Returns the length it needs, like snprintf. */
 size_t repl_policy_print(const struct repl_policy *policy, char *buf, size_t size);
 void repl_policy_free(struct repl_policy *policy);
 

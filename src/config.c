@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "ini.h"
 #include "limits.h"
 #include "log.h"
@@ -300,6 +301,21 @@ static int config_check_policy(const void *target, const struct ini_key *key, ch
 	return backend_check_policy(target, key->section, key->key, reason, reason_size);
 }
 
+/* Durations are librepl's, so a policy's hedge(20ms, ...) and attempt_timeout = 20ms are one syntax. */
+static int config_parse_duration(const char *text, long long *ms, char *reason, size_t reason_size)
+{
+	struct repl_error error;
+	if (repl_duration_parse(text, strlen(text), ms, NULL, &error) != REPL_OK) {
+		snprintf(reason, reason_size, "%s", error.message);
+		return -1;
+	}
+	return 0;
+}
+
+const struct ini_duration config_durations = {config_parse_duration, repl_duration_format};
+
+#define CONFIG_DURATION(member) INI_FIELD_DURATION_MS(struct config, member, &config_durations)
+
 static const struct ini_key config_keys[] = {
 	{"server", "listen", INI_FIELD_STRING(struct config, listen), NULL, 1, 255, config_check_listen,
 	 "FastCGI socket: an absolute unix socket path or host:port"},
@@ -330,10 +346,13 @@ static const struct ini_key config_keys[] = {
 	 "widest or tallest photo accepted, in pixels (read from its header, before any decoding)"},
 	{"server", "photo_pixels_max", INI_FIELD_INTEGER(struct config, photo_pixels_max), "50000000", 4096,
 	 1000000000, NULL, "most pixels (width x height) a photo may have: a decompression bomb is refused"},
-	{"server", "drain_timeout", INI_FIELD_DURATION_MS(struct config, drain_timeout_ms), "30s", 100,
+	{"server", "drain_timeout", CONFIG_DURATION(drain_timeout_ms), "30s", 100,
 	 3600 * 1000, NULL, "how long a replaced worker may take to finish its request"},
 	{"server", "log_level", INI_FIELD_STRING(struct config, log_level), "info", 1, 0, config_check_log_level,
 	 "debug, info, warn or error"},
+	{"server", "runtime_dir", INI_FIELD_STRING(struct config, runtime_dir), "", 0, CONTROL_DIR_MAX,
+	 config_check_optional_absolute_path,
+	 "directory of the master's pid and status files, for complaintctl reload (made if missing); empty: none"},
 	{"server", "secrets", INI_FIELD_STRING(struct config, secrets), "", 0, 1023,
 	 config_check_optional_absolute_path, "the 0600 file of passwords and keys (NAME=VALUE lines)"},
 	{"server", "origin", INI_FIELD_STRING(struct config, origin), "", 0, 255, config_check_origin,
@@ -351,9 +370,9 @@ static const struct ini_key config_keys[] = {
 	 config_check_policy},
 	{"db", "read", INI_FIELD_STRING(struct config, db_read_policy), "seq(db)", 1, REPL_POLICY_TEXT_MAX, NULL,
 	 "policy of reads; a replica behind the session's last write is skipped", config_check_policy},
-	{"db", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, db_attempt_timeout_ms), "2s", 10, 600 * 1000,
+	{"db", "attempt_timeout", CONFIG_DURATION(db_attempt_timeout_ms), "2s", 10, 600 * 1000,
 	 NULL, "how long one attempt on one replica may take"},
-	{"db", "deadline", INI_FIELD_DURATION_MS(struct config, db_deadline_ms), "5s", 10, 600 * 1000, NULL,
+	{"db", "deadline", CONFIG_DURATION(db_deadline_ms), "5s", 10, 600 * 1000, NULL,
 	 "how long one operation may take over all its attempts"},
 	{"s3", "replicas", INI_FIELD_STRING(struct config, s3_replicas), "", 0, 0, config_check_s3_replicas,
 	 "name=http://host:port/bucket, ...: the object storage replicas"},
@@ -363,11 +382,11 @@ static const struct ini_key config_keys[] = {
 	 NULL, "policy of photo uploads", config_check_policy},
 	{"s3", "get", INI_FIELD_STRING(struct config, s3_get_policy), "seq(s3)", 1, REPL_POLICY_TEXT_MAX, NULL,
 	 "policy of photo reads; a replica without the object is skipped", config_check_policy},
-	{"s3", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, s3_attempt_timeout_ms), "2s", 10, 600 * 1000,
+	{"s3", "attempt_timeout", CONFIG_DURATION(s3_attempt_timeout_ms), "2s", 10, 600 * 1000,
 	 NULL, "how long one attempt on one replica may take"},
-	{"s3", "deadline", INI_FIELD_DURATION_MS(struct config, s3_deadline_ms), "6s", 10, 600 * 1000, NULL,
+	{"s3", "deadline", CONFIG_DURATION(s3_deadline_ms), "6s", 10, 600 * 1000, NULL,
 	 "how long one operation may take over all its attempts"},
-	{"s3", "repair_interval", INI_FIELD_DURATION_MS(struct config, s3_repair_interval_ms), "30s", 100,
+	{"s3", "repair_interval", CONFIG_DURATION(s3_repair_interval_ms), "30s", 100,
 	 3600 * 1000, NULL, "how often photos a put left missing on some replicas are copied there"},
 	{"smtp", "replicas", INI_FIELD_STRING(struct config, smtp_replicas), "", 0, 0, config_check_smtp_replicas,
 	 "name=smtp://host:port (STARTTLS) or name=smtps://host:port (implicit TLS), ...: the mail relays",
@@ -382,27 +401,27 @@ static const struct ini_key config_keys[] = {
 	{"smtp", "send", INI_FIELD_STRING(struct config, smtp_send_policy), "retry(n=1, seq(smtp))", 1,
 	 REPL_POLICY_TEXT_MAX, NULL, "policy of one mail (seq/retry only: par, hedge, quorum would send it twice)",
 	 config_check_policy},
-	{"smtp", "attempt_timeout", INI_FIELD_DURATION_MS(struct config, smtp_attempt_timeout_ms), "10s", 10,
+	{"smtp", "attempt_timeout", CONFIG_DURATION(smtp_attempt_timeout_ms), "10s", 10,
 	 600 * 1000, NULL, "how long one attempt on one relay may take"},
-	{"smtp", "deadline", INI_FIELD_DURATION_MS(struct config, smtp_deadline_ms), "30s", 10, 600 * 1000, NULL,
+	{"smtp", "deadline", CONFIG_DURATION(smtp_deadline_ms), "30s", 10, 600 * 1000, NULL,
 	 "how long one mail may take over all its attempts"},
 	{"notify", "max_attempts", INI_FIELD_INTEGER(struct config, notify_max_attempts), "10", 1, 1000, NULL,
 	 "sendings of one message before it is marked failed (its last error kept)"},
-	{"notify", "backoff_base", INI_FIELD_DURATION_MS(struct config, notify_backoff_base_ms), "30s", 10,
+	{"notify", "backoff_base", CONFIG_DURATION(notify_backoff_base_ms), "30s", 10,
 	 24L * 3600 * 1000, NULL, "the wait after a message's first failed sending; doubled after each more (with jitter)"},
-	{"notify", "backoff_max", INI_FIELD_DURATION_MS(struct config, notify_backoff_max_ms), "1h", 10,
+	{"notify", "backoff_max", CONFIG_DURATION(notify_backoff_max_ms), "1h", 10,
 	 7L * 24 * 3600 * 1000, NULL, "the longest wait between two sendings of one message"},
-	{"notify", "lease", INI_FIELD_DURATION_MS(struct config, notify_lease_ms), "15m", 1000, 24L * 3600 * 1000,
+	{"notify", "lease", CONFIG_DURATION(notify_lease_ms), "15m", 1000, 24L * 3600 * 1000,
 	 NULL, "a notifier's claim on a message; a notifier that dies frees it after this long"},
-	{"notify", "interval", INI_FIELD_DURATION_MS(struct config, notify_interval_ms), "1s", 10, 3600 * 1000, NULL,
+	{"notify", "interval", CONFIG_DURATION(notify_interval_ms), "1s", 10, 3600 * 1000, NULL,
 	 "how often the notifier looks for due messages when it found none"},
 	{"notify", "batch", INI_FIELD_INTEGER(struct config, notify_batch), "20", 1, 1000, NULL,
 	 "messages one notifier claims at once"},
-	{"notify", "retention", INI_FIELD_DURATION_MS(struct config, notify_retention_ms), "7d", 1000,
+	{"notify", "retention", CONFIG_DURATION(notify_retention_ms), "7d", 1000,
 	 3660L * 24 * 3600 * 1000, NULL, "sent messages are deleted after this long"},
 	{"notify", "message_id_domain", INI_FIELD_STRING(struct config, notify_message_id_domain), "complaintd.invalid",
 	 1, 200, config_check_domain, "the right side of every Message-ID (the same on every host: a repeat is recognisable)"},
-	{"workflow", "feedback_period", INI_FIELD_DURATION_MS(struct config, feedback_period_ms), "14d", 1000,
+	{"workflow", "feedback_period", CONFIG_DURATION(feedback_period_ms), "14d", 1000,
 	 366L * 24 * 3600 * 1000, NULL,
 	 "a resolved complaint its resident neither confirms nor reopens this long closes as no_feedback (default 14 days)"},
 	{"workflow", "auto_assign", INI_FIELD_BOOLEAN(struct config, auto_assign), "off", 0, 0, NULL,
@@ -413,44 +432,44 @@ static const struct ini_key config_keys[] = {
 	 "argon2id time cost (libsodium opslimit; 2 = INTERACTIVE)"},
 	{"auth", "password_mem_limit", INI_FIELD_SIZE(struct config, password_mem_limit), "64M", 8192,
 	 1024L * 1024 * 1024, NULL, "argon2id memory per hash (libsodium memlimit; 64M = INTERACTIVE)"},
-	{"auth", "session_idle_timeout", INI_FIELD_DURATION_MS(struct config, session_idle_ms), "30m", 60 * 1000,
+	{"auth", "session_idle_timeout", CONFIG_DURATION(session_idle_ms), "30m", 60 * 1000,
 	 7L * 24 * 3600 * 1000, NULL, "a session unused this long is over"},
-	{"auth", "session_absolute_timeout", INI_FIELD_DURATION_MS(struct config, session_absolute_ms), "720m",
+	{"auth", "session_absolute_timeout", CONFIG_DURATION(session_absolute_ms), "720m",
 	 60 * 1000, 30L * 24 * 3600 * 1000, NULL, "a session this old is over, however used"},
 	{"auth", "hash_concurrency", INI_FIELD_INTEGER(struct config, hash_concurrency), "0", 0, 128, NULL,
 	 "argon2id computations at once on this host (sign-in, sign-up, password change); over it a sign-in "
 	 "is answered 503 at once; 0 = workers - 1, so one worker is always free for pages"},
-	{"auth", "signin_window", INI_FIELD_DURATION_MS(struct config, signin_window_ms), "30m", 1000,
+	{"auth", "signin_window", CONFIG_DURATION(signin_window_ms), "30m", 1000,
 	 7L * 24 * 3600 * 1000, NULL, "failed sign-ins are forgotten after this long without another"},
-	{"auth", "signin_first_delay", INI_FIELD_DURATION_MS(struct config, signin_first_delay_ms), "1s", 0,
+	{"auth", "signin_first_delay", CONFIG_DURATION(signin_first_delay_ms), "1s", 0,
 	 3600 * 1000, NULL, "the wait after the first failure over a scope's free ones; doubled after each more"},
 	{"auth", "signin_pair_free_failures", INI_FIELD_INTEGER(struct config, signin_pair_free_failures), "3", 0,
 	 1000000, NULL, "failed sign-ins of one email from one address before it must wait"},
-	{"auth", "signin_pair_max_delay", INI_FIELD_DURATION_MS(struct config, signin_pair_max_delay_ms), "60s", 0,
+	{"auth", "signin_pair_max_delay", CONFIG_DURATION(signin_pair_max_delay_ms), "60s", 0,
 	 3600 * 1000, NULL, "the longest wait of one email from one address"},
 	{"auth", "signin_lock_failures", INI_FIELD_INTEGER(struct config, signin_lock_failures), "10", 0, 1000000,
 	 NULL, "failed sign-ins that lock one email from one address (0 = never)"},
-	{"auth", "signin_lock_time", INI_FIELD_DURATION_MS(struct config, signin_lock_ms), "15m", 1000,
+	{"auth", "signin_lock_time", CONFIG_DURATION(signin_lock_ms), "15m", 1000,
 	 7L * 24 * 3600 * 1000, NULL, "how long such a lock lasts"},
 	{"auth", "signin_address_free_failures", INI_FIELD_INTEGER(struct config, signin_address_free_failures),
 	 "20", 0, 1000000, NULL, "failed sign-ins from one address (any email) before it must wait"},
-	{"auth", "signin_address_max_delay", INI_FIELD_DURATION_MS(struct config, signin_address_max_delay_ms),
+	{"auth", "signin_address_max_delay", CONFIG_DURATION(signin_address_max_delay_ms),
 	 "60s", 0, 3600 * 1000, NULL, "the longest wait of one address"},
 	{"auth", "signin_email_free_failures", INI_FIELD_INTEGER(struct config, signin_email_free_failures), "5", 0,
 	 1000000, NULL, "failed sign-ins of one email (from any address) before it must wait; it never locks"},
-	{"auth", "signin_email_max_delay", INI_FIELD_DURATION_MS(struct config, signin_email_max_delay_ms), "30s", 0,
+	{"auth", "signin_email_max_delay", CONFIG_DURATION(signin_email_max_delay_ms), "30s", 0,
 	 30 * 1000, NULL, "the longest wait of one email from anywhere (at most 30s: an owner is never locked out)"},
-	{"auth", "reset_link_lifetime", INI_FIELD_DURATION_MS(struct config, reset_link_lifetime_ms), "1h", 1000,
+	{"auth", "reset_link_lifetime", CONFIG_DURATION(reset_link_lifetime_ms), "1h", 1000,
 	 24L * 3600 * 1000, NULL, "how long a password-reset link works after its mail is sent"},
-	{"auth", "mail_window", INI_FIELD_DURATION_MS(struct config, mail_window_ms), "1h", 1000,
+	{"auth", "mail_window", CONFIG_DURATION(mail_window_ms), "1h", 1000,
 	 7L * 24 * 3600 * 1000, NULL, "requests that send a mail (password reset, sign-up) are forgotten after this long"},
-	{"auth", "mail_first_delay", INI_FIELD_DURATION_MS(struct config, mail_first_delay_ms), "30s", 1000,
+	{"auth", "mail_first_delay", CONFIG_DURATION(mail_first_delay_ms), "30s", 1000,
 	 3600 * 1000, NULL, "the wait after the first such request over a scope's free ones; doubled after each more"},
 	{"auth", "mail_email_free", INI_FIELD_INTEGER(struct config, mail_email_free), "3", 1, 1000000, NULL,
 	 "mail-sending requests for one typed address that go through before each must wait (at most 30s: its owner is never kept out)"},
 	{"auth", "mail_address_free", INI_FIELD_INTEGER(struct config, mail_address_free), "20", 1, 1000000, NULL,
 	 "mail-sending requests from one client address (any email) that go through before it must wait"},
-	{"auth", "mail_address_max_delay", INI_FIELD_DURATION_MS(struct config, mail_address_max_delay_ms), "1h", 0,
+	{"auth", "mail_address_max_delay", CONFIG_DURATION(mail_address_max_delay_ms), "1h", 0,
 	 24L * 3600 * 1000, NULL, "the longest wait of one client address"},
 };
 

@@ -32,6 +32,7 @@ struct config {
 	long long photo_pixels_max;    /* width x height */
 	long long drain_timeout_ms;
 	char *log_level;
+	char *runtime_dir;             /* the master's pid and status files (fcgi/control.h); "" = none */
 	char *secrets;                 /* path of the 0600 secrets file; "" = none */
 	char *origin;                  /* the site's public origin (https://host[:port]); "" = from the request */
 	char *public_url;              /* the site's address in mails (https://host[/prefix]); "" = no links */
@@ -97,6 +98,11 @@ struct config {
 };
 
 struct secrets;
+struct ini_duration;
+
+/* How every duration key is written: librepl's durations (repl_duration_parse), the syntax of a
+ * policy's hedge delay too. For other readers of INI files (complaintctl's, the tests'). */
+extern const struct ini_duration config_durations;
 
 /* Reads path into config (zeroed, or a previous load's result). On failure config is unchanged
  * and error holds "FILE:LINE: [section] key: reason". */

@@ -24,6 +24,7 @@
 #include "response.h"
 #include "runtime.h"
 #include "slots.h"
+#include "store/backend.h"
 #include "store/db.h"
 #include "store/mail.h"
 #include "store/notifier.h"
@@ -108,6 +109,7 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	settings->workers = (int)fresh.workers;
 	snprintf(settings->user, sizeof(settings->user), "%s", fresh.user);
 	settings->drain_timeout_ms = fresh.drain_timeout_ms;
+	snprintf(settings->runtime_dir, sizeof(settings->runtime_dir), "%s", fresh.runtime_dir);
 
 	/* Everything loaded: swap it in, free the old generation's state. */
 	config_free(&app->config);
@@ -203,12 +205,14 @@ static void main_usage(FILE *out)
 	        "Serves the complaint service over FastCGI (behind nginx).\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " MAIN_DEFAULT_CONFIG ")\n"
-	        "  -t, --test          check the configuration and templates, then exit\n"
+	        "  -t, --test          check the configuration and templates, print every backend's\n"
+	        "                      replicas and effective policies, then exit\n"
 	        "      --help-config   list every configuration key with its default\n"
 	        "  -h, --help          this text\n"
 	        "  -V, --version       the version\n"
 	        "\n"
-	        "Signals: HUP reloads the configuration without dropping requests; TERM and INT\n"
+	        "Signals: HUP reloads the configuration without dropping requests (complaintctl\n"
+	        "reload sends it and says whether it was taken); TERM and INT\n"
 	        "let workers finish their requests, then exit. See complaintd(8).\n");
 }
 
@@ -258,10 +262,13 @@ int main(int argc, char **argv)
 		struct runtime_settings settings;
 		char error[512] = "";
 		int failed = main_reload(&app, 1, &settings, error, sizeof(error));
+		if (!failed) {
+			printf("complaintd: %s is valid\n", app.config_path);
+			printf("# The backends as they would run, defaults included (lines to paste back):\n");
+			failed = backend_describe(&app.config, stdout, error, sizeof(error));
+		}
 		if (failed)
 			fprintf(stderr, "complaintd: %s\n", error);
-		else
-			printf("complaintd: %s is valid\n", app.config_path);
 		main_app_free(&app);
 		return failed ? 1 : 0;
 	}

@@ -6,8 +6,9 @@
  * applies db/migrations/ to the primary (the first of [db] replicas) as [db] migrate_user, with
  * the password from the secret db_migrate_password; `create-admin` adds an admin account through
  * the app's own store/db_accounts.c (as the app's user, under the [db] write policy). Exit
- * status: 0 done; 1 a migration failed or was refused, or the account exists; 2 a usage or
- * configuration error; 3 the database could not be used (see complaintctl(8)).
+ * status: 0 done; 1 a migration failed or was refused, the account exists, or a reload was
+ * refused; 2 a usage or configuration error; 3 the database or the running master could not be
+ * reached (see complaintctl(8)). `reload` signals the running complaintd and reports its verdict.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,8 +22,10 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "control.h"
 #include "core/account.h"
 #include "core/password.h"
+#include "ini.h"
 #include "ctl/migrate.h"
 #include "ctl/seed.h"
 #include "package.h"
@@ -33,12 +36,13 @@
 #define COMPLAINTCTL_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
 #define COMPLAINTCTL_DEFAULT_MIGRATIONS DATA_DIR "/migrations"
 #define COMPLAINTCTL_CONNECT_TIMEOUT_S 10
+#define COMPLAINTCTL_RELOAD_WAIT "30s"  /* a reload reads files and forks: seconds at most */
 
 enum complaintctl_exit {
 	COMPLAINTCTL_EXIT_OK = 0,
 	COMPLAINTCTL_EXIT_FAILED = 1,    /* the command ran and failed, or refused */
 	COMPLAINTCTL_EXIT_USAGE = 2,     /* bad command line, configuration, secrets or files */
-	COMPLAINTCTL_EXIT_UNAVAILABLE = 3,  /* the database could not be reached or used */
+	COMPLAINTCTL_EXIT_UNAVAILABLE = 3,  /* the database or the running master could not be reached */
 };
 
 /* What each migrate outcome means to a script calling us. */
@@ -409,12 +413,69 @@ out:
 	return result;
 }
 
+/* Signals the running master to reload and reports its verdict: the new generation, or the
+ * refusal's reason (file, line, key, position) while the old generation keeps serving. The
+ * master is found through [server] runtime_dir, read alone from the file: the file may be the
+ * very edit the master is about to refuse, and judging it is the master's. */
+static int complaintctl_reload(struct complaintctl *ctl, int argc, char **argv)
+{
+	const char *wait_text = COMPLAINTCTL_RELOAD_WAIT;
+	char dir[CONTROL_DIR_MAX + 1], error[CONTROL_REASON_MAX + 128];
+	struct ini_error ini_error;
+	struct repl_error repl_error;
+	struct control_status status;
+	long long wait_ms = 0;
+	int exit_code;
+
+	if (complaintctl_options(argc, argv, "wait", 'w', &wait_text, &exit_code) != 0)
+		return exit_code;
+	if (optind != argc) {
+		complaintctl_error("reload: unexpected argument: %s", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (repl_duration_parse(wait_text, strlen(wait_text), &wait_ms, NULL, &repl_error) != REPL_OK) {
+		complaintctl_error("reload: --wait %s: %s", wait_text, repl_error.message);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	enum ini_status found = ini_peek_file(ctl->config_path, "server", "runtime_dir", dir, sizeof(dir), &ini_error);
+	if (found == INI_MISSING || (found == INI_OK && dir[0] == '\0')) {
+		complaintctl_error("reload: %s: [server] runtime_dir is not set, so the running master cannot be found "
+		                   "(set it and restart complaintd; see complaintd.conf(5))",
+		                   ctl->config_path);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (found != INI_OK || dir[0] != '/') {
+		if (found == INI_OK)
+			snprintf(error, sizeof(error), "%s: [server] runtime_dir: expected an absolute path", ctl->config_path);
+		else
+			ini_error_format(&ini_error, error, sizeof(error));
+		complaintctl_error("reload: %s", error);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	switch (control_reload(dir, wait_ms, &status, error, sizeof(error))) {
+	case CONTROL_OK:
+		printf("reload taken: generation %u serves now (master pid %ld)\n", status.generation, status.pid);
+		return COMPLAINTCTL_EXIT_OK;
+	case CONTROL_RELOAD_REFUSED:
+		complaintctl_error("reload refused: %s", status.reason);
+		complaintctl_error("generation %u keeps serving (master pid %ld)", status.generation, status.pid);
+		return COMPLAINTCTL_EXIT_FAILED;
+	case CONTROL_NO_MASTER:
+	case CONTROL_TIMEOUT:
+	case CONTROL_FAILED:
+		break;
+	}
+	complaintctl_error("reload: %s", error);
+	return COMPLAINTCTL_EXIT_UNAVAILABLE;
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
 	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
 	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
 	{"create-agent", "create-agent [--name NAME] EMAIL", complaintctl_create_agent},
 	{"seed", "seed [--complaints N] [--residents M] [--agents K] [--days D] [--centre LAT,LON] [--seed S]",
 	 complaintctl_seed},
+	{"reload", "reload [--wait DURATION]", complaintctl_reload},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -423,7 +484,7 @@ static void complaintctl_usage(FILE *out)
 {
 	fprintf(out, "Usage: complaintctl [-c FILE] COMMAND [ARGS]\n"
 	             "       complaintctl --help | --version\n"
-	             "Administers the complaint service's database.\n\nCommands:\n");
+	             "Administers the complaint service's database and asks the running server to reload.\n\nCommands:\n");
 	for (size_t i = 0; i < COMPLAINTCTL_COMMAND_COUNT; i++)
 		fprintf(out, "  %s\n", complaintctl_commands[i].usage);
 	fprintf(out,
@@ -439,13 +500,18 @@ static void complaintctl_usage(FILE *out)
 	        "                      filed over the last D days (default 730) around LAT,LON (default\n"
 	        "                      Lisbon); defaults 1000 complaints, 200 residents, 10 agents; the\n"
 	        "                      seeded accounts cannot sign in (one random password, hashed once)\n"
+	        "  reload              ask the running complaintd (found through [server] runtime_dir)\n"
+	        "                      to reload its configuration, and say whether it took the reload\n"
+	        "                      (the new generation) or why it refused (file, line, key)\n"
+	        "  --wait DURATION     how long to wait for its answer (default " COMPLAINTCTL_RELOAD_WAIT ")\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"
 	        "  -V, --version       the version\n"
 	        "\n"
-	        "Exit status: 0 done, 1 a migration failed or was refused, 2 usage or configuration\n"
-	        "error, 3 the database could not be used. See complaintctl(8).\n");
+	        "Exit status: 0 done, 1 a migration failed or a reload was refused, 2 usage or\n"
+	        "configuration error, 3 the database or the running complaintd could not be reached.\n"
+	        "See complaintctl(8).\n");
 }
 
 int main(int argc, char **argv)

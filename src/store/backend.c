@@ -1,5 +1,6 @@
 /*
- * backend.c: the backends' table and the one setup they share (see backend.h).
+ * backend.c: the backends' table, the one setup they share, and their effective settings as
+ * complaintd -t prints them (see backend.h).
  */
 #include "backend.h"
 
@@ -40,6 +41,11 @@ static const struct backend_spec backend_specs[] = {
 	                  offsetof(struct config, smtp_attempt_timeout_ms), offsetof(struct config, smtp_deadline_ms),
 	                  backend_smtp_operations, BACKEND_COUNT_OF(backend_smtp_operations)},
 };
+
+_Static_assert(BACKEND_COUNT_OF(backend_db_operations) + BACKEND_COUNT_OF(backend_s3_operations) +
+                       BACKEND_COUNT_OF(backend_smtp_operations) <=
+                   BACKEND_EFFECTIVE_MAX,
+               "BACKEND_EFFECTIVE_MAX holds every operation");
 
 static const char *backend_config_text(const struct config *config, size_t offset)
 {
@@ -145,6 +151,97 @@ int backend_check_policy(const struct config *config, const char *section, const
 				return -1;
 			}
 			repl_policy_free(policy);
+		}
+	}
+	return 0;
+}
+
+/* ---- the effective settings ---- */
+
+int backend_effective(const struct config *config, struct backend_effective *rows, size_t max, size_t *count,
+                      char *error, size_t error_size)
+{
+	*count = 0;
+	for (size_t kind = 0; kind < BACKEND_COUNT_OF(backend_specs); kind++) {
+		const struct backend_spec *spec = &backend_specs[kind];
+		struct backend backend;
+		if (backend_init(&backend, (enum backend_kind)kind, config, error, error_size) != 0)
+			return -1;
+		for (size_t i = 0; i < spec->operation_count && *count < max; i++) {
+			const struct backend_operation_spec *op = &spec->operations[i];
+			struct backend_effective *row = &rows[(*count)++];
+			row->section = spec->section;
+			row->operation = op->name;
+			row->policy_key = op->policy_key;
+			row->configured = backend.configured;
+			if (backend.configured)
+				repl_policy_print(backend.policies[i], row->policy, sizeof(row->policy));
+			else
+				snprintf(row->policy, sizeof(row->policy), "%s", backend_config_text(config, op->policy_offset));
+			row->attempt_timeout_ms = backend_config_ms(config, spec->attempt_timeout_offset);
+			row->deadline_ms = backend_config_ms(config, spec->deadline_offset);
+		}
+		backend_release(&backend);
+	}
+	return 0;
+}
+
+static void backend_describe_duration(FILE *out, const char *key, long long ms)
+{
+	char text[32];
+	repl_duration_format(ms, text, sizeof(text));
+	fprintf(out, "%s = %s\n", key, text);
+}
+
+/* Whether row r's policy key came in an earlier row of its section (db.primary runs db.write's). */
+static bool backend_key_seen(const struct backend_effective *rows, size_t r)
+{
+	for (size_t j = 0; j < r; j++)
+		if (strcmp(rows[j].section, rows[r].section) == 0 && strcmp(rows[j].policy_key, rows[r].policy_key) == 0)
+			return true;
+	return false;
+}
+
+int backend_describe(const struct config *config, FILE *out, char *error, size_t error_size)
+{
+	struct backend_effective rows[BACKEND_EFFECTIVE_MAX];
+	size_t count = 0;
+	if (backend_effective(config, rows, BACKEND_EFFECTIVE_MAX, &count, error, error_size) != 0)
+		return -1;
+	for (size_t kind = 0; kind < BACKEND_COUNT_OF(backend_specs); kind++) {
+		const struct backend_spec *spec = &backend_specs[kind];
+		struct repl_set set;
+		struct repl_error repl_error;
+		const char *replicas = backend_config_text(config, spec->replicas_offset);
+		bool configured = replicas[0] != '\0' && repl_set_parse(&set, spec->section, replicas, &repl_error) == REPL_OK;
+		fprintf(out, "\n[%s]\n", spec->section);
+		if (configured) {
+			fprintf(out, "replicas = ");
+			for (unsigned r = 0; r < set.count; r++)
+				fprintf(out, "%s%s=%s", r > 0 ? ", " : "", set.replicas[r].name, set.replicas[r].url);
+			fputc('\n', out);
+		} else {
+			fprintf(out, "# no replicas: the %s backend is not configured; its policies as written:\n",
+			        spec->client_name);
+		}
+		/* One line per policy key: after a comment naming the operations it runs, or (nothing to
+		 * expand it over) commented out itself. */
+		for (size_t r = 0; r < count; r++) {
+			if (strcmp(rows[r].section, spec->section) != 0 || backend_key_seen(rows, r))
+				continue;
+			if (configured) {
+				fprintf(out, "#");
+				for (size_t j = r; j < count; j++)
+					if (strcmp(rows[j].section, rows[r].section) == 0 &&
+					    strcmp(rows[j].policy_key, rows[r].policy_key) == 0)
+						fprintf(out, " %s", rows[j].operation);
+				fputc('\n', out);
+			}
+			fprintf(out, "%s%s = %s\n", configured ? "" : "# ", rows[r].policy_key, rows[r].policy);
+		}
+		if (configured) {
+			backend_describe_duration(out, "attempt_timeout", backend_config_ms(config, spec->attempt_timeout_offset));
+			backend_describe_duration(out, "deadline", backend_config_ms(config, spec->deadline_offset));
 		}
 	}
 	return 0;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "repl.h"
 
@@ -67,6 +68,34 @@ void backend_release(struct backend *backend);
 /* The process's own librepl client (stats may be NULL: not counted). 0, or -1 with error. */
 int backend_worker_start(struct backend *backend, struct repl_stats *stats, char *error, size_t error_size);
 void backend_worker_stop(struct backend *backend);
+
+/* One operation's effective settings, defaults included: what complaintd -t prints and the
+ * replica page shows. */
+struct backend_effective {
+	const char *section;         /* "s3": the config section, and the replica set's name */
+	const char *operation;       /* "s3.get" */
+	const char *policy_key;      /* "get": the section's key of its policy */
+	bool configured;             /* the section has replicas (else the operation never runs) */
+	/* The policy as librepl runs it: presets and set names expanded, a hedge's delay with its
+	 * unit, in the grammar the key takes (it can be pasted back); the key's text as written when
+	 * the section has no replicas to expand it over. */
+	char policy[REPL_POLICY_TEXT_MAX + 1];
+	long long attempt_timeout_ms, deadline_ms;
+};
+
+/* Operations of every backend together: the most rows backend_effective fills. */
+#define BACKEND_EFFECTIVE_MAX 8
+
+/* Fills rows (room for max) with every operation of every backend in the table's order and sets
+ * *count. 0, or -1 with error "[section] key: reason" for a config whose policies do not parse
+ * (one config_load refused). */
+int backend_effective(const struct config *config, struct backend_effective *rows, size_t max, size_t *count,
+                      char *error, size_t error_size);
+/* Writes the effective settings of every backend as config lines — per section its replicas,
+ * each policy key (a comment names the operations that run under it), attempt_timeout and
+ * deadline, in the forms a config file takes; a section without replicas gets its policies as
+ * written, commented out — for complaintd -t. 0, or -1 with error. */
+int backend_describe(const struct config *config, FILE *out, char *error, size_t error_size);
 
 /* The config check of [section] key, a policy, once the whole file is loaded: every operation
  * that runs under it parses it over the section's replicas (nothing to check while there are

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "ini.h"
 
 struct fuzz_conf {
@@ -52,11 +53,11 @@ static const struct ini_key fuzz_table[] = {
 	{.section = "db", .key = "write", INI_FIELD_STRING(struct fuzz_conf, policy),
 	 .default_value = "seq(primary)", .max = 256},
 	{.section = "db", .key = "attempt_timeout_ms",
-	 INI_FIELD_DURATION_MS(struct fuzz_conf, timeout), .default_value = "2s", .min = 1,
+	 INI_FIELD_DURATION_MS(struct fuzz_conf, timeout, &config_durations), .default_value = "2s", .min = 1,
 	 .max = 600000},
 	{.section = "s3", .key = "cache", INI_FIELD_SIZE(struct fuzz_conf, cache),
 	 .default_value = "0"},
-	{.section = "s3", .key = "idle", INI_FIELD_DURATION_MS(struct fuzz_conf, idle),
+	{.section = "s3", .key = "idle", INI_FIELD_DURATION_MS(struct fuzz_conf, idle, &config_durations),
 	 .default_value = "1m"},
 	{.section = "s3", .key = "offset", INI_FIELD_INTEGER(struct fuzz_conf, offset),
 	 .default_value = "-1"},

@@ -96,6 +96,39 @@ wait_until() {
 	done
 }
 
+# generations_seen N: the config_generation of N /healthz answers, each distinct one once, sorted.
+generations_seen() {
+	local _
+	for _ in $(seq "$1"); do curl -s "$url/healthz"; echo; done | sed -n 's/.*"config_generation":\([0-9]*\).*/\1/p' |
+		sort -nu | tr '\n' ' ' | sed 's/ $//'
+}
+# serving_generation N: every one of 10 /healthz answers reports generation N (old workers gone).
+serving_generation() { [ "$(generations_seen 10)" = "$1" ]; }
+
+# conf_set FILE SECTION KEY=VALUE...: sets each KEY in [SECTION] of an INI file, replacing its line
+# or adding one after the section's header (the section itself added at the end when missing).
+conf_set() {
+	python3 - "$@" <<'PY'
+import sys
+path, section, pairs = sys.argv[1], sys.argv[2], [p.split("=", 1) for p in sys.argv[3:]]
+lines = open(path).read().splitlines()
+start = next((i for i, l in enumerate(lines) if l.strip() == "[" + section + "]"), None)
+if start is None:
+    lines += ["", "[" + section + "]"]
+    start = len(lines) - 1
+end = next((i for i in range(start + 1, len(lines)) if lines[i].strip().startswith("[")), len(lines))
+for key, value in pairs:
+    key = key.strip()
+    at = next((i for i in range(start + 1, end) if lines[i].split("=", 1)[0].strip() == key and "=" in lines[i]), None)
+    if at is None:
+        lines.insert(start + 1, key + " = " + value.strip())
+        end += 1
+    else:
+        lines[at] = key + " = " + value.strip()
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+}
+
 # ---- a browser: one cookie jar per name (the script sets scratch, a directory, and url) ----
 
 # fetch BROWSER METHOD PATH [CURL-ARGS...]: one request with BROWSER's cookie jar ("-": none).

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "store/backend.h"
 
 struct fixture {
 	char dir[64];
@@ -102,6 +103,55 @@ static void test_policies(void **state)
 	                    ": [s3] put: ");
 	/* The refused loads left the last good one in place. */
 	assert_string_equal(f->config.db_read_policy, "hedge(20, standby, primary)");
+}
+
+/* Durations: one syntax in keys and in a policy's hedge; a bad one names its line, key and byte. */
+static void test_durations(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "read = hedge(20ms, standby, primary)\n"
+	                         "attempt_timeout = 3s\ndeadline = 7500\n"),
+	                 0);
+	assert_int_equal(f->config.db_attempt_timeout_ms, 3000);
+	assert_int_equal(f->config.db_deadline_ms, 7500);
+	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "attempt_timeout = 3x\n",
+	        "5: [db] attempt_timeout: \"3x\" is not a duration: at 1: unknown unit 'x' (ms, s, m, h or d; bare "
+	        "digits are milliseconds)");
+	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "read = hedge(20sec, standby, primary)\n",
+	        "5: [db] read: at 8: unknown unit 'sec' (ms, s, m, h or d; bare digits are milliseconds)");
+	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "deadline = 11m\n",
+	        "5: [db] deadline: \"11m\" is out of bounds: must be 10ms to 10m");
+}
+
+/* complaintd -t's rows: every operation, defaults included, expanded over its replicas; a section
+ * without replicas keeps its text as written. */
+static void test_effective_policies(void **state)
+{
+	struct fixture *f = *state;
+	struct backend_effective rows[BACKEND_EFFECTIVE_MAX];
+	size_t count = 0;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "read = hedge(20, db)\n"), 0);
+	assert_int_equal(backend_effective(&f->config, rows, BACKEND_EFFECTIVE_MAX, &count, f->error, sizeof(f->error)), 0);
+	assert_int_equal(count, 6);
+	static const struct {
+		const char *operation, *key, *policy;
+		bool configured;
+	} expected[] = {
+		{"db.write", "write", "retry(2, seq(primary, standby))", true},
+		{"db.primary", "write", "retry(2, seq(primary, standby))", true},
+		{"db.read", "read", "hedge(20ms, primary, standby)", true},
+		{"s3.put", "put", "quorum(2, s3)", false},
+		{"s3.get", "get", "seq(s3)", false},
+		{"smtp.send", "send", "retry(n=1, seq(smtp))", false},
+	};
+	for (size_t i = 0; i < count; i++) {
+		assert_string_equal(rows[i].operation, expected[i].operation);
+		assert_string_equal(rows[i].policy_key, expected[i].key);
+		assert_string_equal(rows[i].policy, expected[i].policy);
+		assert_int_equal(rows[i].configured, expected[i].configured);
+	}
+	assert_int_equal(rows[0].attempt_timeout_ms, 2000);
+	assert_int_equal(rows[0].deadline_ms, 5000);
 }
 
 /* Mail: sequential policies only, AUTH only over TLS, clear text only to the loopback; each
@@ -382,6 +432,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_effective_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_bounds, setup, teardown),

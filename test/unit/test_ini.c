@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "ini.h"
 #include "limits.h"
 
@@ -62,13 +63,13 @@ static const struct ini_key table[] = {
 	 .default_value = "no", .help = "verbose logs"},
 	{.section = "server", .key = "upload_max_bytes", INI_FIELD_SIZE(struct conf, upload),
 	 .default_value = "8M", .min = 1024, .max = 64LL * 1024 * 1024, .help = "largest upload"},
-	{.section = "db", .key = "attempt_timeout_ms", INI_FIELD_DURATION_MS(struct conf, timeout),
+	{.section = "db", .key = "attempt_timeout_ms", INI_FIELD_DURATION_MS(struct conf, timeout, &config_durations),
 	 .default_value = "2s", .min = 1, .max = 10 * 60 * 1000, .help = "one attempt"},
 	{.section = "db", .key = "replicas", INI_FIELD_STRING(struct conf, replicas),
 	 .default_value = "", .help = "name=url, ..."},
 	{.section = "limits", .key = "cache_bytes", INI_FIELD_SIZE(struct conf, cache),
 	 .default_value = "0", .help = "unbounded size"},
-	{.section = "limits", .key = "idle", INI_FIELD_DURATION_MS(struct conf, idle),
+	{.section = "limits", .key = "idle", INI_FIELD_DURATION_MS(struct conf, idle, &config_durations),
 	 .default_value = "0", .help = "unbounded duration"},
 	{.section = "limits", .key = "offset", INI_FIELD_INTEGER(struct conf, offset),
 	 .default_value = "0", .help = "unbounded integer"},
@@ -257,19 +258,49 @@ static void test_duration_suffixes(void **state)
 		ini_free(table, TABLE_LEN, &c);
 	}
 	REFUSED(LISTEN "[limits]\nidle = 153722867280913m\n", INI_BAD_VALUE,
-	        "test.conf:4: [limits] idle: \"153722867280913m\" is too large");
+	        "test.conf:4: [limits] idle: \"153722867280913m\" is not a duration: at 0: duration longer "
+	        "than 9223372036854775807 ms");
 	REFUSED(LISTEN "[limits]\nidle = 99999999999999999999\n", INI_BAD_VALUE,
-	        "test.conf:4: [limits] idle: \"99999999999999999999\" is too large");
-	static const char *const bad[] = {"1w", "1 s", "s", "-5", "5S", "1.5s", "1H", "d", ""};
+	        "test.conf:4: [limits] idle: \"99999999999999999999\" is not a duration: at 0: duration "
+	        "longer than 9223372036854775807 ms");
+	/* The reason says which byte is wrong, as a policy's refusal does. */
+	static const struct {
+		const char *text;
+		const char *why;
+	} bad[] = {
+		{"1w", "at 1: unknown unit 'w'"},
+		{"5S", "at 1: unknown unit 'S'"},
+		{"1H", "at 1: unknown unit 'H'"},
+		{"20 ms", "at 2: expected a unit or the end of the duration"},
+		{"1.5s", "at 1: expected a unit or the end of the duration"},
+		{"s", "at 0: expected digits, then a unit"},
+		{"-5", "at 0: expected digits, then a unit"},
+		{"d", "at 0: expected digits, then a unit"},
+		{"", "at 0: expected digits, then a unit"},
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128], expect[256];
-		snprintf(text, sizeof(text), LISTEN "[limits]\nidle = %s\n", bad[i]);
+		snprintf(text, sizeof(text), LISTEN "[limits]\nidle = %s\n", bad[i].text);
 		snprintf(expect, sizeof(expect),
-		         "test.conf:4: [limits] idle: \"%s\" is not a duration "
-		         "(milliseconds, or a number with ms, s, m, h or d)",
-		         bad[i]);
+		         "test.conf:4: [limits] idle: \"%s\" is not a duration: %s "
+		         "(ms, s, m, h or d; bare digits are milliseconds)",
+		         bad[i].text, bad[i].why);
 		refused_len(text, strlen(text), INI_BAD_VALUE, expect);
 	}
+}
+
+/* A duration key's syntax is the table's to give: a key without one is a table bug. */
+static void test_duration_without_syntax_is_a_table_bug(void **state)
+{
+	(void)state;
+	static const struct ini_key bare[] = {
+		{.section = "db", .key = "deadline", INI_FIELD_DURATION_MS(struct conf, timeout, NULL),
+		 .default_value = "2s"},
+	};
+	struct conf c = {0};
+	struct ini_error error;
+	assert_int_equal(ini_load_buffer(bare, 1, &c, sizeof(c), "t.conf", "", 0, &error), INI_BAD_TABLE);
+	assert_string_equal(error.reason, "table: a duration without its syntax");
 }
 
 static void test_integers(void **state)
@@ -508,8 +539,8 @@ static void test_failed_reload_leaves_live_config_untouched(void **state)
 	assert_int_equal(load_into(&live, bad, strlen(bad), message, sizeof(message)),
 	                 INI_BAD_VALUE);
 	assert_string_equal(message,
-	                    "test.conf:7: [db] attempt_timeout_ms: \"soon\" is not a duration "
-	                    "(milliseconds, or a number with ms, s, m, h or d)");
+	                    "test.conf:7: [db] attempt_timeout_ms: \"soon\" is not a duration: at 0: "
+	                    "expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)");
 	assert_memory_equal(&live, &snapshot, sizeof(live));
 	assert_string_equal(live.listen, "/run/c.sock");
 	assert_string_equal(live.replicas, "a=http://one");
@@ -655,6 +686,36 @@ static void test_load_file(void **state)
 	ini_free(table, TABLE_LEN, &c);
 }
 
+/* One key read from a file the table would refuse: what complaintctl reload does to find the
+ * master while the edited file is the master's to judge. */
+static void test_peek_reads_one_key_of_a_broken_file(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	char dir[256], path[300], value[64], message[512];
+	int n = snprintf(dir, sizeof(dir), "%s/test_ini.######", tmp);
+	assert_true(n > 6 && (size_t)n < sizeof(dir));
+	memset(dir + n - 6, 'X', 6);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	struct ini_error error;
+	static const char broken[] = "\xEF\xBB\xBF# the operator's edit\n[db]\nruntime_dir = /not/this\n"
+	                             "no equals sign here\n[ server ]\r\n  runtime_dir\t=  /run/x  \r\n"
+	                             "workers = many\nruntime_dir = /second\n";
+	write_file(path, broken, strlen(broken));
+	assert_int_equal(ini_peek_file(path, "server", "runtime_dir", value, sizeof(value), &error), INI_OK);
+	assert_string_equal(value, "/run/x");
+	assert_int_equal(ini_peek_file(path, "server", "listen", value, sizeof(value), &error), INI_MISSING);
+	ini_error_format(&error, message, sizeof(message));
+	char expect[512];
+	snprintf(expect, sizeof(expect), "%s: [server] listen is not set", path);
+	assert_string_equal(message, expect);
+	assert_int_equal(ini_peek_file(path, "server", "runtime_dir", value, 6, &error), INI_TOO_LARGE);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ini_peek_file(path, "server", "runtime_dir", value, sizeof(value), &error), INI_IO);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void bad_table(const struct ini_key *entries, size_t n, const char *expect)
 {
 	struct conf c = {0};
@@ -772,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_size_suffixes),
 		cmocka_unit_test(test_size_refusals),
 		cmocka_unit_test(test_duration_suffixes),
+		cmocka_unit_test(test_duration_without_syntax_is_a_table_bug),
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_bounds_at_min_max_and_one_past),
 		cmocka_unit_test(test_syntax_refusals_name_their_line),
@@ -790,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_bad_tables_refused_before_reading),
 		cmocka_unit_test(test_section_less_keys_when_the_table_has_them),
 		cmocka_unit_test(test_describe_lists_every_key),
+		cmocka_unit_test(test_peek_reads_one_key_of_a_broken_file),
 		cmocka_unit_test(test_strerror_names_every_status),
 	};
 	return cmocka_run_group_tests_name("ini", tests, NULL, NULL);

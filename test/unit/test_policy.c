@@ -102,16 +102,115 @@ static void test_each_node_kind_parses_and_prints(void **state)
 	assert_expands(&db, "retry(2, seq(primary, standby))", "retry(2, seq(primary, standby))");
 	assert_expands(&db, "retry(n=2, seq(primary, standby))", "retry(2, seq(primary, standby))");
 	assert_expands(&db, "retry(0, primary)", "retry(0, primary)");
-	assert_expands(&db, "hedge(20, standby, primary)", "hedge(20, standby, primary)");
-	assert_expands(&db, "hedge(d=20, standby, primary)", "hedge(20, standby, primary)");
-	assert_expands(&db, "hedge(0, standby)", "hedge(0, standby)");
+	assert_expands(&db, "hedge(20, standby, primary)", "hedge(20ms, standby, primary)");
+	assert_expands(&db, "hedge(d=20, standby, primary)", "hedge(20ms, standby, primary)");
+	assert_expands(&db, "hedge(0, standby)", "hedge(0ms, standby)");
 	assert_expands(&s3, "quorum(2, us, jp, de)", "quorum(2, us, jp, de)");
 	assert_expands(&s3, "quorum(k=3, us, jp, de)", "quorum(3, us, jp, de)");
 	/* Whitespace of every kind between tokens; leading zeros read as decimal. */
 	assert_expands(&db, " \t\r\nretry \n( n \t= 007 ,\tseq ( primary ,standby ) ) \n",
 	               "retry(7, seq(primary, standby))");
 	assert_expands(&s3, "par(seq(us, jp), hedge(5, de, us), quorum(1, jp))",
-	               "par(seq(us, jp), hedge(5, de, us), quorum(1, jp))");
+	               "par(seq(us, jp), hedge(5ms, de, us), quorum(1, jp))");
+}
+
+/* hedge's delay is written as every duration of the config is: a unit, or bare milliseconds;
+ * the printer always gives the largest unit that holds it whole. */
+static void test_hedge_delay_is_a_duration(void **state)
+{
+	(void)state;
+	struct repl_set db;
+	make_set(&db, "db", "primary=mariadb://127.0.0.1:3306/c, standby=mariadb://127.0.0.1:3307/c");
+	assert_expands(&db, "hedge(20ms, standby, primary)", "hedge(20ms, standby, primary)");
+	assert_expands(&db, "hedge(d=20ms, standby, primary)", "hedge(20ms, standby, primary)");
+	assert_expands(&db, "hedge(1s, standby, primary)", "hedge(1s, standby, primary)");
+	assert_expands(&db, "hedge(1500, standby, primary)", "hedge(1500ms, standby, primary)");
+	assert_expands(&db, "hedge(2m, standby)", "hedge(2m, standby)");
+	assert_expands(&db, "hedge(0s, standby)", "hedge(0ms, standby)");
+	assert_expands(&db, "hedge( 250ms ,standby)", "hedge(250ms, standby)");
+	assert_expands(&db, "retry(2, hedge(10m, standby, primary))", "retry(2, hedge(10m, standby, primary))");
+	static const struct refusal cases[] = {
+		{"hedge(20x, standby)", true, REPL_BAD_POLICY, 8,
+		 "at 8: unknown unit 'x' (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"hedge(20MS, standby)", true, REPL_BAD_POLICY, 8,
+		 "at 8: unknown unit 'MS' (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"hedge(d=1h, standby)", true, REPL_BAD_POLICY, 8, "at 8: hedge delay must be 0..600000 ms"},
+		{"hedge(d=ms, standby)", true, REPL_BAD_POLICY, 8,
+		 "at 8: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"hedge(20 ms, standby)", true, REPL_BAD_POLICY, 9, "at 9: expected ','"},
+		{"hedge(1.5s, standby)", true, REPL_BAD_POLICY, 7, "at 7: expected ','"},
+		/* Only hedge's number is a duration: a count with a unit is refused. */
+		{"retry(2s, standby)", true, REPL_BAD_POLICY, 7, "at 7: expected ','"},
+	};
+	assert_refusals(&db, cases, LENGTH(cases));
+}
+
+/* The one reader of durations, as the config reads a value (the whole text) and as a policy
+ * reads one at its cursor (up to the unit); the printer's text reads back to the same value. */
+static void test_durations_parse_and_format(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		long long ms;
+		const char *printed;
+	} cases[] = {
+		{"0", 0, "0ms"},        {"250", 250, "250ms"},     {"250ms", 250, "250ms"},
+		{"3s", 3000, "3s"},     {"3000ms", 3000, "3s"},    {"90s", 90000, "90s"},
+		{"2m", 120000, "2m"},   {"3h", 10800000, "3h"},    {"14d", 1209600000, "14d"},
+		{"24h", 86400000, "1d"}, {"1001", 1001, "1001ms"}, {"007s", 7000, "7s"},
+		{"153722867280912m", 153722867280912LL * 60000, "153722867280912m"},
+	};
+	for (size_t i = 0; i < LENGTH(cases); i++) {
+		long long ms = -1;
+		struct repl_error error;
+		enum repl_status status = repl_duration_parse(cases[i].text, strlen(cases[i].text), &ms, NULL, &error);
+		if (status != REPL_OK)
+			fail_msg("'%s' refused: %s", cases[i].text, error.message);
+		assert_true(ms == cases[i].ms);
+		char printed[32];
+		assert_int_equal(repl_duration_format(ms, printed, sizeof(printed)), strlen(cases[i].printed));
+		assert_string_equal(printed, cases[i].printed);
+		long long again = -1;
+		assert_int_equal(repl_duration_parse(printed, strlen(printed), &again, NULL, NULL), REPL_OK);
+		assert_true(again == ms);
+	}
+	/* At a cursor: the duration ends where its unit does. */
+	long long ms = 0;
+	size_t used = 0;
+	assert_int_equal(repl_duration_parse("20ms, a)", 8, &ms, &used, NULL), REPL_OK);
+	assert_int_equal(ms, 20);
+	assert_int_equal(used, 4);
+	assert_int_equal(repl_duration_parse("5s", 1, &ms, &used, NULL), REPL_OK);
+	assert_int_equal(ms, 5);
+	assert_int_equal(used, 1);
+	/* Refusals say where; nothing is written. */
+	static const struct {
+		const char *text;
+		size_t position;
+		const char *message;
+	} bad[] = {
+		{"", 0, "at 0: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"-5", 0, "at 0: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"1w", 1, "at 1: unknown unit 'w' (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"1 s", 1,
+		 "at 1: expected a unit or the end of the duration (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"153722867280913m", 0, "at 0: duration longer than 9223372036854775807 ms"},
+		{"9223372036854775808", 0, "at 0: duration longer than 9223372036854775807 ms"},
+	};
+	for (size_t i = 0; i < LENGTH(bad); i++) {
+		struct repl_error error;
+		long long untouched = 42;
+		assert_int_equal(repl_duration_parse(bad[i].text, strlen(bad[i].text), &untouched, NULL, &error),
+		                 REPL_BAD_ARGUMENT);
+		assert_int_equal(untouched, 42);
+		assert_int_equal(error.position, bad[i].position);
+		assert_string_equal(error.message, bad[i].message);
+	}
+	/* A buffer too small gets what fits and the length it needs. */
+	char small[3];
+	assert_int_equal(repl_duration_format(1500, small, sizeof(small)), 6);
+	assert_string_equal(small, "15");
 }
 
 static void test_tree_holds_kinds_parameters_and_replica_indexes(void **state)
@@ -222,7 +321,7 @@ static void test_named_parameters(void **state)
 	assert_expands(&set, "parallel+rb (block = 2)", "seq(par(r1, r2), par(r3, r4), par(r5, r6))");
 	assert_expands(&set, "rb+parallel(block=2)", "par(seq(r1, r3, r5), seq(r2, r4, r6))");
 	assert_expands(&set, "retry(n=3, r4)", "retry(3, r4)");
-	assert_expands(&set, "hedge(d=600000, r2, r1)", "hedge(600000, r2, r1)");
+	assert_expands(&set, "hedge(d=600000, r2, r1)", "hedge(10m, r2, r1)");
 	assert_expands(&set, "quorum(k=6, pool)", "quorum(6, r1, r2, r3, r4, r5, r6)");
 	/* Presets nest like any node. */
 	assert_expands(&set, "seq(retry(n=2), rb+parallel(block=3))",
@@ -237,7 +336,7 @@ static void test_set_name_stands_for_its_replicas_inside_lists(void **state)
 	assert_expands(&set, "quorum(2, s3)", "quorum(2, us, jp, de)");
 	assert_expands(&set, "par(s3)", "par(us, jp, de)");
 	assert_expands(&set, "seq(de, s3)", "seq(de, us, jp, de)");
-	assert_expands(&set, "hedge(20, s3, us)", "hedge(20, us, jp, de, us)");
+	assert_expands(&set, "hedge(20, s3, us)", "hedge(20ms, us, jp, de, us)");
 	assert_expands(&set, "retry(1, par(s3))", "retry(1, par(us, jp, de))");
 	/* k counts the spliced replicas. */
 	assert_expands(&set, "quorum(4, s3, us)", "quorum(4, us, jp, de, us)");
@@ -341,7 +440,7 @@ static void test_syntax_refusals_say_where_and_what(void **state)
 		{"retry(n=, r1)", true, REPL_BAD_POLICY, 8, "at 8: expected a number"},
 		{"retry(-1, r1)", true, REPL_BAD_POLICY, 6, "at 6: expected a number or 'n='"},
 		{"retry(2, r1, r2)", true, REPL_BAD_POLICY, 11, "at 11: expected ')'"},
-		{"hedge(k=2, r1)", true, REPL_BAD_POLICY, 6, "at 6: expected a number or 'd='"},
+		{"hedge(k=2, r1)", true, REPL_BAD_POLICY, 6, "at 6: expected a duration or 'd='"},
 		{"quorum(n=2, r1)", true, REPL_BAD_POLICY, 7, "at 7: expected a number or 'k='"},
 		{"pool", true, REPL_BAD_POLICY, 0,
 		 "at 0: set 'pool' stands for several replicas: expected one node, e.g. seq(pool)"},
@@ -375,7 +474,9 @@ static void test_out_of_range_numbers_are_refused_at_the_number(void **state)
 		 "at 11: retry count must be 0..100"},
 		{"hedge(600001, r1)", true, REPL_BAD_POLICY, 6, "at 6: hedge delay must be 0..600000 ms"},
 		{"hedge(d = 18446744073709551617, r1)", true, REPL_BAD_POLICY, 10,
-		 "at 10: hedge delay must be 0..600000 ms"},
+		 "at 10: duration longer than 9223372036854775807 ms"},
+		{"hedge(11m, r1)", true, REPL_BAD_POLICY, 6, "at 6: hedge delay must be 0..600000 ms"},
+		{"hedge(d=600001ms, r1)", true, REPL_BAD_POLICY, 8, "at 8: hedge delay must be 0..600000 ms"},
 		{"quorum(0, r1)", true, REPL_BAD_POLICY, 7, "at 7: quorum k must be at least 1"},
 		{"quorum(3, r1, r2)", true, REPL_BAD_POLICY, 7, "at 7: quorum k must be 1..2 (its children)"},
 		{"quorum(k=7, pool)", true, REPL_BAD_POLICY, 9,
@@ -682,6 +783,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_node_kind_parses_and_prints),
+		cmocka_unit_test(test_hedge_delay_is_a_duration),
+		cmocka_unit_test(test_durations_parse_and_format),
 		cmocka_unit_test(test_tree_holds_kinds_parameters_and_replica_indexes),
 		cmocka_unit_test(test_nine_presets_over_six_replicas_expand_as_designed),
 		cmocka_unit_test(test_presets_over_three_replicas),
