@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -23,7 +24,9 @@
 #include "config.h"
 #include "core/account.h"
 #include "core/password.h"
+#include "core/observations.h"
 #include "ctl/migrate.h"
+#include "ctl/replicas_report.h"
 #include "ctl/seed.h"
 #include "package.h"
 #include "repl.h"
@@ -409,12 +412,73 @@ out:
 	return result;
 }
 
+/* complaintctl replicas [--location L] [--since T] [--json]: the replica page's tables. */
+static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"location", required_argument, NULL, 'l'}, {"since", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *location = NULL, *since_text = "1h";
+	bool json = false;
+	char error[1024], since[OBSERVATIONS_TIME_SIZE];
+	struct db *db = NULL;
+	int option, result = COMPLAINTCTL_EXIT_USAGE;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "+l:s:jh", options, NULL)) != -1) {
+		if (option == 'l') {
+			location = optarg;
+		} else if (option == 's') {
+			since_text = optarg;
+		} else if (option == 'j') {
+			json = true;
+		} else {
+			complaintctl_usage(option == 'h' ? stdout : stderr);
+			return option == 'h' ? COMPLAINTCTL_EXIT_OK : COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		complaintctl_error("replicas: unexpected argument: %s", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (location != NULL && (location[0] == '\0' || strlen(location) >= OBSERVATIONS_LOCATION_SIZE)) {
+		complaintctl_error("replicas: --location takes a location's name, 1 to %d characters (as [server] location)",
+		                   OBSERVATIONS_LOCATION_SIZE - 1);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	time_t from;
+	const char *problem = observations_since_parse(since_text, time(NULL), &from);
+	if (problem != NULL) {
+		complaintctl_error("replicas: %s", problem);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	observations_time_text(from, since);
+	if ((db = complaintctl_open_db(ctl, "replicas")) == NULL)
+		return COMPLAINTCTL_EXIT_USAGE;
+	result = COMPLAINTCTL_EXIT_UNAVAILABLE;
+	if (db_worker_start(db, NULL, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	enum db_status status = replicas_report(db, since, location, json, stdout);
+	if (status != DB_OK) {
+		complaintctl_error("replicas: the observations could not be read: %s", db_strerror(status));
+		goto out;
+	}
+	result = COMPLAINTCTL_EXIT_OK;
+out:
+	db_free(db);
+	return result;
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
 	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
 	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
 	{"create-agent", "create-agent [--name NAME] EMAIL", complaintctl_create_agent},
 	{"seed", "seed [--complaints N] [--residents M] [--agents K] [--days D] [--centre LAT,LON] [--seed S]",
 	 complaintctl_seed},
+	{"replicas", "replicas [--location L] [--since T] [--json]", complaintctl_replicas},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -439,6 +503,9 @@ static void complaintctl_usage(FILE *out)
 	        "                      filed over the last D days (default 730) around LAT,LON (default\n"
 	        "                      Lisbon); defaults 1000 complaints, 200 residents, 10 agents; the\n"
 	        "                      seeded accounts cannot sign in (one random password, hashed once)\n"
+	        "  replicas            per operation, location and replica: All, Fail by cause, R%%, RTT\n"
+	        "                      avg/std/min/max, p50, p99 (ms) over the minutes since T (default\n"
+	        "                      1h; 90m, 1d, 7d, or a UTC time 2026-12-05 10:00); --json: one object\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"
