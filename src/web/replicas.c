@@ -35,12 +35,12 @@
 
 /* The chart's box (SVG user units; the SVG scales to its container through its viewBox). */
 enum {
-	REPLICAS_CHART_WIDTH = 640,
-	REPLICAS_CHART_HEIGHT = 260,
-	REPLICAS_CHART_LEFT = 56,       /* the RTT axis's labels */
+	REPLICAS_CHART_WIDTH = 480,     /* about its size at 1280 px; at 375 px it shrinks to 0.7 */
+	REPLICAS_CHART_HEIGHT = 240,
+	REPLICAS_CHART_LEFT = 52,       /* the RTT axis's labels */
 	REPLICAS_CHART_RIGHT = 12,
 	REPLICAS_CHART_TOP = 12,
-	REPLICAS_CHART_BOTTOM = 40,     /* the replicas' names */
+	REPLICAS_CHART_BOTTOM = 32,     /* the replicas' names */
 	REPLICAS_CHART_TICKS = 4,
 };
 
@@ -159,7 +159,7 @@ static struct json_object *replicas_chart(struct arena *arena, const char *opera
 		double value = top * k / REPLICAS_CHART_TICKS;
 		struct json_object *tick = json_object_new_object();
 		replicas_add_number(tick, "y", base - plot_h * k / REPLICAS_CHART_TICKS);
-		replicas_add_number(tick, "text_y", base - plot_h * k / REPLICAS_CHART_TICKS + 4);
+		replicas_add_number(tick, "text_y", base - plot_h * k / REPLICAS_CHART_TICKS + 5);
 		complaints_add_string(tick, "label", replicas_format(arena, value < 10 ? 1 : 0, value));
 		json_object_array_add(ticks, tick);
 	}
@@ -171,7 +171,7 @@ static struct json_object *replicas_chart(struct arena *arena, const char *opera
 		struct json_object *group = json_object_new_object();
 		complaints_add_string(group, "replica", names[g]);
 		replicas_add_number(group, "x", x0 + group_w / 2);
-		replicas_add_number(group, "y", base + 18);
+		replicas_add_number(group, "y", base + 22);
 		json_object_array_add(groups, group);
 		for (size_t l = 0; l < location_count; l++) {
 			const struct observations_tally *t = NULL;

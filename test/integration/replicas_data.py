@@ -11,6 +11,7 @@
                         other than the C code's pairwise merge; JSON on stdout
   page PAGE.html        the replica page's tables as JSON: {"op|location|replica": figures}
   ctl CTL.json          complaintctl replicas --json's rows, keyed the same way
+  figure FILE KEY NAME  prints one figure of such a JSON file (e.g. "s3.get|eu-west-1a|us" all)
   compare WANT GOT TOLERANCE [KEY-PREFIX]   every figure of WANT (keys starting with the
                         prefix) found in GOT within TOLERANCE ms (counts exactly); exit 1 with
                         the differences on stdout
@@ -244,5 +245,8 @@ if __name__ == "__main__":
         page(sys.argv[2])
     elif command == "ctl":
         ctl(sys.argv[2])
+    elif command == "figure":
+        with open(sys.argv[2]) as f:
+            print(json.load(f)[sys.argv[3]][sys.argv[4]])
     elif command == "compare":
         compare(sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else "")
