@@ -180,7 +180,9 @@ static struct json_object *replicas_chart(struct arena *arena, const char *opera
 					t = &tallies[i];
 			if (t == NULL || t->successes == 0)
 				continue;
+			/* A replica far faster than the slowest still shows: a bar of at least one unit. */
 			double h = plot_h * t->mean_ms / top;
+			h = h < 1.0 ? 1.0 : h;
 			struct json_object *bar = json_object_new_object();
 			replicas_add_number(bar, "x", x0 + group_w * 0.1 + bar_w * (double)l);
 			replicas_add_number(bar, "y", base - h);

@@ -13,7 +13,7 @@
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 20
+plan 21
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 data="$top/test/integration/replicas_data.py"
@@ -89,6 +89,28 @@ hour_all=$(figure "$scratch/expected.json" "db.write|eu-west-1a|primary" all)
 since_all=$(figure "$scratch/t.json" "db.write|eu-west-1a|primary" all)
 check "--since T takes the minute starting at T and leaves out the one before ($since_all = $hour_all + 4)" \
 	holds '[ -n "$since_all" ] && [ "$since_all" = $((hour_all + 4)) ]'
+
+# More minutes than one statement reads (2,000): three series of 900 minutes, 2 to 17 hours back,
+# one success each; the chunks' boundaries fall inside a minute's three rows. Each series' figures
+# must be every minute's, as SQL's own AVG and STDDEV_SAMP give them over the stored RTTs.
+at=$(date -u '+%Y-%m-%d %H:%M:00')
+for series in "chunk-a:primary" "chunk-a:standby" "chunk-b:standby"; do
+	echo "INSERT INTO replica_observations (location, operation, replica, period_start, period_end, attempts,
+	      successes, rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms)
+	      WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 900)
+	      SELECT '${series%%:*}', 'db.read', '${series##*:}', '$at' - INTERVAL 2 HOUR - INTERVAL i MINUTE,
+	             '$at' - INTERVAL 2 HOUR - INTERVAL i MINUTE + INTERVAL 1 MINUTE, 1, 1,
+	             1 + MOD(i * 37, 101) / 10, 0, 1 + MOD(i * 37, 101) / 10, 1 + MOD(i * 37, 101) / 10 FROM n;"
+done >"$scratch/chunks.sql"
+sql "$(cat "$scratch/chunks.sql")"
+sql "SELECT CONCAT('{', GROUP_CONCAT(CONCAT('\"db.read|', location, '|', replica, '\": {\"all\": ', n, ', \"avg\": ', avg,
+     ', \"std\": ', std, '}')), '}') FROM (SELECT location, replica, COUNT(*) AS n, AVG(rtt_mean_ms) AS avg,
+     STDDEV_SAMP(rtt_mean_ms) AS std FROM replica_observations WHERE location LIKE 'chunk-%' GROUP BY location, replica) AS s" \
+	>"$scratch/chunks.json"
+replicas --json --since 1d >"$scratch/day.raw" 2>"$scratch/day.err"
+python3 "$data" ctl "$scratch/day.raw" >"$scratch/day.json" 2>/dev/null
+check "2,700 minutes, more than one read: every one counted once, avg and std as SQL's AVG and STDDEV_SAMP give them" \
+	holds 'grep -q "chunk-b|standby\": {\"all\": 900" "$scratch/chunks.json" && same "$scratch/chunks.json" "$scratch/day.json" 0.001'
 
 bad_since() { replicas --since "$1" >"$scratch/bad.out" 2>&1; [ $? = 2 ] && grep -q -- "--since" "$scratch/bad.out"; }
 check "--since 1y, 2026-02-31 and a time tomorrow: exit 2 with a sentence naming --since" \
