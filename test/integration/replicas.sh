@@ -10,7 +10,7 @@
 # exactly at their start and leave out the one before; names from the table are escaped; bad
 # arguments are refused with a sentence (400, exit 2); only an admin opens the page.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 21
