@@ -140,7 +140,7 @@ enum db_status replicas_report(struct db *db, const char *since_utc, const char 
 		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
-		fprintf(out, "Since %s UTC, %s: %zu minutes of observations%s\n", since_utc,
+		fprintf(out, "Since %s UTC, %s: %zu observations (one per replica, location and minute)%s\n", since_utc,
 		        location != NULL ? location : "every location", read.rows,
 		        read.cut ? " (cut: more than one read holds; choose a later --since)" : "");
 		if (read.skipped > 0)
