@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -26,7 +27,9 @@
 #include "core/account.h"
 #include "core/password.h"
 #include "ini.h"
+#include "core/observations.h"
 #include "ctl/migrate.h"
+#include "ctl/replicas_report.h"
 #include "ctl/seed.h"
 #include "package.h"
 #include "repl.h"
@@ -467,6 +470,64 @@ static int complaintctl_reload(struct complaintctl *ctl, int argc, char **argv)
 	}
 	complaintctl_error("reload: %s", error);
 	return COMPLAINTCTL_EXIT_UNAVAILABLE;
+/* complaintctl replicas [--location L] [--since T] [--json]: the replica page's tables. */
+static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"location", required_argument, NULL, 'l'}, {"since", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *location = NULL, *since_text = "1h";
+	bool json = false;
+	char error[1024], since[OBSERVATIONS_TIME_SIZE];
+	struct db *db = NULL;
+	int option, result = COMPLAINTCTL_EXIT_USAGE;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "+l:s:jh", options, NULL)) != -1) {
+		if (option == 'l') {
+			location = optarg;
+		} else if (option == 's') {
+			since_text = optarg;
+		} else if (option == 'j') {
+			json = true;
+		} else {
+			complaintctl_usage(option == 'h' ? stdout : stderr);
+			return option == 'h' ? COMPLAINTCTL_EXIT_OK : COMPLAINTCTL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		complaintctl_error("replicas: unexpected argument: %s", argv[optind]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if (location != NULL && (location[0] == '\0' || strlen(location) >= OBSERVATIONS_LOCATION_SIZE)) {
+		complaintctl_error("replicas: --location takes a location's name, 1 to %d characters (as [server] location)",
+		                   OBSERVATIONS_LOCATION_SIZE - 1);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	time_t from;
+	const char *problem = observations_since_parse(since_text, time(NULL), &from);
+	if (problem != NULL) {
+		complaintctl_error("replicas: %s", problem);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	observations_time_text(from, since);
+	if ((db = complaintctl_open_db(ctl, "replicas")) == NULL)
+		return COMPLAINTCTL_EXIT_USAGE;
+	result = COMPLAINTCTL_EXIT_UNAVAILABLE;
+	if (db_worker_start(db, NULL, error, sizeof(error)) != 0) {
+		complaintctl_error("%s", error);
+		goto out;
+	}
+	enum db_status status = replicas_report(db, since, location, json, stdout);
+	if (status != DB_OK) {
+		complaintctl_error("replicas: the observations could not be read: %s", db_strerror(status));
+		goto out;
+	}
+	result = COMPLAINTCTL_EXIT_OK;
+out:
+	db_free(db);
+	return result;
 }
 
 static const struct complaintctl_command complaintctl_commands[] = {
@@ -476,6 +537,7 @@ static const struct complaintctl_command complaintctl_commands[] = {
 	{"seed", "seed [--complaints N] [--residents M] [--agents K] [--days D] [--centre LAT,LON] [--seed S]",
 	 complaintctl_seed},
 	{"reload", "reload [--wait DURATION]", complaintctl_reload},
+	{"replicas", "replicas [--location L] [--since T] [--json]", complaintctl_replicas},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -504,6 +566,9 @@ static void complaintctl_usage(FILE *out)
 	        "                      to reload its configuration, and say whether it took the reload\n"
 	        "                      (the new generation) or why it refused (file, line, key)\n"
 	        "  --wait DURATION     how long to wait for its answer (default " COMPLAINTCTL_RELOAD_WAIT ")\n"
+	        "  replicas            per operation, location and replica: All, Fail by cause, R%%, RTT\n"
+	        "                      avg/std/min/max, p50, p99 (ms) over the minutes since T (default\n"
+	        "                      1h; 90m, 1d, 7d, or a UTC time 2026-12-05 10:00); --json: one object\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"

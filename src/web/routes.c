@@ -30,6 +30,7 @@
 #include "web/ops.h"
 #include "web/outbox.h"
 #include "web/queue.h"
+#include "web/replicas.h"
 #include "web/render.h"
 #include "web/set_password.h"
 #include "web/unsubscribe.h"
@@ -67,6 +68,7 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_add, 0},
 	{"POST", "/admin/categories/{id}", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_edit, 0},
 	{"GET", "/admin/log", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), admin_log_page, 0},
+	{"GET", "/admin/replicas", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), replicas_page, 0},
 	/* A link's page: the token in it is the caller's only credential (a visitor's form token). */
 	{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 	{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},

@@ -35,6 +35,7 @@
 #include "web/ops.h"
 #include "web/outbox.h"
 #include "web/queue.h"
+#include "web/replicas.h"
 #include "web/routes.h"
 #include "web/set_password.h"
 #include "web/nearby.h"
@@ -432,6 +433,7 @@ static void test_table_rows(void **state)
 		{"POST", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_add, 0},
 		{"POST", "/admin/categories/{id}", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_edit, 0},
 		{"GET", "/admin/log", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), admin_log_page, 0},
+		{"GET", "/admin/replicas", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), replicas_page, 0},
 		{"GET", "/set-password", ROUTES_FOR_ANYONE, set_password_form, 0},
 		{"POST", "/set-password", ROUTES_FOR_ANYONE, set_password_submit, 0},
 		{"GET", "/reset-password", ROUTES_FOR_ANYONE, set_password_form, 0},

@@ -119,6 +119,16 @@ export function ctl(args, input, timeout = 60000) {
 	}
 }
 
+// sql STATEMENTS: runs them on the stack's primary as the app's user (packaging/stackctl sql); the
+// rows it prints. For what no page makes, e.g. the replica observations complaintd's timer writes.
+export function sql(statements) {
+	try {
+		return execFileSync(stackctl, ['sql', stackDir, 'primary', 'app', statements], { stdio: 'pipe', timeout: 60000 }).toString();
+	} catch (error) {
+		throw new Error(`stackctl sql failed:\n${String(error.stderr || error.message).trim()}`);
+	}
+}
+
 // ---- the browser ----
 
 // The installed browser's own words for its version ("Chromium 156.0.8078.114 built on Debian...").

@@ -1,0 +1,107 @@
+/*
+ * observations.h: the replica tables' arithmetic, without I/O. complaintd's timer child writes one
+ * replica_observations row per (location, operation, replica) and minute: All, Fail by cause, the
+ * RTT's mean, sample deviation, min and max over the successes, and a histogram of 32 log2 buckets
+ * of microseconds. Here those minutes are merged over a window, per (location, operation, replica)
+ * and per (operation, replica) over every location, into the WS-DREAM paper's Table 1 columns (All,
+ * Fail, R%, RTT avg/std/min/max) plus p50 and p99 from the merged histogram; and the window a
+ * reader asks for ("1h", "1d", "7d" or a UTC time) is turned into its first instant.
+ */
+#ifndef OBSERVATIONS_H
+#define OBSERVATIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define OBSERVATIONS_BUCKETS 32          /* bucket b counts RTTs in [2^b, 2^(b+1)) microseconds */
+#define OBSERVATIONS_LOCATION_SIZE 64    /* replica_observations.location VARCHAR(63) and its NUL */
+#define OBSERVATIONS_NAME_SIZE 33        /* operation, replica: VARCHAR(32) */
+#define OBSERVATIONS_TALLIES_MAX 1024    /* (location, operation, replica) triples of one table */
+#define OBSERVATIONS_TIME_SIZE 24        /* "YYYY-MM-DD HH:MM:SS.mmm" */
+
+/* The causes of a failed attempt, in the columns' order (replica_observations.fail_*). */
+enum observations_cause {
+	OBSERVATIONS_TIMEOUT = 0,
+	OBSERVATIONS_CONNECT,
+	OBSERVATIONS_PROTOCOL,
+	OBSERVATIONS_OTHER,
+	OBSERVATIONS_CAUSES
+};
+
+/* Each cause's column title ("timeout", "connect", "5xx/proto", "other") and JSON key. */
+extern const char *const observations_cause_titles[OBSERVATIONS_CAUSES];
+extern const char *const observations_cause_keys[OBSERVATIONS_CAUSES];
+
+/* One stored minute of one (location, operation, replica). The RTT fields are read only when
+ * successes > 0. */
+struct observations_minute {
+	const char *location, *operation, *replica;
+	uint64_t attempts, successes;
+	uint64_t fail[OBSERVATIONS_CAUSES];
+	double rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms;
+	uint64_t histogram[OBSERVATIONS_BUCKETS];
+};
+
+/* The merge of minutes: every location when location is "". */
+struct observations_tally {
+	char location[OBSERVATIONS_LOCATION_SIZE];
+	char operation[OBSERVATIONS_NAME_SIZE];
+	char replica[OBSERVATIONS_NAME_SIZE];
+	uint64_t attempts, successes;
+	uint64_t fail[OBSERVATIONS_CAUSES];
+	double mean_ms, m2;                  /* m2: sum of squared deviations, ms^2 (Chan et al.) */
+	double min_ms, max_ms;
+	uint64_t histogram[OBSERVATIONS_BUCKETS];
+};
+
+/* The tallies of one window; a fixed index over caller-given space, nothing allocated. */
+struct observations_table {
+	struct observations_tally *tallies;
+	size_t count, max;
+	bool full;                           /* a triple found no room: the table says so */
+	uint32_t index[2 * OBSERVATIONS_TALLIES_MAX]; /* open addressing: tally number + 1, 0 = free */
+};
+
+/* What a table shows of one tally. The RTT figures are meaningful when has_rtt. */
+struct observations_figures {
+	uint64_t all, fail;
+	uint64_t fail_by[OBSERVATIONS_CAUSES];
+	bool has_all;                        /* R% only with attempts */
+	double r_percent;                    /* failures per 100 attempts: the paper's R% */
+	bool has_rtt;
+	double avg_ms, std_ms, min_ms, max_ms, p50_ms, p99_ms;
+};
+
+/* space holds max tallies (at most OBSERVATIONS_TALLIES_MAX). */
+void observations_table_init(struct observations_table *table, struct observations_tally *space, size_t max);
+/* Merges one minute into its (location, operation, replica) tally and its (every location,
+ * operation, replica) one. -1 when a name is empty or too long, or the table is full (then
+ * table->full). */
+int observations_add(struct observations_table *table, const struct observations_minute *minute);
+/* Orders the tallies by operation, then location (every location last), then replica. */
+void observations_sort(struct observations_table *table);
+void observations_figures(const struct observations_tally *tally, struct observations_figures *out);
+/* The p-th percentile (0 < p < 100) in ms of a histogram: the upper edge of the bucket holding the
+ * nearest rank, as librepl's repl_stats_percentile; NAN when it is empty. */
+double observations_percentile(const uint64_t histogram[OBSERVATIONS_BUCKETS], double p);
+
+/* The windows the replica page offers: "1h", "1d", "7d". */
+struct observations_window {
+	const char *name, *words;
+	long seconds;
+};
+extern const struct observations_window observations_windows[];
+extern const size_t observations_window_count;
+/* The window called name, or NULL. */
+const struct observations_window *observations_window_find(const char *name);
+
+/* "--since": a duration back from now (a whole number and s, m, h, d or w: "90m", "1h", "7d"), or a
+ * UTC time "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM:SS" (a trailing Z allowed), not
+ * after now. NULL when good and *since set, else the sentence saying what is wrong. */
+const char *observations_since_parse(const char *text, time_t now, time_t *since);
+/* t as "YYYY-MM-DD HH:MM:SS.000" UTC, as the table stores its periods. */
+void observations_time_text(time_t t, char out[OBSERVATIONS_TIME_SIZE]);
+
+#endif

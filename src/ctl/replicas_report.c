@@ -1,0 +1,155 @@
+/*
+ * replicas_report.c: complaintctl replicas: the minutes since a time read and merged as the
+ * replica page merges them (store/db_observations.c into core/observations.c), printed as the
+ * page's tables: per operation, each location's replicas, then every location's ("all"), with the
+ * paper's Table 1 columns, Fail by cause, and p50 and p99; or as one JSON object, every number as
+ * a number and a figure that does not exist (an RTT without successes) as null.
+ */
+#include "ctl/replicas_report.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/observations.h"
+#include "store/db_observations.h"
+
+#define REPLICAS_REPORT_EVERY "(all)"
+
+static const char *replicas_report_place(const struct observations_tally *tally)
+{
+	return tally->location[0] != '\0' ? tally->location : REPLICAS_REPORT_EVERY;
+}
+
+static void replicas_report_text(const struct observations_table *table, bool every, FILE *out)
+{
+	static const char *const rtt_titles[] = {"Avg", "Std", "Min", "Max", "p50", "p99"};
+	int op_w = (int)strlen("operation"), place_w = (int)strlen("location"), replica_w = (int)strlen("replica");
+	for (size_t i = 0; i < table->count; i++) {
+		const struct observations_tally *t = &table->tallies[i];
+		int w = (int)strlen(t->operation);
+		op_w = w > op_w ? w : op_w;
+		w = (int)strlen(replicas_report_place(t));
+		place_w = w > place_w ? w : place_w;
+		w = (int)strlen(t->replica);
+		replica_w = w > replica_w ? w : replica_w;
+	}
+	fprintf(out, "%-*s  %-*s  %-*s  %10s  %8s", op_w, "operation", place_w, "location", replica_w, "replica", "All", "Fail");
+	for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
+		fprintf(out, "  %9s", observations_cause_titles[c]);
+	fprintf(out, "  %7s", "R%");
+	for (size_t c = 0; c < sizeof(rtt_titles) / sizeof(rtt_titles[0]); c++)
+		fprintf(out, "  %9s", rtt_titles[c]);
+	fputc('\n', out);
+	for (size_t i = 0; i < table->count; i++) {
+		const struct observations_tally *t = &table->tallies[i];
+		if (!every && t->location[0] == '\0')
+			continue;
+		struct observations_figures f;
+		observations_figures(t, &f);
+		fprintf(out, "%-*s  %-*s  %-*s  %10llu  %8llu", op_w, t->operation, place_w, replicas_report_place(t), replica_w,
+		        t->replica, (unsigned long long)f.all, (unsigned long long)f.fail);
+		for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
+			fprintf(out, "  %9llu", (unsigned long long)f.fail_by[c]);
+		if (f.has_all)
+			fprintf(out, "  %7.2f", f.r_percent);
+		else
+			fprintf(out, "  %7s", "-");
+		const double rtt[] = {f.avg_ms, f.std_ms, f.min_ms, f.max_ms, f.p50_ms, f.p99_ms};
+		for (size_t c = 0; c < sizeof(rtt) / sizeof(rtt[0]); c++) {
+			if (f.has_rtt && !isnan(rtt[c]))
+				fprintf(out, "  %9.3f", rtt[c]);
+			else
+				fprintf(out, "  %9s", "-");
+		}
+		fputc('\n', out);
+	}
+}
+
+static struct json_object *replicas_report_number(bool present, double value)
+{
+	return present && !isnan(value) ? json_object_new_double(value) : NULL;
+}
+
+static struct json_object *replicas_report_json(const struct observations_table *table, bool every,
+                                                const char *since_utc, const char *location,
+                                                const struct db_observations_read *read)
+{
+	struct json_object *root = json_object_new_object(), *rows = json_object_new_array();
+	if (root == NULL || rows == NULL) {
+		json_object_put(root);
+		json_object_put(rows);
+		return NULL;
+	}
+	json_object_object_add(root, "since", json_object_new_string(since_utc));
+	json_object_object_add(root, "location", location != NULL ? json_object_new_string(location) : NULL);
+	json_object_object_add(root, "minutes", json_object_new_int64((int64_t)read->rows));
+	json_object_object_add(root, "skipped", json_object_new_int64((int64_t)read->skipped));
+	json_object_object_add(root, "cut", json_object_new_boolean(read->cut));
+	for (size_t i = 0; i < table->count; i++) {
+		const struct observations_tally *t = &table->tallies[i];
+		if (!every && t->location[0] == '\0')
+			continue;
+		struct observations_figures f;
+		observations_figures(t, &f);
+		struct json_object *row = json_object_new_object(), *causes = json_object_new_object();
+		json_object_object_add(row, "operation", json_object_new_string(t->operation));
+		json_object_object_add(row, "location", t->location[0] != '\0' ? json_object_new_string(t->location) : NULL);
+		json_object_object_add(row, "replica", json_object_new_string(t->replica));
+		json_object_object_add(row, "all", json_object_new_int64((int64_t)f.all));
+		json_object_object_add(row, "fail", json_object_new_int64((int64_t)f.fail));
+		for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
+			json_object_object_add(causes, observations_cause_keys[c], json_object_new_int64((int64_t)f.fail_by[c]));
+		json_object_object_add(row, "fail_by_cause", causes);
+		json_object_object_add(row, "r_percent", replicas_report_number(f.has_all, f.r_percent));
+		json_object_object_add(row, "successes", json_object_new_int64((int64_t)t->successes));
+		struct json_object *rtt = json_object_new_object();
+		const double values[] = {f.avg_ms, f.std_ms, f.min_ms, f.max_ms, f.p50_ms, f.p99_ms};
+		static const char *const keys[] = {"avg", "std", "min", "max", "p50", "p99"};
+		for (size_t c = 0; c < sizeof(keys) / sizeof(keys[0]); c++)
+			json_object_object_add(rtt, keys[c], replicas_report_number(f.has_rtt, values[c]));
+		json_object_object_add(row, "rtt_ms", rtt);
+		json_object_array_add(rows, row);
+	}
+	json_object_object_add(root, "rows", rows);
+	return root;
+}
+
+enum db_status replicas_report(struct db *db, const char *since_utc, const char *location, bool json, FILE *out)
+{
+	struct observations_tally *space = calloc(OBSERVATIONS_TALLIES_MAX, sizeof(*space));
+	struct observations_table *table = malloc(sizeof(*table));
+	struct db_observations_read read;
+	enum db_status status = DB_UNAVAILABLE;
+	if (space == NULL || table == NULL)
+		goto out;
+	observations_table_init(table, space, OBSERVATIONS_TALLIES_MAX);
+	status = db_observations_tally(db, NULL, since_utc, location, table, &read);
+	if (status != DB_OK)
+		goto out;
+	observations_sort(table);
+	/* One location asked for: its "every location" rows would only repeat it. */
+	bool every = location == NULL;
+	if (json) {
+		struct json_object *root = replicas_report_json(table, every, since_utc, location, &read);
+		if (root == NULL) {
+			status = DB_UNAVAILABLE;
+			goto out;
+		}
+		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		fprintf(out, "Since %s UTC, %s: %zu observations (one per replica, location and minute)%s\n", since_utc,
+		        location != NULL ? location : "every location", read.rows,
+		        read.cut ? " (cut: more than one read holds; choose a later --since)" : "");
+		if (read.skipped > 0)
+			fprintf(out, "%zu minutes left out: a damaged histogram, or too many replicas\n", read.skipped);
+		if (table->count > 0)
+			replicas_report_text(table, every, out);
+	}
+out:
+	free(space);
+	free(table);
+	return status;
+}
