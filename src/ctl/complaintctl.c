@@ -470,6 +470,8 @@ static int complaintctl_reload(struct complaintctl *ctl, int argc, char **argv)
 	}
 	complaintctl_error("reload: %s", error);
 	return COMPLAINTCTL_EXIT_UNAVAILABLE;
+}
+
 /* complaintctl replicas [--location L] [--since T] [--json]: the replica page's tables. */
 static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv)
 {

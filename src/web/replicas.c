@@ -23,6 +23,7 @@
 #include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
+#include "store/backend.h"
 #include "store/db_observations.h"
 #include "web/auth.h"
 #include "web/call.h"
@@ -242,6 +243,35 @@ static struct json_object *replicas_backends(struct arena *arena, const struct o
 	return backends;
 }
 
+/* Every operation's policy as the running generation executes it (defaults included, presets
+ * and sets expanded; store/backend.c), with its timeouts: what a reload changed. */
+static void replicas_add_policies(struct json_object *data, const struct config *config)
+{
+	struct backend_effective rows[BACKEND_EFFECTIVE_MAX];
+	size_t count = 0;
+	char error[256];
+	if (backend_effective(config, rows, BACKEND_EFFECTIVE_MAX, &count, error, sizeof(error)) != 0) {
+		log_error("replica page: effective policies: %s", error);
+		count = 0;
+	}
+	struct json_object *policies = json_object_new_array();
+	for (size_t i = 0; i < count; i++) {
+		if (!rows[i].configured)
+			continue;
+		struct json_object *row = json_object_new_object();
+		char attempt[32], deadline[32], timeouts[96];
+		repl_duration_format(rows[i].attempt_timeout_ms, attempt, sizeof(attempt));
+		repl_duration_format(rows[i].deadline_ms, deadline, sizeof(deadline));
+		snprintf(timeouts, sizeof(timeouts), "attempt_timeout %s, deadline %s", attempt, deadline);
+		json_object_object_add(row, "operation", json_object_new_string(rows[i].operation));
+		json_object_object_add(row, "policy", json_object_new_string(rows[i].policy));
+		json_object_object_add(row, "timeouts", json_object_new_string(timeouts));
+		json_object_array_add(policies, row);
+	}
+	json_object_object_add(data, "has_policies", json_object_new_boolean(json_object_array_length(policies) > 0));
+	json_object_object_add(data, "policies", policies);
+}
+
 static struct json_object *replicas_windows(const struct observations_window *current)
 {
 	struct json_object *windows = json_object_new_array();
@@ -298,6 +328,7 @@ void replicas_page(struct call *call)
 	if (read.skipped > 0)
 		json_object_object_add(data, "skipped", json_object_new_int64((int64_t)read.skipped));
 	json_object_object_add(data, "backends", replicas_backends(arena, table));
+	replicas_add_policies(data, &call->app->config);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 200, "Replicas", "replicas", data);
 }

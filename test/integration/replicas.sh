@@ -8,12 +8,13 @@
 # admin's page (/admin/replicas) shows the same numbers, in tables per operation, and a chart with
 # a bar per replica and location; the windows (1h, 1d, 7d on the page; --since T) take a minute
 # exactly at their start and leave out the one before; names from the table are escaped; bad
-# arguments are refused with a sentence (400, exit 2); only an admin opens the page.
+# arguments are refused with a sentence (400, exit 2); only an admin opens the page; the page lists
+# every operation's effective policy.
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 data="$top/test/integration/replicas_data.py"
@@ -134,6 +135,9 @@ check "a table and a chart per operation: an SVG image with a bar per replica an
 	holds '[ "$(grep -c "<h2 id=\"backend-" <<<"$body")" -ge 4 ] &&
 	       [ "$(grep -c "<svg viewBox=\"0 0 [0-9]* [0-9]*\" role=\"img\"" <<<"$body")" -ge 4 ] &&
 	       grep -q "<title>jp from ap-east-1b: [0-9.]* ms</title>" <<<"$body" && ! grep -qi "<script" <<<"$body"'
+check "the page lists each operation's effective policy, defaults expanded over the replicas, with its timeouts" \
+	holds 'grep -q "<code>s3.get</code>: <code>seq(us, jp, de)</code> (attempt_timeout 2s, deadline 6s)" <<<"$body" &&
+	       grep -q "<code>db.write</code>: <code>retry(2, seq(primary, standby))</code>" <<<"$body"'
 avg_text=$(printf '%.2f' "$(figure "$scratch/expected.json" "s3.get|eu-west-1a|de" avg)")
 check "a bar's label is its table's average (s3.get de from eu-west-1a: $avg_text ms)" \
 	holds 'grep -q "<title>de from eu-west-1a: $avg_text ms</title>" <<<"$body"'
