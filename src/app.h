@@ -8,13 +8,16 @@
 #ifndef APP_H
 #define APP_H
 
+#include "cidr.h"
 #include "config.h"
 #include "secrets.h"
 #include "slots.h"
+#include "tally.h"
 
 struct db;
 struct mail;
 struct password_list;
+struct repl_stats;
 struct storage;
 struct view;
 
@@ -29,6 +32,9 @@ struct app {
 	struct password_list *common_passwords; /* refused at sign-up and password change */
 	struct slots hash_slots;   /* the host's argon2id computations at once ([auth] hash_concurrency) */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
+	struct repl_stats *repl_stats;   /* librepl's per-replica counters of this host (NULL: not open) */
+	struct tally requests;     /* per route and status, every worker's (web/metrics.c) */
+	struct cidr_list metrics_allow;  /* [ops] metrics_allow, parsed */
 };
 
 #endif

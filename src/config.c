@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "ini.h"
 #include "limits.h"
 #include "log.h"
@@ -25,6 +26,12 @@
 static int config_check_listen(const char *value, char *reason, size_t reason_size)
 {
 	return runtime_listen_check(value, reason, reason_size);
+}
+
+static int config_check_cidr_list(const char *value, char *reason, size_t reason_size)
+{
+	struct cidr_list list;
+	return cidr_list_parse(&list, value, reason, reason_size);
 }
 
 static int config_check_socket_mode(const char *value, char *reason, size_t reason_size)
@@ -303,6 +310,9 @@ static int config_check_policy(const void *target, const struct ini_key *key, ch
 static const struct ini_key config_keys[] = {
 	{"server", "listen", INI_FIELD_STRING(struct config, listen), NULL, 1, 255, config_check_listen,
 	 "FastCGI socket: an absolute unix socket path or host:port"},
+	{"server", "listen_peers", INI_FIELD_STRING(struct config, listen_peers), "127.0.0.0/8, ::1", 0, 1023,
+	 config_check_cidr_list,
+	 "with a TCP listen: the addresses (ADDR[/BITS], ...) whose connections are accepted; others are closed and logged"},
 	{"server", "socket_mode", INI_FIELD_STRING(struct config, socket_mode), "0660", 4, 4,
 	 config_check_socket_mode, "permissions of a unix listen socket (its owner is `user`)"},
 	{"server", "workers", INI_FIELD_INTEGER(struct config, workers), "4", 1, 128, NULL,
@@ -452,6 +462,9 @@ static const struct ini_key config_keys[] = {
 	 "mail-sending requests from one client address (any email) that go through before it must wait"},
 	{"auth", "mail_address_max_delay", INI_FIELD_DURATION_MS(struct config, mail_address_max_delay_ms), "1h", 0,
 	 24L * 3600 * 1000, NULL, "the longest wait of one client address"},
+	{"ops", "metrics_allow", INI_FIELD_STRING(struct config, metrics_allow), "127.0.0.1, ::1", 0, 1023,
+	 config_check_cidr_list,
+	 "client addresses (nginx's REMOTE_ADDR; ADDR[/BITS], ...) that /metrics answers; others get 404"},
 };
 
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -17,6 +17,7 @@
 struct config {
 	/* [server] */
 	char *listen;
+	char *listen_peers;            /* a TCP listen's allowed peers (CIDR list) */
 	char *socket_mode;
 	long long workers;
 	char *user;
@@ -94,6 +95,8 @@ struct config {
 	long long mail_email_free;           /* requests of one typed email before it must wait */
 	long long mail_address_free;         /* requests from one client address before it must wait */
 	long long mail_address_max_delay_ms;
+	/* [ops] */
+	char *metrics_allow;                 /* client addresses (CIDR list) /metrics answers */
 };
 
 struct secrets;

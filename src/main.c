@@ -31,6 +31,7 @@
 #include "store/timer.h"
 #include "store/storage.h"
 #include "view.h"
+#include "web/metrics.h"
 #include "web/render.h"
 #include "web/routes.h"
 
@@ -47,6 +48,7 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	struct storage *storage = NULL;
 	struct mail *mail = NULL;
 	struct password_list *common_passwords = NULL;
+	struct cidr_list metrics_allow;
 	int result = -1;
 	char view_error[VIEW_MESSAGE_MAX];
 	char reason[PASSWORD_REASON_SIZE];
@@ -103,6 +105,17 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 		snprintf(error, error_size, "[auth] hash_concurrency: cannot make the slots (see the log)");
 		goto out;
 	}
+	/* Both were checked by the config's table; parsed again here into their structs. */
+	if (cidr_list_parse(&settings->peers, fresh.listen_peers, reason, sizeof(reason)) != 0 ||
+	    cidr_list_parse(&metrics_allow, fresh.metrics_allow, reason, sizeof(reason)) != 0) {
+		snprintf(error, error_size, "address list: %s", reason);
+		goto out;
+	}
+	/* The request counts are made once, by the first generation, before any worker is forked. */
+	if (app->requests.segment == NULL && metrics_create(&app->requests) != 0) {
+		snprintf(error, error_size, "cannot make the request counts (see the log)");
+		goto out;
+	}
 	snprintf(settings->listen, sizeof(settings->listen), "%s", fresh.listen);
 	settings->socket_mode = (unsigned)strtoul(fresh.socket_mode, NULL, 8);
 	settings->workers = (int)fresh.workers;
@@ -136,6 +149,7 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 	slots_resize(&app->hash_slots, app->config.hash_concurrency > 0 ? (unsigned)app->config.hash_concurrency
 	                               : app->config.workers > 1 ? (unsigned)app->config.workers - 1 : 1);
 	app->generation = generation;
+	app->metrics_allow = metrics_allow;
 	log_set_level((enum log_level)log_level_parse(app->config.log_level));
 	/* Pages show times in the city's zone (render_time); the log stays in UTC (gmtime). */
 	setenv("TZ", app->config.time_zone, 1);
@@ -182,6 +196,7 @@ static void main_app_free(struct app *app)
 	mail_free(app->mail);
 	password_list_free(app->common_passwords);
 	slots_destroy(&app->hash_slots);
+	tally_destroy(&app->requests);
 	memset(app, 0, sizeof(*app));
 }
 
