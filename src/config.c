@@ -430,6 +430,9 @@ static const struct ini_key config_keys[] = {
 	 config_check_optional_absolute_path,
 	 "librepl's stats segment (opened at start only); empty: the unix listen path with .stats for .sock, "
 	 "or /run/complaintd/complaintd-PORT.stats for a TCP listen"},
+	{"ops", "stats_flush_interval", INI_FIELD_DURATION_MS(struct config, stats_flush_interval_ms), "60s", 100,
+	 3600 * 1000, NULL,
+	 "how often the timer writes the attempts counted since its last flush to replica_observations (and at stop)"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
 	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
 	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,

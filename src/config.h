@@ -72,6 +72,7 @@ struct config {
 	bool auto_assign;                 /* [workflow]: new complaints to their category's pool (/admin/categories) */
 	/* [ops] */
 	char *stats_file;              /* librepl's stats segment; "" = beside the listen socket */
+	long long stats_flush_interval_ms; /* the timer's flushes into replica_observations */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
 	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */
