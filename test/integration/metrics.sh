@@ -9,12 +9,14 @@
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 24
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
 # complaintd on TCP (port base + 12) for the listen check; only 127.0.0.1 may scrape or connect,
-# so 127.0.0.2 (also the loopback) is a stranger to both.
-test_full_stack_up metrics listen=127.0.0.1:@PORT12@ listen_peers=127.0.0.1 ops.metrics_allow=127.0.0.1
+# so 127.0.0.2 (also the loopback) is a stranger to both. librepl's segment in the stack's
+# directory (a TCP listen's default is under /run/complaintd).
+test_full_stack_up metrics listen=127.0.0.1:@PORT12@ listen_peers=127.0.0.1 ops.metrics_allow=127.0.0.1 \
+	"ops.stats_file=$test_var/stacks/metrics-$$/complaintd.stats"
 test_migrate
 master_pid=$(cat "$stack_dir/complaintd.pid")
 fcgi_port=$((stack_base + 12))
@@ -60,6 +62,56 @@ scrape
 check "3 requests to unknown paths move route=\"unmatched\" (404) by exactly 3" \
 	holds '[ "$(sample "$unmatched")" = $((before_unmatched + 3)) ]'
 check "no series is named after a requested path" holds '! grep -q "no/such" "$scratch/metrics.txt"'
+
+# librepl's rows: a photo read 5 times is 5 more successful s3.get attempts on the first replica
+# of seq(s3), "us", and 5 more in its latency histogram. The photo-repair child reads a photo to
+# copy it to a replica the filing's quorum put left without it: counted only once it is done.
+signup reporter reporter "reporter.$$@example.org"
+file_complaint reporter
+repaired() { [ "$(sql "SELECT COUNT(*) FROM photo_repairs")" = 0 ]; }
+wait_until 20000 repaired || diag "photo repairs still queued: $(sql "SELECT COUNT(*) FROM photo_repairs")"
+scrape
+s3_get='complaintd_replica_outcomes_total{class="success",operation="s3.get",replica="us"}'
+s3_get_count='complaintd_replica_latency_seconds_count{operation="s3.get",replica="us"}'
+gets=$(sample "$s3_get") timed=$(sample "$s3_get_count")
+for _ in 1 2 3 4 5; do get reporter "/complaints/$filed/photo"; done
+scrape
+check "5 photo reads move s3.get's successes on replica us by exactly 5 ($gets -> $(sample "$s3_get"))" \
+	holds '[ "$status" = 200 ] && [ "$(sample "$s3_get")" = $((gets + 5)) ]'
+check "and its latency histogram's count by 5" holds '[ "$(sample "$s3_get_count")" = $((timed + 5)) ]'
+# Every row's attempts are its outcomes' sum; its histogram counts its successes, its +Inf bucket
+# the same; its le edges are librepl's buckets in seconds (2 us, 4 us, ... 2^31 us).
+rows_consistent() {
+	python3 - "$scratch/metrics.txt" <<'PY'
+import sys
+from collections import defaultdict
+from prometheus_client.parser import text_string_to_metric_families
+attempts, outcomes, successes, counts, infs, edges = {}, defaultdict(float), {}, {}, {}, defaultdict(list)
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in family.samples:
+        key = (s.labels.get("operation"), s.labels.get("replica"))
+        if s.name == "complaintd_replica_attempts_total":
+            attempts[key] = s.value
+        elif s.name == "complaintd_replica_outcomes_total":
+            outcomes[key] += s.value
+            if s.labels["class"] == "success":
+                successes[key] = s.value
+        elif s.name == "complaintd_replica_latency_seconds_count":
+            counts[key] = s.value
+        elif s.name == "complaintd_replica_latency_seconds_bucket":
+            if s.labels["le"] == "+Inf":
+                infs[key] = s.value
+            else:
+                edges[key].append(float(s.labels["le"]))
+want = [2.0 ** (b + 1) / 1e6 for b in range(31)]
+bad = [k for k in attempts if attempts[k] != outcomes[k] or counts.get(k) != successes.get(k)
+       or infs.get(k) != counts.get(k) or edges[k] != want]
+print(f"{len(attempts)} rows, inconsistent: {bad}")
+sys.exit(0 if attempts and not bad else 1)
+PY
+}
+check "every replica row: attempts = the sum of its outcomes, histogram count = successes = +Inf, le = 2^(b+1) us" \
+	rows_consistent
 
 # From 127.0.0.2: nginx lets the loopback through, complaintd's list does not.
 for path in /metrics /metrics/ //metrics /%6Detrics; do
