@@ -23,9 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -635,11 +635,13 @@ static void runtime_tick(struct runtime_master *master)
 		struct runtime_slot *slot = &master->slots[i];
 		if (slot->pid == 0 && slot->respawn_at_ms != 0 && now >= slot->respawn_at_ms && !master->stopping) {
 			log_info("restarting %s", runtime_slot_name(master, slot));
-			runtime_count(slot->kind == RUNTIME_SLOT_WORKER ? &runtime_shared->worker_restarts
-			                                                : &runtime_shared->child_restarts);
 			if (runtime_spawn(master, slot) != 0) {
 				slot->respawn_at_ms = now + 1000;
-			} else if (master->old_generation_pending && slot->kind == RUNTIME_SLOT_WORKER) {
+				continue;
+			}
+			runtime_count(slot->kind == RUNTIME_SLOT_WORKER ? &runtime_shared->worker_restarts
+			                                                : &runtime_shared->child_restarts);
+			if (master->old_generation_pending && slot->kind == RUNTIME_SLOT_WORKER) {
 				master->old_generation_pending = false;
 				runtime_drain_old(master, false);
 			}

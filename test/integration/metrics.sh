@@ -9,7 +9,7 @@
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 24
+plan 25
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
 # complaintd on TCP (port base + 12) for the listen check; only 127.0.0.1 may scrape or connect,
@@ -164,3 +164,15 @@ check "the closed connection is logged with its peer's address" wait_until 5000 
 scrape
 check "complaintd_listen_peers_refused_total counts it (1)" \
 	holds '[ "$(sample complaintd_listen_peers_refused_total{})" = 1 ]'
+
+# Connections from an allowed peer that close before sending a request (a health probe, a
+# cut connection): libfcgi gives up on each, and the worker goes on to the next.
+restarts=$(sample complaintd_worker_restarts_total{})
+python3 -c 'import socket, sys
+for _ in range(5):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+    s.sendall(b"\x01\x01\x00")
+    s.close()' "$fcgi_port"
+scrape
+check "5 connections closed before their request restart no worker, and requests are still answered" \
+	holds '[ "$(sample complaintd_worker_restarts_total{})" = "$restarts" ] && [ "$(curl -s -o /dev/null -w "%{http_code}" "$url/healthz")" = 200 ]'
