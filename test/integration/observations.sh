@@ -7,14 +7,15 @@
 # the same database (flushing only at its stop) writes its own rows, and at its stop exactly its
 # views; with the primary down no flush is written and the timer says it keeps the counts, and
 # once it is back one longer period holds the views made meanwhile, nothing twice (the periods of
-# each row add up to the marks); a timer killed and restarted counts nothing again; the replica
+# each row add up to the marks); a timer killed and restarted counts nothing again, nor do two
+# timers racing to flush one segment (a second master on the same file); the replica
 # made slow (500 ms per connection, the proxy's delay) shows an RTT of at least 500 ms within two
 # flush periods (with a tenfold margin).
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 replfault=${REPLFAULT_BINARY:-$test_var/build-asan/replication/tools/replfault}
 [ -x "$replfault" ] || { echo "Bail out! no replfault at $replfault (set REPLFAULT_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -23,6 +24,7 @@ base2=
 dir2=
 observations_cleanup() {
 	[ -n "$proxy_pid" ] && kill -TERM "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+	[ -n "${twin_pid:-}" ] && kill -TERM "$twin_pid" 2>/dev/null && wait "$twin_pid" 2>/dev/null
 	[ -n "$dir2" ] && stack_stop "$dir2"
 	[ -n "$base2" ] && stack_release_base "$base2"
 	rm -rf "$scratch"
@@ -99,9 +101,11 @@ check "the filing's rows are there too: db.write, db.primary, s3.put on two repl
 base2=$(stack_claim_base $$) || { echo "Bail out! no second port base"; exit 1; }
 dir2="$test_var/stacks/observations-b-$base2"
 rm -rf "$dir2"; mkdir -p "$dir2"
-# It flushes only when it stops (an hour's interval): its rows prove the stop's flush.
+# It flushes only when it stops (an hour's interval): its rows prove the stop's flush. Its own
+# segment, as another host has.
 sed -e "s|^listen = .*|listen = /tmp/complaintd-$base2/fcgi.sock|" -e "s|^location = .*|location = us-east-1b|" \
-	-e "s|^stats_flush_interval = .*|stats_flush_interval = 1h|" "$stack_dir/complaintd.conf" >"$dir2/complaintd.conf"
+	-e "s|^stats_flush_interval = .*|stats_flush_interval = 1h|" -e "s|^stats_file = .*|stats_file = $dir2/complaintd.stats|" \
+	"$stack_dir/complaintd.conf" >"$dir2/complaintd.conf"
 stack_start "$dir2" "$base2" "$binary" || { echo "Bail out! the second host did not start"; exit 1; }
 a_before=$(successes eu-west-1a s3.get)
 views ann 7 "http://127.0.0.1:$base2"
@@ -158,7 +162,28 @@ sleep 3
 check "a timer killed (pid $old_timer) and restarted ($(timer_pid)): the 5 views counted once ($before -> $(successes eu-west-1a s3.get))" \
 	successes_are eu-west-1a s3.get $((before + 5))
 
-# ---- 5. a replica made slow ----
+# ---- 5. two timers flushing one segment: each attempt once ----
+# A twin master on host 1's own segment and location, flushing every 100 ms: its timer and host
+# 1's race to flush the same totals, as a reload's old and new timers do, or a flush after a lost
+# answer. Without the flush count's check they would write a period twice whenever both read the
+# same marks.
+twin_pid=
+sed -e "s|^listen = .*|listen = /tmp/complaintd-$stack_base/twin.sock|" \
+	-e "s|^stats_flush_interval = .*|stats_flush_interval = 100ms|" "$stack_dir/complaintd.conf" >"$scratch/twin.conf"
+before=$(successes eu-west-1a s3.get)
+flushes_before=$(sql_root "SELECT SUM(flushes) FROM complaints.replica_segments WHERE location = 'eu-west-1a'")
+"$binary" -c "$scratch/twin.conf" </dev/null >>"$scratch/twin.log" 2>&1 &
+twin_pid=$!
+wait_until 10000 grep -q "replica statistics in $stack_dir/complaintd.stats" "$scratch/twin.log"
+for round in 1 2 3 4 5 6; do views ann 2; sleep 0.7; done
+sleep 3
+kill -TERM "$twin_pid"; wait "$twin_pid" 2>/dev/null; twin_pid=
+sleep 2
+segments=$(sql_root "SELECT COUNT(*) FROM complaints.replica_segments WHERE location = 'eu-west-1a'")
+check "two timers on one segment ($segments segment of eu-west-1a, $(($(sql_root "SELECT SUM(flushes) FROM complaints.replica_segments WHERE location = 'eu-west-1a'") - flushes_before)) flushes meanwhile): the 12 views counted once ($before -> $(successes eu-west-1a s3.get))" \
+	holds '[ "$segments" = 1 ] && successes_are eu-west-1a s3.get $((before + 12))'
+
+# ---- 6. a replica made slow ----
 before=$(successes eu-west-1a s3.get)
 proxy slow
 slowed_at=$(sql_root "SELECT UTC_TIMESTAMP(3)")
