@@ -13,10 +13,8 @@ plan 25
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
 # complaintd on TCP (port base + 12) for the listen check; only 127.0.0.1 may scrape or connect,
-# so 127.0.0.2 (also the loopback) is a stranger to both. librepl's segment in the stack's
-# directory (a TCP listen's default is under /run/complaintd).
-test_full_stack_up metrics listen=127.0.0.1:@PORT12@ listen_peers=127.0.0.1 ops.metrics_allow=127.0.0.1 \
-	"ops.stats_file=$test_var/stacks/metrics-$$/complaintd.stats"
+# so 127.0.0.2 (also the loopback) is a stranger to both.
+test_full_stack_up metrics listen=127.0.0.1:@PORT12@ listen_peers=127.0.0.1 ops.metrics_allow=127.0.0.1
 test_migrate
 master_pid=$(cat "$stack_dir/complaintd.pid")
 fcgi_port=$((stack_base + 12))
