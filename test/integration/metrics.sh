@@ -6,7 +6,7 @@
 # outbox's waiting and failed messages; an address outside [ops] metrics_allow gets the 404 of a
 # missing page for /metrics, /metrics/, //metrics and /%6Detrics; and complaintd's TCP listen
 # closes a FastCGI connection from a peer outside [server] listen_peers at accept, logged.
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 25
