@@ -11,15 +11,19 @@
  */
 #include "runtime.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcgiapp.h>
 #include <grp.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,6 +78,17 @@ struct runtime_master {
 };
 
 static volatile sig_atomic_t runtime_stop_flag;
+static struct runtime_counters *runtime_shared;   /* mapped by runtime_run before any fork */
+
+const struct runtime_counters *runtime_counters(void)
+{
+	return runtime_shared;
+}
+
+static void runtime_count(_Atomic unsigned long long *counter)
+{
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
 
 bool runtime_stop_requested(void)
 {
@@ -366,6 +381,39 @@ static void runtime_serve_one(const struct runtime_hooks *hooks, FCGX_Request *f
 		         request.path != NULL ? request.path : "-", response.status);
 }
 
+/* Accepts one connection: 1 with *fd set, 0 when there is none to serve (interrupted, or a TCP
+ * peer outside settings.peers, closed and logged), -1 on an error that ends the worker. */
+static int runtime_accept(struct runtime_master *master, int *fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t peer_len = sizeof(peer);
+	int connection = accept4(master->listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
+	if (connection < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED || errno == EPROTO ||
+		    errno == ENETDOWN || errno == EHOSTUNREACH || errno == ENETUNREACH)
+			return 0;
+		log_error("worker: accept failed: %s", strerror(errno));
+		return -1;
+	}
+	if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
+		if (!cidr_list_has_sockaddr(&master->settings.peers, (struct sockaddr *)&peer)) {
+			char address[INET6_ADDRSTRLEN] = "?";
+			const void *bytes = peer.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&peer)->sin_addr
+			                                              : (const void *)&((struct sockaddr_in6 *)&peer)->sin6_addr;
+			inet_ntop(peer.ss_family, bytes, address, sizeof(address));
+			log_warn("listen %s: closed a connection from %s: not an allowed peer", master->settings.listen,
+			         address);
+			runtime_count(&runtime_shared->peers_refused);
+			close(connection);
+			return 0;
+		}
+		int one = 1;
+		setsockopt(connection, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	*fd = connection;
+	return 1;
+}
+
 static int runtime_worker_main(struct runtime_master *master)
 {
 	const struct runtime_hooks *hooks = master->hooks;
@@ -387,18 +435,32 @@ static int runtime_worker_main(struct runtime_master *master)
 	if (hooks->worker_start != NULL && hooks->worker_start(hooks->app) != 0)
 		goto out;
 	arena = arena_create(LIMIT_ARENA_MAX);
-	if (arena == NULL || FCGX_InitRequest(&fcgx, master->listen_fd, 0) != 0)
+	/* libfcgi is given no listen socket (-1): it would accept any peer. The worker accepts,
+	 * checks the peer, and hands libfcgi the connection as one it keeps open between requests
+	 * (ipcFd, keepConnection: libfcgi 2.4's FCGX_Accept_r reads a request from an open ipcFd
+	 * rather than accepting). A connection that brings no request fails FCGX_Accept_r's accept
+	 * on -1, and the worker accepts the next. */
+	if (arena == NULL || FCGX_InitRequest(&fcgx, -1, 0) != 0)
 		goto out;
 	fcgx_ready = true;
 	log_info("worker started (generation %u)", master->generation);
 	while (!runtime_stop_requested()) {
-		if (FCGX_Accept_r(&fcgx) < 0) {
-			if (runtime_stop_requested())
-				break;
-			if (errno == EINTR)
+		if (fcgx.ipcFd < 0) {
+			int connection = -1;
+			int accepted = runtime_accept(master, &connection);
+			if (accepted < 0)
+				goto out;
+			if (accepted == 0)
 				continue;
-			log_error("worker: accept failed: %s", strerror(errno));
-			goto out;
+			fcgx.ipcFd = connection;
+			fcgx.keepConnection = 1;
+		}
+		if (FCGX_Accept_r(&fcgx) < 0) {
+			if (fcgx.ipcFd >= 0) {  /* not libfcgi 2.4's behaviour: stop rather than spin */
+				log_error("worker: a connection failed and is still open");
+				goto out;
+			}
+			continue;
 		}
 		/* libfcgi's reads and writes do not retry on EINTR: a stop signal landing while a
 		 * body is read would cut the request. Hold stop signals until the answer is out;
@@ -580,7 +642,11 @@ static void runtime_tick(struct runtime_master *master)
 			log_info("restarting %s", runtime_slot_name(master, slot));
 			if (runtime_spawn(master, slot) != 0) {
 				slot->respawn_at_ms = now + 1000;
-			} else if (master->old_generation_pending && slot->kind == RUNTIME_SLOT_WORKER) {
+				continue;
+			}
+			runtime_count(slot->kind == RUNTIME_SLOT_WORKER ? &runtime_shared->worker_restarts
+			                                                : &runtime_shared->child_restarts);
+			if (master->old_generation_pending && slot->kind == RUNTIME_SLOT_WORKER) {
 				master->old_generation_pending = false;
 				runtime_drain_old(master, false);
 			}
@@ -657,6 +723,7 @@ static void runtime_reload(struct runtime_master *master)
 	if (runtime_load(master, master->generation + 1, &settings, error, sizeof(error)) != 0) {
 		log_error("reload refused: generation %u keeps running", master->generation);
 		runtime_tell(master, CONTROL_REFUSED, started_ms, error);
+		runtime_count(&runtime_shared->reloads_refused);
 		return;
 	}
 	if (strcmp(settings.listen, master->settings.listen) != 0) {
@@ -673,6 +740,7 @@ static void runtime_reload(struct runtime_master *master)
 		log_error("%s", error);
 		log_error("reload refused: generation %u keeps running", master->generation);
 		runtime_tell(master, CONTROL_REFUSED, started_ms, error);
+		runtime_count(&runtime_shared->reloads_refused);
 		return;
 	}
 	master->uid = candidate_user.uid;
@@ -680,6 +748,8 @@ static void runtime_reload(struct runtime_master *master)
 	master->drop_privileges = candidate_user.drop_privileges;
 	master->settings = settings;
 	master->generation++;
+	runtime_count(&runtime_shared->reloads);
+	atomic_store(&runtime_shared->generation, master->generation);
 	log_info("starting generation %u with %d workers", master->generation, settings.workers);
 	/* New workers first, so someone is always accepting; then the old ones finish. If not one
 	 * new worker could start, the old generation keeps serving until a retry succeeds. */
@@ -737,6 +807,15 @@ int runtime_run(const struct runtime_hooks *hooks)
 	sigprocmask(SIG_BLOCK, &handled, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (runtime_shared == NULL) {
+		void *shared = mmap(NULL, sizeof(*runtime_shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shared == MAP_FAILED) {
+			log_error("mapping the counters: %s", strerror(errno));
+			goto out;
+		}
+		runtime_shared = shared;
+	}
+	atomic_store(&runtime_shared->generation, master.generation);
 	char error[CONTROL_REASON_MAX] = "";
 	if (runtime_load(&master, master.generation, &master.settings, error, sizeof(error)) != 0)
 		goto out;

@@ -8,15 +8,19 @@
  * if that succeeds, starts a new generation of workers and lets the old ones finish the request
  * they are serving; SIGTERM or SIGINT drains every worker and exits. With a runtime directory the
  * master keeps its pid and the verdict of its last reload there (control.h), for a command that
- * asks it to reload. The app plugs in through `struct runtime_hooks` and knows nothing of
- * processes or signals.
+ * asks it to reload. Workers accept connections themselves, so a TCP listen can close a peer
+ * outside `peers` before libfcgi reads a byte. The app plugs in through `struct runtime_hooks`
+ * and knows nothing of processes or signals.
  */
 #ifndef FCGI_RUNTIME_H
 #define FCGI_RUNTIME_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "cidr.h"
 
 struct request;
 struct response;
@@ -30,6 +34,19 @@ struct runtime_settings {
 	long drain_timeout_ms;    /* how long an old worker may take to finish before SIGKILL */
 	char runtime_dir[256];    /* where the master keeps its pid and status files (control.h);
 	                           * "" = none */
+	struct cidr_list peers;   /* a TCP listen accepts only these peers (unix sockets: anyone
+	                           * the socket's mode lets in) */
+};
+
+/* What the master counts, in memory shared with every process it forks, so a worker can report
+ * it (the app's /metrics). Each field is written by one process kind and read by any. */
+struct runtime_counters {
+	_Atomic unsigned long long worker_restarts;  /* workers restarted after an unexpected exit */
+	_Atomic unsigned long long child_restarts;   /* extra children restarted the same way */
+	_Atomic unsigned long long reloads;          /* SIGHUPs that started a new generation */
+	_Atomic unsigned long long reloads_refused;  /* SIGHUPs whose configuration was refused */
+	_Atomic unsigned long long peers_refused;    /* TCP connections closed at accept (workers) */
+	_Atomic unsigned generation;                 /* the master's current generation */
 };
 
 /* A long-running helper process of the app (the notifier, the timer...), restarted if it dies. */
@@ -68,6 +85,9 @@ int runtime_listen_check(const char *listen, char *reason, size_t reason_size);
 
 /* Runs the master until SIGTERM/SIGINT: 0 after a clean drain, 1 if the start failed. */
 int runtime_run(const struct runtime_hooks *hooks);
+
+/* The master's counters (see above), or NULL before runtime_run made them. */
+const struct runtime_counters *runtime_counters(void);
 
 /* True in a worker or child once it has been asked to stop. */
 bool runtime_stop_requested(void);

@@ -126,7 +126,11 @@ stack_write_config() {
 		# The master's pid and status files, for complaintctl reload.
 		[runtime_dir]="$dir/run"
 	)
-	local -A db=() s3=() auth=() workflow=() smtp=() notify=()
+	local -A db=() s3=() auth=() workflow=() smtp=() notify=() ops=()
+	# The replica statistics' segment lives with the stack, not beside its socket in
+	# /tmp/complaintd-BASE: a port base is reused by later stacks, whose database never saw the
+	# segment's earlier counts and would take them as its own.
+	ops[stats_file]="$dir/complaintd.stats"
 	local pair key value
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
@@ -168,6 +172,7 @@ stack_write_config() {
 		workflow.*) workflow[${key#workflow.}]=$value ;;
 		smtp.*) smtp[${key#smtp.}]=$value ;;
 		notify.*) notify[${key#notify.}]=$value ;;
+		ops.*) ops[${key#ops.}]=$value ;;
 		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
 		*) server[$key]=$value ;;
 		esac
@@ -177,7 +182,7 @@ stack_write_config() {
 		echo "[server]"
 		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
 		local section
-		for section in db s3 auth workflow smtp notify; do
+		for section in db s3 auth workflow smtp notify ops; do
 			local -n entries=$section
 			[ "${#entries[@]}" -gt 0 ] || continue
 			echo

@@ -273,3 +273,25 @@ enum db_status db_outbox_retry(struct db *db, int64_t actor_id, int64_t id, bool
 	*found = status == DB_OK && written.affected_rows == 1;
 	return status;
 }
+
+enum db_status db_outbox_count(struct db *db, struct arena *arena, struct db_outbox_counts *counts)
+{
+	const struct repl_sql_statement statement = {
+		"SELECT status, COUNT(*) AS messages FROM notifications"
+		" WHERE status IN ('pending', 'sending', 'failed') GROUP BY status",
+		NULL, 0, true};
+	const struct repl_sql_rows *rows = NULL;
+	memset(counts, 0, sizeof(*counts));
+	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, NULL, &rows);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < rows->row_count; i++) {
+		const char *name = db_column_text(rows, i, "status");
+		uint64_t messages = (uint64_t)db_column_integer(rows, i, "messages");
+		if (name != NULL && strcmp(name, "failed") == 0)
+			counts->failed += messages;
+		else
+			counts->waiting += messages;
+	}
+	return DB_OK;
+}

@@ -101,4 +101,12 @@ enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct 
  * admin_log row. *found false: no failed message of that id (nothing written). */
 enum db_status db_outbox_retry(struct db *db, int64_t actor_id, int64_t id, bool *found);
 
+/* The outbox's size for /metrics: messages waiting (pending or being sent) and failed ones, by
+ * one COUNT over the status index. */
+struct db_outbox_counts {
+	uint64_t waiting;
+	uint64_t failed;
+};
+enum db_status db_outbox_count(struct db *db, struct arena *arena, struct db_outbox_counts *counts);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * ops.c: health and, later, replica tables and metrics for operators.
+ * ops.c: health and, later, replica tables for operators (metrics: web/metrics.c).
  *
  * /healthz answers from the worker itself: its pid and configuration generation let a reload be
  * checked from outside (every worker answering must report the new generation).

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
@@ -26,6 +27,7 @@
 #include "web/categories.h"
 #include "web/complaints.h"
 #include "web/home.h"
+#include "web/metrics.h"
 #include "web/nearby.h"
 #include "web/ops.h"
 #include "web/outbox.h"
@@ -39,6 +41,8 @@
 const struct routes_entry routes_table[] = {
 	{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
 	{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+	/* Anyone's route by role: its handler answers [ops] metrics_allow addresses only (404 to others). */
+	{"GET", "/metrics", ROUTES_FOR_ANYONE, metrics_page, ROUTES_NO_SESSION},
 	{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
 	{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
 	{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
@@ -248,9 +252,15 @@ static void routes_serve(struct call *call, const struct routes_entry *route)
 	route->handler(call);
 }
 
+void routes_not_found(struct call *call)
+{
+	auth_session_load_quietly(call);   /* the 404 page shows the signed-in header too */
+	render_error(call, 404, "There is no page at this address.");
+}
+
 /* Matches the request against the table and serves it: the route's handler, or 405 with Allow
- * when only other methods match, or 404. */
-static void routes_route(struct call *call)
+ * when only other methods match, or 404. Returns the row served, NULL for none. */
+static const struct routes_entry *routes_route(struct call *call)
 {
 	const char *method = strcmp(call->request->method, "HEAD") == 0 ? "GET" : call->request->method;
 	const struct routes_entry *found = NULL;
@@ -270,18 +280,29 @@ static void routes_route(struct call *call)
 	}
 	if (found != NULL) {
 		routes_serve(call, found);
-		return;
+		return found;
 	}
-	auth_session_load_quietly(call);   /* the 404 and 405 pages show the signed-in header too */
-	if (allowed[0] != '\0')
-		routes_not_allowed(call, allowed);
-	else
-		render_error(call, 404, "There is no page at this address.");
+	if (allowed[0] == '\0') {
+		routes_not_found(call);
+		return NULL;
+	}
+	auth_session_load_quietly(call);   /* the 405 page shows the signed-in header too */
+	routes_not_allowed(call, allowed);
+	return NULL;
+}
+
+static uint64_t routes_now_us(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
 }
 
 void routes_dispatch(struct app *app, struct request *request, struct response *response)
 {
 	struct call call = {.app = app, .request = request, .response = response};
+	const struct routes_entry *route = NULL;
+	uint64_t started_us = routes_now_us();
 #ifdef COMPLAINTD_TEST_HOOKS
 	unsigned long long verifications = password_verify_count();
 #endif
@@ -292,8 +313,9 @@ void routes_dispatch(struct app *app, struct request *request, struct response *
 		auth_session_load_quietly(&call);   /* the page's header, signed in or not */
 		render_error(&call, 413, message);
 	} else {
-		routes_route(&call);
+		route = routes_route(&call);
 	}
+	metrics_count_request(app, route, request->method, response->status, routes_now_us() - started_us);
 #ifdef COMPLAINTD_TEST_HOOKS
 	/* Test builds only: how many password verifications this request ran (issue: sign-in must run
 	 * exactly one on every path). */

@@ -67,6 +67,8 @@ bool routes_role_allows(const struct routes_entry *route, enum account_role role
 
 /* Serves one request (the runtime's handle hook). */
 void routes_dispatch(struct app *app, struct request *request, struct response *response);
+/* The 404 page of an address with no page (also what /metrics shows a caller it does not answer). */
+void routes_not_found(struct call *call);
 /* The error page of a request the runtime could not parse (the runtime's error hook). */
 void routes_error(struct app *app, struct request *request, struct response *response, int status,
                   const char *message);

@@ -32,6 +32,7 @@
 #include "web/categories.h"
 #include "web/complaints.h"
 #include "web/home.h"
+#include "web/metrics.h"
 #include "web/ops.h"
 #include "web/outbox.h"
 #include "web/queue.h"
@@ -406,6 +407,7 @@ static void test_table_rows(void **state)
 	static const struct routes_entry expected[] = {
 		{"GET", "/", ROUTES_FOR_ANYONE, home_page, 0},
 		{"GET", "/healthz", ROUTES_FOR_ANYONE, ops_health, ROUTES_NO_SESSION},
+		{"GET", "/metrics", ROUTES_FOR_ANYONE, metrics_page, ROUTES_NO_SESSION},
 		{"GET", "/signup", ROUTES_FOR_ANYONE, auth_signup_form, 0},
 		{"POST", "/signup", ROUTES_FOR_ANYONE, auth_signup, 0},
 		{"GET", "/signin", ROUTES_FOR_ANYONE, auth_signin_form, 0},
