@@ -7,24 +7,27 @@
 # the same database (flushing only at its stop) writes its own rows, and at its stop exactly its
 # views; with the primary down no flush is written and the timer says it keeps the counts, and
 # once it is back one longer period holds the views made meanwhile, nothing twice (the periods of
-# each row add up to the marks); a timer killed and restarted counts nothing again, nor do two
-# timers racing to flush one segment (a second master on the same file); the replica
+# each row add up to the marks); a timer killed and restarted counts nothing again, nor do three
+# timers racing to flush one segment (two more masters on the same file), whose losers write
+# nothing and log no error; the replica
 # made slow (500 ms per connection, the proxy's delay) shows an RTT of at least 500 ms within two
 # flush periods (with a tenfold margin).
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 replfault=${REPLFAULT_BINARY:-$test_var/build-asan/replication/tools/replfault}
 [ -x "$replfault" ] || { echo "Bail out! no replfault at $replfault (set REPLFAULT_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
 proxy_pid=
+twin_pids=()
 base2=
 dir2=
 observations_cleanup() {
 	[ -n "$proxy_pid" ] && kill -TERM "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
-	[ -n "${twin_pid:-}" ] && kill -TERM "$twin_pid" 2>/dev/null && wait "$twin_pid" 2>/dev/null
+	local pid
+	for pid in "${twin_pids[@]}"; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
 	[ -n "$dir2" ] && stack_stop "$dir2"
 	[ -n "$base2" ] && stack_release_base "$base2"
 	rm -rf "$scratch"
@@ -162,26 +165,33 @@ sleep 3
 check "a timer killed (pid $old_timer) and restarted ($(timer_pid)): the 5 views counted once ($before -> $(successes eu-west-1a s3.get))" \
 	successes_are eu-west-1a s3.get $((before + 5))
 
-# ---- 5. two timers flushing one segment: each attempt once ----
-# A twin master on host 1's own segment and location, flushing every 100 ms: its timer and host
-# 1's race to flush the same totals, as a reload's old and new timers do, or a flush after a lost
-# answer. Without the flush count's check they would write a period twice whenever both read the
-# same marks.
-twin_pid=
-sed -e "s|^listen = .*|listen = /tmp/complaintd-$stack_base/twin.sock|" \
-	-e "s|^stats_flush_interval = .*|stats_flush_interval = 100ms|" "$stack_dir/complaintd.conf" >"$scratch/twin.conf"
+# ---- 5. timers racing to flush one segment: each attempt once ----
+# Two twin masters on host 1's own segment and location, flushing every 100 ms: their timers and
+# host 1's race to flush the same totals, as a reload's old and new timers do, or a flush after a
+# lost answer.
+twin_pids=()
 before=$(successes eu-west-1a s3.get)
+log_lines=$(wc -l <"$stack_dir/complaintd.log")
 flushes_before=$(sql_root "SELECT SUM(flushes) FROM complaints.replica_segments WHERE location = 'eu-west-1a'")
-"$binary" -c "$scratch/twin.conf" </dev/null >>"$scratch/twin.log" 2>&1 &
-twin_pid=$!
-wait_until 10000 grep -q "replica statistics in $stack_dir/complaintd.stats" "$scratch/twin.log"
+for twin in 1 2; do
+	sed -e "s|^listen = .*|listen = /tmp/complaintd-$stack_base/twin$twin.sock|" \
+		-e "s|^stats_flush_interval = .*|stats_flush_interval = 100ms|" "$stack_dir/complaintd.conf" >"$scratch/twin$twin.conf"
+	"$binary" -c "$scratch/twin$twin.conf" </dev/null >>"$scratch/twin$twin.log" 2>&1 &
+	twin_pids+=($!)
+	wait_until 10000 grep -q "replica statistics in $stack_dir/complaintd.stats" "$scratch/twin$twin.log"
+done
 for round in 1 2 3 4 5 6; do views ann 2; sleep 0.7; done
 sleep 3
-kill -TERM "$twin_pid"; wait "$twin_pid" 2>/dev/null; twin_pid=
+for twin_pid in "${twin_pids[@]}"; do kill -TERM "$twin_pid"; wait "$twin_pid" 2>/dev/null; done
+twin_pids=()
 sleep 2
 segments=$(sql_root "SELECT COUNT(*) FROM complaints.replica_segments WHERE location = 'eu-west-1a'")
-check "two timers on one segment ($segments segment of eu-west-1a, $(($(sql_root "SELECT SUM(flushes) FROM complaints.replica_segments WHERE location = 'eu-west-1a'") - flushes_before)) flushes meanwhile): the 12 views counted once ($before -> $(successes eu-west-1a s3.get))" \
+check "three timers on one segment ($segments segment of eu-west-1a, $(($(sql_root "SELECT SUM(flushes) FROM complaints.replica_segments WHERE location = 'eu-west-1a'") - flushes_before)) flushes meanwhile): the 12 views counted once ($before -> $(successes eu-west-1a s3.get))" \
 	holds '[ "$segments" = 1 ] && successes_are eu-west-1a s3.get $((before + 12))'
+# The loser of a race finds the count moved and writes nothing: no error, no flush refused (a
+# period written twice would be refused by the table's key, and logged).
+refused=$(cat <(tail -n +"$log_lines" "$stack_dir/complaintd.log") "$scratch"/twin?.log | grep -c "replica statistics not flushed")
+check "and the race's losers wrote nothing, quietly: $refused flushes refused in the three logs" [ "$refused" = 0 ]
 
 # ---- 6. a replica made slow ----
 before=$(successes eu-west-1a s3.get)

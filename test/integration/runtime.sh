@@ -73,7 +73,7 @@ check "the reloaded setting is live: a body over the new upload limit gets the 4
 cp "$stack_dir/complaintd.conf" "$stack_dir/good.conf"
 echo "no_such_key = 1" >>"$stack_dir/complaintd.conf"
 kill -HUP "$master_pid"
-refused() { grep -q "complaintd.conf:[0-9]*: \[server\] no_such_key: " "$stack_dir/complaintd.log" && grep -q "reload refused: generation 2 keeps running" "$stack_dir/complaintd.log"; }
+refused() { grep -q "complaintd.conf:[0-9]*: \[[a-z]*\] no_such_key: " "$stack_dir/complaintd.log" && grep -q "reload refused: generation 2 keeps running" "$stack_dir/complaintd.log"; }
 stayed() { wait_until 5000 refused && [ "$(worker_pids)" = "$new_pids" ] && curl -s "$url/healthz" | grep -q '"config_generation":2'; }
 check "a reload with an unknown key is refused with file:line and the generation stays" stayed
 cp "$stack_dir/good.conf" "$stack_dir/complaintd.conf"
