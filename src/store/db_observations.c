@@ -271,10 +271,10 @@ static bool db_observations_histogram_read(const char *text, uint64_t histogram[
 }
 
 #define DB_OBSERVATIONS_ARENA (2u << 20)    /* a chunk's minutes; its rows are librepl's */
-#define DB_OBSERVATIONS_PARAMS_MAX 12
+#define DB_OBSERVATIONS_PARAMS_MAX 14
 
 #define DB_OBSERVATIONS_SELECT \
-	"SELECT period_start, location, operation, replica, attempts, successes, fail_timeout, fail_connect," \
+	"SELECT period_start, location, operation, replica, segment, attempts, successes, fail_timeout, fail_connect," \
 	" fail_protocol, fail_other, CAST(rtt_mean_ms AS DECIMAL(20, 6)) AS rtt_mean_ms," \
 	" CAST(rtt_std_ms AS DECIMAL(20, 6)) AS rtt_std_ms, CAST(rtt_min_ms AS DECIMAL(20, 6)) AS rtt_min_ms," \
 	" CAST(rtt_max_ms AS DECIMAL(20, 6)) AS rtt_max_ms, histogram" \
@@ -283,8 +283,8 @@ static bool db_observations_histogram_read(const char *text, uint64_t histogram[
 #define DB_OBSERVATIONS_LOCATION " AND location = ?"
 #define DB_OBSERVATIONS_AFTER \
 	" AND (period_start > CAST(? AS DATETIME(3)) OR (period_start = CAST(? AS DATETIME(3)) AND (location > ?" \
-	" OR (location = ? AND (operation > ? OR (operation = ? AND replica > ?))))))"
-#define DB_OBSERVATIONS_ORDER " ORDER BY period_start, location, operation, replica LIMIT ?"
+	" OR (location = ? AND (operation > ? OR (operation = ? AND (replica > ? OR (replica = ? AND segment > ?))))))))"
+#define DB_OBSERVATIONS_ORDER " ORDER BY period_start, location, operation, replica, segment LIMIT ?"
 
 /* The last minute read: where the next chunk starts. */
 struct db_observations_key {
@@ -292,6 +292,7 @@ struct db_observations_key {
 	char location[OBSERVATIONS_LOCATION_SIZE];
 	char operation[OBSERVATIONS_NAME_SIZE];
 	char replica[OBSERVATIONS_NAME_SIZE];
+	char segment[2 * REPL_STATS_ID_BYTES + 1];   /* a host's segments each have their minute */
 	bool set;
 };
 
@@ -322,6 +323,8 @@ static enum db_status db_observations_chunk(struct db *db, const char *wait_gtid
 		params[n++] = db_text(key->operation);
 		params[n++] = db_text(key->operation);
 		params[n++] = db_text(key->replica);
+		params[n++] = db_text(key->replica);
+		params[n++] = db_text(key->segment);
 	}
 	params[n++] = db_integer(DB_OBSERVATIONS_CHUNK);
 	const struct repl_sql_statement statement = {sql, params, n, true};
@@ -349,7 +352,8 @@ static enum db_status db_observations_chunk(struct db *db, const char *wait_gtid
 			.rtt_max_ms = db_observations_column_double(rows, i, "rtt_max_ms"),
 		};
 		const char *period_start = db_column_text(rows, i, "period_start");
-		if (period_start == NULL || minute.location == NULL || minute.operation == NULL || minute.replica == NULL) {
+		const char *segment = db_column_text(rows, i, "segment");
+		if (period_start == NULL || segment == NULL || minute.location == NULL || minute.operation == NULL || minute.replica == NULL) {
 			status = DB_UNAVAILABLE;
 			goto out;
 		}
@@ -362,6 +366,7 @@ static enum db_status db_observations_chunk(struct db *db, const char *wait_gtid
 		snprintf(key->location, sizeof(key->location), "%s", minute.location);
 		snprintf(key->operation, sizeof(key->operation), "%s", minute.operation);
 		snprintf(key->replica, sizeof(key->replica), "%s", minute.replica);
+		snprintf(key->segment, sizeof(key->segment), "%s", segment);
 		key->set = true;
 	}
 out:

@@ -91,15 +91,19 @@ since_all=$(figure "$scratch/t.json" "db.write|eu-west-1a|primary" all)
 check "--since T takes the minute starting at T and leaves out the one before ($since_all = $hour_all + 4)" \
 	holds '[ -n "$since_all" ] && [ "$since_all" = $((hour_all + 4)) ]'
 
-# More minutes than one statement reads (2,000): three series of 900 minutes, 2 to 17 hours back,
-# one success each; the chunks' boundaries fall inside a minute's three rows. Each series' figures
+# More rows than one statement reads (2,000): three series of 900 minutes, 2 to 17 hours back,
+# one success each, one of them in two segments; the chunks' boundaries fall inside a minute's rows. Each series' figures
 # must be every minute's, as SQL's own AVG and STDDEV_SAMP give them over the stored RTTs.
 at=$(date -u '+%Y-%m-%d %H:%M:00')
-for series in "chunk-a:primary" "chunk-a:standby" "chunk-b:standby"; do
-	echo "INSERT INTO replica_observations (location, operation, replica, period_start, period_end, attempts,
+# chunk-b's minutes come from two segments of the host (its file made again): two rows a minute
+# that differ only in their segment, both counted.
+for series in "chunk-a:primary:" "chunk-a:standby:" "chunk-b:standby:" "chunk-b:standby:$(printf 'b%.0s' {1..32})"; do
+	IFS=: read -r series_location series_replica series_segment <<<"$series"
+	echo "INSERT INTO replica_observations (location, operation, replica, segment, period_start, period_end, attempts,
 	      successes, rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms)
 	      WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 900)
-	      SELECT '${series%%:*}', 'db.read', '${series##*:}', '$at' - INTERVAL 2 HOUR - INTERVAL i MINUTE,
+	      SELECT '$series_location', 'db.read', '$series_replica', '$series_segment',
+	             '$at' - INTERVAL 2 HOUR - INTERVAL i MINUTE,
 	             '$at' - INTERVAL 2 HOUR - INTERVAL i MINUTE + INTERVAL 1 MINUTE, 1, 1,
 	             1 + MOD(i * 37, 101) / 10, 0, 1 + MOD(i * 37, 101) / 10, 1 + MOD(i * 37, 101) / 10 FROM n;"
 done >"$scratch/chunks.sql"
@@ -110,8 +114,8 @@ sql "SELECT CONCAT('{', GROUP_CONCAT(CONCAT('\"db.read|', location, '|', replica
 	>"$scratch/chunks.json"
 replicas --json --since 1d >"$scratch/day.raw" 2>"$scratch/day.err"
 python3 "$data" ctl "$scratch/day.raw" >"$scratch/day.json" 2>/dev/null
-check "2,700 minutes, more than one read: every one counted once, avg and std as SQL's AVG and STDDEV_SAMP give them" \
-	holds 'grep -q "chunk-b|standby\": {\"all\": 900" "$scratch/chunks.json" && same "$scratch/chunks.json" "$scratch/day.json" 0.001'
+check "3,600 observations, more than one read, two segments' in one minute: every one counted once, avg and std as SQL's AVG and STDDEV_SAMP give them" \
+	holds 'grep -q "chunk-b|standby\": {\"all\": 1800" "$scratch/chunks.json" && same "$scratch/chunks.json" "$scratch/day.json" 0.001'
 
 bad_since() { replicas --since "$1" >"$scratch/bad.out" 2>&1; [ $? = 2 ] && grep -q -- "--since" "$scratch/bad.out"; }
 check "--since 1y, 2026-02-31 and a time tomorrow: exit 2 with a sentence naming --since" \
