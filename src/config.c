@@ -407,6 +407,10 @@ static const struct ini_key config_keys[] = {
 	 "a resolved complaint its resident neither confirms nor reopens this long closes as no_feedback (default 14 days)"},
 	{"workflow", "auto_assign", INI_FIELD_BOOLEAN(struct config, auto_assign), "off", 0, 0, NULL,
 	 "a new complaint goes to the active agent of its category's pool with the fewest open assignments"},
+	{"queue", "cache_max_age", INI_FIELD_DURATION_MS(struct config, queue_cache_max_age_ms), "5s", 0, 3600 * 1000, NULL,
+	 "a worker shows the admin queue's counts per status, its agents' open counts and its categories again for this "
+	 "long before reading them anew (the page says when they were read; the admin's own changes show at once); 0: "
+	 "every page reads them"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
 	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
 	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,

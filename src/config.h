@@ -70,6 +70,7 @@ struct config {
 	char *notify_message_id_domain;
 	long long feedback_period_ms;     /* [workflow]: resolved this long without an answer: auto_close */
 	bool auto_assign;                 /* [workflow]: new complaints to their category's pool (/admin/categories) */
+	long long queue_cache_max_age_ms; /* [queue]: how long a worker shows the queue's counts, agents, categories again */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
 	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */
