@@ -93,7 +93,9 @@ declare -A rows_of rps p50 p99
 # reload_uncached: the same stack with [queue] cache_max_age = 0 (every page reads its counts, agents
 # and categories, as before the cache), its new workers answering.
 reload_uncached() {
-	local old; old=$(worker_pids)
+	local old
+	master_pid=$(cat "$stack_dir/complaintd.pid")
+	old=$(worker_pids)
 	sed -i 's/^cache_max_age = .*/cache_max_age = 0/' "$stack_dir/complaintd.conf"
 	kill -HUP "$master_pid"
 	gone() { local pid; for pid in $old; do kill -0 "$pid" 2>/dev/null && return 1; done; return 0; }
