@@ -357,22 +357,23 @@ check "the export of $exported rows was read by at least $chunks statements ($ex
 check "those statements sent at most 201 rows each: $sent rows in all, at most $exported + one per statement + 50" \
 	holds '[ "$sent" -ge "$exported" ] && [ "$sent" -le $((exported + executes + 50)) ] && [ "$sent" -le $((executes * 201)) ]'
 
-# 7. What repeated queue pages read: 20 requests of the unfiltered first page, after one that read
-# its furniture, counted by the servers' handler counters (index and row reads, Handler_read_*,
-# summed over the primary and the standby). The page's own statement examines under 2,000 rows
-# (section 2); the counts per status alone read some 33,000 index entries at 20,000 complaints, so
-# if any of the 20 read them again the sum is past 20 x 2,000.
+# 7. What repeated queue pages read: 20 requests of the unfiltered first page, counted by the
+# servers' handler counters (index and row reads, Handler_read_*, summed over the primary and the
+# standby). The page's own statement examines under 2,000 rows (section 2); the counts per status
+# and the agents' open counts read some 35,000 at 20,000 complaints. Each of the stack's 2 workers
+# keeps its own, and reads them once after the admin's bulk assignment (which of them answers a
+# request is the kernel's choice): so at most 20 x 2,000 + 2 x 40,000 in all, where reading them
+# for every page would be some 20 x 36,000.
 handler_reads() {
 	local server
 	for server in primary standby; do
 		mariadb_sql "$stack_dir" "$server" root "SHOW GLOBAL STATUS LIKE 'Handler_read%'"
 	done | awk '{sum += $2} END {print sum}'
 }
-get admin /admin
 first_reads=$(handler_reads)
 codes=
 for i in $(seq 20); do get admin /admin; codes+="$status "; done
 reads=$(( $(handler_reads) - first_reads ))
 diag "20 pages of the unfiltered queue: $reads index and row reads on the two servers"
-check "20 more pages of the unfiltered queue read at most 20 x 2,000 index entries and rows in all ($reads): the counts are read once" \
-	holds '[ "$codes" = "$(printf "200 %.0s" $(seq 20))" ] && [ "$reads" -le 40000 ]'
+check "20 pages of the unfiltered queue read at most 20 x 2,000 + 2 x 40,000 index entries and rows in all ($reads): each worker reads the counts once" \
+	holds '[ "$codes" = "$(printf "200 %.0s" $(seq 20))" ] && [ "$reads" -le 120000 ]'
