@@ -126,7 +126,7 @@ stack_write_config() {
 		# The master's pid and status files, for complaintctl reload.
 		[runtime_dir]="$dir/run"
 	)
-	local -A db=() s3=() auth=() workflow=() smtp=() notify=() ops=()
+	local -A db=() s3=() auth=() workflow=() smtp=() notify=() ops=() queue=()
 	# The replica statistics' segment lives with the stack, not beside its socket in
 	# /tmp/complaintd-BASE: a port base is reused by later stacks, whose database never saw the
 	# segment's earlier counts and would take them as its own.
@@ -173,6 +173,7 @@ stack_write_config() {
 		smtp.*) smtp[${key#smtp.}]=$value ;;
 		notify.*) notify[${key#notify.}]=$value ;;
 		ops.*) ops[${key#ops.}]=$value ;;
+		queue.*) queue[${key#queue.}]=$value ;;
 		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
 		*) server[$key]=$value ;;
 		esac
@@ -182,7 +183,7 @@ stack_write_config() {
 		echo "[server]"
 		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
 		local section
-		for section in db s3 auth workflow smtp notify ops; do
+		for section in db s3 auth workflow smtp notify ops queue; do
 			local -n entries=$section
 			[ "${#entries[@]}" -gt 0 ] || continue
 			echo

@@ -20,6 +20,7 @@ struct db;
 struct mail;
 struct repl_stats;
 struct password_list;
+struct recent;
 struct storage;
 struct view;
 
@@ -32,6 +33,7 @@ struct app {
 	struct storage *storage;                /* the S3 set, the same way */
 	struct mail *mail;                      /* the [smtp] set: the notifier's client only */
 	struct password_list *common_passwords; /* refused at sign-up and password change */
+	struct recent *recent;     /* a worker's recent answers (the admin queue's counts, agents, categories) */
 	struct slots hash_slots;   /* the host's argon2id computations at once ([auth] hash_concurrency) */
 	unsigned generation;       /* the runtime's configuration generation (1, 2, ... per SIGHUP) */
 	struct tally requests;     /* per route and status, every worker's (web/metrics.c) */

@@ -465,6 +465,10 @@ static const struct ini_key config_keys[] = {
 	{"ops", "metrics_allow", INI_FIELD_STRING(struct config, metrics_allow), "127.0.0.1, ::1", 0, 1023,
 	 config_check_cidr_list,
 	 "client addresses (nginx's REMOTE_ADDR; ADDR[/BITS], ...) that /metrics answers; others get 404"},
+	{"queue", "cache_max_age", CONFIG_DURATION(queue_cache_max_age_ms), "5s", 0, 3600 * 1000, NULL,
+	 "a worker shows the admin queue's counts per status, its agents' open counts and its categories again for this "
+	 "long before reading them anew (the page says when they were read; the admin's own changes show at once); 0: "
+	 "every page reads them"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
 	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
 	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,

@@ -4,8 +4,8 @@
  * Cheap by construction: a page is a UNION ALL of one branch per status the filter reads, each
  * branch an index range in the page's order — (status, sort column), (category_id, status, sort
  * column) or (assigned_agent_id, status, sort column), migration 0008 — from the keyset position,
- * stopping after limit + 1 rows; the outer SELECT merges the branches' few rows and joins the
- * names. A branch examines about as many rows as it returns while its other conditions match
+ * stopping after limit + 1 rows; the outer SELECT merges the branches' few ids and sort keys, then
+ * reads those rows by id and joins the names (no TEXT column in a temporary table). A branch examines about as many rows as it returns while its other conditions match
  * most rows of its index's range; the filing dates also bound the due date (a category's target
  * is 1 to 365 days) and the last change (never before filing), so that a range in the past is a
  * range of the index in every sort. The filters whose rows no index gives in the page's order
@@ -189,10 +189,6 @@ static int db_queue_end(struct db_queue_builder *b)
 	return 0;
 }
 
-#define DB_QUEUE_COLUMNS \
-	"c.id, c.category_id, c.assigned_agent_id, c.status, c.description, c.address, c.lat, c.lon, c.created_at," \
-	" c.due_at, c.updated_at, c.version, c.reopened_at"
-
 int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, size_t limit, struct db_queue_sql *out)
 {
 	struct db_queue_builder b;
@@ -209,11 +205,16 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 	/* One branch per status, or one for all when the filter has its own index. */
 	bool capped = db_queue_capped(filter);
 	bool single = capped || filter->reopened;
-	db_queue_put(&b, "SELECT q.id, q.status, q.description, q.address, q.lat, q.lon, q.created_at, q.due_at,"
-	                 " q.updated_at, q.version, q.reopened_at IS NOT NULL AS reopened,"
-	                 " COALESCE(q.assigned_agent_id, 0) AS agent_id, q.sort_key, k.name AS category, a.name AS agent,"
-	                 " q.due_at < UTC_TIMESTAMP(3) AND q.status IN ('submitted', 'assigned', 'in_progress') AS overdue"
-	                 " FROM (");
+	/* The branches and their merge carry ids and sort keys only; the page's rows are read by id
+	 * after the merge. A derived table holding the TEXT columns is an on-disk (Aria) temporary
+	 * table in MariaDB, and an export's chunks of 200 made two each: slower, and under concurrent
+	 * exports MariaDB 10.11 now and then failed to delete one ("Error on delete of
+	 * '/tmp/#sql-temptable-...MAI'", error 6, EE_DELETE), failing the chunk's read. */
+	db_queue_put(&b, "SELECT c.id, c.status, c.description, c.address, c.lat, c.lon, c.created_at, c.due_at,"
+	                 " c.updated_at, c.version, c.reopened_at IS NOT NULL AS reopened,"
+	                 " COALESCE(c.assigned_agent_id, 0) AS agent_id, q.sort_key, k.name AS category, a.name AS agent,"
+	                 " c.due_at < UTC_TIMESTAMP(3) AND c.status IN ('submitted', 'assigned', 'in_progress') AS overdue"
+	                 " FROM (SELECT u.id, u.sort_key FROM (");
 	bool first = true;
 	for (int s = 0; s < WORKFLOW_STATES; s++) {
 		if (!single && (statuses & (1u << s)) == 0)
@@ -225,8 +226,8 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 			snprintf(hint, sizeof(hint), " FORCE INDEX (idx_complaints_reopened)");
 		else if (!single)
 			db_queue_hint(filter, hint, sizeof(hint));
-		db_queue_put(&b, "%s(SELECT " DB_QUEUE_COLUMNS ", c.%s AS sort_key FROM complaints c%s WHERE ",
-		             first ? "" : " UNION ALL ", column, hint);
+		db_queue_put(&b, "%s(SELECT c.id, c.%s AS sort_key FROM complaints c%s WHERE ", first ? "" : " UNION ALL ",
+		             column, hint);
 		first = false;
 		if (single) {
 			db_queue_put(&b, "c.status IN (");
@@ -246,8 +247,9 @@ int db_queue_page_sql(struct arena *arena, const struct queue_filter *filter, si
 		if (single)
 			break;
 	}
-	db_queue_put(&b, ") q JOIN categories k ON k.id = q.category_id LEFT JOIN accounts a ON a.id = q.assigned_agent_id"
-	                 " ORDER BY q.sort_key%s, q.id%s LIMIT ?", order, order);
+	db_queue_put(&b, ") u ORDER BY u.sort_key%s, u.id%s LIMIT ?) q JOIN complaints c ON c.id = q.id"
+	                 " JOIN categories k ON k.id = c.category_id LEFT JOIN accounts a ON a.id = c.assigned_agent_id"
+	                 " ORDER BY q.sort_key%s, q.id%s", order, order, order, order);
 	db_queue_param(&b, db_integer((int64_t)limit + 1));
 	return db_queue_end(&b);
 }

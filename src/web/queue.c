@@ -1,7 +1,8 @@
 /*
  * queue.c: the admin's console (see queue.h). The filter lives in the URL (core/queue.c parses
  * it, a GET form writes it), so a queue is bookmarkable and the back button works; the page is
- * store/db_queue.c's keyset page of 50 with its capped counts per status; a bulk assignment is one
+ * store/db_queue.c's keyset page of 50 with its capped counts per status (those, the agents and the
+ * categories kept by each worker for [queue] cache_max_age: see "the page's furniture" below); a bulk assignment is one
  * status-machine move per selected complaint, each with the version the queue showed, so a
  * complaint changed meanwhile is listed back to the admin, never forced.
  */
@@ -11,14 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "arena.h"
 #include "core/csv.h"
 #include "core/queue.h"
+#include "core/recent.h"
 #include "core/workflow.h"
 #include "fields.h"
 #include "log.h"
+#include "repl.h"
 #include "request.h"
 #include "response.h"
 #include "store/db_accounts.h"
@@ -42,6 +46,205 @@ static const char *queue_copy(struct arena *arena, const char *text)
 static const char queue_database_down[] =
 	"The service cannot reach its database right now. Please try again in a moment.";
 
+/* ---- the page's furniture: counts, agents, categories, read at most once per [queue]
+ * cache_max_age per worker and filter ----
+ *
+ * At 100,000 complaints the counts per status read tens of thousands of index entries and the
+ * agents' open counts thousands, where the page's own rows are under a thousand: read for every
+ * page, they were the queue's cost (doc/performance.md). A worker keeps each answer for a few
+ * seconds (core/recent.c) with the last write of the session that read it: a session that wrote
+ * after that (the admin's own bulk assignment or change) reads it anew, so an admin's own change
+ * shows at once; another admin's shows within the age, and the page says when its counts are from.
+ */
+
+static int64_t queue_clock_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* key's answer when young enough and read after the caller's last write; NULL: read it anew. */
+static const struct recent_entry *queue_recent(struct call *call, const char *key)
+{
+	long long max_age = call->app->config.queue_cache_max_age_ms;
+	if (key == NULL || max_age <= 0)
+		return NULL;
+	const struct recent_entry *entry = recent_find(call->app->recent, key, queue_clock_ms(), max_age);
+	const char *wrote = call->session->last_write_gtid;
+	bool reached = false;
+	if (entry == NULL || (wrote[0] != '\0' && (repl_gtid_reached(entry->seen, wrote, &reached) != REPL_OK || !reached)))
+		return NULL;
+	return entry;
+}
+
+static void queue_remember(struct call *call, const char *key, const void *value, size_t len)
+{
+	if (key != NULL && call->app->config.queue_cache_max_age_ms > 0)
+		recent_store(call->app->recent, key, value, len, queue_clock_ms(), time(NULL), call->session->last_write_gtid);
+}
+
+/* One item of a list kept as an answer's bytes: the agents (id, open count, name) and the
+ * categories (id, code, name). */
+struct queue_item {
+	int64_t id, number;
+	const char *first, *second;
+};
+
+/* items as bytes (arena): the count, each item's two numbers, then every text with its NUL. */
+static void *queue_pack(struct arena *arena, const struct queue_item *items, size_t count, size_t *len)
+{
+	size_t size = sizeof(count) + count * 2 * sizeof(int64_t);
+	for (size_t i = 0; i < count; i++)
+		size += strlen(items[i].first) + strlen(items[i].second) + 2;
+	char *buf = arena_alloc(arena, size), *p = buf;
+	if (buf == NULL)
+		return NULL;
+	memcpy(p, &count, sizeof(count));
+	p += sizeof(count);
+	for (size_t i = 0; i < count; i++) {
+		memcpy(p, &items[i].id, sizeof(int64_t));
+		memcpy(p + sizeof(int64_t), &items[i].number, sizeof(int64_t));
+		p += 2 * sizeof(int64_t);
+	}
+	for (size_t i = 0; i < count; i++) {
+		size_t first = strlen(items[i].first) + 1, second = strlen(items[i].second) + 1;
+		memcpy(p, items[i].first, first);
+		memcpy(p + first, items[i].second, second);
+		p += first + second;
+	}
+	*len = size;
+	return buf;
+}
+
+/* queue_pack's bytes back into items, the texts in a copy in arena: 0, or -1 (not such bytes). */
+static int queue_unpack(struct arena *arena, const void *value, size_t len, struct queue_item *items, size_t max,
+                        size_t *count)
+{
+	size_t n = 0;
+	char *copy = arena_alloc(arena, len + 1);
+	if (copy == NULL || len < sizeof(n))
+		return -1;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	memcpy(&n, copy, sizeof(n));
+	if (n > max || len < sizeof(n) + n * 2 * sizeof(int64_t))
+		return -1;
+	char *p = copy + sizeof(n), *end = copy + len;
+	for (size_t i = 0; i < n; i++, p += 2 * sizeof(int64_t)) {
+		memcpy(&items[i].id, p, sizeof(int64_t));
+		memcpy(&items[i].number, p + sizeof(int64_t), sizeof(int64_t));
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *nul = memchr(p, '\0', (size_t)(end - p));
+		char *nul2 = nul != NULL && nul + 1 < end ? memchr(nul + 1, '\0', (size_t)(end - nul - 1)) : NULL;
+		if (nul2 == NULL)
+			return -1;
+		items[i].first = p;
+		items[i].second = nul + 1;
+		p = nul2 + 1;
+	}
+	*count = n;
+	return 0;
+}
+
+/* The categories, from this worker's recent answer unless fresh is asked. */
+static enum db_status queue_categories(struct call *call, bool fresh, struct db_queue_category *out, size_t max,
+                                       size_t *count)
+{
+	struct arena *arena = call->request->arena;
+	struct queue_item items[QUEUE_CATEGORIES_MAX];
+	const struct recent_entry *entry = fresh ? NULL : queue_recent(call, "categories");
+	size_t n = 0, len = 0;
+	if (entry != NULL && queue_unpack(arena, entry->value, entry->len, items, QUEUE_CATEGORIES_MAX, &n) == 0) {
+		for (size_t i = 0; i < n && i < max; i++)
+			out[i] = (struct db_queue_category){.id = items[i].id, .code = items[i].first, .name = items[i].second};
+		*count = n < max ? n : max;
+		return DB_OK;
+	}
+	enum db_status status = db_queue_categories(call->app->db, arena, call->session, out, max, count);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < *count && i < QUEUE_CATEGORIES_MAX; i++)
+		items[i] = (struct queue_item){.id = out[i].id, .first = out[i].code, .second = out[i].name};
+	void *value = queue_pack(arena, items, *count < QUEUE_CATEGORIES_MAX ? *count : QUEUE_CATEGORIES_MAX, &len);
+	if (value != NULL)
+		queue_remember(call, "categories", value, len);
+	return DB_OK;
+}
+
+/* The active agents with their open complaints (the bulk form), the same way. */
+static enum db_status queue_agents(struct call *call, struct db_agent *out, size_t *count)
+{
+	struct arena *arena = call->request->arena;
+	struct queue_item *items = arena_calloc(arena, DB_AGENTS_MAX, sizeof(*items));
+	const struct recent_entry *entry = queue_recent(call, "agents");
+	size_t n = 0, len = 0;
+	if (items == NULL)
+		return DB_UNAVAILABLE;
+	if (entry != NULL && queue_unpack(arena, entry->value, entry->len, items, DB_AGENTS_MAX, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = (struct db_agent){.id = items[i].id, .open_count = items[i].number, .name = items[i].first};
+		*count = n;
+		return DB_OK;
+	}
+	enum db_status status = db_agents_active(call->app->db, arena, call->session, out, DB_AGENTS_MAX, count);
+	if (status != DB_OK)
+		return status;
+	for (size_t i = 0; i < *count; i++)
+		items[i] = (struct queue_item){.id = out[i].id, .number = out[i].open_count, .first = out[i].name, .second = ""};
+	void *value = queue_pack(arena, items, *count, &len);
+	if (value != NULL)
+		queue_remember(call, "agents", value, len);
+	return DB_OK;
+}
+
+struct queue_counted {
+	int64_t counts[WORKFLOW_STATES];
+	int64_t matched;
+};
+
+/* The counts' key: the filter without its statuses (the tabs are every status it allows) and
+ * keyset, and without the sort unless the filter is capped (whose candidates the sort decides). */
+static const char *queue_counts_key(struct arena *arena, const struct queue_filter *filter)
+{
+	struct queue_filter key = *filter;
+	bool capped = db_queue_capped(filter);
+	key.statuses = 0;
+	key.way = QUEUE_FIRST;
+	if (!capped)
+		key.sort = QUEUE_SORT_DUE;
+	const char *query = queue_query(arena, &key);
+	size_t size = strlen(query) + 32;
+	char *text = arena_alloc(arena, size);
+	if (text != NULL)
+		snprintf(text, size, "counts %s?%s", capped ? "capped" : "", query);
+	return text;
+}
+
+/* db_queue_counts through this worker's recent answers; *at: when they were read. */
+static enum db_status queue_counts(struct call *call, const struct queue_filter *filter,
+                                   int64_t counts[WORKFLOW_STATES], int64_t *matched, time_t *at)
+{
+	const char *key = queue_counts_key(call->request->arena, filter);
+	const struct recent_entry *entry = queue_recent(call, key);
+	struct queue_counted counted;
+	if (entry != NULL && entry->len == sizeof(counted)) {
+		memcpy(&counted, entry->value, sizeof(counted));
+		*at = entry->at;
+	} else {
+		enum db_status status = db_queue_counts(call->app->db, call->request->arena, call->session, filter,
+		                                        counted.counts, &counted.matched);
+		if (status != DB_OK)
+			return status;
+		*at = time(NULL);
+		queue_remember(call, key, &counted, sizeof(counted));
+	}
+	memcpy(counts, counted.counts, sizeof(counted.counts));
+	*matched = counted.matched;
+	return DB_OK;
+}
+
 /* The call's filter from its query (false: a 400 was written), with the category's id. */
 static bool queue_filter_of(struct call *call, const struct fields *query, struct queue_filter *filter,
                             struct db_queue_category *categories, size_t *category_count)
@@ -51,14 +254,16 @@ static bool queue_filter_of(struct call *call, const struct fields *query, struc
 		render_error(call, 400, message);
 		return false;
 	}
-	if (db_queue_categories(call->app->db, call->request->arena, call->session, categories, QUEUE_CATEGORIES_MAX,
-	                        category_count) != DB_OK) {
-		render_error(call, 503, queue_database_down);
-		return false;
+	/* A category added since this worker's answer was read: read them anew. */
+	for (int fresh = 0; fresh < 2 && (fresh == 0 || (filter->category != NULL && filter->category_id == 0)); fresh++) {
+		if (queue_categories(call, fresh, categories, QUEUE_CATEGORIES_MAX, category_count) != DB_OK) {
+			render_error(call, 503, queue_database_down);
+			return false;
+		}
+		for (size_t i = 0; filter->category != NULL && i < *category_count; i++)
+			if (strcmp(categories[i].code, filter->category) == 0)
+				filter->category_id = categories[i].id;
 	}
-	for (size_t i = 0; filter->category != NULL && i < *category_count; i++)
-		if (strcmp(categories[i].code, filter->category) == 0)
-			filter->category_id = categories[i].id;
 	if (filter->category != NULL && filter->category_id == 0) {
 		render_error(call, 400, "There is no category of that code.");
 		return false;
@@ -143,8 +348,13 @@ static void queue_add_form(struct call *call, const struct queue_filter *filter,
 
 /* The counts per status, each a link to the filter with that status alone. */
 static void queue_add_counts(struct call *call, const struct queue_filter *filter, const int64_t *counts,
-                             struct json_object *data)
+                             time_t counted_at, struct json_object *data)
 {
+	/* When they were read, in the city's zone (the process's TZ is [server] time_zone). */
+	struct tm local;
+	char at[16];
+	if (localtime_r(&counted_at, &local) != NULL && strftime(at, sizeof(at), "%H:%M:%S", &local) > 0)
+		complaints_add_string(data, "counts_at", queue_copy(call->request->arena, at));
 	struct json_object *list = json_object_new_array();
 	for (int s = 0; s < WORKFLOW_STATES; s++) {
 		if (counts[s] < 0)
@@ -222,13 +432,14 @@ void queue_page(struct call *call)
 	struct db_agent agents[DB_AGENTS_MAX];
 	struct db_queue_row rows[QUEUE_PAGE_SIZE];
 	int64_t counts[WORKFLOW_STATES], matched = -1;
+	time_t counted_at = 0;
 	size_t category_count = 0, agent_count = 0, count = 0;
 	bool more = false;
 	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
 		return;
 	/* The counts first: for a capped filter they say whether its page may be read. */
-	if (db_agents_active(call->app->db, arena, call->session, agents, DB_AGENTS_MAX, &agent_count) != DB_OK ||
-	    db_queue_counts(call->app->db, arena, call->session, &filter, counts, &matched) != DB_OK) {
+	if (queue_agents(call, agents, &agent_count) != DB_OK ||
+	    queue_counts(call, &filter, counts, &matched, &counted_at) != DB_OK) {
 		render_error(call, 503, queue_database_down);
 		return;
 	}
@@ -244,7 +455,7 @@ void queue_page(struct call *call)
 		return;
 	}
 	queue_add_form(call, &filter, categories, category_count, agents, agent_count, data);
-	queue_add_counts(call, &filter, counts, data);
+	queue_add_counts(call, &filter, counts, counted_at, data);
 	struct json_object *list = json_object_new_array();
 	for (size_t i = 0; i < count; i++)
 		json_object_array_add(list, queue_row_json(call, &rows[i]));
@@ -424,6 +635,7 @@ void queue_bulk_assign(struct call *call)
 
 #define QUEUE_EXPORT_CHUNK 200             /* rows a statement reads: 200 x 16 KiB < librepl's 4 MiB */
 #define QUEUE_EXPORT_ARENA (16u << 20)     /* one chunk's memory, freed before the next */
+#define QUEUE_EXPORT_TRIES 3               /* reads of one chunk before the file is cut */
 
 /* What the export needs once the handler has returned: the request's arena keeps it. */
 struct queue_export_job {
@@ -482,14 +694,24 @@ static int queue_export_stream(void *context, response_write_fn write, void *wri
 		return -1;
 	job->filter.way = QUEUE_FIRST;
 	for (;;) {
-		struct arena *chunk = arena_create(QUEUE_EXPORT_ARENA);
-		struct db_queue_row *rows = chunk != NULL ? arena_calloc(chunk, QUEUE_EXPORT_CHUNK, sizeof(*rows)) : NULL;
+		struct arena *chunk = NULL;
+		struct db_queue_row *rows = NULL;
 		size_t count = 0, len = 0;
 		bool more = false;
 		char *lines = NULL;
-		enum db_status status = rows == NULL ? DB_UNAVAILABLE
-		                                     : db_queue_page(job->db, chunk, &job->session, &job->filter,
-		                                                     QUEUE_EXPORT_CHUNK, rows, &count, &more);
+		enum db_status status = DB_UNAVAILABLE;
+		/* A chunk is a read from a keyset position: reading it again is harmless, and one failed
+		 * read (a server's error under load) must not cut a 100,000-row file. */
+		for (int tries = 0; status != DB_OK && tries < QUEUE_EXPORT_TRIES; tries++) {
+			if (tries > 0)
+				log_warn("queue: export: a chunk's read failed (%s); reading it again", db_strerror(status));
+			arena_destroy(chunk);
+			chunk = arena_create(QUEUE_EXPORT_ARENA);
+			rows = chunk != NULL ? arena_calloc(chunk, QUEUE_EXPORT_CHUNK, sizeof(*rows)) : NULL;
+			status = rows == NULL ? DB_UNAVAILABLE
+			                      : db_queue_page(job->db, chunk, &job->session, &job->filter, QUEUE_EXPORT_CHUNK,
+			                                      rows, &count, &more);
+		}
 		if (status == DB_OK)
 			lines = queue_export_lines(chunk, rows, count, &len);
 		int written = lines != NULL ? write(write_context, lines, len) : -1;
@@ -521,7 +743,8 @@ void queue_export(struct call *call)
 	/* A capped filter past its cap is refused as its page is: each chunk would sort every candidate. */
 	if (db_queue_capped(&filter)) {
 		int64_t counts[WORKFLOW_STATES], matched = -1;
-		if (db_queue_counts(call->app->db, call->request->arena, call->session, &filter, counts, &matched) != DB_OK) {
+		time_t counted_at = 0;
+		if (queue_counts(call, &filter, counts, &matched, &counted_at) != DB_OK) {
 			render_error(call, 503, queue_database_down);
 			return;
 		}

@@ -7,7 +7,9 @@
 # Then wrk -t2 -c32 on each case flat out: the queue's first page, page 2,000 (its "next" link
 # built from the keyset position SQL finds at row 99,950, checked to show that row first), a text
 # search of two words, a word in more than the queue's 1,500 candidates (the page that says so),
-# and the overdue filter. Last, the unfiltered CSV export once with curl: its time and size, and
+# the overdue filter (each worker keeping the pages' counts, agents and categories for [queue]
+# cache_max_age, 5 s), and the first page again after a reload with cache_max_age = 0 (every page
+# reads them, as before the cache). Last, the unfiltered CSV export once with curl: its time and size, and
 # the peak RSS (VmHWM, reset before through /proc/PID/clear_refs) of the worker that served it
 # (the one whose CPU time moved). Prints Markdown tables.
 #   usage: test/bench/queue.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
@@ -33,7 +35,7 @@ scratch=$(mktemp -d)
 trap 'baselines_down; rm -rf "$scratch"; test_stack_cleanup' EXIT
 fail() { echo "queue.sh: $*" >&2; exit 1; }
 
-test_full_stack_up bench-queue workers=4 log_level=warn
+test_full_stack_up bench-queue workers=4 log_level=warn queue.cache_max_age=5s
 test_migrate
 # In slices of 20,000 (each with 1,000 residents and 10 agents of its own): on a loaded machine a
 # seed's transaction can time out, and a slice that stops is topped up by the next one.
@@ -71,7 +73,7 @@ shown_first=$(grep -o 'name="c" value="[0-9]*:' <<<"$body" | head -n 1 | sed 's/
 [ "$status" = 200 ] && [ "$shown_first" = "$expected_first" ] ||
 	fail "page $page ($page2000) answered $status, first row #$shown_first, not #$expected_first"
 
-cases=(hello hello_pk first page2000 search common overdue)
+cases=(hello hello_pk first page2000 search common overdue first_uncached)
 declare -A what=(
 	[hello]="a bare libfcgi hello world, 4 workers"
 	[hello_pk]="hello + one prepared primary-key SELECT per request"
@@ -80,14 +82,28 @@ declare -A what=(
 	[search]="GET /admin?q=Harbour Alfama (two words, every status)"
 	[common]="GET /admin?q=Harbour (a word in more than 1,500 complaints: the page saying so)"
 	[overdue]="GET /admin?overdue=1"
+	[first_uncached]="GET /admin, the first page, its counts and agents read for every page (cache_max_age = 0)"
 )
 declare -A target=(
 	[hello]="$baseline_hello_url" [hello_pk]="$baseline_pk_url" [first]="$url/admin" [page2000]="$url$page2000"
 	[search]="$url/admin?q=Harbour+Alfama" [common]="$url/admin?q=Harbour" [overdue]="$url/admin?overdue=1"
+	[first_uncached]="$url/admin"
 )
 declare -A rows_of rps p50 p99
+# reload_uncached: the same stack with [queue] cache_max_age = 0 (every page reads its counts, agents
+# and categories, as before the cache), its new workers answering.
+reload_uncached() {
+	local old
+	master_pid=$(cat "$stack_dir/complaintd.pid")
+	old=$(worker_pids)
+	sed -i 's/^cache_max_age = .*/cache_max_age = 0/' "$stack_dir/complaintd.conf"
+	kill -HUP "$master_pid"
+	gone() { local pid; for pid in $old; do kill -0 "$pid" 2>/dev/null && return 1; done; return 0; }
+	wait_until 30000 gone || fail "the old workers did not leave after the reload"
+}
 for name in "${cases[@]}"; do
 	args=()
+	[ "$name" = first_uncached ] && reload_uncached
 	case $name in hello | hello_pk) ;; *)
 		args=(-H "Cookie: $cookie")
 		get admin "${target[$name]#"$url"}"

@@ -8,19 +8,20 @@
 # GLOBAL STATUS: Com_begin, Com_commit, Com_select, Com_stmt_prepare/execute/close, ...; the
 # counters' own read subtracted) and asserted exactly per request: a change that adds a round trip
 # to a page fails here. The staff of
-# test/bench/staff.sh add the agent console (an agent with 200 assigned complaints) and 100
+# test/bench/staff.sh add the agent console (an agent with 200 assigned complaints), the admin's
+# queue (two filters, their counts, agents and categories kept by the worker) and 100
 # assignments by an admin, each of another submitted complaint. Last, the plan of a complaint's
 # page with 4,000 updates across complaints: its updates branch reads an index on complaint_id
 # (EXPLAIN's type ref), never the updates of every complaint.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 17
+plan 21
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
 trap 'test_stack_cleanup; rm -rf "$scratch"' EXIT
 test_full_stack_up round-trips workers=1 'db.read=seq(standby, primary)' s3.repair_interval=60m \
-	notify.interval=60m
+	notify.interval=60m queue.cache_max_age=1h
 "$complaintctl" -c "$stack_dir/complaintd.conf" migrate --migrations "$top/db/migrations" >"$scratch/migrate.out" 2>&1 || {
 	echo "Bail out! complaintctl migrate failed"; diag "$(cat "$scratch/migrate.out")"; exit 1; }
 sql() { "$top/packaging/stackctl" sql "$stack_dir" "$@"; }
@@ -192,6 +193,13 @@ route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint"
 	Com_select=1 Com_stmt_execute=1
 # The agent's console: the session, then the list's one SELECT, like the resident's list.
 route "GET /agent (20 of 200 assigned)" agent /agent Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
+# The admin's queue, its furniture (counts per status, the agents' open counts, the categories)
+# kept by the worker ([queue] cache_max_age, an hour here so that no count straddles an expiry;
+# the warm-up read them): the session, then the page's one SELECT (a UNION ALL of its branches).
+route "GET /admin (the queue's first page, its counts, agents and categories kept)" admin /admin \
+	Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
+route "GET /admin?overdue=1&sort=changed (another filter, its counts kept)" admin "/admin?overdue=1&sort=changed" \
+	Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
 # One assignment. The primary: the session's SELECT; the change as one transaction (BEGIN, UPDATE
 # complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log, INSERT notifications (the
 # agent's mail, in the outbox) — executes; an INSERT ... SELECT is not Com_insert —, COMMIT, then its GTID, a plain SELECT); then the session's GTID
