@@ -271,13 +271,22 @@ file_complaint() {
 # that description and a photo (a JPEG of test/data/photos unless PHOTO names another); sets what
 # fetch sets, and filed (the id) when it was answered with the complaint's page. Fails otherwise.
 file_complaint_try() {
+	filing_form "$1"
+	filing_post "$@"
+}
+# filing_form BROWSER: the filing form, its tokens kept in form_csrf and form_token for filing_post.
+filing_form() {
+	get "$1" /complaints/new
+	form_csrf=$(input_value "$body" csrf) form_token=$(input_value "$body" submit_token)
+}
+# filing_post BROWSER CATEGORY DESCRIPTION [PHOTO]: file_complaint_try's POST, with the tokens of
+# the last filing_form.
+filing_post() {
 	local photo=${4:-$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg}
 	filed=
-	get "$1" /complaints/new
 	fetch "$1" POST /complaints -H "Origin: $url" --form-string "category=$2" \
 		--form-string "description=$3" --form-string "address=12 Mill Lane" \
-		--form-string "csrf=$(input_value "$body" csrf)" --form-string "submit_token=$(input_value "$body" submit_token)" \
-		-F "photo=@$photo"
+		--form-string "csrf=$form_csrf" --form-string "submit_token=$form_token" -F "photo=@$photo"
 	[[ $location =~ ^/complaints/([0-9]+)$ ]] || return 1
 	filed=${BASH_REMATCH[1]}
 }
