@@ -92,9 +92,10 @@ wait_until 60000 probe_answered || diag "no filing answered while host 1 was fro
 gone() { for pid in $victims; do kill -0 "$pid" 2>/dev/null && return 1; done; return 0; }
 check "host 1's master and every process of it are gone (SIGKILL)" wait_until 5000 gone
 wait "${filer_pids[@]}"
-# nginx's lines for a request it had sent to host 1 when the host died (not a refused connect).
+# nginx's lines for a filing it had sent to host 1 when the host died (not a refused connect): the
+# case the filing location's non_idempotent is for (without it, those filings get 502).
 passed_on() { grep -E 'request: "POST /complaints ' "$stack_dir/nginx/error.log" | grep -Evc 'connect\(\) to|temporarily disabled'; }
-check "filings sent to host 1 when it died were passed on to host 2 ($(passed_on) nginx lines)" [ "$(passed_on)" -ge 1 ]
+check "filings were in flight on host 1 when it died, sent and unanswered ($(passed_on) nginx lines)" [ "$(passed_on)" -ge 1 ]
 diag "$(grep -E 'request: "POST /complaints ' "$stack_dir/nginx/error.log" | grep -Ev 'connect\(\) to|temporarily disabled' | sed 's/, client.*request:/ /' | head -n 3)"
 check "after the kill, host 2 answers every request (20 of /healthz)" \
 	[ "$(answered_by 20)" = '"location":"host-2" ' ]
