@@ -127,7 +127,7 @@ stack_write_config() {
 		[drain_timeout]=10s
 		[log_level]=info
 	)
-	local -A db=() s3=() auth=() workflow=() smtp=() notify=()
+	local -A db=() s3=() auth=() workflow=() smtp=() notify=() ops=()
 	local pair key value
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"
@@ -169,6 +169,7 @@ stack_write_config() {
 		workflow.*) workflow[${key#workflow.}]=$value ;;
 		smtp.*) smtp[${key#smtp.}]=$value ;;
 		notify.*) notify[${key#notify.}]=$value ;;
+		ops.*) ops[${key#ops.}]=$value ;;
 		*.*) stack_log "stack_write_config: unknown section in $key"; return 1 ;;
 		*) server[$key]=$value ;;
 		esac
@@ -178,7 +179,7 @@ stack_write_config() {
 		echo "[server]"
 		for key in "${!server[@]}"; do echo "$key = ${server[$key]}"; done | sort
 		local section
-		for section in db s3 auth workflow smtp notify; do
+		for section in db s3 auth workflow smtp notify ops; do
 			local -n entries=$section
 			[ "${#entries[@]}" -gt 0 ] || continue
 			echo

@@ -440,6 +440,14 @@ void repl_stats_record(struct repl_stats *stats, const char *operation, const ch
 size_t repl_stats_read(struct repl_stats *stats, struct repl_stats_row *rows, size_t max);
 /* The p-th percentile (0 < p < 100) in ms from a row's histogram (the bucket's upper edge). */
 double repl_stats_percentile(const struct repl_stats_row *row, double p);
+/* A segment's identity: random bytes drawn when its file was made, as hex, and when (Unix ms).
+ * A file removed and made again is another segment, whose counts start from zero. */
+#define REPL_STATS_ID_BYTES 16
+struct repl_stats_identity {
+	char id[2 * REPL_STATS_ID_BYTES + 1];
+	int64_t created_ms;
+};
+void repl_stats_identity(struct repl_stats *stats, struct repl_stats_identity *identity);
 /* Attempts counted nowhere: a new row when all REPL_STATS_ROWS_MAX are taken, a name empty or
  * longer than REPL_NAME_MAX, or a process that found no free slot. */
 uint64_t repl_stats_dropped(struct repl_stats *stats);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,10 @@ struct stats_header {
 	_Atomic uint32_t row_count;     /* names published; entries below it never change */
 	uint32_t reserved2;
 	_Atomic uint64_t dropped;
+	/* Who this segment is: drawn when the file is made (or first opened by a build that knows
+	 * the field), never changed; a reader tells a recreated segment from the old one by it. */
+	int64_t created_ms;             /* Unix time in milliseconds */
+	unsigned char id[REPL_STATS_ID_BYTES];
 };
 
 struct stats_name {
@@ -85,6 +90,8 @@ struct stats_cell {
 #define STATS_NAME_SIZE sizeof(struct stats_name)
 #define STATS_CELL_SIZE STATS_ROUND(sizeof(struct stats_cell))
 #define STATS_NAMES_SIZE STATS_ROUND(REPL_STATS_ROWS_MAX * STATS_NAME_SIZE)
+/* The identity went into the header's spare bytes: the geometry of version 1 is unchanged. */
+_Static_assert(STATS_HEADER_SIZE == 128, "the header of version 1 is 128 bytes");
 
 /* A plain copy of a cell, or the merge of several. */
 struct stats_tally {
@@ -315,6 +322,30 @@ static enum repl_status stats_prepare(struct repl_stats *stats, unsigned *slots,
 	return REPL_OK;
 }
 
+/* Under the file lock, once per segment: a header of version 1 made before the identity existed
+ * has zeros there and gets one at its next open. */
+static enum repl_status stats_identity_make(struct repl_stats *stats, struct repl_error *error)
+{
+	if (!stats_all_zero(stats->header->id, sizeof(stats->header->id)))
+		return REPL_OK;
+	unsigned char id[REPL_STATS_ID_BYTES];
+	size_t got = 0;
+	while (got < sizeof(id)) {
+		ssize_t n = getrandom(id + got, sizeof(id) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return stats_fail(error, REPL_BAD_ARGUMENT, "stats: %s: getrandom: %s", stats->path,
+			                  strerror(errno));
+		got += (size_t)n;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	stats->header->created_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	memcpy(stats->header->id, id, sizeof(id));
+	return REPL_OK;
+}
+
 enum repl_status repl_stats_open(struct repl_stats **out, const char *path, unsigned slots,
                                  struct repl_error *error)
 {
@@ -366,6 +397,7 @@ enum repl_status repl_stats_open(struct repl_stats **out, const char *path, unsi
 		atomic_thread_fence(memory_order_release);
 		memcpy(stats->header->magic, STATS_MAGIC, sizeof(h.magic));
 	}
+	status = stats_identity_make(stats, error);
 
 out:
 	if (locked)
@@ -647,6 +679,19 @@ void repl_stats_record(struct repl_stats *stats, const char *operation, const ch
 	}
 	stats_cell_add(cell, cause, rtt_us);
 	stats_cell_unlock(cell, seq);
+}
+
+void repl_stats_identity(struct repl_stats *stats, struct repl_stats_identity *identity)
+{
+	static const char hex[] = "0123456789abcdef";
+	memset(identity, 0, sizeof(*identity));
+	if (stats == NULL || stats->header == NULL)
+		return;
+	for (size_t i = 0; i < REPL_STATS_ID_BYTES; i++) {
+		identity->id[2 * i] = hex[stats->header->id[i] >> 4];
+		identity->id[2 * i + 1] = hex[stats->header->id[i] & 15u];
+	}
+	identity->created_ms = stats->header->created_ms;
 }
 
 uint64_t repl_stats_dropped(struct repl_stats *stats)

@@ -288,6 +288,25 @@ static int config_check_map_center(const char *value, char *reason, size_t reaso
 	return 0;
 }
 
+/* A location names this host in replica_observations (ASCII, binary collation, 63 bytes) and in
+ * a notifier's claims: a plain name keeps it one word in logs, labels and URLs. */
+static int config_check_location(const char *value, char *reason, size_t reason_size)
+{
+	bool plain = (value[0] >= 'a' && value[0] <= 'z') || (value[0] >= 'A' && value[0] <= 'Z') ||
+	             (value[0] >= '0' && value[0] <= '9');
+	for (size_t i = 1; plain && value[i] != '\0'; i++) {
+		char c = value[i];
+		plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		        c == '_' || c == '.';
+	}
+	if (!plain) {
+		snprintf(reason, reason_size,
+		         "expected letters, digits, '-', '_' and '.', starting with a letter or digit (e.g. eu-west-1a)");
+		return -1;
+	}
+	return 0;
+}
+
 static int config_check_optional_absolute_path(const char *value, char *reason, size_t reason_size)
 {
 	return value[0] == '\0' ? 0 : config_check_absolute_path(value, reason, reason_size);
@@ -309,8 +328,8 @@ static const struct ini_key config_keys[] = {
 	 "worker processes, each serving one request at a time"},
 	{"server", "user", INI_FIELD_STRING(struct config, user), "", 0, 63, config_check_user,
 	 "unprivileged user the workers run as when started as root (empty: stay)"},
-	{"server", "location", INI_FIELD_STRING(struct config, location), "local", 1, 63, NULL,
-	 "name of this host in per-location replica statistics"},
+	{"server", "location", INI_FIELD_STRING(struct config, location), "local", 1, 63, config_check_location,
+	 "name of this host in per-location replica statistics (letters, digits, '-', '_', '.'; e.g. eu-west-1a)"},
 	{"server", "time_zone", INI_FIELD_STRING(struct config, time_zone), "UTC", 1, 63, config_check_time_zone,
 	 "the city's time zone, in which pages show times (a tz database name, e.g. Europe/Brussels)"},
 	{"server", "map_tiles", INI_FIELD_STRING(struct config, map_tiles), "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -409,6 +428,13 @@ static const struct ini_key config_keys[] = {
 	 "a resolved complaint its resident neither confirms nor reopens this long closes as no_feedback (default 14 days)"},
 	{"workflow", "auto_assign", INI_FIELD_BOOLEAN(struct config, auto_assign), "off", 0, 0, NULL,
 	 "a new complaint goes to the active agent of its category's pool with the fewest open assignments"},
+	{"ops", "stats_file", INI_FIELD_STRING(struct config, stats_file), "", 0, 255,
+	 config_check_optional_absolute_path,
+	 "librepl's stats segment (opened at start only); empty: the unix listen path with .stats for .sock, "
+	 "or /run/complaintd/complaintd-PORT.stats for a TCP listen"},
+	{"ops", "stats_flush_interval", INI_FIELD_DURATION_MS(struct config, stats_flush_interval_ms), "60s", 100,
+	 3600 * 1000, NULL,
+	 "how often the timer writes the attempts counted since its last flush to replica_observations (and at stop)"},
 	{"auth", "common_passwords", INI_FIELD_STRING(struct config, common_passwords), DATA_DIR "/common-passwords.txt",
 	 1, 1023, config_check_absolute_path, "file of common passwords (one per line) refused at sign-up"},
 	{"auth", "password_ops_limit", INI_FIELD_INTEGER(struct config, password_ops_limit), "2", 1, 20, NULL,
@@ -521,6 +547,25 @@ int config_check_secrets(const struct config *config, const struct secrets *secr
 		return -1;
 	}
 	return 0;
+}
+
+int config_stats_path(const struct config *config, char *path, size_t path_size)
+{
+	int written;
+	const char *listen = config->listen;
+	if (config->stats_file != NULL && config->stats_file[0] != '\0') {
+		written = snprintf(path, path_size, "%s", config->stats_file);
+	} else if (listen[0] == '/') {
+		/* One segment per socket: two hosts beside each other in one directory keep apart. */
+		size_t len = strlen(listen);
+		if (len > 5 && strcmp(listen + len - 5, ".sock") == 0)
+			len -= 5;
+		written = snprintf(path, path_size, "%.*s.stats", (int)len, listen);
+	} else {
+		const char *port = strrchr(listen, ':');
+		written = snprintf(path, path_size, "/run/complaintd/complaintd-%s.stats", port != NULL ? port + 1 : listen);
+	}
+	return written < 0 || (size_t)written >= path_size ? -1 : 0;
 }
 
 void config_describe(FILE *out)

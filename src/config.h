@@ -71,6 +71,9 @@ struct config {
 	char *notify_message_id_domain;
 	long long feedback_period_ms;     /* [workflow]: resolved this long without an answer: auto_close */
 	bool auto_assign;                 /* [workflow]: new complaints to their category's pool (/admin/categories) */
+	/* [ops] */
+	char *stats_file;              /* librepl's stats segment; "" = beside the listen socket */
+	long long stats_flush_interval_ms; /* the timer's flushes into replica_observations */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */
 	long long password_ops_limit;  /* argon2id time cost (libsodium opslimit) */
@@ -107,6 +110,9 @@ void config_free(struct config *config);
  * [db] has replicas, s3_access_key and s3_secret_key when [s3] has). 0 = fine. */
 int config_check_secrets(const struct config *config, const struct secrets *secrets, char *error,
                          size_t error_size);
+/* The stats segment's path: [ops] stats_file, or its default from listen. 0, or -1 when it
+ * does not fit path_size. */
+int config_stats_path(const struct config *config, char *path, size_t path_size);
 /* Lists every key with its type, default and help (complaintd --help-config). */
 void config_describe(FILE *out);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "app.h"
@@ -20,6 +21,7 @@
 #include "core/token.h"
 #include "log.h"
 #include "package.h"
+#include "repl.h"
 #include "request.h"
 #include "response.h"
 #include "runtime.h"
@@ -35,6 +37,47 @@
 #include "web/routes.h"
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
+/* Processes of this host that may hold a stats slot at once: a reload's old and new workers side
+ * by side, the extra children, and room for a slot whose dead owner's pid was reused. */
+#define MAIN_STATS_SLOTS_MIN 64u
+#define MAIN_STATS_SLOTS_PER_WORKER 4u
+#define MAIN_STATS_SLOTS_SPARE 16u
+
+/* The first generation opens librepl's stats segment, once: a segment that exists (complaintd
+ * restarted) is opened as it was made, keeping the counts the timer has not flushed yet; one
+ * that does not is made with room for this config's processes. A dead worker's counts stay in
+ * its slot for the next owner (doc/librepl-stats.md). Later generations keep it: a changed path
+ * takes effect at the next start, like listen. */
+static int main_stats_open(struct app *app, const struct config *config, char *error, size_t error_size)
+{
+	char path[sizeof(app->repl_stats_path)];
+	struct repl_error detail = {0};
+	struct stat st;
+	if (config_stats_path(config, path, sizeof(path)) != 0) {
+		snprintf(error, error_size, "[ops] stats_file: the path is longer than %zu bytes", sizeof(path) - 1);
+		return -1;
+	}
+	if (app->repl_stats != NULL) {
+		if (strcmp(path, app->repl_stats_path) != 0)
+			log_warn("[ops] stats_file: %s takes effect at the next start; counting goes on in %s", path,
+			         app->repl_stats_path);
+		return 0;
+	}
+	unsigned slots = 0;
+	if (stat(path, &st) != 0) {
+		slots = MAIN_STATS_SLOTS_PER_WORKER * (unsigned)config->workers + MAIN_STATS_SLOTS_SPARE;
+		slots = slots < MAIN_STATS_SLOTS_MIN ? MAIN_STATS_SLOTS_MIN : slots;
+	}
+	if (repl_stats_open(&app->repl_stats, path, slots, &detail) != REPL_OK) {
+		snprintf(error, error_size, "[ops] stats_file: %s", detail.message);
+		return -1;
+	}
+	snprintf(app->repl_stats_path, sizeof(app->repl_stats_path), "%s", path);
+	struct repl_stats_identity identity;
+	repl_stats_identity(app->repl_stats, &identity);
+	log_info("replica statistics in %s (segment %s)", path, identity.id);
+	return 0;
+}
 
 static int main_reload(void *context, unsigned generation, struct runtime_settings *settings, char *error,
                        size_t error_size)
@@ -103,6 +146,8 @@ static int main_reload(void *context, unsigned generation, struct runtime_settin
 		snprintf(error, error_size, "[auth] hash_concurrency: cannot make the slots (see the log)");
 		goto out;
 	}
+	if (!app->check_only && main_stats_open(app, &fresh, error, error_size) != 0)
+		goto out;
 	snprintf(settings->listen, sizeof(settings->listen), "%s", fresh.listen);
 	settings->socket_mode = (unsigned)strtoul(fresh.socket_mode, NULL, 8);
 	settings->workers = (int)fresh.workers;
@@ -152,13 +197,18 @@ out:
 	return result;
 }
 
-/* A worker's own database client (never inherited across fork). */
+/* A worker's or child's own clients (never inherited across fork), counting their attempts in
+ * this process's own slot of the stats segment. */
 static int main_worker_start(void *context)
 {
 	struct app *app = context;
 	char error[256];
-	if (db_worker_start(app->db, NULL, error, sizeof(error)) != 0 ||
-	    storage_worker_start(app->storage, error, sizeof(error)) != 0) {
+	struct repl_error detail = {0};
+	/* Without a slot the process still serves; its attempts go to the segment's dropped count. */
+	if (app->repl_stats != NULL && repl_stats_attach(app->repl_stats, &detail) != REPL_OK)
+		log_warn("%s: this process's attempts are not counted", detail.message);
+	if (db_worker_start(app->db, app->repl_stats, error, sizeof(error)) != 0 ||
+	    storage_worker_start(app->storage, app->repl_stats, error, sizeof(error)) != 0) {
 		log_error("%s", error);
 		return -1;
 	}
@@ -182,6 +232,7 @@ static void main_app_free(struct app *app)
 	mail_free(app->mail);
 	password_list_free(app->common_passwords);
 	slots_destroy(&app->hash_slots);
+	repl_stats_close(app->repl_stats);
 	memset(app, 0, sizeof(*app));
 }
 
@@ -257,6 +308,7 @@ int main(int argc, char **argv)
 	if (test_only) {
 		struct runtime_settings settings;
 		char error[512] = "";
+		app.check_only = true;
 		int failed = main_reload(&app, 1, &settings, error, sizeof(error));
 		if (failed)
 			fprintf(stderr, "complaintd: %s\n", error);

@@ -73,9 +73,9 @@ bool mail_configured(const struct mail *mail)
 	return mail != NULL && mail->backend.configured;
 }
 
-int mail_worker_start(struct mail *mail, char *error, size_t error_size)
+int mail_worker_start(struct mail *mail, struct repl_stats *stats, char *error, size_t error_size)
 {
-	return backend_worker_start(&mail->backend, NULL, error, error_size);
+	return backend_worker_start(&mail->backend, stats, error, error_size);
 }
 
 void mail_worker_stop(struct mail *mail)

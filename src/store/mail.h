@@ -11,6 +11,7 @@
 struct config;
 struct secrets;
 struct mail;
+struct repl_stats;
 
 enum mail_send_status {
 	MAIL_SEND_OK = 0,
@@ -24,7 +25,7 @@ struct mail *mail_new(const struct config *config, const struct secrets *secrets
 void mail_free(struct mail *mail);
 bool mail_configured(const struct mail *mail);
 /* The process's own client (after fork). 0, or -1 with error. */
-int mail_worker_start(struct mail *mail, char *error, size_t error_size);
+int mail_worker_start(struct mail *mail, struct repl_stats *stats, char *error, size_t error_size);
 void mail_worker_stop(struct mail *mail);
 /* The envelope sender ([smtp] from). */
 const char *mail_from(const struct mail *mail);

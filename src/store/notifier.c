@@ -300,7 +300,7 @@ int notifier_main(void *context)
 			runtime_pause(60 * 1000);
 		return 0;
 	}
-	if (mail_worker_start(app->mail, error, sizeof(error)) != 0) {
+	if (mail_worker_start(app->mail, app->repl_stats, error, sizeof(error)) != 0) {
 		log_error("notifier: %s", error);
 		return 1;
 	}

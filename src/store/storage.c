@@ -68,9 +68,9 @@ void storage_free(struct storage *storage)
 	free(storage);
 }
 
-int storage_worker_start(struct storage *storage, char *error, size_t error_size)
+int storage_worker_start(struct storage *storage, struct repl_stats *stats, char *error, size_t error_size)
 {
-	return backend_worker_start(&storage->backend, NULL, error, error_size);
+	return backend_worker_start(&storage->backend, stats, error, error_size);
 }
 
 void storage_worker_stop(struct storage *storage)

@@ -36,13 +36,14 @@ enum storage_status {
 #define STORAGE_KEY_SIZE 65  /* 64 hex digits and a NUL */
 
 struct storage;
+struct repl_stats;
 
 /* NULL on failure with error "[s3] key: reason"; a config without [s3] replicas gives a storage
  * whose every call answers STORAGE_NOT_CONFIGURED. */
 struct storage *storage_new(const struct config *config, const struct secrets *secrets, char *error,
                             size_t error_size);
 void storage_free(struct storage *storage);
-int storage_worker_start(struct storage *storage, char *error, size_t error_size);
+int storage_worker_start(struct storage *storage, struct repl_stats *stats, char *error, size_t error_size);
 void storage_worker_stop(struct storage *storage);
 bool storage_configured(const struct storage *storage);
 /* The names of the set's replicas, in the config's order (pointers into storage); their count. */

@@ -1,9 +1,11 @@
 /*
- * timer.c: the timer child of the master (see timer.h). Each closing is a row of the status
- * machine's table, made by db_complaint_move like every other change: the complaint's version
- * read with it, so a resident who answers at the same moment wins or loses cleanly (the loser
- * changes nothing). One child per master; two masters' timers closing the same complaint
- * collide on the version the same way.
+ * timer.c: the timer child of the master (see timer.h), two clocks in one loop. Each closing is a
+ * row of the status machine's table, made by db_complaint_move like every other change: the
+ * complaint's version read with it, so a resident who answers at the same moment wins or loses
+ * cleanly (the loser changes nothing). One child per master; two masters' timers closing the
+ * same complaint collide on the version the same way. Each [ops] stats_flush_interval, and once
+ * more when asked to stop, it flushes the host's replica statistics (store/observations.c); a
+ * flush that fails leaves the counts in the segment for the next.
  */
 #include "timer.h"
 
@@ -13,9 +15,12 @@
 #include "log.h"
 #include "runtime.h"
 #include "store/db_complaints.h"
+#include "store/observations.h"
+
+#include <time.h>
 
 #define TIMER_BATCH 50
-#define TIMER_ARENA_BYTES (1L << 20)
+#define TIMER_ARENA_BYTES (8L << 20)  /* a flush of all 256 stats rows fits */
 #define TIMER_INTERVAL_MIN_MS 1000LL
 #define TIMER_INTERVAL_MAX_MS 60000LL
 
@@ -41,6 +46,23 @@ static unsigned timer_close_unanswered(struct app *app, struct arena *arena)
 	return closed;
 }
 
+static long long timer_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void timer_flush(struct app *app, struct arena *arena)
+{
+	size_t periods = 0;
+	enum db_status status = observations_flush(app->db, app->repl_stats, app->config.location, arena, &periods);
+	if (status != DB_OK)
+		log_warn("timer: replica statistics not flushed (%s): kept for the next flush", db_strerror(status));
+	else if (periods > 0)
+		log_debug("timer: replica statistics flushed: %zu rows", periods);
+}
+
 int timer_main(void *context)
 {
 	struct app *app = context;
@@ -48,8 +70,10 @@ int timer_main(void *context)
 	long long interval = app->config.feedback_period_ms / 10;
 	interval = interval < TIMER_INTERVAL_MIN_MS ? TIMER_INTERVAL_MIN_MS
 	           : interval > TIMER_INTERVAL_MAX_MS ? TIMER_INTERVAL_MAX_MS : interval;
+	long long flush_interval = app->config.stats_flush_interval_ms;
+	bool flushing = app->repl_stats != NULL;
 	if (!db_configured(app->db)) {
-		log_info("timer: no database configured: nothing to close");
+		log_info("timer: no database configured: nothing to close, no statistics to flush");
 		while (!runtime_stop_requested())
 			runtime_pause(60 * 1000);
 		return 0;
@@ -57,11 +81,28 @@ int timer_main(void *context)
 	struct arena *arena = arena_create(TIMER_ARENA_BYTES);
 	if (arena == NULL)
 		return 1;
+	long long next_close = timer_now_ms(), next_flush = next_close + flush_interval;
 	while (!runtime_stop_requested()) {
-		timer_close_unanswered(app, arena);
-		arena_reset(arena);
-		runtime_pause(interval);
+		long long now = timer_now_ms();
+		if (now >= next_close) {
+			timer_close_unanswered(app, arena);
+			arena_reset(arena);
+			next_close = timer_now_ms() + interval;
+		}
+		if (flushing && now >= next_flush) {
+			timer_flush(app, arena);
+			arena_reset(arena);
+			next_flush = timer_now_ms() + flush_interval;
+		}
+		long long next = flushing && next_flush < next_close ? next_flush : next_close;
+		now = timer_now_ms();
+		if (next > now)
+			runtime_pause(next - now);
 	}
+	/* What the host counted since the last flush, while the workers drain; what they count after
+	 * it stays in the segment for the next start. */
+	if (flushing)
+		timer_flush(app, arena);
 	arena_destroy(arena);
 	return 0;
 }

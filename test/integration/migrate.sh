@@ -28,7 +28,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories category_agents complaints complaint_followers feedback nearby_lookups notifications notification_optouts photo_repairs replica_observations s3_backfills schema_migrations sessions signin_failures status_track tokens updates"
+tables="accounts admin_log categories category_agents complaints complaint_followers feedback nearby_lookups notifications notification_optouts photo_repairs replica_marks replica_observations replica_segments s3_backfills schema_migrations sessions signin_failures status_track tokens updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"
@@ -106,6 +106,7 @@ nearby_lookups.fk_nearby_lookups_account->accounts CASCADE
 notifications.fk_notifications_account->accounts SET NULL
 notifications.fk_notifications_complaint->complaints SET NULL
 notification_optouts.fk_notification_optouts_account->accounts CASCADE
+replica_marks.fk_replica_marks_segment->replica_segments CASCADE
 sessions.fk_sessions_account->accounts CASCADE
 status_track.fk_status_track_actor->accounts RESTRICT
 status_track.fk_status_track_complaint->complaints CASCADE

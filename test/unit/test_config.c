@@ -309,6 +309,52 @@ static void test_templates_must_be_absolute(void **state)
 	        "3: [server] templates: expected an absolute path");
 }
 
+/* A location is one word of letters, digits, '-', '_' and '.': it names the host in replica rows. */
+static void test_location(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {"eu west", "-eu", ".eu", "eu/west", "eu;1", "é-1", "a'b"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "[server]\nlisten = /run/c.sock\nlocation = %s\n", bad[i]);
+		refused(f, text,
+		        "3: [server] location: expected letters, digits, '-', '_' and '.', starting with a letter or digit"
+		        " (e.g. eu-west-1a)");
+	}
+	char long_name[100];
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	char text[200];
+	snprintf(text, sizeof(text), "[server]\nlisten = /run/c.sock\nlocation = %s\n", long_name);
+	assert_int_equal(load(f, text), -1);
+	assert_non_null(strstr(f->error, ":3: [server] location: "));
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nlocation = eu-west-1a\n"), 0);
+	assert_string_equal(f->config.location, "eu-west-1a");
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\nlocation = HK_1.b\n"), 0);
+	assert_string_equal(f->config.location, "HK_1.b");
+}
+
+/* The stats segment sits beside the listen socket unless [ops] stats_file names it. */
+static void test_stats_path(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n"), 0);
+	assert_int_equal(config_stats_path(&f->config, path, sizeof(path)), 0);
+	assert_string_equal(path, "/run/c.stats");
+	assert_int_equal(load(f, "[server]\nlisten = /tmp/x/fcgi\n"), 0);
+	assert_int_equal(config_stats_path(&f->config, path, sizeof(path)), 0);
+	assert_string_equal(path, "/tmp/x/fcgi.stats");
+	assert_int_equal(load(f, "[server]\nlisten = 127.0.0.1:9000\n"), 0);
+	assert_int_equal(config_stats_path(&f->config, path, sizeof(path)), 0);
+	assert_string_equal(path, "/run/complaintd/complaintd-9000.stats");
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[ops]\nstats_file = /var/lib/c/stats\n"), 0);
+	assert_int_equal(config_stats_path(&f->config, path, sizeof(path)), 0);
+	assert_string_equal(path, "/var/lib/c/stats");
+	refused(f, "[server]\nlisten = /run/c.sock\n[ops]\nstats_file = stats\n",
+	        "4: [ops] stats_file: expected an absolute path");
+}
+
 static void test_missing_listen(void **state)
 {
 	struct fixture *f = *state;
@@ -391,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates_must_be_absolute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_location, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_load_keeps_previous, setup, teardown),

@@ -389,6 +389,45 @@ static void test_reopen_keeps_counts_and_rows(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* A segment keeps its identity across opens; a file made again is another segment. An old
+ * version-1 file without one (zeros in the spare header bytes) gets one at its next open. */
+static void test_identity_is_the_files(void **state)
+{
+	struct fixture *f = *state;
+	struct repl_stats *stats = open_attached(f->path, 4);
+	struct repl_stats_identity first, again, other;
+	repl_stats_identity(stats, &first);
+	assert_int_equal(strlen(first.id), 32);
+	assert_true(strspn(first.id, "0123456789abcdef") == 32);
+	assert_string_not_equal(first.id, "00000000000000000000000000000000");
+	assert_true(first.created_ms > 1700000000000LL);
+	repl_stats_close(stats);
+
+	assert_int_equal(repl_stats_open(&stats, f->path, 0, NULL), REPL_OK);
+	repl_stats_identity(stats, &again);
+	repl_stats_close(stats);
+	assert_string_equal(again.id, first.id);
+	assert_true(again.created_ms == first.created_ms);
+
+	/* Zero the identity as a build before it left it: the next open draws a new one. */
+	int fd = open(f->path, O_RDWR);
+	assert_true(fd >= 0);
+	static const unsigned char zeros[24];
+	assert_int_equal(pwrite(fd, zeros, sizeof(zeros), 72), (ssize_t)sizeof(zeros));
+	close(fd);
+	stats = open_attached(f->path, 4);
+	repl_stats_identity(stats, &other);
+	repl_stats_close(stats);
+	assert_string_not_equal(other.id, first.id);
+	assert_string_not_equal(other.id, "00000000000000000000000000000000");
+
+	unlink(f->path);
+	stats = open_attached(f->path, 4);
+	repl_stats_identity(stats, &again);
+	repl_stats_close(stats);
+	assert_string_not_equal(again.id, other.id);
+}
+
 static void expect_refused(const char *path, unsigned slots, const char *words)
 {
 	struct repl_stats *stats = NULL;
@@ -639,6 +678,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forked_writers_merge_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_percentile_is_upper_bucket_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_counts_and_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity_is_the_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_or_damaged_file_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_counters_do_not_crash_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_beyond_capacity_are_dropped_and_counted, setup,

@@ -1,0 +1,252 @@
+/*
+ * db_observations.c: the statements of the replica statistics' flush (see db_observations.h),
+ * over db.c's core. The flush is one transaction whose rows are each gated on
+ * @observations_flushed, the ROW_COUNT() of the UPDATE that moves the segment's flush count on
+ * from the value the flush read (with CLIENT_FOUND_ROWS, which librepl sets, a matched row counts
+ * 1): a second flush of the same totals, or one racing it, writes nothing.
+ */
+#include "db_observations.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+#include "store/db_core.h"
+
+#define DB_OBSERVATIONS_HISTOGRAM_SIZE (OBSERVATION_BUCKETS * 21 + 2)
+#define DB_OBSERVATIONS_NUMBER_SIZE 64
+
+static const char *const db_observations_fail_columns[OBSERVATION_CAUSES] = {
+	[OBSERVATION_TIMEOUT] = "fail_timeout",
+	[OBSERVATION_CONNECT] = "fail_connect",
+	[OBSERVATION_PROTOCOL] = "fail_protocol",
+	[OBSERVATION_OTHER] = "fail_other",
+};
+
+/* A JSON array of the bucket counts: replica_observations' and replica_marks' histogram. */
+static const char *db_observations_histogram_text(struct arena *arena, const uint64_t *histogram)
+{
+	char *text = arena_alloc(arena, DB_OBSERVATIONS_HISTOGRAM_SIZE);
+	if (text == NULL)
+		return NULL;
+	size_t used = 0;
+	text[used++] = '[';
+	for (unsigned b = 0; b < OBSERVATION_BUCKETS; b++)
+		used += (size_t)snprintf(text + used, DB_OBSERVATIONS_HISTOGRAM_SIZE - used, "%s%llu", b > 0 ? "," : "",
+		                         (unsigned long long)histogram[b]);
+	snprintf(text + used, DB_OBSERVATIONS_HISTOGRAM_SIZE - used, "]");
+	return text;
+}
+
+/* Our own array back; false when it is not 32 counts. */
+static bool db_observations_histogram_parse(const char *text, uint64_t *histogram)
+{
+	bool parsed = false;
+	struct json_object *array = text != NULL ? json_tokener_parse(text) : NULL;
+	if (array == NULL || !json_object_is_type(array, json_type_array) ||
+	    json_object_array_length(array) != OBSERVATION_BUCKETS)
+		goto out;
+	for (unsigned b = 0; b < OBSERVATION_BUCKETS; b++) {
+		struct json_object *count = json_object_array_get_idx(array, b);
+		if (!json_object_is_type(count, json_type_int) || json_object_get_int64(count) < 0)
+			goto out;
+		histogram[b] = (uint64_t)json_object_get_int64(count);
+	}
+	parsed = true;
+out:
+	json_object_put(array);
+	return parsed;
+}
+
+/* A double as plain decimal text (no exponent: DECIMAL and DOUBLE casts both take it). */
+static const char *db_observations_number(struct arena *arena, double value)
+{
+	char *text = arena_alloc(arena, DB_OBSERVATIONS_NUMBER_SIZE);
+	if (text != NULL)
+		snprintf(text, DB_OBSERVATIONS_NUMBER_SIZE, "%.9f", value);
+	return text;
+}
+
+static double db_observations_column_double(const struct repl_sql_rows *rows, size_t row, const char *name)
+{
+	const char *text = db_column_text(rows, row, name);
+	return text != NULL ? strtod(text, NULL) : 0.0;
+}
+
+enum db_status db_observations_marks(struct db *db, struct arena *arena, const char *location, const char *segment,
+                                     struct db_observations_segment *found, struct db_observations_mark **marks,
+                                     size_t *count)
+{
+	struct repl_sql_param keys[] = {db_text(location), db_text(segment)};
+	const struct repl_sql_statement statements[] = {
+		{"SELECT flushes, flushed_at FROM replica_segments WHERE location = ? AND segment = ?", keys, 2, true},
+		{"SELECT operation, replica, successes, fail_timeout, fail_connect, fail_protocol, fail_other,"
+		 " rtt_mean_ms, rtt_m2_ms2, rtt_min_us, rtt_max_us, histogram"
+		 " FROM replica_marks WHERE location = ? AND segment = ?",
+		 keys, 2, true},
+	};
+	const struct repl_sql_rows *rows = NULL;
+	memset(found, 0, sizeof(*found));
+	*marks = NULL;
+	*count = 0;
+	enum db_status status = db_read(db, arena, DB_READ_PRIMARY, statements, 2, NULL, &rows);
+	if (status != DB_OK)
+		return status;
+	if (rows[0].row_count > 0) {
+		found->found = true;
+		found->flushes = db_column_integer(&rows[0], 0, "flushes");
+		db_column_copy(&rows[0], 0, "flushed_at", found->flushed_at, sizeof(found->flushed_at));
+	}
+	const struct repl_sql_rows *m = &rows[1];
+	if (m->row_count == 0)
+		return DB_OK;
+	*marks = arena_calloc(arena, m->row_count, sizeof(**marks));
+	if (*marks == NULL)
+		return DB_UNAVAILABLE;
+	for (size_t i = 0; i < m->row_count; i++) {
+		struct db_observations_mark *mark = &(*marks)[*count];
+		struct observation_totals *t = &mark->totals;
+		if (!db_column_copy(m, i, "operation", mark->operation, sizeof(mark->operation)) ||
+		    !db_column_copy(m, i, "replica", mark->replica, sizeof(mark->replica)))
+			continue;
+		t->successes = (uint64_t)db_column_integer(m, i, "successes");
+		for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+			t->fail[c] = (uint64_t)db_column_integer(m, i, db_observations_fail_columns[c]);
+		t->mean_ms = db_observations_column_double(m, i, "rtt_mean_ms");
+		t->m2_ms2 = db_observations_column_double(m, i, "rtt_m2_ms2");
+		t->min_us = (uint64_t)db_column_integer(m, i, "rtt_min_us");
+		t->max_us = (uint64_t)db_column_integer(m, i, "rtt_max_us");
+		if (!db_observations_histogram_parse(db_column_text(m, i, "histogram"), t->histogram)) {
+			/* Cannot be from our own writes; the row is then a new one, as if never flushed. */
+			log_warn("replica statistics: the mark of %s on %s has no histogram of %d counts: counted again",
+			         mark->operation, mark->replica, OBSERVATION_BUCKETS);
+			continue;
+		}
+		(*count)++;
+	}
+	return DB_OK;
+}
+
+#define DB_OBSERVATIONS_INSERT_PARAMS 17
+#define DB_OBSERVATIONS_MARK_PARAMS 14
+
+static const char db_observations_insert_sql[] =
+	"INSERT INTO replica_observations (location, operation, replica, segment, period_start, period_end, attempts,"
+	" successes, fail_timeout, fail_connect, fail_protocol, fail_other, rtt_mean_ms, rtt_std_ms, rtt_min_ms,"
+	" rtt_max_ms, histogram)"
+	" SELECT ?, ?, ?, ?, CAST(? AS DATETIME(3)), CAST(? AS DATETIME(3)), ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE),"
+	" CAST(? AS DOUBLE), CAST(? AS DOUBLE), CAST(? AS DOUBLE), ? FROM DUAL WHERE @observations_flushed = 1";
+
+static const char db_observations_mark_sql[] =
+	"INSERT INTO replica_marks (location, segment, operation, replica, successes, fail_timeout, fail_connect,"
+	" fail_protocol, fail_other, rtt_mean_ms, rtt_m2_ms2, rtt_min_us, rtt_max_us, histogram)"
+	" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DECIMAL(65, 20)), CAST(? AS DECIMAL(65, 20)), ?, ?, ?"
+	" FROM DUAL WHERE @observations_flushed = 1"
+	" ON DUPLICATE KEY UPDATE successes = VALUES(successes), fail_timeout = VALUES(fail_timeout),"
+	" fail_connect = VALUES(fail_connect), fail_protocol = VALUES(fail_protocol), fail_other = VALUES(fail_other),"
+	" rtt_mean_ms = VALUES(rtt_mean_ms), rtt_m2_ms2 = VALUES(rtt_m2_ms2), rtt_min_us = VALUES(rtt_min_us),"
+	" rtt_max_us = VALUES(rtt_max_us), histogram = VALUES(histogram)";
+
+/* The period's row: its RTT columns NULL without a success (as 0001 allows). */
+static bool db_observations_insert_params(struct arena *arena, const struct db_observations_flush *flush,
+                                          const struct db_observations_row *row, struct repl_sql_param *p)
+{
+	const struct observation_period *period = &row->period;
+	bool rtt = period->successes > 0;
+	const char *histogram = db_observations_histogram_text(arena, period->histogram);
+	const char *mean = rtt ? db_observations_number(arena, period->mean_ms) : NULL;
+	const char *std = rtt ? db_observations_number(arena, period->std_ms) : NULL;
+	const char *min = rtt ? db_observations_number(arena, period->min_ms) : NULL;
+	const char *max = rtt ? db_observations_number(arena, period->max_ms) : NULL;
+	if (histogram == NULL || (rtt && (mean == NULL || std == NULL || min == NULL || max == NULL)))
+		return false;
+	size_t i = 0;
+	p[i++] = db_text(flush->location);
+	p[i++] = db_text(row->operation);
+	p[i++] = db_text(row->replica);
+	p[i++] = db_text(flush->segment);
+	p[i++] = db_text(flush->period_start);
+	p[i++] = db_text(flush->period_end);
+	p[i++] = db_integer((int64_t)period->attempts);
+	p[i++] = db_integer((int64_t)period->successes);
+	for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+		p[i++] = db_integer((int64_t)period->fail[c]);
+	p[i++] = db_text_or_null(mean);
+	p[i++] = db_text_or_null(std);
+	p[i++] = db_text_or_null(min);
+	p[i++] = db_text_or_null(max);
+	p[i++] = db_text(histogram);
+	return i == DB_OBSERVATIONS_INSERT_PARAMS;
+}
+
+static bool db_observations_mark_params(struct arena *arena, const struct db_observations_flush *flush,
+                                        const struct db_observations_row *row, struct repl_sql_param *p)
+{
+	const struct observation_totals *t = &row->totals;
+	const char *histogram = db_observations_histogram_text(arena, t->histogram);
+	const char *mean = db_observations_number(arena, t->mean_ms);
+	const char *m2 = db_observations_number(arena, t->m2_ms2);
+	if (histogram == NULL || mean == NULL || m2 == NULL)
+		return false;
+	size_t i = 0;
+	p[i++] = db_text(flush->location);
+	p[i++] = db_text(flush->segment);
+	p[i++] = db_text(row->operation);
+	p[i++] = db_text(row->replica);
+	p[i++] = db_integer((int64_t)t->successes);
+	for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+		p[i++] = db_integer((int64_t)t->fail[c]);
+	p[i++] = db_text(mean);
+	p[i++] = db_text(m2);
+	p[i++] = db_integer((int64_t)t->min_us);
+	p[i++] = db_integer((int64_t)t->max_us);
+	p[i++] = db_text(histogram);
+	return i == DB_OBSERVATIONS_MARK_PARAMS;
+}
+
+enum db_status db_observations_write(struct db *db, struct arena *arena, const struct db_observations_flush *flush)
+{
+	size_t max = 3 + 2 * flush->count;
+	struct repl_sql_statement *statements = arena_calloc(arena, max, sizeof(*statements));
+	struct repl_sql_param *head = arena_calloc(arena, 9, sizeof(*head));
+	if (statements == NULL || head == NULL)
+		return DB_UNAVAILABLE;
+	head[0] = db_text(flush->location);
+	head[1] = db_text(flush->segment);
+	head[2] = db_text(flush->created_at);
+	head[3] = db_text(flush->created_at);
+	head[4] = db_text(flush->period_end);
+	head[5] = db_text(flush->location);
+	head[6] = db_text(flush->segment);
+	head[7] = db_integer(flush->flushes_read);
+	size_t n = 0;
+	/* A segment's first flush makes its row (flushes 0, so the UPDATE below matches it). */
+	statements[n++] = (struct repl_sql_statement){
+		"INSERT IGNORE INTO replica_segments (location, segment, created_at, flushed_at, flushes)"
+		" VALUES (?, ?, CAST(? AS DATETIME(3)), CAST(? AS DATETIME(3)), 0)",
+		head, 4, false};
+	statements[n++] = (struct repl_sql_statement){
+		"UPDATE replica_segments SET flushes = flushes + 1, flushed_at = CAST(? AS DATETIME(3))"
+		" WHERE location = ? AND segment = ? AND flushes = ?",
+		head + 4, 4, false};
+	statements[n++] = (struct repl_sql_statement){"SET @observations_flushed = ROW_COUNT()", NULL, 0, false};
+	for (size_t r = 0; r < flush->count; r++) {
+		const struct db_observations_row *row = &flush->rows[r];
+		if (row->has_period) {
+			struct repl_sql_param *p = arena_calloc(arena, DB_OBSERVATIONS_INSERT_PARAMS, sizeof(*p));
+			if (p == NULL || !db_observations_insert_params(arena, flush, row, p))
+				return DB_UNAVAILABLE;
+			statements[n++] = (struct repl_sql_statement){db_observations_insert_sql, p,
+			                                              DB_OBSERVATIONS_INSERT_PARAMS, false};
+		}
+		struct repl_sql_param *p = arena_calloc(arena, DB_OBSERVATIONS_MARK_PARAMS, sizeof(*p));
+		if (p == NULL || !db_observations_mark_params(arena, flush, row, p))
+			return DB_UNAVAILABLE;
+		statements[n++] = (struct repl_sql_statement){db_observations_mark_sql, p, DB_OBSERVATIONS_MARK_PARAMS,
+		                                              false};
+	}
+	return db_write(db, statements, n, NULL);
+}
