@@ -192,9 +192,10 @@ stack_write_config() {
 
 # ---- several complaintd hosts on one stack ----
 # $dir/hosts holds how many (absent: one). Host 1 is the stack's own files ($dir/complaintd.conf,
-# .pid, .log); host K >= 2 lives in $dir/host-K with a copy of host 1's config that differs in two
-# keys: its listen (fcgi-K.sock beside host 1's socket, or host 1's TCP port base + 12 + K, the
-# base's spare +14..+19) and its location (host-K; with one host, host 1's stays as written).
+# .pid, .log); host K >= 2 lives in $dir/host-K with a copy of host 1's config that differs in its
+# listen (fcgi-K.sock beside host 1's socket, or host 1's TCP port base + 12 + K, the base's spare
+# +14..+19), its location (host-K; with one host, host 1's stays as written) and, when the config
+# names one, its [ops] stats_file (host 1's with -K: each host counts in a segment of its own).
 
 stack_hosts() { cat "$1/hosts" 2>/dev/null || echo 1; }
 
@@ -223,7 +224,7 @@ stack_write_host_configs() {
 		host=$(stack_host_dir "$dir" "$k")
 		mkdir -p "$host"
 		sed -e "s#^listen *=.*#listen = $(stack_host_listen "$base" "$listen" "$k")#" \
-			-e "s/^location *=.*/location = host-$k/" \
+			-e "s/^location *=.*/location = host-$k/" -e "s#^stats_file *= *\(..*\)\$#stats_file = \1-$k#" \
 			-e "1s#.*#& (host $k of $n)#" "$dir/complaintd.conf" >"$host/complaintd.conf"
 	done
 }
