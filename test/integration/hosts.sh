@@ -8,7 +8,7 @@
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 scratch=$(mktemp -d)
 wrk_pid=
 hosts_cleanup() {
@@ -17,7 +17,7 @@ hosts_cleanup() {
 	test_stack_cleanup
 }
 trap hosts_cleanup EXIT
-test_full_stack_up hosts --hosts 2
+test_full_stack_up hosts --hosts 2 ops.stats_flush_interval=1s
 test_migrate
 stackctl="$top/packaging/stackctl"
 
@@ -112,6 +112,12 @@ sql "SELECT SUBSTRING_INDEX(description, ', ', -1) AS marker, id FROM complaints
 	WHERE description LIKE 'Lamp out on Mill Lane, hosts$$-%'" | tr '\t' ' ' | LC_ALL=C sort >"$scratch/rows"
 check "every answered filing is exactly the complaint it was answered with (0 lost)" \
 	[ "$(awk '$2 == 303 {print $1, $3}' "$scratch/filed")" = "$(cat "$scratch/rows")" ]
+# Each host counted its own S3 puts in its own segment, flushed by its timer under its location.
+put_locations() { sql "SELECT GROUP_CONCAT(DISTINCT location ORDER BY location) FROM replica_observations
+	WHERE operation = 's3.put' AND attempts > 0"; }
+check "replica_observations has the S3 puts of host-1 and of host-2, each under its location" \
+	holds '[ "$(put_locations)" = host-1,host-2 ]'
+diag "s3.put observed at: $(put_locations)"
 check "no filing is doubled ($filings rows, each marker once)" \
 	holds '[ "$(wc -l <"$scratch/rows")" = "$filings" ] && [ -z "$(awk "{print \$1}" "$scratch/rows" | uniq -d)" ]'
 

@@ -108,7 +108,7 @@ check "after the restart the backfill finishes (within $((total * 10 / rate + 30
 missing=0
 for key in $keys; do [ -f "$(s3_object_file br "$key")" ] || missing=$((missing + 1)); done
 check "every photo is on br ($(wc -l <<<"$keys") objects, $missing missing)" [ "$missing" = 0 ]
-copies=$(tail -n +"$((log_mark + 1))" "$log" | grep -c "s3.backfill: photo .* copied to br")
+copies=$(tail -n +"$((log_mark + 1))" "$log" | grep -c "s3.backfill: photo [0-9a-f]*\.\.\. copied to br")
 check "the restart resumed: $before copied before it (0 < it < $total), $copies copies in all (at most $total + 1)" \
 	holds '[ "$before" -gt 0 ] && [ "$before" -lt "$total" ] && [ "$copies" -le $((total + 1)) ]'
 "$complaintctl" -c "$conf" backfills >"$scratch/done" 2>&1
