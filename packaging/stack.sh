@@ -368,7 +368,7 @@ stack_status() {
 	for ((k = 2; k <= $(stack_hosts "$dir"); k++)); do
 		stack_status_line "complaintd host $k" "$dir/host-$k/complaintd.pid"
 	done
-	for name in nginx mariadb/primary mariadb/standby s3/us s3/jp s3/de mail; do
+	for name in nginx mariadb/primary mariadb/standby $(s3_names "$dir" | sed 's#^#s3/#') mail; do
 		stack_status_line "$name" "$dir/$name.pid"
 	done
 }
