@@ -128,6 +128,10 @@ stack_write_config() {
 		[log_level]=info
 	)
 	local -A db=() s3=() auth=() workflow=() smtp=() notify=() ops=()
+	# The replica statistics' segment lives with the stack, not beside its socket in
+	# /tmp/complaintd-BASE: a port base is reused by later stacks, whose database never saw the
+	# segment's earlier counts and would take them as its own.
+	ops[stats_file]="$dir/complaintd.stats"
 	local pair key value
 	if [ -f "$dir/mariadb/primary.pid" ]; then
 		db[replicas]="primary=mariadb://127.0.0.1:$(stack_port "$base" primary)/complaints, standby=mariadb://127.0.0.1:$(stack_port "$base" standby)/complaints"

@@ -223,11 +223,14 @@ enum db_status db_observations_write(struct db *db, struct arena *arena, const s
 	head[6] = db_text(flush->segment);
 	head[7] = db_integer(flush->flushes_read);
 	size_t n = 0;
-	/* A segment's first flush makes its row (flushes 0, so the UPDATE below matches it). */
-	statements[n++] = (struct repl_sql_statement){
-		"INSERT IGNORE INTO replica_segments (location, segment, created_at, flushed_at, flushes)"
-		" VALUES (?, ?, CAST(? AS DATETIME(3)), CAST(? AS DATETIME(3)), 0)",
-		head, 4, false};
+	/* A segment's first flush makes its row (flushes 0, so the UPDATE below matches it). Only
+	 * then: on a row that exists, INSERT IGNORE takes a shared lock, and two flushes holding one
+	 * each before their UPDATEs would deadlock. */
+	if (flush->flushes_read == 0)
+		statements[n++] = (struct repl_sql_statement){
+			"INSERT IGNORE INTO replica_segments (location, segment, created_at, flushed_at, flushes)"
+			" VALUES (?, ?, CAST(? AS DATETIME(3)), CAST(? AS DATETIME(3)), 0)",
+			head, 4, false};
 	statements[n++] = (struct repl_sql_statement){
 		"UPDATE replica_segments SET flushes = flushes + 1, flushed_at = CAST(? AS DATETIME(3))"
 		" WHERE location = ? AND segment = ? AND flushes = ?",
