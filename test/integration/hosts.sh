@@ -26,11 +26,12 @@ stackctl="$top/packaging/stackctl"
 
 # ---- two hosts, one upstream ----
 host2="$stack_dir/host-2"
-check "each host has its own config: its own socket and location, the same database and S3 set" holds '
+check "each host has its own config: its own socket, location and stats segment, the same database and S3 set" holds '
 	grep -qx "listen = /tmp/complaintd-$stack_base/fcgi.sock" "$stack_dir/complaintd.conf" &&
 	grep -qx "listen = /tmp/complaintd-$stack_base/fcgi-2.sock" "$host2/complaintd.conf" &&
 	grep -qx "location = host-1" "$stack_dir/complaintd.conf" && grep -qx "location = host-2" "$host2/complaintd.conf" &&
-	[ "$(grep -Ev "^(#|listen|location) " "$stack_dir/complaintd.conf")" = "$(grep -Ev "^(#|listen|location) " "$host2/complaintd.conf")" ]'
+	grep -qx "stats_file = $stack_dir/complaintd.stats-2" "$host2/complaintd.conf" &&
+	[ "$(grep -Ev "^(#|listen|location|stats_file) " "$stack_dir/complaintd.conf")" = "$(grep -Ev "^(#|listen|location|stats_file) " "$host2/complaintd.conf")" ]'
 check "nginx's one upstream names both hosts' sockets" holds '
 	grep -q "server unix:/tmp/complaintd-$stack_base/fcgi.sock; " "$stack_dir/nginx/site.conf" &&
 	grep -q "server unix:/tmp/complaintd-$stack_base/fcgi-2.sock;" "$stack_dir/nginx/site.conf"'
