@@ -97,9 +97,11 @@ bool runtime_stop_requested(void)
 
 void runtime_pause(long long ms)
 {
-	const struct timespec step = {0, 100 * 1000 * 1000};
-	for (long long slept = 0; slept < ms && !runtime_stop_requested(); slept += 100)
+	for (long long slept = 0; slept < ms && !runtime_stop_requested(); slept += 100) {
+		long long left = ms - slept < 100 ? ms - slept : 100;
+		const struct timespec step = {0, left * 1000 * 1000};
 		nanosleep(&step, NULL);
+	}
 }
 
 static long long runtime_now_ms(void)

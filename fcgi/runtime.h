@@ -91,7 +91,7 @@ const struct runtime_counters *runtime_counters(void);
 
 /* True in a worker or child once it has been asked to stop. */
 bool runtime_stop_requested(void);
-/* Sleeps ms in 100 ms steps in a master's child, returning early once it is asked to stop. */
+/* Sleeps ms in steps of at most 100 ms in a master's child, returning early once it is asked to stop. */
 void runtime_pause(long long ms);
 
 #endif

@@ -78,6 +78,21 @@ s3_start() {
 	done
 }
 
+# s3_add_replica DIR BASE NAME: starts one more, empty replica beyond us, jp and de (to add it to
+# the config's set), on the first of the base's ports +6..+8 no replica has; down stops it too.
+s3_add_replica() {
+	local dir=$1 base=$2 name=$3 port
+	[ -f "$dir/s3/$name.port" ] && { s3_start_replica "$dir" "$name"; return; }
+	for port in $((base + 6)) $((base + 7)) $((base + 8)); do
+		grep -qx "$port" "$dir"/s3/*.port 2>/dev/null && continue
+		echo "$port" >"$dir/s3/$name.port"
+		s3_start_replica "$dir" "$name"
+		return
+	done
+	stack_log "s3: no port left for replica $name (+6..+8 are taken)"
+	return 1
+}
+
 # s3_start_replica DIR NAME: restarts one replica stopped by s3_stop_replica (same port, same data).
 s3_start_replica() {
 	local dir=$1 name=$2
@@ -92,15 +107,22 @@ s3_start_replica() {
 # s3_stop_replica DIR NAME: stops one replica; its port refuses connections once this returns.
 s3_stop_replica() { stack_stop_pid "$1/s3/$2.pid" TERM; }
 
+# s3_names DIR: every replica the stack started (us, jp, de and any added), one a line.
+s3_names() {
+	local file
+	for file in "$1"/s3/*.port; do [ -f "$file" ] && basename "$file" .port; done
+}
+
 # s3_stop DIR: stops every replica.
 s3_stop() {
 	local dir=$1 name
-	for name in "${S3_REPLICAS[@]}"; do s3_stop_replica "$dir" "$name"; done
+	for name in $(s3_names "$dir"); do s3_stop_replica "$dir" "$name"; done
 }
 
 # s3_url DIR BASE NAME: the path-style URL of replica NAME's bucket.
 s3_url() {
-	local port; port=$(stack_port "$2" "s3-$3") || return 1
+	local port
+	port=$(cat "$1/s3/$3.port" 2>/dev/null || stack_port "$2" "s3-$3") || return 1
 	echo "http://127.0.0.1:$port/$S3_BUCKET"
 }
 

@@ -3,7 +3,10 @@
 # A stack is one directory plus one port base; every path, port and socket derives from them:
 #   nginx            127.0.0.1:$base (the dev stack: 127.0.0.1:8080)
 #   complaintd       unix socket $sockdir/fcgi.sock, sockdir = /tmp/complaintd-$base (a unix
-#                    socket path holds at most 107 bytes, so sockets never live under $dir)
+#                    socket path holds at most 107 bytes, so sockets never live under $dir);
+#                    with several hosts (STACK_HOSTS=N, see stack_host_dir) host K >= 2 has its
+#                    own config, pid and log under $dir/host-K and its socket $sockdir/fcgi-K.sock,
+#                    all of them behind one nginx upstream, on the stack's one database and S3 set
 #   logs, pid files  $dir/*.log, $dir/*.pid
 # Port bases are claimed under a lock (stack_claim_base), so the developer's stack and any number
 # of test stacks never collide. Every process started is recorded by pid and stopped by that pid.
@@ -191,6 +194,83 @@ stack_write_config() {
 			for key in "${!entries[@]}"; do echo "$key = ${entries[$key]}"; done | sort
 		done
 	} >"$dir/complaintd.conf"
+	stack_write_host_configs "$dir" "$base"
+}
+
+# ---- several complaintd hosts on one stack ----
+# $dir/hosts holds how many (absent: one). Host 1 is the stack's own files ($dir/complaintd.conf,
+# .pid, .log); host K >= 2 lives in $dir/host-K with a copy of host 1's config that differs in its
+# listen (fcgi-K.sock beside host 1's socket, or host 1's TCP port base + 12 + K, the base's spare
+# +14..+19), its location (host-K; with one host, host 1's stays as written) and, when the config
+# names one, its [ops] stats_file (host 1's with -K: each host counts in a segment of its own).
+
+stack_hosts() { cat "$1/hosts" 2>/dev/null || echo 1; }
+
+# stack_host_dir DIR K: where host K's config, pid file and log live.
+stack_host_dir() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1/host-$2"; fi; }
+
+# stack_host_listen BASE LISTEN K: host K's listen, derived from host 1's.
+stack_host_listen() {
+	local base=$1 listen=$2 k=$3
+	if [ "$k" = 1 ]; then echo "$listen"
+	elif [ "${listen:0:1}" = / ]; then echo "${listen%.sock}-$k.sock"
+	else echo "${listen%:*}:$((base + 12 + k))"
+	fi
+}
+
+# stack_write_host_configs DIR BASE: host K's config for K = 2..N from host 1's (and host 1's
+# location host-1 when there are several).
+stack_write_host_configs() {
+	local dir=$1 base=$2 n k listen host
+	n=$(stack_hosts "$dir")
+	[ "$n" -gt 1 ] || return 0
+	[ "$n" -le 7 ] || { stack_log "at most 7 complaintd hosts on a stack (the base's spare ports)"; return 1; }
+	listen=$(sed -n 's/^listen *= *//p' "$dir/complaintd.conf")
+	sed -i 's/^location *=.*/location = host-1/' "$dir/complaintd.conf"
+	for ((k = 2; k <= n; k++)); do
+		host=$(stack_host_dir "$dir" "$k")
+		mkdir -p "$host"
+		sed -e "s#^listen *=.*#listen = $(stack_host_listen "$base" "$listen" "$k")#" \
+			-e "s/^location *=.*/location = host-$k/" -e "s#^stats_file *= *\(..*\)\$#stats_file = \1-$k#" \
+			-e "1s#.*#& (host $k of $n)#" "$dir/complaintd.conf" >"$host/complaintd.conf"
+	done
+}
+
+# stack_host_start DIR K BINARY: starts host K's complaintd and waits until it listens.
+stack_host_start() {
+	local host; host=$(stack_host_dir "$1" "$2")
+	local binary=$3
+	"$binary" -c "$host/complaintd.conf" -t >/dev/null || return 1
+	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
+	"$binary" -c "$host/complaintd.conf" </dev/null >>"$host/complaintd.log" 2>&1 &
+	echo $! >"$host/complaintd.pid"
+	stack_wait_listening "$host/complaintd.conf" 10 || { stack_failed "complaintd (host $2)" "$host/complaintd.log"; return 1; }
+}
+
+# stack_host_stop DIR K [SIGNAL]: stops host K's complaintd (SIGTERM: it drains). With KILL, the
+# master and every process it started die at once, as when the machine goes: nothing drains.
+stack_host_stop() {
+	local host pid signal=${3:-TERM}
+	host=$(stack_host_dir "$1" "$2")
+	if [ "$signal" = KILL ] && [ -f "$host/complaintd.pid" ]; then
+		pid=$(cat "$host/complaintd.pid")
+		# shellcheck disable=SC2046 # one pid per word
+		kill -KILL "$pid" $(pgrep -P "$pid") 2>/dev/null || true
+	fi
+	stack_stop_pid "$host/complaintd.pid" "$signal"
+}
+
+# stack_upstream_servers DIR: nginx's "server ADDRESS;" of every host, on one line.
+stack_upstream_servers() {
+	local dir=$1 k listen servers=()
+	for ((k = 1; k <= $(stack_hosts "$dir"); k++)); do
+		listen=$(sed -n 's/^listen *= *//p' "$(stack_host_dir "$dir" "$k")/complaintd.conf")
+		case $listen in
+		/*) servers+=("server unix:$listen;") ;;
+		*) servers+=("server $listen;") ;;
+		esac
+	done
+	echo "${servers[*]}"
 }
 
 # stack_upload_max_bytes DIR: the upload limit the stack's config sets, in bytes.
@@ -223,11 +303,10 @@ stack_start() {
 	mkdir -p "$dir/nginx"
 	stack_socket_dir "$base" || return 1
 	[ -f "$dir/complaintd.conf" ] || stack_write_config "$dir" "$base"
-	"$binary" -c "$dir/complaintd.conf" -t >/dev/null || return 1
-	# Background servers get no stdin/stdout of ours: a caller piping our output must see EOF.
-	"$binary" -c "$dir/complaintd.conf" </dev/null >>"$dir/complaintd.log" 2>&1 &
-	echo $! >"$dir/complaintd.pid"
-	stack_wait_listening "$dir/complaintd.conf" 10 || { stack_failed complaintd "$dir/complaintd.log"; return 1; }
+	local k
+	for ((k = 1; k <= $(stack_hosts "$dir"); k++)); do
+		stack_host_start "$dir" "$k" "$binary" || return 1
+	done
 
 	# nginx's workers run as nobody (when started as root): they read the static files and write
 	# request bodies to temp files. Both live under the socket directory (ours, 0755), not under
@@ -245,14 +324,8 @@ stack_start() {
 	tile_origin=$(sed -n 's#^\(https\{0,1\}://[^/]*\)/.*#\1#p' <<<"$map_tiles")
 
 	local body_max=$(( $(stack_upload_max_bytes "$dir") + 1024 * 1024 ))
-	local listen fcgi_pass
-	listen=$(sed -n 's/^listen *= *//p' "$dir/complaintd.conf")
-	case $listen in
-	/*) fcgi_pass="unix:$listen" ;;
-	*) fcgi_pass=$listen ;;
-	esac
 	stack_render "$STACK_SRCDIR/nginx/site.conf.in" "$dir/nginx/site.conf" \
-		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$sockdir/www" FCGI_PASS="$fcgi_pass" \
+		LISTEN="127.0.0.1:$http_port" STATIC_ROOT="$sockdir/www" UPSTREAM_SERVERS="$(stack_upstream_servers "$dir")" \
 		BODY_MAX="$body_max" SIGNIN_RATE="${STACK_SIGNIN_RATE:-6000r/m}" SIGNIN_BURST="${STACK_SIGNIN_BURST:-100}" \
 		ZONE="stack$base" ACCESS_LOG="$dir/nginx/access.log" TILE_ORIGIN="$tile_origin" || return 1
 	if [ "$tile_origin" = "http://127.0.0.1:$tiles_port" ]; then
@@ -284,24 +357,34 @@ stack_stop_pid() {
 	rm -f "$file"
 }
 
-# stack_stop DIR: stops what stack_start started (nginx first: no new requests, then complaintd).
+# stack_stop DIR: stops what stack_start started (nginx first: no new requests, then every
+# complaintd host, at once: each drains).
 stack_stop() {
-	local dir=$1
+	local dir=$1 k pids=()
 	stack_stop_pid "$dir/nginx.pid" QUIT
-	stack_stop_pid "$dir/complaintd.pid" TERM
+	for ((k = 1; k <= $(stack_hosts "$dir"); k++)); do
+		stack_host_stop "$dir" "$k" TERM & pids+=($!)
+	done
+	wait "${pids[@]}"
 }
 
 # stack_status DIR: one line per process of the stack.
 stack_status() {
-	local dir=$1 name file
-	for name in nginx complaintd mariadb/primary mariadb/standby s3/us s3/jp s3/de mail; do
-		file="$dir/$name.pid"
-		if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
-			printf '%-18s running (pid %s)\n' "$name:" "$(cat "$file")"
-		else
-			printf '%-18s stopped\n' "$name:"
-		fi
+	local dir=$1 name k
+	stack_status_line complaintd "$dir/complaintd.pid"
+	for ((k = 2; k <= $(stack_hosts "$dir"); k++)); do
+		stack_status_line "complaintd host $k" "$dir/host-$k/complaintd.pid"
 	done
+	for name in nginx mariadb/primary mariadb/standby $(s3_names "$dir" | sed 's#^#s3/#') mail; do
+		stack_status_line "$name" "$dir/$name.pid"
+	done
+}
+stack_status_line() {
+	if [ -f "$2" ] && kill -0 "$(cat "$2")" 2>/dev/null; then
+		printf '%-18s running (pid %s)\n' "$1:" "$(cat "$2")"
+	else
+		printf '%-18s stopped\n' "$1:"
+	fi
 }
 
 # stack_stage_leaflet DIR: the map library of the site's pages (npm's leaflet, installed into
@@ -315,8 +398,9 @@ stack_stage_leaflet() {
 # ---- ports and secrets of a stack ----
 # Port offsets within a base (a base holds 20 ports):
 #   +0 nginx   +1 MariaDB primary   +2 MariaDB standby   +3..+5 S3 replicas us, jp, de
+#   +6..+8 S3 replicas added later (s3_add_replica)
 #   +9 mail sink SMTP   +10 mail sink web/REST   +11 SNS double   +13 map tiles (nginx)
-#   +12, +14..+19 spare
+#   +12 spare   +14..+19 complaintd hosts 2..7 when host 1 listens on TCP (stack_host_listen)
 stack_port() {
 	local base=$1 name=$2
 	case $name in
@@ -356,7 +440,8 @@ source "$STACK_SRCDIR/packaging/stack-mariadb.sh"
 source "$STACK_SRCDIR/packaging/stack-s3.sh"
 
 # stack_up DIR BASE BINARY [HTTP_PORT] [KEY=VALUE...]: MariaDB primary + standby, three S3
-# replicas, the mail sink, then complaintd (configured for all of them) and nginx.
+# replicas, the mail sink, then complaintd (configured for all of them; STACK_HOSTS hosts of it,
+# default 1) and nginx.
 stack_up() {
 	local dir=$1 base=$2 binary=$3 http_port=${4:-$2}; shift 4 || shift $#
 	mkdir -p "$dir"
@@ -371,6 +456,7 @@ stack_up() {
 	[ -n "$(stack_secret_get "$dir" csrf_key)" ] || stack_secret_set "$dir" csrf_key "$(stack_random_secret)"
 	# The key of status mails' one-click unsubscribe links (core/optout.h).
 	[ -n "$(stack_secret_get "$dir" unsubscribe_key)" ] || stack_secret_set "$dir" unsubscribe_key "$(stack_random_secret)"
+	echo "${STACK_HOSTS:-1}" >"$dir/hosts"
 	stack_write_config "$dir" "$base" "$@"
 	stack_start "$dir" "$base" "$binary" "$http_port"
 }
@@ -382,7 +468,7 @@ stack_down() {
 	# wait for these jobs only (a caller may have its own in the background).
 	stack_stop "$dir" & pids+=($!)
 	mail_stop "$dir" & pids+=($!)
-	for name in "${S3_REPLICAS[@]}"; do s3_stop_replica "$dir" "$name" & pids+=($!); done
+	for name in $(s3_names "$dir"); do s3_stop_replica "$dir" "$name" & pids+=($!); done
 	mariadb_stop_all "$dir" & pids+=($!)
 	wait "${pids[@]}"
 }

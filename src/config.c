@@ -417,6 +417,8 @@ static const struct ini_key config_keys[] = {
 	 "how long one operation may take over all its attempts"},
 	{"s3", "repair_interval", CONFIG_DURATION(s3_repair_interval_ms), "30s", 100,
 	 3600 * 1000, NULL, "how often photos a put left missing on some replicas are copied there"},
+	{"s3", "backfill_rate", INI_FIELD_INTEGER(struct config, s3_backfill_rate), "10", 1, 1000, NULL,
+	 "photos a second the repair child copies to a replica added to [s3] replicas (the existing ones)"},
 	{"smtp", "replicas", INI_FIELD_STRING(struct config, smtp_replicas), "", 0, 0, config_check_smtp_replicas,
 	 "name=smtp://host:port (STARTTLS) or name=smtps://host:port (implicit TLS), ...: the mail relays",
 	 config_check_smtp_clear_text},

@@ -53,6 +53,7 @@ struct config {
 	long long s3_attempt_timeout_ms;
 	long long s3_deadline_ms;
 	long long s3_repair_interval_ms;  /* how often the repair child looks for photos to copy */
+	long long s3_backfill_rate;       /* photos a second copied to a replica added to the set */
 	/* [smtp]: the mail relays (libcurl's SMTP through librepl) */
 	char *smtp_replicas;
 	char *smtp_tls;                /* "required" (implicit or STARTTLS) or "none" (loopback only) */

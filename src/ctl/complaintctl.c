@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "arena.h"
 #include "config.h"
 #include "control.h"
 #include "core/account.h"
@@ -35,6 +36,7 @@
 #include "repl.h"
 #include "secrets.h"
 #include "store/db_accounts.h"
+#include "store/db_backfills.h"
 
 #define COMPLAINTCTL_DEFAULT_CONFIG SYSCONFDIR "/complaintd/complaintd.conf"
 #define COMPLAINTCTL_DEFAULT_MIGRATIONS DATA_DIR "/migrations"
@@ -532,6 +534,49 @@ out:
 	return result;
 }
 
+/* backfills: per S3 replica of s3_backfills, the copy of the existing photos to it (progress,
+ * since when, which host copies); one line a replica. */
+static int complaintctl_backfills(struct complaintctl *ctl, int argc, char **argv)
+{
+	struct db_backfill rows[REPL_SET_REPLICAS_MAX * 2];
+	size_t count = 0;
+	char error[1024];
+	struct arena *arena = NULL;
+	struct db *db = NULL;
+	int result = COMPLAINTCTL_EXIT_USAGE;
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		complaintctl_usage(stdout);
+		return COMPLAINTCTL_EXIT_OK;
+	}
+	if (argc > 1) {
+		complaintctl_error("backfills: unexpected argument: %s", argv[1]);
+		return COMPLAINTCTL_EXIT_USAGE;
+	}
+	if ((db = complaintctl_open_db(ctl, "backfills")) == NULL)
+		return COMPLAINTCTL_EXIT_USAGE;
+	result = COMPLAINTCTL_EXIT_UNAVAILABLE;
+	if ((arena = arena_create(1 << 20)) == NULL || db_worker_start(db, NULL, error, sizeof(error)) != 0 ||
+	    db_backfills_list(db, arena, rows, sizeof(rows) / sizeof(rows[0]), &count) != DB_OK) {
+		complaintctl_error("backfills: the database could not be read");
+		goto out;
+	}
+	printf("%-12s %-8s %15s  %-19s  %-19s  %s\n", "replica", "status", "copied", "started (UTC)", "last copy/done",
+	       "copying on");
+	for (size_t i = 0; i < count; i++) {
+		char copied[32];
+		snprintf(copied, sizeof(copied), "%u of %u", rows[i].copied, rows[i].total);
+		printf("%-12s %-8s %15s  %-19s  %-19s  %s\n", rows[i].replica, rows[i].done ? "done" : "copying",
+		       copied, rows[i].started_at, rows[i].done ? rows[i].finished_at : rows[i].updated_at,
+		       rows[i].holder[0] != '\0' ? rows[i].holder : "-");
+	}
+	result = COMPLAINTCTL_EXIT_OK;
+out:
+	if (arena != NULL)
+		arena_destroy(arena);
+	db_free(db);
+	return result;
+}
+
 static const struct complaintctl_command complaintctl_commands[] = {
 	{"migrate", "migrate [--migrations DIR]", complaintctl_migrate},
 	{"create-admin", "create-admin [--name NAME] EMAIL", complaintctl_create_admin},
@@ -540,6 +585,7 @@ static const struct complaintctl_command complaintctl_commands[] = {
 	 complaintctl_seed},
 	{"reload", "reload [--wait DURATION]", complaintctl_reload},
 	{"replicas", "replicas [--location L] [--since T] [--json]", complaintctl_replicas},
+	{"backfills", "backfills", complaintctl_backfills},
 };
 
 #define COMPLAINTCTL_COMMAND_COUNT (sizeof(complaintctl_commands) / sizeof(complaintctl_commands[0]))
@@ -571,6 +617,9 @@ static void complaintctl_usage(FILE *out)
 	        "  replicas            per operation, location and replica: All, Fail by cause, R%%, RTT\n"
 	        "                      avg/std/min/max, p50, p99 (ms) over the minutes since T (default\n"
 	        "                      1h; 90m, 1d, 7d, or a UTC time 2026-12-05 10:00); --json: one object\n"
+	        "  backfills           per S3 replica, the copy of the existing photos to it: copying\n"
+	        "                      (N of M, the host copying) or done; a replica counted whole when\n"
+	        "                      it was first seen is done with 0 of 0\n"
 	        "\n"
 	        "  -c, --config FILE   configuration file (default " COMPLAINTCTL_DEFAULT_CONFIG ")\n"
 	        "  -h, --help          this text\n"

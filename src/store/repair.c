@@ -2,7 +2,9 @@
  * repair.c: the photo-repair child of the master (see repair.h).
  *
  * One child per master, so two never copy the same row at once; a row copied twice (a child
- * killed between the copy and the delete) is the same bytes under the same key again.
+ * killed between the copy and the delete) is the same bytes under the same key again. Between
+ * its passes over the queue the child copies the existing photos to a replica added to the set
+ * (store/backfill.c).
  */
 #include "repair.h"
 
@@ -11,6 +13,7 @@
 #include "limits.h"
 #include "log.h"
 #include "runtime.h"
+#include "store/backfill.h"
 #include "store/db_repairs.h"
 #include "store/storage.h"
 
@@ -68,10 +71,16 @@ int repair_main(void *context)
 	if (arena == NULL)
 		return 1;
 	while (!runtime_stop_requested()) {
+		long long until_ms = backfill_now_ms() + app->config.s3_repair_interval_ms;
 		repair_pass(app, arena);
 		arena_reset(arena);
-		runtime_pause(app->config.s3_repair_interval_ms);
+		backfill_round(app, arena, until_ms);
+		arena_reset(arena);
+		long long left_ms = until_ms - backfill_now_ms();
+		if (left_ms > 0)
+			runtime_pause(left_ms);
 	}
+	backfill_stop(app);
 	arena_destroy(arena);
 	return 0;
 }

@@ -84,6 +84,14 @@ bool storage_configured(const struct storage *storage)
 	return storage != NULL && storage->backend.configured;
 }
 
+size_t storage_replica_names(const struct storage *storage, const char *names[], size_t max)
+{
+	size_t count = 0;
+	for (unsigned i = 0; storage_configured(storage) && i < storage->backend.set.count && count < max; i++)
+		names[count++] = storage->backend.set.replicas[i].name;
+	return count;
+}
+
 void storage_key(const uint8_t *bytes, size_t len, char key[STORAGE_KEY_SIZE])
 {
 	uint8_t digest[crypto_hash_sha256_BYTES];

@@ -46,6 +46,8 @@ void storage_free(struct storage *storage);
 int storage_worker_start(struct storage *storage, struct repl_stats *stats, char *error, size_t error_size);
 void storage_worker_stop(struct storage *storage);
 bool storage_configured(const struct storage *storage);
+/* The names of the set's replicas, in the config's order (pointers into storage); their count. */
+size_t storage_replica_names(const struct storage *storage, const char *names[], size_t max);
 
 /* key = hex SHA-256 of bytes. */
 void storage_key(const uint8_t *bytes, size_t len, char key[STORAGE_KEY_SIZE]);

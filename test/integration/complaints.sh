@@ -108,9 +108,8 @@ diag "crafted: over.png $(stat -c %s "$scratch/over.png") B, over-app.png $(stat
 replicas=(us jp de)
 objects_on() { find "$dir/s3/$1/$S3_BUCKET" -type f -name '*._S3rver_object' 2>/dev/null | wc -l; }
 objects() { local name; for name in "${replicas[@]}"; do printf '%s=%s ' "$name" "$(objects_on "$name")"; done; }
-object_file() { echo "$dir/s3/$1/$S3_BUCKET/photos/$2._S3rver_object"; }
 # replicas_with KEY: the replicas holding the object KEY, space-separated.
-replicas_with() { local name; for name in "${replicas[@]}"; do [ -f "$(object_file "$name" "$1")" ] && printf '%s ' "$name"; done; }
+replicas_with() { local name; for name in "${replicas[@]}"; do [ -f "$(s3_object_file "$name" "$1")" ] && printf '%s ' "$name"; done; }
 # s3 NAME CURL-ARGS... PATH: a signed request to replica NAME's bucket (doc/stack-s3-mail.md).
 s3() {
 	local name=$1; shift
@@ -264,8 +263,8 @@ stored_clean() {
 	local name with count=0
 	with=$(replicas_with "$good_key")
 	for name in $with; do
-		[ "$(sha256_of "$(object_file "$name" "$good_key")")" = "$good_key" ] || { diag "$name's copy is not sha256 $good_key"; return 1; }
-		no_gps "$(object_file "$name" "$good_key")" || return 1
+		[ "$(sha256_of "$(s3_object_file "$name" "$good_key")")" = "$good_key" ] || { diag "$name's copy is not sha256 $good_key"; return 1; }
+		no_gps "$(s3_object_file "$name" "$good_key")" || return 1
 		count=$((count + 1))
 	done
 	[ "$count" -ge 2 ] || { diag "the object is on: ${with:-no replica}"; return 1; }
@@ -398,7 +397,7 @@ repaired() {
 	[ -n "$jp_key" ] && [ "$(wc -w <<<"$jp_keys")" = 3 ] || return 1
 	[ "$(sql primary app "SELECT COUNT(*) FROM photo_repairs WHERE replica = 'jp'")" = 0 ] || return 1
 	for key in $jp_keys; do
-		[ "$(sha256_of "$(object_file jp "$key")" 2>/dev/null)" = "$key" ] || return 1
+		[ "$(sha256_of "$(s3_object_file jp "$key")" 2>/dev/null)" = "$key" ] || return 1
 	done
 }
 # Backoff while jp was down: 1, 2, 4... s; 30 s from the restart is ten times the wait expected.

@@ -224,6 +224,9 @@ staff() {
 	printf '%s\n' "$password" | "$complaintctl" -c "$stack_dir/complaintd.conf" "create-$1" ${3:+--name "$3"} "$2" \
 		>"$scratch/create.out" 2>&1 || { echo "Bail out! create-$1 $2: $(cat "$scratch/create.out")"; exit 1; }
 }
+# s3_object_file NAME KEY: where replica NAME's s3rver keeps the photo KEY (present when it has it).
+s3_object_file() { echo "$stack_dir/s3/$1/$S3_BUCKET/photos/$2._S3rver_object"; }
+
 # ---- mail, read through the full stack's maildev (its REST API) ----
 
 mail_api() { echo "http://127.0.0.1:$(stack_port "$stack_base" mail-web)/api"; }
@@ -294,13 +297,30 @@ id_of() { sql "SELECT id FROM accounts WHERE email = '$1'"; }
 # file_complaint BROWSER [CATEGORY]: files a complaint (a water leak unless CATEGORY names
 # another) with a photo as BROWSER; sets filed (its id).
 file_complaint() {
-	local photo="$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg"
+	file_complaint_try "$1" "${2:-water_leak}" "Water runs down Mill Lane ($RANDOM)" ||
+		{ echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
+}
+# file_complaint_try BROWSER CATEGORY DESCRIPTION [PHOTO]: the filing form, then its POST with
+# that description and a photo (a JPEG of test/data/photos unless PHOTO names another); sets what
+# fetch sets, and filed (the id) when it was answered with the complaint's page. Fails otherwise.
+file_complaint_try() {
+	filing_form "$1"
+	filing_post "$@"
+}
+# filing_form BROWSER: the filing form, its tokens kept in form_csrf and form_token for filing_post.
+filing_form() {
 	get "$1" /complaints/new
-	fetch "$1" POST /complaints -H "Origin: $url" --form-string "category=${2:-water_leak}" \
-		--form-string "description=Water runs down Mill Lane ($RANDOM)" --form-string "address=12 Mill Lane" \
-		--form-string "csrf=$(input_value "$body" csrf)" --form-string "submit_token=$(input_value "$body" submit_token)" \
-		-F "photo=@$photo"
-	[[ $location =~ ^/complaints/([0-9]+)$ ]] || { echo "Bail out! filing: $status $(text_of "$body")"; exit 1; }
+	form_csrf=$(input_value "$body" csrf) form_token=$(input_value "$body" submit_token)
+}
+# filing_post BROWSER CATEGORY DESCRIPTION [PHOTO]: file_complaint_try's POST, with the tokens of
+# the last filing_form.
+filing_post() {
+	local photo=${4:-$top/test/data/photos/jpeg_gps_exif_xmp_iptc.jpg}
+	filed=
+	fetch "$1" POST /complaints -H "Origin: $url" --form-string "category=$2" \
+		--form-string "description=$3" --form-string "address=12 Mill Lane" \
+		--form-string "csrf=$form_csrf" --form-string "submit_token=$form_token" -F "photo=@$photo"
+	[[ $location =~ ^/complaints/([0-9]+)$ ]] || return 1
 	filed=${BASH_REMATCH[1]}
 }
 # change [--version N] [--multipart] [--or-bail] BROWSER ID ACTION [FIELD=VALUE...]: the

@@ -28,7 +28,7 @@ ctl() {
 	[ -z "$err" ] || diag "stderr: $err"
 }
 recorded() { sql primary migrate "SELECT version, name, sha256, applied_at FROM schema_migrations ORDER BY version"; }
-tables="accounts admin_log categories category_agents complaints complaint_followers feedback nearby_lookups notifications notification_optouts photo_repairs replica_marks replica_observations replica_segments schema_migrations sessions signin_failures status_track tokens updates"
+tables="accounts admin_log categories category_agents complaints complaint_followers feedback nearby_lookups notifications notification_optouts photo_repairs replica_marks replica_observations replica_segments s3_backfills schema_migrations sessions signin_failures status_track tokens updates"
 table_list() {
 	sql "$1" root "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME SEPARATOR ' ') FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'complaints'"

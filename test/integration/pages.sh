@@ -18,8 +18,8 @@ check "every page carries the security headers" \
 		grep -qi "^X-Content-Type-Options: nosniff" <<<"$1" && grep -qi "^Referrer-Policy: same-origin" <<<"$1"' _ "$headers"
 
 health=$(curl -s "$url/healthz")
-check "GET /healthz answers JSON with status, version, pid and config_generation" \
-	bash -c 'echo "$1" | grep -qE "^\{\"status\":\"ok\",\"version\":\"[0-9.]+\",\"pid\":[0-9]+,\"config_generation\":1\}$"' _ "$health"
+check "GET /healthz answers JSON with status, version, pid, config_generation and location" \
+	bash -c 'echo "$1" | grep -qE "^\{\"status\":\"ok\",\"version\":\"[0-9.]+\",\"pid\":[0-9]+,\"config_generation\":1,\"location\":\"local\"\}$"' _ "$health"
 check "/healthz is application/json and never cached" \
 	bash -c 'curl -s -D - -o /dev/null "$1/healthz" | grep -qi "^Content-Type: application/json" &&
 		curl -s -D - -o /dev/null "$1/healthz" | grep -qi "^Cache-Control: no-store"' _ "$url"
