@@ -103,8 +103,8 @@ diag "$(cat "$scratch/midway")"
 "$complaintctl" -c "$conf" replicas --json >"$scratch/replicas.json" 2>&1
 check "complaintctl replicas shows the same progress under its tables, and in its JSON" \
 	holds 'grep -q "^S3 backfills" "$scratch/replicas" && grep -qE "^br +copying +[0-9]+ of $total " "$scratch/replicas" &&
-	       python3 -c "import json, sys; b = {r[\"replica\"]: r for r in json.load(open(sys.argv[1]))[\"backfills\"]};
-assert b[\"br\"][\"total\"] == int(sys.argv[2]) and 0 < b[\"br\"][\"copied\"] <= b[\"br\"][\"total\"], b" "$scratch/replicas.json" "$total"'
+	       python3 -c "import json, sys; b = {r[\"replica\"]: r for r in json.load(sys.stdin)[\"backfills\"]};
+assert b[\"br\"][\"total\"] == int(sys.argv[1]) and 0 < b[\"br\"][\"copied\"] <= b[\"br\"][\"total\"], b" "$total" <"$scratch/replicas.json"'
 
 # ---- restarted midway ----
 "$stackctl" stop-host "$stack_dir" 1
