@@ -7,8 +7,9 @@
 // s3.get becomes hedge(20ms, jp, us) and the S3 set drops de — and complaintctl reload takes it;
 // after more views and a filing, the page shows the new policy, s3.get's attempts on jp (which
 // had none) with jp's and us's new attempts covering every view, and de's attempts unchanged.
-// Screenshots at 1280 px before and after (replicas-before-1280.png, replicas-after-1280.png)
-// are kept under var/test-artifacts/e2e/replica_policy/; doc/images/ holds a run's copies.
+// Screenshots at 1280 px before and after (the page, its S3 operations' tables, its effective
+// policies: replicas-{before,after}-{1280,s3-1280,policies-1280}.png) are kept under
+// var/test-artifacts/e2e/replica_policy/; doc/images/ holds a run's copies of the last two.
 //
 // Run by test/e2e/run.sh; its stack and browser are lib/harness.mjs's.
 import { readFileSync } from 'node:fs';
@@ -101,6 +102,23 @@ async function traffic() {
 	for (const path of ['/', '/signin']) await goto(visitorPage, path);
 }
 
+// keep STATE: the page at 1280 px as replicas-STATE-1280.png, and what doc/operator.md shows of
+// it: the S3 operations' tables (replicas-STATE-s3-1280.png) and the effective policies
+// (replicas-STATE-policies-1280.png).
+async function keep(state) {
+	await page.screenshot({ path: join(artifacts, `replicas-${state}-1280.png`), fullPage: true, timeout: 20000 });
+	const clip = await page.evaluate(() => {
+		const boxes = [...document.querySelectorAll('section.replica-backend')]
+			.filter((section) => section.querySelector('h2').textContent.trim().startsWith('s3.'))
+			.map((section) => section.getBoundingClientRect());
+		const top = Math.min(...boxes.map((box) => box.top)), bottom = Math.max(...boxes.map((box) => box.bottom));
+		return { x: 0, y: top + window.scrollY, width: document.documentElement.clientWidth, height: bottom - top };
+	});
+	check(clip.height > 0, 'no S3 table to keep');
+	await page.screenshot({ path: join(artifacts, `replicas-${state}-s3-1280.png`), fullPage: true, clip, timeout: 20000 });
+	await page.locator('section.effective-policies').screenshot({ path: join(artifacts, `replicas-${state}-policies-1280.png`), timeout: 20000 });
+}
+
 async function fileComplaint(text) {
 	await goto(residentPage, '/complaints/new');
 	const form = residentPage.locator('form[action="/complaints"]');
@@ -141,7 +159,7 @@ await step('before', 'the admin\'s replica page: the three S3 replicas and both 
 		attempts(shown, 's3.get', 'us') >= views);
 	check(before.policies['s3.get'] === 'seq(us, jp, de)', `the effective s3.get policy shown is "${before.policies['s3.get']}"`);
 	check(!before.rows['s3.get'][`${location}|jp`], `s3.get has attempts on jp under seq: ${JSON.stringify(before.rows['s3.get'])}`);
-	await page.screenshot({ path: join(artifacts, 'replicas-before-1280.png'), fullPage: true, timeout: 20000 });
+	await keep('before');
 });
 
 await step('reload', 'complaintd.conf edited (s3.get = hedge(20ms, jp, us), S3 replicas without de): complaintctl reload takes it and the page shows the new policy', async () => {
@@ -175,7 +193,7 @@ await step('after', `after ${views} more views and a filing: s3.get's attempts o
 		`de's S3 attempts moved from ${attempts(before, 's3.', 'de')} to ${attempts(settled, 's3.', 'de')} after it was dropped`);
 	check(attempts(settled, 's3.put', 'us') > attempts(before, 's3.put', 'us') || attempts(settled, 's3.put', 'jp') > attempts(before, 's3.put', 'jp'),
 		'the second filing\'s photo put shows on neither us nor jp');
-	await page.screenshot({ path: join(artifacts, 'replicas-after-1280.png'), fullPage: true, timeout: 20000 });
+	await keep('after');
 });
 
 await step('policies', 'the effective policies list names s3.get\'s new policy and s3.put over the two replicas left', async () => {
