@@ -107,27 +107,19 @@ serving_generation() { [ "$(generations_seen 10)" = "$1" ]; }
 
 # conf_set FILE SECTION KEY=VALUE...: sets each KEY in [SECTION] of an INI file, replacing its line
 # or adding one after the section's header (the section itself added at the end when missing).
-conf_set() {
-	python3 - "$@" <<'PY'
-import sys
-path, section, pairs = sys.argv[1], sys.argv[2], [p.split("=", 1) for p in sys.argv[3:]]
-lines = open(path).read().splitlines()
-start = next((i for i, l in enumerate(lines) if l.strip() == "[" + section + "]"), None)
-if start is None:
-    lines += ["", "[" + section + "]"]
-    start = len(lines) - 1
-end = next((i for i in range(start + 1, len(lines)) if lines[i].strip().startswith("[")), len(lines))
-for key, value in pairs:
-    key = key.strip()
-    at = next((i for i in range(start + 1, end) if lines[i].split("=", 1)[0].strip() == key and "=" in lines[i]), None)
-    if at is None:
-        lines.insert(start + 1, key + " = " + value.strip())
-        end += 1
-    else:
-        lines[at] = key + " = " + value.strip()
-open(path, "w").write("\n".join(lines) + "\n")
-PY
+conf_set() { python3 "$top/test/integration/conf_set.py" "$@"; }
+
+# ---- /metrics, as a scraper reads it (the script sets scratch, a directory, and url) ----
+
+# scrape: GET /metrics from 127.0.0.1 into $scratch/metrics.txt, parsed into $scratch/samples
+# (prom_samples.py's lines); fails when it does not answer 200 or does not parse.
+scrape() {
+	client_address=127.0.0.1 get - /metrics
+	cp "$scratch/body" "$scratch/metrics.txt"
+	[ "$status" = 200 ] && python3 "$top/test/integration/prom_samples.py" <"$scratch/metrics.txt" >"$scratch/samples" 2>"$scratch/parse.err"
 }
+# sample 'NAME{LABELS}': its value in the last scrape (labels sorted by name), 0 when absent.
+sample() { awk -F'\t' -v key="$1" '$1 == key { print $2; found = 1 } END { if (!found) print 0 }' "$scratch/samples"; }
 
 # ---- a browser: one cookie jar per name (the script sets scratch, a directory, and url) ----
 

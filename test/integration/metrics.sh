@@ -19,15 +19,6 @@ test_migrate
 master_pid=$(cat "$stack_dir/complaintd.pid")
 fcgi_port=$((stack_base + 12))
 
-# scrape: GET /metrics from 127.0.0.1 into $scratch/metrics.txt, parsed into $scratch/samples
-# (prom_samples.py's lines); fails when it does not answer 200 or does not parse.
-scrape() {
-	client_address=127.0.0.1 get - /metrics
-	cp "$scratch/body" "$scratch/metrics.txt"
-	[ "$status" = 200 ] && python3 "$top/test/integration/prom_samples.py" <"$scratch/metrics.txt" >"$scratch/samples" 2>"$scratch/parse.err"
-}
-# sample 'NAME{LABELS}': its value in the last scrape (labels sorted by name), 0 when absent.
-sample() { awk -F'\t' -v key="$1" '$1 == key { print $2; found = 1 } END { if (!found) print 0 }' "$scratch/samples"; }
 healthz='complaintd_http_requests_total{method="GET",route="/healthz",status="200"}'
 healthz_count='complaintd_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}'
 healthz_inf='complaintd_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/healthz",status="200"}'

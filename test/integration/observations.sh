@@ -11,14 +11,18 @@
 # timers racing to flush one segment (two more masters on the same file), whose losers write
 # nothing and log no error; the replica
 # made slow (500 ms per connection, the proxy's delay) shows an RTT of at least 500 ms within two
-# flush periods (with a tenfold margin).
+# flush periods (with a tenfold margin), in the table, in /metrics (its latency histogram gains
+# observations in a bucket of 0.5 s or more: the proxy delays a connection once and librepl's curl
+# reuses connections, so only the histogram and the maximum can show it, not the mean) and in
+# complaintctl replicas --json (its max RTT).
 # The checks' predicates are single-quoted and evaluated when the check runs (holds):
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 replfault=${REPLFAULT_BINARY:-$test_var/build-asan/replication/tools/replfault}
 [ -x "$replfault" ] || { echo "Bail out! no replfault at $replfault (set REPLFAULT_BINARY)"; exit 1; }
+complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 scratch=$(mktemp -d)
 proxy_pid=
 twin_pids=()
@@ -194,6 +198,19 @@ refused=$(cat <(tail -n +"$log_lines" "$stack_dir/complaintd.log") "$scratch"/tw
 check "and the race's losers wrote nothing, quietly: $refused flushes refused in the three logs" [ "$refused" = 0 ]
 
 # ---- 6. a replica made slow ----
+# slow_observations OPERATION REPLICA: in the last /metrics scrape, that replica's successes in a
+# latency bucket whose upper edge is 0.5 s or more (its count less the largest bucket below 0.5 s).
+slow_observations() {
+	awk -F'\t' -v series="operation=\"$1\",replica=\"$2\"" '
+		index($1, "complaintd_replica_latency_seconds_bucket{le=\"") == 1 && index($1, "\"," series "}") {
+			split($1, part, "\""); le = part[2]
+			if (le != "+Inf" && le + 0 < 0.5 && le + 0 >= best) { best = le + 0; below = $2 }
+		}
+		$1 == "complaintd_replica_latency_seconds_count{" series "}" { count = $2 }
+		END { print count - below }' "$scratch/samples"
+}
+scrape || { echo "Bail out! /metrics did not answer or parse"; exit 1; }
+slow_before=$(slow_observations s3.get de)
 before=$(successes eu-west-1a s3.get)
 proxy slow
 slowed_at=$(sql_root "SELECT UTC_TIMESTAMP(3)")
@@ -211,3 +228,25 @@ wait_until 20000 successes_are eu-west-1a s3.get $((before + 4))
 slow=$(sql_root "SELECT CONCAT(SUM(successes), ' at most ', MAX(rtt_max_ms), ' ms') FROM complaints.replica_observations
 	WHERE location = 'eu-west-1a' AND operation = 's3.get' AND period_end > '$slowed_at'")
 check "and the 4 views are its successes, no more ($slow)" successes_are eu-west-1a s3.get $((before + 4))
+
+# The same slowness in /metrics (the live counts of this host) and in complaintctl replicas.
+metrics_slow() { scrape && [ "$(slow_observations s3.get de)" -gt "$slow_before" ]; }
+wait_until 20000 metrics_slow
+metrics_ms=$((($(date +%s%N) - views_done) / 1000000))
+check "/metrics: de's s3.get latency histogram gained observations in a bucket of 0.5 s or more ($slow_before -> $(slow_observations s3.get de)), ${metrics_ms} ms after the views" \
+	metrics_slow
+# ctl_max_rtt: the max RTT of s3.get on de from eu-west-1a since the proxy was made slow, as
+# complaintctl replicas --json prints it; fails below 500 ms.
+since=${slowed_at%.*}
+ctl_max_rtt() {
+	"$complaintctl" -c "$stack_dir/complaintd.conf" replicas --json --location eu-west-1a --since "${since/ /T}Z" 2>"$scratch/ctl.err" |
+		python3 -c 'import json, sys
+rows = [r for r in json.load(sys.stdin)["rows"] if (r["operation"], r["location"], r["replica"]) == ("s3.get", "eu-west-1a", "de")]
+top = max([r["rtt_ms"]["max"] or 0 for r in rows] or [0])
+print(top)
+sys.exit(0 if top >= 500 else 1)'
+}
+wait_until 20000 ctl_max_rtt >/dev/null
+ctl_ms=$((($(date +%s%N) - views_done) / 1000000))
+check "complaintctl replicas --json --since ${since/ /T}Z: s3.get on de from eu-west-1a has a max RTT of $(ctl_max_rtt) ms (500 or more), ${ctl_ms} ms after the views" \
+	holds 'ctl_max_rtt >/dev/null'

@@ -78,8 +78,9 @@ function tail(file, lines) {
 	}
 }
 
-// stackUp NAME: starts a full stack under var/stacks/e2e-NAME-PID and migrates it; its URL.
-export function stackUp(name) {
+// stackUp NAME [OVERRIDES]: starts a full stack under var/stacks/e2e-NAME-PID (OVERRIDES: stackctl up's
+// KEY=VALUE config pairs, e.g. ops.stats_flush_interval=1s) and migrates it; its URL.
+export function stackUp(name, overrides = []) {
 	stackDir = join(testVar, 'stacks', `e2e-${name}-${process.pid}`);
 	rmSync(stackDir, { recursive: true, force: true });
 	mkdirSync(join(testVar, 'stacks'), { recursive: true });
@@ -89,7 +90,7 @@ export function stackUp(name) {
 	stackStarted = true;
 	let base;
 	try {
-		base = execFileSync(stackctl, ['up', stackDir], {
+		base = execFileSync(stackctl, ['up', stackDir, ...overrides], {
 			env: { ...process.env, COMPLAINTD_BINARY: complaintd },
 			stdio: ['ignore', 'pipe', logFd],
 			// About 5 s on an idle machine; over 90 s was seen on two cores loaded by other runs.
@@ -112,11 +113,23 @@ export function stackUp(name) {
 // thousands of complaints takes longer); its output.
 export function ctl(args, input, timeout = 60000) {
 	try {
-		return execFileSync(complaintctl, ['-c', join(stackDir, 'complaintd.conf'), ...args],
+		return execFileSync(complaintctl, ['-c', stackConf(), ...args],
 			{ input: input ?? '', stdio: 'pipe', timeout }).toString();
 	} catch (error) {
 		throw new Error(`complaintctl ${args[0]} failed:\n${String(error.stderr || error.message).trim()}`);
 	}
+}
+
+// stackConf: the stack's complaintd.conf.
+export function stackConf() {
+	return join(stackDir, 'complaintd.conf');
+}
+
+// confSet SECTION PAIRS: sets each 'key = value' of PAIRS in [SECTION] of the stack's
+// complaintd.conf, as an operator edits it (test/integration/conf_set.py, lib.sh's conf_set).
+export function confSet(section, pairs) {
+	execFileSync('python3', [join(top, 'test/integration/conf_set.py'), stackConf(), section, ...pairs],
+		{ stdio: 'pipe', timeout: 10000 });
 }
 
 // sql STATEMENTS: runs them on the stack's primary as the app's user (packaging/stackctl sql); the
