@@ -161,7 +161,10 @@ static struct json_object *replicas_chart(struct arena *arena, const char *opera
 		struct json_object *tick = json_object_new_object();
 		replicas_add_number(tick, "y", base - plot_h * k / REPLICAS_CHART_TICKS);
 		replicas_add_number(tick, "text_y", base - plot_h * k / REPLICAS_CHART_TICKS + 5);
-		complaints_add_string(tick, "label", replicas_format(arena, value < 10 ? 1 : 0, value));
+		/* As many decimals as the tick needs (12.5, 25, 0.25; a top of 1, 2 or 5 x 10^n in four steps),
+		 * never rounded to another number. */
+		int decimals = value == round(value) ? 0 : value * 10 == round(value * 10) ? 1 : 2;
+		complaints_add_string(tick, "label", replicas_format(arena, decimals, value));
 		json_object_array_add(ticks, tick);
 	}
 	json_object_object_add(chart, "ticks", ticks);

@@ -14,7 +14,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 data="$top/test/integration/replicas_data.py"
@@ -37,6 +37,10 @@ for ago in "70 MINUTE:1000" "23 HOUR:2000" "25 HOUR:4000" "8 DAY:8000"; do
 	      successes, fail_timeout) VALUES ('eu-west-1a', 's3.get', 'us', UTC_TIMESTAMP(3) - INTERVAL ${ago%%:*},
 	      UTC_TIMESTAMP(3) - INTERVAL ${ago%%:*} + INTERVAL 1 MINUTE, ${ago##*:}, 0, ${ago##*:});"
 done >>"$scratch/rows.sql"
+# An operation whose one bar is 40 ms: its chart's top is 50, its axis steps 12.5.
+echo "INSERT INTO replica_observations (location, operation, replica, period_start, period_end, attempts, successes,
+      rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms) VALUES ('ap-east-1b', 'sns.publish', 'aws',
+      UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE, UTC_TIMESTAMP(3) - INTERVAL 9 MINUTE, 1, 1, 40, 0, 40, 40);" >>"$scratch/rows.sql"
 # Names no page may pass on as markup.
 cat >>"$scratch/rows.sql" <<'EOF'
 INSERT INTO replica_observations (location, operation, replica, period_start, period_end, attempts, successes,
@@ -139,6 +143,22 @@ check "a table and a chart per operation: an SVG image with a bar per replica an
 	holds '[ "$(grep -c "<h2 id=\"backend-" <<<"$body")" -ge 4 ] &&
 	       [ "$(grep -c "<svg viewBox=\"0 0 [0-9]* [0-9]*\" role=\"img\"" <<<"$body")" -ge 4 ] &&
 	       grep -q "<title>jp from ap-east-1b: [0-9.]* ms</title>" <<<"$body" && ! grep -qi "<script" <<<"$body"'
+# Each chart's five axis labels, read in order: 0 and four equal steps to the top, each exact
+# (a step of 12.5 shows as 12.5, not 12).
+axis_exact() {
+	python3 -c '
+import re, sys
+from fractions import Fraction
+charts = re.findall(r"<svg viewBox=[^>]*role=\"img\".*?</svg>", sys.stdin.read(), re.S)
+assert charts, "no chart"
+for chart in charts:
+    labels = [Fraction(x) for x in re.findall(r"text-anchor=\"end\"[^>]*>([0-9.]+)</text>", chart)]
+    assert len(labels) == 5 and labels[0] == 0, labels
+    assert all(labels[k] == labels[4] * k / 4 for k in range(5)), labels
+' <<<"$body"
+}
+check "each chart's axis is labelled 0 and four exact equal steps (sns.publish's: 12.5, 25, 37.5, 50)" \
+	holds 'axis_exact && grep -q ">37.5</text>" <<<"$body"'
 check "the page lists each operation's effective policy, defaults expanded over the replicas, with its timeouts" \
 	holds 'grep -q "<code>s3.get</code>: <code>seq(us, jp, de)</code> (attempt_timeout 2s, deadline 6s)" <<<"$body" &&
 	       grep -q "<code>db.write</code>: <code>retry(2, seq(primary, standby))</code>" <<<"$body"'
