@@ -560,15 +560,7 @@ static int complaintctl_backfills(struct complaintctl *ctl, int argc, char **arg
 		complaintctl_error("backfills: the database could not be read");
 		goto out;
 	}
-	printf("%-12s %-8s %15s  %-19s  %-19s  %s\n", "replica", "status", "copied", "started (UTC)", "last copy/done",
-	       "copying on");
-	for (size_t i = 0; i < count; i++) {
-		char copied[32];
-		snprintf(copied, sizeof(copied), "%u of %u", rows[i].copied, rows[i].total);
-		printf("%-12s %-8s %15s  %-19s  %-19s  %s\n", rows[i].replica, rows[i].done ? "done" : "copying",
-		       copied, rows[i].started_at, rows[i].done ? rows[i].finished_at : rows[i].updated_at,
-		       rows[i].holder[0] != '\0' ? rows[i].holder : "-");
-	}
+	replicas_report_backfills_text(rows, count, stdout);
 	result = COMPLAINTCTL_EXIT_OK;
 out:
 	if (arena != NULL)

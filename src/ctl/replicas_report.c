@@ -3,7 +3,9 @@
  * replica page merges them (store/db_observations.c into core/observations.c), printed as the
  * page's tables: per operation, each location's replicas, then every location's ("all"), with the
  * paper's Table 1 columns, Fail by cause, and p50 and p99; or as one JSON object, every number as
- * a number and a figure that does not exist (an RTT without successes) as null.
+ * a number and a figure that does not exist (an RTT without successes) as null. Below them, the
+ * S3 backfills' progress (store/db_backfills.c: the photos filed before a replica joined the set,
+ * copied to it by the photo-repair child), also alone for complaintctl backfills.
  */
 #include "ctl/replicas_report.h"
 
@@ -12,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "core/observations.h"
+#include "store/db_backfills.h"
 #include "store/db_observations.h"
 
 #define REPLICAS_REPORT_EVERY "(all)"
+#define REPLICAS_REPORT_BACKFILLS_MAX (2 * REPL_SET_REPLICAS_MAX)
 
 static const char *replicas_report_place(const struct observations_tally *tally)
 {
@@ -116,11 +121,44 @@ static struct json_object *replicas_report_json(const struct observations_table 
 	return root;
 }
 
+void replicas_report_backfills_text(const struct db_backfill *rows, size_t count, FILE *out)
+{
+	fprintf(out, "%-12s %-8s %15s  %-19s  %-19s  %s\n", "replica", "status", "copied", "started (UTC)",
+	        "last copy/done", "copying on");
+	for (size_t i = 0; i < count; i++) {
+		char copied[32];
+		snprintf(copied, sizeof(copied), "%u of %u", rows[i].copied, rows[i].total);
+		fprintf(out, "%-12s %-8s %15s  %-19s  %-19s  %s\n", rows[i].replica, rows[i].done ? "done" : "copying",
+		        copied, rows[i].started_at, rows[i].done ? rows[i].finished_at : rows[i].updated_at,
+		        rows[i].holder[0] != '\0' ? rows[i].holder : "-");
+	}
+}
+
+static struct json_object *replicas_report_backfills_json(const struct db_backfill *rows, size_t count)
+{
+	struct json_object *array = json_object_new_array();
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *row = json_object_new_object();
+		json_object_object_add(row, "replica", json_object_new_string(rows[i].replica));
+		json_object_object_add(row, "status", json_object_new_string(rows[i].done ? "done" : "copying"));
+		json_object_object_add(row, "copied", json_object_new_int64(rows[i].copied));
+		json_object_object_add(row, "total", json_object_new_int64(rows[i].total));
+		json_object_object_add(row, "started_at", json_object_new_string(rows[i].started_at));
+		json_object_object_add(row, "last", json_object_new_string(rows[i].done ? rows[i].finished_at
+		                                                                        : rows[i].updated_at));
+		json_object_object_add(row, "copying_on", rows[i].holder[0] != '\0' ? json_object_new_string(rows[i].holder)
+		                                                                     : NULL);
+		json_object_array_add(array, row);
+	}
+	return array;
+}
+
 enum db_status replicas_report(struct db *db, const char *since_utc, const char *location, bool json, FILE *out)
 {
 	struct observations_tally *space = calloc(OBSERVATIONS_TALLIES_MAX, sizeof(*space));
 	struct observations_table *table = malloc(sizeof(*table));
 	struct db_observations_read read;
+	struct arena *arena = NULL;
 	enum db_status status = DB_UNAVAILABLE;
 	if (space == NULL || table == NULL)
 		goto out;
@@ -129,6 +167,15 @@ enum db_status replicas_report(struct db *db, const char *since_utc, const char 
 	if (status != DB_OK)
 		goto out;
 	observations_sort(table);
+	struct db_backfill backfills[REPLICAS_REPORT_BACKFILLS_MAX];
+	size_t backfill_count = 0;
+	if ((arena = arena_create(1 << 16)) == NULL) {
+		status = DB_UNAVAILABLE;
+		goto out;
+	}
+	status = db_backfills_list(db, arena, backfills, REPLICAS_REPORT_BACKFILLS_MAX, &backfill_count);
+	if (status != DB_OK)
+		goto out;
 	/* One location asked for: its "every location" rows would only repeat it. */
 	bool every = location == NULL;
 	if (json) {
@@ -137,6 +184,7 @@ enum db_status replicas_report(struct db *db, const char *since_utc, const char 
 			status = DB_UNAVAILABLE;
 			goto out;
 		}
+		json_object_object_add(root, "backfills", replicas_report_backfills_json(backfills, backfill_count));
 		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
@@ -147,8 +195,14 @@ enum db_status replicas_report(struct db *db, const char *since_utc, const char 
 			fprintf(out, "%zu minutes left out: a damaged histogram, or too many replicas\n", read.skipped);
 		if (table->count > 0)
 			replicas_report_text(table, every, out);
+		if (backfill_count > 0) {
+			fprintf(out, "\nS3 backfills (photos filed before a replica joined the set, copied to it):\n");
+			replicas_report_backfills_text(backfills, backfill_count, out);
+		}
 	}
 out:
+	if (arena != NULL)
+		arena_destroy(arena);
 	free(space);
 	free(table);
 	return status;

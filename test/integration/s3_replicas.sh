@@ -3,11 +3,11 @@
 # reloading (SIGHUP). A replica taken out keeps no queued repair and gets none afterwards; an empty
 # replica added gets every existing photo from the photo-repair child, in the background, at [s3]
 # backfill_rate photos a second, resuming where it stood after complaintd is restarted midway,
-# with its progress printed by complaintctl backfills.
+# with its progress printed by complaintctl backfills and under complaintctl replicas' tables.
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 scratch=$(mktemp -d)
 rate=3
@@ -99,6 +99,12 @@ check "copied at $rate photos a second at most ($throttled)" [ "$throttled" = ye
 check "complaintctl backfills shows br copying, N of $total, on host local" \
 	grep -qE "^br +copying +[0-9]+ of $total .* local$" "$scratch/midway"
 diag "$(cat "$scratch/midway")"
+"$complaintctl" -c "$conf" replicas >"$scratch/replicas" 2>&1
+"$complaintctl" -c "$conf" replicas --json >"$scratch/replicas.json" 2>&1
+check "complaintctl replicas shows the same progress under its tables, and in its JSON" \
+	holds 'grep -q "^S3 backfills" "$scratch/replicas" && grep -qE "^br +copying +[0-9]+ of $total " "$scratch/replicas" &&
+	       python3 -c "import json, sys; b = {r[\"replica\"]: r for r in json.load(open(sys.argv[1]))[\"backfills\"]};
+assert b[\"br\"][\"total\"] == int(sys.argv[2]) and 0 < b[\"br\"][\"copied\"] <= b[\"br\"][\"total\"], b" "$scratch/replicas.json" "$total"'
 
 # ---- restarted midway ----
 "$stackctl" stop-host "$stack_dir" 1
