@@ -9,13 +9,14 @@
 # counters' own read subtracted) and asserted exactly per request: a change that adds a round trip
 # to a page fails here. The staff of
 # test/bench/staff.sh add the agent console (an agent with 200 assigned complaints), the admin's
-# queue (two filters, their counts, agents and categories kept by the worker) and 100
+# queue (two filters, their rows, counts, agents and categories kept by the worker; a page read
+# anew through a later link) and 100
 # assignments by an admin, each of another submitted complaint. Last, the plan of a complaint's
 # page with 4,000 updates across complaints: its updates branch reads an index on complaint_id
 # (EXPLAIN's type ref), never the updates of every complaint.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
