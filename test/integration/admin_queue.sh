@@ -46,7 +46,7 @@ filters=(
 )
 sorts=(due filed changed)
 candidates_max=1500  # store/db_queue.h's DB_QUEUE_CANDIDATES_MAX
-plan $((${#filters[@]} * 7 + 3 + 3 + 3 + 7 + 3 + 4 + 2 + 1))
+plan $((${#filters[@]} * 7 + 3 + 3 + 4 + 7 + 3 + 4 + 2 + 1))
 
 scratch=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
@@ -256,6 +256,20 @@ done
 check "page 2 kept by the workers, asked by a link from a page read after four filings in its range, holds them each of 4 times ($holding; filed: $(echo $filed))" \
 	holds '[ "$holding" = 4 ]'
 later=$(next_of "$body" | sed -n 's/.*as_of=\([0-9]*\).*/\1/p')
+# A kept page's rows and pager are those of the same page read anew (agents or none, places or
+# none, badges), but for the as_of its links carry: a filter first asked here (waiting and rejected
+# garbage complaints, newest first: rows nothing changes from now on), asked 4 times (each worker's
+# first reading keeps it) and read anew by an as_of later than any reading. (The counts above the
+# rows are each worker's own reading.)
+rows_and_pager() { sed -n '/<tbody>/,/aria-label="Pages of the queue"/p' <<<"$1" | sed 's/as_of=[0-9]*//g'; }
+kept_query=$(query_of "status=submitted status=rejected category=garbage" filed)
+same=0
+for i in 1 2 3 4; do get admin "/admin?$kept_query"; kept[$i]=$(rows_and_pager "$body"); done
+get admin "/admin?$kept_query&as_of=999999999999999"
+fresh=$(rows_and_pager "$body")
+for i in 1 2 3 4; do [ "${kept[$i]}" = "$fresh" ] && same=$((same + 1)); done
+check "a page kept by the workers shows the rows and pager of the same page read anew, byte for byte but for as_of ($same of 4)" \
+	holds '[ "$same" = 4 ] && [ "$(ids_of "$fresh" | wc -l)" = 50 ]'
 check "a page read anew gives its next link a later as_of than the link it was asked by ($later)" \
 	holds '[ -n "$later" ] && [ "$later" -ge "${now_link##*as_of=}" ]'
 
