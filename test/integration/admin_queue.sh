@@ -253,7 +253,7 @@ for i in 1 2 3 4; do
 	get admin "$now_link"
 	[ "$status" = 200 ] && [ "$(ids_of "$body" | sort | comm -12 - <(echo "$filed") | wc -l)" = 4 ] && holding=$((holding + 1))
 done
-check "page 2 kept by the workers, asked by a link from a page read after four filings in its range, holds them each of 4 times ($holding; filed: $(echo $filed))" \
+check "page 2 kept by the workers, asked by a link from a page read after four filings in its range, holds them each of 4 times ($holding; filed: $(paste -sd" " <<<"$filed"))" \
 	holds '[ "$holding" = 4 ]'
 later=$(next_of "$body" | sed -n 's/.*as_of=\([0-9]*\).*/\1/p')
 # A kept page's rows and pager are those of the same page read anew (agents or none, places or
@@ -264,7 +264,7 @@ later=$(next_of "$body" | sed -n 's/.*as_of=\([0-9]*\).*/\1/p')
 rows_and_pager() { sed -n '/<tbody>/,/aria-label="Pages of the queue"/p' <<<"$1" | sed 's/as_of=[0-9]*//g'; }
 kept_query=$(query_of "status=submitted status=rejected category=garbage" filed)
 same=0
-for i in 1 2 3 4; do get admin "/admin?$kept_query"; kept[$i]=$(rows_and_pager "$body"); done
+for i in 1 2 3 4; do get admin "/admin?$kept_query"; kept[i]=$(rows_and_pager "$body"); done
 get admin "/admin?$kept_query&as_of=999999999999999"
 fresh=$(rows_and_pager "$body")
 for i in 1 2 3 4; do [ "${kept[$i]}" = "$fresh" ] && same=$((same + 1)); done
