@@ -81,7 +81,7 @@ static int main_stats_open(struct app *app, const struct config *config, char *e
 	log_info("replica statistics in %s (segment %s)", path, identity.id);
 	return 0;
 }
-#define MAIN_RECENT_SLOTS 64  /* a worker's recent answers: the queue's filters of the last few seconds */
+#define MAIN_RECENT_SLOTS 128 /* a worker's recent answers: the queue's filters and pages of the last few seconds */
 
 static int main_reload(void *context, unsigned generation, struct runtime_settings *settings, char *error,
                        size_t error_size)

@@ -155,6 +155,10 @@ int queue_parse(struct arena *arena, const struct fields *query, struct queue_fi
 			if (filter->way != QUEUE_FIRST || !queue_key_parse(value, filter))
 				goto bad;
 			filter->way = name[0] == 'a' ? QUEUE_AFTER : QUEUE_BEFORE;
+		} else if (strcmp(name, "as_of") == 0) {
+			if (strlen(value) > 15 || !queue_digits(value, strlen(value)))
+				goto bad;
+			filter->as_of = strtoll(value, NULL, 10);
 		}
 		continue;  /* other fields (a form's button) are not the filter's */
 	bad:
@@ -228,7 +232,7 @@ const char *queue_link(struct arena *arena, const char *path, const struct queue
                        const char *key, int64_t id)
 {
 	const char *query = queue_query(arena, filter);
-	size_t size = strlen(path) + strlen(query) + 96;
+	size_t size = strlen(path) + strlen(query) + 128;
 	char *link = arena_alloc(arena, size);
 	if (link == NULL)
 		return path;
@@ -238,6 +242,10 @@ const char *queue_link(struct arena *arena, const char *path, const struct queue
 		snprintf(position, sizeof(position), "%s,%lld", key, (long long)id);
 		queue_append(link + strlen(path) + 1, size - strlen(path) - 1, way == QUEUE_AFTER ? "after" : "before",
 		             position);
+		if (filter->as_of > 0) {
+			snprintf(position, sizeof(position), "%lld", (long long)filter->as_of);
+			queue_append(link + strlen(path) + 1, size - strlen(path) - 1, "as_of", position);
+		}
 	}
 	size_t len = strlen(link);
 	if (link[len - 1] == '?')

@@ -46,6 +46,8 @@ struct queue_filter {
 	enum queue_way way;
 	char key[QUEUE_TIME_SIZE];      /* the keyset position: the sort column's value ... */
 	int64_t key_id;                 /* ... and the id that breaks ties */
+	int64_t as_of;                  /* a keyset link's: when the page it came from was read (ms since
+	                                 * 1970); a kept page read before it is not shown. 0: none */
 };
 
 /* The statuses overdue allows. */
@@ -62,7 +64,8 @@ unsigned queue_statuses(const struct queue_filter *filter);
 /* The filter as a query string without the keyset position ("" for none), URL-encoded (arena). */
 const char *queue_query(struct arena *arena, const struct queue_filter *filter);
 
-/* path?query with the keyset position way from (key, id) (QUEUE_FIRST: none), URL-encoded (arena). */
+/* path?query with the keyset position way from (key, id) (QUEUE_FIRST: none) and, with it, the
+ * filter's as_of when set, URL-encoded (arena). */
 const char *queue_link(struct arena *arena, const char *path, const struct queue_filter *filter, enum queue_way way,
                        const char *key, int64_t id);
 

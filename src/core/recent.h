@@ -14,7 +14,7 @@
 
 #define RECENT_KEY_MAX 1024          /* bytes of a key, with its NUL */
 #define RECENT_SEEN_MAX 256          /* bytes of what the reader had seen (a GTID list), with its NUL */
-#define RECENT_VALUE_MAX (64u << 10) /* bytes of one answer */
+#define RECENT_VALUE_MAX (256u << 10) /* bytes of one answer (a queue page of 50 rows: tens of kB) */
 
 struct recent_entry {
 	char key[RECENT_KEY_MAX];

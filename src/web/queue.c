@@ -9,6 +9,7 @@
 #include "web/queue.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,156 @@ static enum db_status queue_counts(struct call *call, const struct queue_filter 
 	return DB_OK;
 }
 
+/* ---- the page's rows, kept like the furniture ----
+ *
+ * A page's rows (and whether more follow) per filter, sort and keyset position, read at most once
+ * per [queue] cache_max_age per worker, with the same rule for the session's own writes. Kept rows
+ * are the rows of the moment they were read, and a walk through the pages must never show a page
+ * read before the page it came from: a row there when the newer page was read, and filed since the
+ * older one, would fall between the two (missed). So each page's keyset links carry as_of, when
+ * its rows were read (the wall clock before the statement, ms), and a kept page read at or before
+ * a link's as_of is read anew: along a walk the pages' moments never go back, and every row there
+ * when its first page was read, and not moved since, is on exactly one of its pages (keysets never
+ * overlap, so no row is on two).
+ */
+
+static int64_t queue_wall_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* The texts of a row, by their place in struct db_queue_row (NULL kept apart from ""). */
+static const size_t queue_row_texts[] = {
+	offsetof(struct db_queue_row, status),      offsetof(struct db_queue_row, category),
+	offsetof(struct db_queue_row, agent),       offsetof(struct db_queue_row, description),
+	offsetof(struct db_queue_row, address),     offsetof(struct db_queue_row, lat),
+	offsetof(struct db_queue_row, lon),         offsetof(struct db_queue_row, created_at),
+	offsetof(struct db_queue_row, due_at),      offsetof(struct db_queue_row, updated_at),
+	offsetof(struct db_queue_row, sort_key),
+};
+#define QUEUE_ROW_TEXT(row, i) ((const char **)((char *)(row) + queue_row_texts[i]))
+
+/* Bytes written into buf (NULL: only counted), or read back from them. */
+struct queue_bytes {
+	char *buf;
+	const char *at, *end;
+	size_t len;
+};
+
+static void queue_put(struct queue_bytes *b, const void *data, size_t n)
+{
+	if (b->buf != NULL)
+		memcpy(b->buf + b->len, data, n);
+	b->len += n;
+}
+
+static bool queue_get(struct queue_bytes *b, void *out, size_t n)
+{
+	if ((size_t)(b->end - b->at) < n)
+		return false;
+	memcpy(out, b->at, n);
+	b->at += n;
+	return true;
+}
+
+/* A page as bytes (arena): its count, more and when it was read, then each row's numbers, flags
+ * and texts (a byte: present or NULL, then the text with its NUL). */
+static void *queue_rows_pack(struct arena *arena, const struct db_queue_row *rows, size_t count, bool more,
+                             int64_t read_ms, size_t *len)
+{
+	struct queue_bytes b = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && (b.buf = arena_alloc(arena, b.len > 0 ? b.len : 1)) == NULL)
+			return NULL;
+		b.len = 0;
+		uint64_t n = count;
+		uint8_t flag = more;
+		queue_put(&b, &n, sizeof(n));
+		queue_put(&b, &flag, 1);
+		queue_put(&b, &read_ms, sizeof(read_ms));
+		for (size_t i = 0; i < count; i++) {
+			uint8_t flags[2] = {rows[i].reopened, rows[i].overdue};
+			queue_put(&b, &rows[i].id, sizeof(int64_t));
+			queue_put(&b, &rows[i].version, sizeof(int64_t));
+			queue_put(&b, &rows[i].agent_id, sizeof(int64_t));
+			queue_put(&b, flags, sizeof(flags));
+			for (size_t t = 0; t < sizeof(queue_row_texts) / sizeof(queue_row_texts[0]); t++) {
+				const char *text = *QUEUE_ROW_TEXT(&rows[i], t);
+				flag = text != NULL;
+				queue_put(&b, &flag, 1);
+				if (text != NULL)
+					queue_put(&b, text, strlen(text) + 1);
+			}
+		}
+	}
+	*len = b.len;
+	return b.buf;
+}
+
+/* queue_rows_pack's bytes back into rows, the texts in a copy in arena: 0, or -1 (not such bytes). */
+static int queue_rows_unpack(struct arena *arena, const void *value, size_t len, struct db_queue_row *rows,
+                             size_t max, size_t *count, bool *more, int64_t *read_ms)
+{
+	char *copy = arena_alloc(arena, len > 0 ? len : 1);
+	struct queue_bytes b = {.at = copy, .end = copy + len};
+	uint64_t n = 0;
+	uint8_t flag = 0;
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, value, len);
+	if (!queue_get(&b, &n, sizeof(n)) || n > max || !queue_get(&b, &flag, 1) || !queue_get(&b, read_ms, sizeof(*read_ms)))
+		return -1;
+	*more = flag != 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t flags[2];
+		struct db_queue_row *row = &rows[i];
+		if (!queue_get(&b, &row->id, sizeof(int64_t)) || !queue_get(&b, &row->version, sizeof(int64_t)) ||
+		    !queue_get(&b, &row->agent_id, sizeof(int64_t)) || !queue_get(&b, flags, sizeof(flags)))
+			return -1;
+		row->reopened = flags[0] != 0;
+		row->overdue = flags[1] != 0;
+		for (size_t t = 0; t < sizeof(queue_row_texts) / sizeof(queue_row_texts[0]); t++) {
+			const char *nul = NULL;
+			if (!queue_get(&b, &flag, 1))
+				return -1;
+			*QUEUE_ROW_TEXT(row, t) = NULL;
+			if (flag == 0)
+				continue;
+			if ((nul = memchr(b.at, '\0', (size_t)(b.end - b.at))) == NULL)
+				return -1;
+			*QUEUE_ROW_TEXT(row, t) = b.at;
+			b.at = nul + 1;
+		}
+	}
+	*count = (size_t)n;
+	return 0;
+}
+
+/* The page's rows through this worker's recent answers (see above); *read_ms: when they were read. */
+static enum db_status queue_rows(struct call *call, const struct queue_filter *filter, struct db_queue_row *rows,
+                                 size_t *count, bool *more, int64_t *read_ms)
+{
+	struct arena *arena = call->request->arena;
+	struct queue_filter position = *filter;
+	position.as_of = 0;
+	const char *link = queue_link(arena, "page ", &position, filter->way, filter->key, filter->key_id);
+	const struct recent_entry *entry = queue_recent(call, link);
+	if (entry != NULL &&
+	    queue_rows_unpack(arena, entry->value, entry->len, rows, QUEUE_PAGE_SIZE, count, more, read_ms) == 0 &&
+	    *read_ms > filter->as_of)
+		return DB_OK;
+	*read_ms = queue_wall_ms();
+	enum db_status status =
+		db_queue_page(call->app->db, arena, call->session, filter, QUEUE_PAGE_SIZE, rows, count, more);
+	size_t len = 0;
+	void *value = status == DB_OK ? queue_rows_pack(arena, rows, *count, *more, *read_ms, &len) : NULL;
+	if (value != NULL)
+		queue_remember(call, link, value, len);
+	return status;
+}
+
 /* The call's filter from its query (false: a 400 was written), with the category's id. */
 static bool queue_filter_of(struct call *call, const struct fields *query, struct queue_filter *filter,
                             struct db_queue_category *categories, size_t *category_count)
@@ -444,11 +595,13 @@ void queue_page(struct call *call)
 		return;
 	}
 	const char *too_wide = queue_too_wide(arena, &filter, matched);
-	if (too_wide == NULL &&
-	    db_queue_page(call->app->db, arena, call->session, &filter, QUEUE_PAGE_SIZE, rows, &count, &more) != DB_OK) {
+	int64_t read_ms = 0;
+	if (too_wide == NULL && queue_rows(call, &filter, rows, &count, &more, &read_ms) != DB_OK) {
 		render_error(call, 503, queue_database_down);
 		return;
 	}
+	if (read_ms > filter.as_of)
+		filter.as_of = read_ms;  /* this page's links: no page read before this one after it */
 	struct json_object *data = json_object_new_object();
 	if (data == NULL) {
 		render_error(call, 500, "The page could not be made.");

@@ -7,9 +7,9 @@
 # Then wrk -t2 -c32 on each case flat out: the queue's first page, page 2,000 (its "next" link
 # built from the keyset position SQL finds at row 99,950, checked to show that row first), a text
 # search of two words, a word in more than the queue's 1,500 candidates (the page that says so),
-# the overdue filter (each worker keeping the pages' counts, agents and categories for [queue]
-# cache_max_age, 5 s), and the first page again after a reload with cache_max_age = 0 (every page
-# reads them, as before the cache). Last, the unfiltered CSV export once with curl: its time and size, and
+# the overdue filter (each worker keeping the pages' rows, counts, agents and categories for
+# [queue] cache_max_age, 5 s), and the first page again after a reload with cache_max_age = 0
+# (every page reads them all, as before the cache). Last, the unfiltered CSV export once with curl: its time and size, and
 # the peak RSS (VmHWM, reset before through /proc/PID/clear_refs) of the worker that served it
 # (the one whose CPU time moved). Prints Markdown tables.
 #   usage: test/bench/queue.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
@@ -82,7 +82,7 @@ declare -A what=(
 	[search]="GET /admin?q=Harbour Alfama (two words, every status)"
 	[common]="GET /admin?q=Harbour (a word in more than 1,500 complaints: the page saying so)"
 	[overdue]="GET /admin?overdue=1"
-	[first_uncached]="GET /admin, the first page, its counts and agents read for every page (cache_max_age = 0)"
+	[first_uncached]="GET /admin, the first page, its rows, counts and agents read for every page (cache_max_age = 0)"
 )
 declare -A target=(
 	[hello]="$baseline_hello_url" [hello_pk]="$baseline_pk_url" [first]="$url/admin" [page2000]="$url$page2000"
@@ -90,8 +90,8 @@ declare -A target=(
 	[first_uncached]="$url/admin"
 )
 declare -A rows_of rps p50 p99
-# reload_uncached: the same stack with [queue] cache_max_age = 0 (every page reads its counts, agents
-# and categories, as before the cache), its new workers answering.
+# reload_uncached: the same stack with [queue] cache_max_age = 0 (every page reads its rows, counts,
+# agents and categories, as before the cache), its new workers answering.
 reload_uncached() {
 	local old
 	master_pid=$(cat "$stack_dir/complaintd.pid")

@@ -46,7 +46,7 @@ filters=(
 )
 sorts=(due filed changed)
 candidates_max=1500  # store/db_queue.h's DB_QUEUE_CANDIDATES_MAX
-plan $((${#filters[@]} * 7 + 3 + 3 + 7 + 3 + 4 + 2 + 1))
+plan $((${#filters[@]} * 7 + 3 + 3 + 4 + 7 + 3 + 4 + 2 + 1))
 
 scratch=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
@@ -209,11 +209,14 @@ sql "SELECT id FROM complaints c WHERE $walk_where ORDER BY id" >"$scratch/walk.
 link="/admin?$(query_of "$walk_filter" due)"
 pages=0
 : >"$scratch/walk.seen"
+# ids_of PAGE: its complaints' ids, one a line; next_of PAGE: its "next" link.
+ids_of() { grep -o 'name="c" value="[0-9]*:' <<<"$1" | sed 's/[^0-9]//g'; }
+next_of() { grep -o 'href="[^"]*" rel="next"' <<<"$1" | sed 's/href="\([^"]*\)".*/\1/; s/&amp;/\&/g'; }
 while [ -n "$link" ] && [ "$pages" -lt 400 ]; do
 	get admin "$link"
 	[ "$status" = 200 ] || break
-	grep -o 'name="c" value="[0-9]*:' <<<"$body" | sed 's/[^0-9]//g' >>"$scratch/walk.seen"
-	link=$(grep -o 'href="[^"]*" rel="next"' <<<"$body" | sed 's/href="\([^"]*\)".*/\1/; s/&amp;/\&/g')
+	ids_of "$body" >>"$scratch/walk.seen"
+	link=$(next_of "$body")
 	pages=$((pages + 1))
 	sql "INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, due_at, created_at, submit_token)
 		SELECT category_id, reporter_id, description, address, lat, lon, due_at, created_at, RANDOM_BYTES(32)
@@ -226,6 +229,49 @@ repeated=$(sort "$scratch/walk.seen" | uniq -d | tr '\n' ' ')
 check "no complaint shows on two pages of the walk (${repeated:-none})" holds '[ -z "$repeated" ]'
 missed=$(comm -23 <(sort "$scratch/walk.before") <(sort -u "$scratch/walk.seen") | tr '\n' ' ')
 check "every complaint of the filter from before the walk is on a page (missed: ${missed:-none})" holds '[ -z "$missed" ]'
+
+# 3b. Kept pages and a walk. Each worker keeps a page's rows for [queue] cache_max_age (10 minutes
+# here), so a row filed since is on a kept page only once it is read anew. A page's keyset links
+# carry when its rows were read (as_of), and a page reached by a link later than its kept rows is
+# read anew: a walk never goes from a page read after a filing to one read before it, which would
+# miss the filing's row though it was there when the walk's earlier page was read. Page 2 of the
+# walk's filter is kept by both workers; rows are filed inside its range (copies of four of its
+# rows: same due date, later ids); then page 2 is asked by the link page 1 read now would give.
+get admin "/admin?$(query_of "$walk_filter" due)"
+link=$(next_of "$body")
+check "page 1's next link carries when page 1's rows were read ($link)" holds '[[ $link =~ [?\&]as_of=[0-9]{13}$ ]]'
+for i in 1 2 3 4 5 6; do get admin "$link"; done
+inside=$(ids_of "$body" | sed -n '10p;20p;30p;40p' | paste -sd,)
+sql "INSERT INTO complaints (category_id, reporter_id, description, address, lat, lon, due_at, created_at, submit_token)
+	SELECT category_id, reporter_id, description, address, lat, lon, due_at, created_at, RANDOM_BYTES(32)
+	FROM complaints WHERE id IN ($inside)"
+filed=$(sql "SELECT id FROM complaints ORDER BY id DESC LIMIT 4" | sort)
+standby_applied || diag "the standby did not apply the filings in 60 s"
+now_link=$(sed "s/as_of=[0-9]*/as_of=$(date +%s%3N)/" <<<"$link")
+holding=0
+for i in 1 2 3 4; do
+	get admin "$now_link"
+	[ "$status" = 200 ] && [ "$(ids_of "$body" | sort | comm -12 - <(echo "$filed") | wc -l)" = 4 ] && holding=$((holding + 1))
+done
+check "page 2 kept by the workers, asked by a link from a page read after four filings in its range, holds them each of 4 times ($holding; filed: $(paste -sd" " <<<"$filed"))" \
+	holds '[ "$holding" = 4 ]'
+later=$(next_of "$body" | sed -n 's/.*as_of=\([0-9]*\).*/\1/p')
+# A kept page's rows and pager are those of the same page read anew (agents or none, places or
+# none, badges), but for the as_of its links carry: a filter first asked here (waiting and rejected
+# garbage complaints, newest first: rows nothing changes from now on), asked 4 times (each worker's
+# first reading keeps it) and read anew by an as_of later than any reading. (The counts above the
+# rows are each worker's own reading.)
+rows_and_pager() { sed -n '/<tbody>/,/aria-label="Pages of the queue"/p' <<<"$1" | sed 's/as_of=[0-9]*//g'; }
+kept_query=$(query_of "status=submitted status=rejected category=garbage" filed)
+same=0
+for i in 1 2 3 4; do get admin "/admin?$kept_query"; kept[i]=$(rows_and_pager "$body"); done
+get admin "/admin?$kept_query&as_of=999999999999999"
+fresh=$(rows_and_pager "$body")
+for i in 1 2 3 4; do [ "${kept[$i]}" = "$fresh" ] && same=$((same + 1)); done
+check "a page kept by the workers shows the rows and pager of the same page read anew, byte for byte but for as_of ($same of 4)" \
+	holds '[ "$same" = 4 ] && [ "$(ids_of "$fresh" | wc -l)" = 50 ]'
+check "a page read anew gives its next link a later as_of than the link it was asked by ($later)" \
+	holds '[ -n "$later" ] && [ "$later" -ge "${now_link##*as_of=}" ]'
 
 # 4. Bulk assignment, one of the picked complaints assigned by another admin's page meanwhile.
 get admin "/admin?$(query_of "status=submitted agent=none" filed)"

@@ -205,6 +205,12 @@ password=${password:-Corr3ct-horse-battery}
 # sql STATEMENTS: runs them on the stack's primary as the app's user and prints the rows. A shell
 # function (stack-mariadb.sh's), not stackctl: no exec, so no cap on the statements' length.
 sql() { mariadb_sql "$stack_dir" primary app "$@"; }
+# standby_applied: waits (60 s at most) until the standby has applied what the primary has
+# written so far, so that a read sent to the standby sees it; false when it did not.
+standby_applied() {
+	local position; position=$(mariadb_sql "$stack_dir" primary root "SELECT @@global.gtid_binlog_pos")
+	[ "$(mariadb_sql "$stack_dir" standby root "SELECT MASTER_GTID_WAIT('$position', 60)")" = 0 ]
+}
 # input_value HTML NAME: the value of the (last) input named NAME.
 input_value() {
 	grep -o "<input[^>]*name=\"$2\"[^>]*>" <<<"${1//</$'\n'<}" | tail -n 1 | sed -n 's/.*value="\([^"]*\)".*/\1/p'

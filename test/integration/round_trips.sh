@@ -9,13 +9,14 @@
 # counters' own read subtracted) and asserted exactly per request: a change that adds a round trip
 # to a page fails here. The staff of
 # test/bench/staff.sh add the agent console (an agent with 200 assigned complaints), the admin's
-# queue (two filters, their counts, agents and categories kept by the worker) and 100
+# queue (two filters, their rows, counts, agents and categories kept by the worker; a page read
+# anew through a later link) and 100
 # assignments by an admin, each of another submitted complaint. Last, the plan of a complaint's
 # page with 4,000 updates across complaints: its updates branch reads an index on complaint_id
 # (EXPLAIN's type ref), never the updates of every complaint.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -194,11 +195,16 @@ route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint"
 # The agent's console: the session, then the list's one SELECT, like the resident's list.
 route "GET /agent (20 of 200 assigned)" agent /agent Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
 # The admin's queue, its furniture (counts per status, the agents' open counts, the categories)
-# kept by the worker ([queue] cache_max_age, an hour here so that no count straddles an expiry;
-# the warm-up read them): the session, then the page's one SELECT (a UNION ALL of its branches).
-route "GET /admin (the queue's first page, its counts, agents and categories kept)" admin /admin \
-	Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
-route "GET /admin?overdue=1&sort=changed (another filter, its counts kept)" admin "/admin?overdue=1&sort=changed" \
+# and its page's rows kept by the worker ([queue] cache_max_age, an hour here so that nothing
+# straddles an expiry; the warm-up read them): the session only. A page reached by a link from a
+# page read after the kept one (as_of later than it) is read anew: the session, then the page's one
+# SELECT (a UNION ALL of its branches), and kept again.
+route "GET /admin (the queue's first page, its rows, counts, agents and categories kept)" admin /admin \
+	Com_select=1 Com_stmt_execute=1 --
+route "GET /admin?overdue=1&sort=changed (another filter, kept)" admin "/admin?overdue=1&sort=changed" \
+	Com_select=1 Com_stmt_execute=1 --
+route "GET /admin?after=...&as_of=(later than any kept page) (its rows read anew)" admin \
+	"/admin?after=2026-01-01%2000%3A00%3A00.000%2C1&as_of=999999999999999" \
 	Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
 # One assignment. The primary: the session's SELECT; the change as one transaction (BEGIN, UPDATE
 # complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log, INSERT notifications (the

@@ -71,6 +71,17 @@ static void test_keyset_links(void **state)
 	assert_string_equal(filter.key, "2026-01-02 03:04:05.678");
 	assert_int_equal(filter.key_id, 42);
 	assert_true(filter.unassigned);
+	assert_int_equal(filter.as_of, 0);
+	/* A page's as_of rides on its keyset links only, and parses back; the filter's own query and
+	 * the first page's link leave it out. */
+	filter.as_of = 1764950400123;
+	next = queue_link(arena, "/admin", &filter, QUEUE_BEFORE, "2026-01-02 03:04:05.678", 7);
+	assert_string_equal(next, "/admin?agent=none&before=2026-01-02%2003%3A04%3A05.678%2C7&as_of=1764950400123");
+	assert_string_equal(queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0), "/admin?agent=none");
+	assert_string_equal(queue_query(arena, &filter), "agent=none");
+	assert_int_equal(queue_of(arena, strchr(next, '?') + 1, &filter, message), 0);
+	assert_int_equal(filter.way, QUEUE_BEFORE);
+	assert_int_equal(filter.as_of, 1764950400123);
 	arena_destroy(arena);
 }
 
@@ -81,7 +92,8 @@ static void test_bad_fields_refused_with_a_sentence(void **state)
 		"status=open", "category=Water", "agent=-1", "agent=abc", "overdue=yes", "from=2026-13-01", "to=2026-02-30x",
 		"from=2026-02-01&to=2026-01-01", "sort=random", "after=2026-01-02 03:04:05.678", "after=yesterday,3",
 		"after=2026-01-02 03:04:05.678,0", "after=2026-01-02 03:04:05.678,1&before=2026-01-02 03:04:05.678,2",
-		"q=a b", "q=one two three four five six seven eight nine", "agent=none&agent=3",
+		"q=a b", "q=one two three four five six seven eight nine", "agent=none&agent=3", "as_of=-1",
+		"as_of=1764950400123456", "as_of=now",
 	};
 	struct arena *arena = arena_create(1 << 20);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
