@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "core/account.h"
+#include "core/due.h"
 #include "core/password.h"
 #include "ini.h"
 #include "core/observations.h"
@@ -484,7 +485,7 @@ static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv
 	};
 	const char *location = NULL, *since_text = "1h";
 	bool json = false;
-	char error[1024], since[OBSERVATIONS_TIME_SIZE];
+	char error[1024], since[DUE_TIME_SIZE];
 	struct db *db = NULL;
 	int option, result = COMPLAINTCTL_EXIT_USAGE;
 	optind = 0;
@@ -515,7 +516,7 @@ static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv
 		complaintctl_error("replicas: %s", problem);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
-	observations_time_text(from, since);
+	due_utc_text(from, 0, since, sizeof(since));
 	if ((db = complaintctl_open_db(ctl, "replicas")) == NULL)
 		return COMPLAINTCTL_EXIT_USAGE;
 	result = COMPLAINTCTL_EXIT_UNAVAILABLE;
