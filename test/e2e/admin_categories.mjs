@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
-	nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
-	goto as gotoOn, submitAndLand as submitOn, signIn,
+	nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, ctl, browseSignedIn, explain, check,
+	goto as gotoOn, submitAndLand as submitOn,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_categories');
@@ -56,10 +56,7 @@ await step('stack', 'a full stack starts, migrated, with an admin account', asyn
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	browser = await launchChromium();
-	check(url, 'no stack to browse');
-	({ page } = await newPerson(browser, url));
-	await signIn(page, admin.email, admin.password);
+	await browseSignedIn(url, admin, (opened) => ({ browser, page } = opened));
 });
 
 await step('refused', 'the header\'s "Categories" opens the page; a target of "2 weeks" is refused on that category\'s form', async () => {

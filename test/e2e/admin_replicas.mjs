@@ -13,8 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
-	top, artifactsOf, stackUp, stackDown, runDeadline, ctl, sql, launchChromium, newPerson, explain, check, signIn,
-	audit,
+	top, artifactsOf, stackUp, stackDown, runDeadline, ctl, sql, browseSignedIn, explain, check, audit,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_replicas');
@@ -38,10 +37,7 @@ await step('stack', 'a full stack starts, migrated, with an admin account and an
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	browser = await launchChromium();
-	check(url, 'no stack to browse');
-	({ page } = await newPerson(browser, url));
-	await signIn(page, admin.email, admin.password);
+	await browseSignedIn(url, admin, (opened) => ({ browser, page } = opened));
 });
 
 await step('page', 'the header\'s "Replicas" opens the last hour: a table and a chart per operation, both locations and all', async () => {

@@ -265,6 +265,18 @@ export async function signIn(page, email, password) {
 	await submitAndLand(page, form, /^\/account$/, `the sign-in of ${email}`);
 }
 
+// browseSignedIn URL WHO OPENED: Debian's chromium started headless, a person's window on the stack
+// at URL and WHO ({ email, password }) signed in there. OPENED({ browser, page }) is called before
+// the sign-in, so that a failed sign-in still leaves the test its page to show and its browser to
+// close.
+export async function browseSignedIn(url, who, opened) {
+	const browser = await launchChromium();
+	check(url, 'no stack to browse');
+	const { page } = await newPerson(browser, url);
+	opened({ browser, page });
+	await signIn(page, who.email, who.password);
+}
+
 // ---- mail, read through the stack's maildev (its REST API) ----
 
 // mailLink TO PATH [NTH [TIMEOUT]]: waits for the NTH (1: the first) link to PATH (e.g.
