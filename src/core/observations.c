@@ -9,7 +9,6 @@
  */
 #include "core/observations.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,63 +332,5 @@ const struct observations_window *observations_window_find(const char *name)
 	for (size_t i = 0; name != NULL && i < observations_window_count; i++)
 		if (strcmp(observations_windows[i].name, name) == 0)
 			return &observations_windows[i];
-	return NULL;
-}
-
-/* "90m", "1h", "7d", "2w": a whole number and a unit; the seconds, or -1. */
-static long observations_duration(const char *text)
-{
-	static const struct {
-		char unit;
-		long seconds;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
-	size_t digits = strspn(text, "0123456789");
-	if (digits == 0 || digits > 6 || text[digits] == '\0' || text[digits + 1] != '\0')
-		return -1;
-	long amount = strtol(text, NULL, 10);
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (text[digits] == units[i].unit)
-			return amount > 0 ? amount * units[i].seconds : -1;
-	return -1;
-}
-
-/* A UTC time in one of the shapes observations.h names; -1 when it is none. */
-static time_t observations_utc(const char *text)
-{
-	static const char *const shapes[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-	                                     "%Y-%m-%d %H:%M", "%Y-%m-%d"};
-	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		struct tm tm = {0};
-		const char *end = strptime(text, shapes[i], &tm);
-		if (end == NULL || (end[0] != '\0' && !(end[0] == 'Z' && end[1] == '\0')))
-			continue;
-		/* strptime takes "2026-02-31"; timegm would move it on: refuse what is no date. */
-		struct tm check = tm;
-		time_t t = timegm(&check);
-		if (t == (time_t)-1 || check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
-			return -1;
-		return t;
-	}
-	return -1;
-}
-
-const char *observations_since_parse(const char *text, time_t now, time_t *since)
-{
-	if (text == NULL || text[0] == '\0')
-		return "--since needs a value: a duration such as 1h, 1d or 7d, or a UTC time such as 2026-12-05 10:00.";
-	if (isdigit((unsigned char)text[0]) && strchr(text, '-') == NULL) {
-		long seconds = observations_duration(text);
-		if (seconds < 0)
-			return "--since takes a duration as a whole number and a unit (s, m, h, d or w), such as 1h, 1d or 7d.";
-		*since = now - (time_t)seconds;
-		return NULL;
-	}
-	time_t t = observations_utc(text);
-	if (t == (time_t)-1)
-		return "--since takes a duration such as 1h, 1d or 7d, or a UTC time as YYYY-MM-DD, YYYY-MM-DD HH:MM or "
-		       "YYYY-MM-DDTHH:MM:SSZ.";
-	if (t > now)
-		return "--since is in the future: there is nothing to show yet.";
-	*since = t;
 	return NULL;
 }

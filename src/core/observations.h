@@ -10,7 +10,7 @@
  *   deviation, min and max over the successes, 32 log2 buckets of microseconds) merged by the same
  *   formula, per (location, operation, replica) and per (operation, replica) over every location,
  *   into the WS-DREAM paper's Table 1 columns (All, Fail, R%, RTT avg/std/min/max) plus p50 and
- *   p99 from the merged histogram; and the page's windows and complaintctl's --since.
+ *   p99 from the merged histogram; and the page's windows.
  */
 #ifndef CORE_OBSERVATIONS_H
 #define CORE_OBSERVATIONS_H
@@ -18,7 +18,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #define OBSERVATIONS_BUCKETS 32          /* bucket b counts RTTs in [2^b, 2^(b+1)) microseconds, as librepl's
                                             REPL_STATS_BUCKETS; bucket 0 also holds 0, the last is open above */
@@ -147,10 +146,5 @@ extern const struct observations_window observations_windows[];
 extern const size_t observations_window_count;
 /* The window called name, or NULL. */
 const struct observations_window *observations_window_find(const char *name);
-
-/* "--since": a duration back from now (a whole number and s, m, h, d or w: "90m", "1h", "7d"), or a
- * UTC time "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM:SS" (a trailing Z allowed), not
- * after now. NULL when good and *since set, else the sentence saying what is wrong. */
-const char *observations_since_parse(const char *text, time_t now, time_t *since);
 
 #endif

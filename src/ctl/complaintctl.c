@@ -511,7 +511,7 @@ static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	time_t from;
-	const char *problem = observations_since_parse(since_text, time(NULL), &from);
+	const char *problem = replicas_report_since(since_text, time(NULL), &from);
 	if (problem != NULL) {
 		complaintctl_error("replicas: %s", problem);
 		return COMPLAINTCTL_EXIT_USAGE;

@@ -1,5 +1,6 @@
 /*
- * replicas_report.c: complaintctl replicas: the minutes since a time read and merged as the
+ * replicas_report.c: complaintctl replicas: its --since read (a duration in librepl's one syntax,
+ * repl_duration_parse, or a UTC time), then the minutes since that time read and merged as the
  * replica page merges them (store/db_observations.c into core/observations.c), printed as the
  * page's tables: per operation, each location's replicas, then every location's ("all"), with the
  * paper's Table 1 columns, Fail by cause, and p50 and p99; or as one JSON object, every number as
@@ -9,6 +10,7 @@
  */
 #include "ctl/replicas_report.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,11 +18,57 @@
 
 #include "arena.h"
 #include "core/observations.h"
+#include "repl.h"
 #include "store/db_backfills.h"
 #include "store/db_observations.h"
 
 #define REPLICAS_REPORT_EVERY "(all)"
 #define REPLICAS_REPORT_BACKFILLS_MAX (2 * REPL_SET_REPLICAS_MAX)
+
+/* A UTC time in one of the shapes replicas_report.h names; -1 when it is none. */
+static time_t replicas_report_utc(const char *text)
+{
+	static const char *const shapes[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+	                                     "%Y-%m-%d %H:%M", "%Y-%m-%d"};
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct tm tm = {0};
+		const char *end = strptime(text, shapes[i], &tm);
+		if (end == NULL || (end[0] != '\0' && !(end[0] == 'Z' && end[1] == '\0')))
+			continue;
+		/* strptime takes "2026-02-31"; timegm would move it on: refuse what is no date. */
+		struct tm check = tm;
+		time_t t = timegm(&check);
+		if (t == (time_t)-1 || check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
+			return -1;
+		return t;
+	}
+	return -1;
+}
+
+const char *replicas_report_since(const char *text, time_t now, time_t *since)
+{
+	if (text == NULL || text[0] == '\0')
+		return "--since needs a value: a duration such as 1h, 1d or 7d, or a UTC time such as 2026-12-05 10:00.";
+	if (isdigit((unsigned char)text[0]) && strchr(text, '-') == NULL) {
+		/* librepl's durations, but with a unit (bare digits would be milliseconds) and in whole
+		 * seconds, none reaching back before 1970. */
+		size_t len = strlen(text);
+		long long ms = 0;
+		if (!isalpha((unsigned char)text[len - 1]) || repl_duration_parse(text, len, &ms, NULL, NULL) != REPL_OK ||
+		    ms <= 0 || ms % 1000 != 0 || ms / 1000 > (long long)now)
+			return "--since takes a duration as a whole number and a unit (s, m, h, d or w), such as 1h, 1d or 7d.";
+		*since = now - (time_t)(ms / 1000);
+		return NULL;
+	}
+	time_t t = replicas_report_utc(text);
+	if (t == (time_t)-1)
+		return "--since takes a duration such as 1h, 1d or 7d, or a UTC time as YYYY-MM-DD, YYYY-MM-DD HH:MM or "
+		       "YYYY-MM-DDTHH:MM:SSZ.";
+	if (t > now)
+		return "--since is in the future: there is nothing to show yet.";
+	*since = t;
+	return NULL;
+}
 
 static const char *replicas_report_place(const struct observations_tally *tally)
 {

@@ -9,8 +9,7 @@
  *   numbers Python's statistics module computed from the raw samples (mean, stdev: the sample
  *   deviation; nearest-rank percentiles over the log2 buckets' upper edges). Each stored minute is
  *   made here from its own samples with the two-pass formulas, as the timer child would store it;
- *   only the merge is under test. Also: the table's order, its refusals, "--since" and the page's
- *   windows.
+ *   only the merge is under test. Also: the table's order, its refusals and the page's windows.
  * - Both: periods cut anywhere out of one stream, merged again, give the stream's figures.
  */
 #include <math.h>
@@ -21,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -428,27 +426,9 @@ static void test_refusals(void **state)
 	assert_true(test_table.full);
 }
 
-static void test_since(void **state)
+static void test_windows(void **state)
 {
 	(void)state;
-	const time_t now = 1796467200;  /* 2026-12-05 10:40:00 UTC */
-	time_t since = 0;
-	static const struct {
-		const char *given;
-		time_t want;
-	} good[] = {
-		{"1h", now - 3600}, {"1d", now - 86400}, {"7d", now - 7 * 86400}, {"90m", now - 5400}, {"2w", now - 14 * 86400},
-		{"2026-12-05", 1796428800}, {"2026-12-05 10:00", 1796428800 + 36000},
-		{"2026-12-05T10:00:30Z", 1796428800 + 36030}, {"2026-12-05 10:40:00", now},
-	};
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_null(observations_since_parse(good[i].given, now, &since));
-		assert_int_equal(since, good[i].want);
-	}
-	static const char *const bad[] = {"", "h", "1", "0h", "1y", "1hh", "-1h", "1.5h", "2026-02-31",
-	                                  "2026-12-05 25:00", "2026-12-06", "yesterday", "2026-12-05T10:00:00+01"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_non_null(observations_since_parse(bad[i], now, &since));
 	assert_non_null(observations_window_find("7d"));
 	assert_int_equal(observations_window_find("1d")->seconds, 86400);
 	assert_null(observations_window_find("1w"));
@@ -502,7 +482,7 @@ int main(void)
 		cmocka_unit_test(test_order_puts_every_location_last),
 		cmocka_unit_test(test_no_successes_no_rtt),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_since),
+		cmocka_unit_test(test_windows),
 		cmocka_unit_test(test_periods_merged_give_the_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
