@@ -8,11 +8,10 @@
 // var/test-artifacts/e2e/admin_categories/.
 //
 // Run by test/e2e/run.sh; its stack and browser are lib/harness.mjs's.
-import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
 	artifactsOf, stackUp, stackDown, runDeadline, ctl, browseSignedIn, explain, check, goto as gotoOn,
-	submitAndLand as submitOn, audit,
+	submitAndLand as submitOn, auditWidths,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_categories');
@@ -74,14 +73,7 @@ await step('log', 'the admin log, filtered by "Changed a category", shows the ch
 });
 
 await step('axe', 'the categories page and the log: no axe-core violation and nothing wider than the window at 375 and 1280 px', async () => {
-	const problems = [];
-	for (const width of [375, 1280]) {
-		await page.setViewportSize({ width, height: 800 });
-		for (const [path, name] of [['/admin/categories', 'categories'], ['/admin/log', 'log']]) {
-			problems.push(...await audit(page, path, name, artifacts));
-			tapDiag(`screenshot: ${join(artifacts, `${name}-${width}.png`)}`);
-		}
-	}
+	const problems = await auditWidths(page, [['/admin/categories', 'categories'], ['/admin/log', 'log']], artifacts);
 	check(problems.length === 0, problems.join('\n'));
 });
 

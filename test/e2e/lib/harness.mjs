@@ -319,6 +319,22 @@ export async function audit(opened, path, name, directory, status = 200) {
 	return problems.concat(await auditShown(opened, name, directory));
 }
 
+// auditWidths PAGE PAGES DIRECTORY [MORE]: at 375 and 1280 px, audit of each [PATH, NAME] of
+// PAGES (its screenshot named in a diag line), then MORE(WIDTH)'s own checks of the last one at
+// that width. Returns every problem, as lines.
+export async function auditWidths(opened, pages, directory, more = async () => []) {
+	const problems = [];
+	for (const width of [375, 1280]) {
+		await opened.setViewportSize({ width, height: 800 });
+		for (const [path, name] of pages) {
+			problems.push(...await audit(opened, path, name, directory));
+			tapDiag(`screenshot: ${join(directory, `${name}-${width}.png`)}`);
+		}
+		problems.push(...await more(width));
+	}
+	return problems;
+}
+
 // auditShown PAGE NAME DIRECTORY: the page as it is now (e.g. the answer to a form): axe-core's
 // default rules find no violation, the page is no wider than the window, every header link is on
 // screen; and a screenshot NAME-WIDTH.png is kept in DIRECTORY. Returns the problems, as lines.
