@@ -3,7 +3,7 @@
  * SigV4 signatures with AWS's own signer), started by test/integration/repl_transports.sh, which
  * names the stack in REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE; the cases run policies over
  * them. Without a stack every case FAILS saying so: a skipped replication test would hide a
- * broken signer. The stack, its secrets and the stub of repl_stats_record are repl_stack.c's.
+ * broken signer. The stack and its secrets are repl_stack.c's.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -3,20 +3,9 @@
  */
 #include "repl_stack.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void repl_stats_record(struct repl_stats *stats, const char *operation, const char *replica,
-                       enum repl_cause cause, uint64_t rtt_us)
-{
-	(void)stats;
-	(void)operation;
-	(void)replica;
-	(void)cause;
-	(void)rtt_us;
-}
 
 int repl_stack_open(char *dir, size_t dir_size, long *base, struct repl_client **client, char *why,
                     size_t why_size)

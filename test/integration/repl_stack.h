@@ -1,8 +1,8 @@
 /*
  * repl_stack.h: what the transport tests against a real stack (repl_http.c, repl_mysql.c,
  * repl_smtp.c) share: the stack test/integration/repl_transports.sh started, as its environment
- * names it (REPL_TEST_STACK_DIR, REPL_TEST_STACK_BASE), a librepl client, the stack's secrets, and
- * a stats sink that records nothing (the cases read results, not a segment).
+ * names it (REPL_TEST_STACK_DIR, REPL_TEST_STACK_BASE), a librepl client and the stack's secrets.
+ * Their stats go nowhere (test/repl_stats_stub.c): the cases read results, not a segment.
  */
 #ifndef REPL_STACK_H
 #define REPL_STACK_H
