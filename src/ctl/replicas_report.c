@@ -73,7 +73,9 @@ const char *replicas_report_since(const char *text, time_t now, time_t *since)
 /* The RTT columns, in the order of the figures: the text table's titles and the JSON keys. */
 static const struct {
 	const char *title, *key;
-} replicas_report_rtts[] = {{"Avg", "avg"}, {"Std", "std"}, {"Min", "min"}, {"Max", "max"}, {"p50", "p50"}, {"p99", "p99"}};
+} replicas_report_rtts[] = {
+	{"Avg", "avg"}, {"Std", "std"}, {"Min", "min"}, {"Max", "max"}, {"p50", "p50"}, {"p99", "p99"},
+};
 #define REPLICAS_REPORT_RTTS (sizeof(replicas_report_rtts) / sizeof(replicas_report_rtts[0]))
 
 /* One row as both printers show it; a figure that does not exist is NAN (a dash, a null). */
