@@ -237,11 +237,15 @@ enum repl_status repl_set_parse(struct repl_set *set, const char *set_name, cons
 
 /* Longest first where one is a prefix of another is not needed: a unit is the whole run of
  * letters after the digits, compared exactly. Largest first, for the printer. */
+/* Largest first. A week is read but never printed: what complaintd prints (complaintd -t, the
+ * pages' policies) stays in days, as it always was. */
 static const struct {
 	const char *name;
 	long long ms;
+	bool printed;
 } policy_units[] = {
-	{"d", 24LL * 60 * 60 * 1000}, {"h", 60LL * 60 * 1000}, {"m", 60LL * 1000}, {"s", 1000}, {"ms", 1},
+	{"w", 7LL * 24 * 60 * 60 * 1000, false}, {"d", 24LL * 60 * 60 * 1000, true}, {"h", 60LL * 60 * 1000, true},
+	{"m", 60LL * 1000, true},                {"s", 1000, true},                   {"ms", 1, true},
 };
 
 static bool policy_is_letter(char c)
@@ -306,7 +310,7 @@ size_t repl_duration_format(long long ms, char *buf, size_t size)
 	const char *unit = "ms";
 	long long count = ms;
 	for (size_t i = 0; i < POLICY_LENGTH(policy_units) && ms > 0; i++) {
-		if (ms % policy_units[i].ms == 0) {
+		if (policy_units[i].printed && ms % policy_units[i].ms == 0) {
 			unit = policy_units[i].name;
 			count = ms / policy_units[i].ms;
 			break;

@@ -105,10 +105,11 @@ const struct repl_replica *repl_set_find(const struct repl_set *set, const char 
 
 /* ---- durations ---- */
 
-/* A duration is written the same way in a policy (hedge's delay) and in the app's config keys:
- * decimal digits, then a unit — ms, s, m (minutes), h or d (days) — with nothing between them;
- * bare digits are milliseconds, as policies and configs have always read them. */
-#define REPL_DURATION_UNITS "ms, s, m, h or d; bare digits are milliseconds"
+/* A duration is written the same way in a policy (hedge's delay), in the app's config keys and
+ * in complaintctl's options: decimal digits, then a unit — ms, s, m (minutes), h, d (days) or w
+ * (weeks) — with nothing between them; bare digits are milliseconds, as policies and configs have
+ * always read them. */
+#define REPL_DURATION_UNITS "ms, s, m, h, d or w; bare digits are milliseconds"
 
 /* Reads the duration at the start of text (len bytes) into *ms. With used, reading stops after
  * the unit and *used says how many bytes it took (a policy's cursor); without, the whole text must
@@ -117,8 +118,8 @@ const struct repl_replica *repl_set_find(const struct repl_set *set, const char 
  * *used are then untouched. */
 enum repl_status repl_duration_parse(const char *text, size_t len, long long *ms, size_t *used,
                                      struct repl_error *error);
-/* Writes ms in the largest unit that holds it whole ("20ms", "3s", "2m", "1h", "14d", "0ms"),
- * which repl_duration_parse reads back to ms. Returns the length it needs, like snprintf. */
+/* Writes ms in the largest unit up to days that holds it whole ("20ms", "3s", "2m", "1h", "14d",
+ * "0ms"; never weeks), which repl_duration_parse reads back to ms. Returns the length it needs, like snprintf. */
 size_t repl_duration_format(long long ms, char *buf, size_t size);
 
 /* ---- policies ---- */

@@ -1,12 +1,14 @@
 /*
- * observations.c: the replica tables' arithmetic (see observations.h): minutes merged by Chan,
- * Golub and LeVeque's parallel formula, as librepl's stats.c merges its slots, so that a window's
- * deviation is the deviation of every sample in it, not an average of the minutes' deviations;
- * percentiles from the merged histogram; the windows and "--since" as UTC times.
+ * observations.c: the arithmetic of replica_observations (see observations.h). One formula both
+ * ways: Chan, Golub and LeVeque's parallel merge of two parts' count, mean and M2 (as librepl's
+ * stats.c merges its slots) adds a window's periods, so that its deviation is the deviation of
+ * every sample in it, not an average of the periods' deviations; solved for the second part, it
+ * takes a period out of two cumulative totals. Cancellation there costs about n / nb ulps: a
+ * minute of a thousand attempts after a billion keeps ten significant digits. The histogram's
+ * bucket edges bound a period's min and max and give a window's percentiles.
  */
 #include "core/observations.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,131 @@ const struct observations_window observations_windows[] = {
 	{"7d", "Last week", 7 * 86400},
 };
 const size_t observations_window_count = sizeof(observations_windows) / sizeof(observations_windows[0]);
+
+/* ---- one formula both ways ---- */
+
+/* Count, mean and M2 (the sum of squared deviations from the mean, ms^2) of some successes. */
+struct observations_moments {
+	double n, mean_ms, m2;
+};
+
+/* Chan et al.: a and b together. mean = mean_a + delta * nb / n, M2 = M2a + M2b + delta^2 * na *
+ * nb / n, delta = mean_b - mean_a. */
+static struct observations_moments observations_join(struct observations_moments a, struct observations_moments b)
+{
+	if (a.n == 0)
+		return b;
+	double n = a.n + b.n, delta = b.mean_ms - a.mean_ms;
+	return (struct observations_moments){n, a.mean_ms + delta * b.n / n, a.m2 + (b.m2 + delta * delta * a.n * b.n / n)};
+}
+
+/* The same solved for b: the later part of whole, whose earlier part is a (whole.n > a.n). */
+static struct observations_moments observations_part(struct observations_moments whole, struct observations_moments a)
+{
+	struct observations_moments b = whole;
+	if (a.n > 0) {
+		b.n = whole.n - a.n;
+		b.mean_ms = a.mean_ms + (whole.mean_ms - a.mean_ms) * whole.n / b.n;
+		double delta = b.mean_ms - a.mean_ms;
+		b.m2 = whole.m2 - a.m2 - delta * delta * a.n * b.n / whole.n;
+	}
+	/* Rounding may leave a hair below zero where the part's values were all equal. */
+	if (!(b.m2 > 0.0))
+		b.m2 = 0.0;
+	return b;
+}
+
+/* The sample deviation (n - 1), as librepl's tables and the paper's; 0 for one success. */
+static double observations_std(struct observations_moments m)
+{
+	return m.n > 1.0 ? sqrt(m.m2 / (m.n - 1.0)) : 0.0;
+}
+
+double observations_m2_from_std(uint64_t n, double std_ms)
+{
+	return n > 1 ? std_ms * std_ms * (double)(n - 1) : 0.0;
+}
+
+/* The lower edge in µs of bucket b, which holds [2^b, 2^(b+1)) (bucket 0 also 0); the upper edge
+ * of bucket b is the lower edge of b + 1, up to b + 1 = OBSERVATIONS_BUCKETS. */
+static uint64_t observations_bucket_low_us(unsigned bucket)
+{
+	return bucket == 0 ? 0 : (uint64_t)1 << bucket;
+}
+
+/* ---- the flush: a period from two cumulative totals ---- */
+
+uint64_t observations_attempts(const struct observations_totals *t)
+{
+	uint64_t attempts = t->successes;
+	for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
+		attempts += t->fail[c];
+	return attempts;
+}
+
+/* The period's min and max: exact when the cumulative one moved (or nothing came before), else
+ * the tightest bound the period's own buckets and the cumulative value give. */
+static void observations_extremes(const struct observations_totals *mark, const struct observations_totals *now,
+                                  struct observations_period *period)
+{
+	unsigned lowest = 0, highest = 0;
+	bool any = false;
+	for (unsigned b = 0; b < OBSERVATIONS_BUCKETS; b++) {
+		if (period->histogram[b] == 0)
+			continue;
+		if (!any)
+			lowest = b;
+		highest = b;
+		any = true;
+	}
+	uint64_t min_us = now->min_us, max_us = now->max_us;
+	period->min_exact = mark->successes == 0 || now->min_us < mark->min_us;
+	period->max_exact = mark->successes == 0 || now->max_us > mark->max_us;
+	if (!period->min_exact && any) {
+		uint64_t low = observations_bucket_low_us(lowest);
+		min_us = low > now->min_us ? low : now->min_us;
+	}
+	if (!period->max_exact && any && highest + 1 < OBSERVATIONS_BUCKETS) {
+		uint64_t high = observations_bucket_low_us(highest + 1) - 1;
+		max_us = high < now->max_us ? high : now->max_us;
+	}
+	period->min_ms = (double)min_us / 1000.0;
+	period->max_ms = (double)max_us / 1000.0;
+}
+
+enum observations_status observations_period_between(const struct observations_totals *mark,
+                                                     const struct observations_totals *now,
+                                                     struct observations_period *period)
+{
+	memset(period, 0, sizeof(*period));
+	if (now->successes < mark->successes)
+		return OBSERVATIONS_BACKWARDS;
+	period->successes = now->successes - mark->successes;
+	for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++) {
+		if (now->fail[c] < mark->fail[c])
+			return OBSERVATIONS_BACKWARDS;
+		period->fail[c] = now->fail[c] - mark->fail[c];
+	}
+	for (unsigned b = 0; b < OBSERVATIONS_BUCKETS; b++) {
+		if (now->histogram[b] < mark->histogram[b])
+			return OBSERVATIONS_BACKWARDS;
+		period->histogram[b] = now->histogram[b] - mark->histogram[b];
+	}
+	period->attempts = observations_attempts(now) - observations_attempts(mark);
+	if (period->attempts == 0)
+		return OBSERVATIONS_EMPTY;
+	if (period->successes == 0)
+		return OBSERVATIONS_OK;
+	struct observations_moments part = observations_part(
+		(struct observations_moments){(double)now->successes, now->mean_ms, now->m2_ms2},
+		(struct observations_moments){(double)mark->successes, mark->mean_ms, mark->m2_ms2});
+	period->mean_ms = part.mean_ms;
+	period->std_ms = observations_std(part);
+	observations_extremes(mark, now, period);
+	return OBSERVATIONS_OK;
+}
+
+/* ---- the tables: periods merged over a window ---- */
 
 void observations_table_init(struct observations_table *table, struct observations_tally *space, size_t max)
 {
@@ -83,7 +210,7 @@ static struct observations_tally *observations_find(struct observations_table *t
 	return tally;
 }
 
-/* M2 = M2a + M2b + delta^2 * na * nb / n: the deviation of the union from the parts'. */
+/* A minute into a tally: counts and buckets add, the moments join. */
 static void observations_merge(struct observations_tally *into, const struct observations_minute *from)
 {
 	into->attempts += from->attempts;
@@ -93,26 +220,17 @@ static void observations_merge(struct observations_tally *into, const struct obs
 		into->histogram[b] += from->histogram[b];
 	if (from->successes == 0)
 		return;
-	double nb = (double)from->successes;
-	/* A minute keeps the sample deviation (n - 1); its own M2 is std^2 (n - 1). */
-	double m2b = from->successes > 1 ? from->rtt_std_ms * from->rtt_std_ms * (nb - 1.0) : 0.0;
-	if (into->successes == 0) {
-		into->successes = from->successes;
-		into->mean_ms = from->rtt_mean_ms;
-		into->m2 = m2b;
+	struct observations_moments joined = observations_join(
+		(struct observations_moments){(double)into->successes, into->mean_ms, into->m2},
+		(struct observations_moments){(double)from->successes, from->rtt_mean_ms,
+	                                      observations_m2_from_std(from->successes, from->rtt_std_ms)});
+	if (into->successes == 0 || from->rtt_min_ms < into->min_ms)
 		into->min_ms = from->rtt_min_ms;
+	if (into->successes == 0 || from->rtt_max_ms > into->max_ms)
 		into->max_ms = from->rtt_max_ms;
-		return;
-	}
-	double na = (double)into->successes, n = na + nb;
-	double delta = from->rtt_mean_ms - into->mean_ms;
-	into->mean_ms += delta * nb / n;
-	into->m2 += m2b + delta * delta * na * nb / n;
 	into->successes += from->successes;
-	if (from->rtt_min_ms < into->min_ms)
-		into->min_ms = from->rtt_min_ms;
-	if (from->rtt_max_ms > into->max_ms)
-		into->max_ms = from->rtt_max_ms;
+	into->mean_ms = joined.mean_ms;
+	into->m2 = joined.m2;
 }
 
 static bool observations_name_ok(const char *name, size_t size)
@@ -179,9 +297,9 @@ double observations_percentile(const uint64_t histogram[OBSERVATIONS_BUCKETS], d
 	for (unsigned b = 0; b < OBSERVATIONS_BUCKETS; b++) {
 		cumulative += histogram[b];
 		if ((double)cumulative >= rank)
-			return ldexp(1.0, (int)b + 1) / 1000.0;
+			return (double)observations_bucket_low_us(b + 1) / 1000.0;
 	}
-	return ldexp(1.0, OBSERVATIONS_BUCKETS) / 1000.0;
+	return (double)observations_bucket_low_us(OBSERVATIONS_BUCKETS) / 1000.0;
 }
 
 void observations_figures(const struct observations_tally *tally, struct observations_figures *out)
@@ -199,8 +317,7 @@ void observations_figures(const struct observations_tally *tally, struct observa
 	if (!out->has_rtt)
 		return;
 	out->avg_ms = tally->mean_ms;
-	/* The sample deviation (n - 1), as librepl's tables and the paper's. */
-	out->std_ms = tally->successes > 1 ? sqrt(tally->m2 / (double)(tally->successes - 1)) : 0.0;
+	out->std_ms = observations_std((struct observations_moments){(double)tally->successes, tally->mean_ms, tally->m2});
 	out->min_ms = tally->min_ms;
 	out->max_ms = tally->max_ms;
 	out->p50_ms = observations_percentile(tally->histogram, 50.0);
@@ -216,69 +333,4 @@ const struct observations_window *observations_window_find(const char *name)
 		if (strcmp(observations_windows[i].name, name) == 0)
 			return &observations_windows[i];
 	return NULL;
-}
-
-/* "90m", "1h", "7d", "2w": a whole number and a unit; the seconds, or -1. */
-static long observations_duration(const char *text)
-{
-	static const struct {
-		char unit;
-		long seconds;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
-	size_t digits = strspn(text, "0123456789");
-	if (digits == 0 || digits > 6 || text[digits] == '\0' || text[digits + 1] != '\0')
-		return -1;
-	long amount = strtol(text, NULL, 10);
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (text[digits] == units[i].unit)
-			return amount > 0 ? amount * units[i].seconds : -1;
-	return -1;
-}
-
-/* A UTC time in one of the shapes observations.h names; -1 when it is none. */
-static time_t observations_utc(const char *text)
-{
-	static const char *const shapes[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-	                                     "%Y-%m-%d %H:%M", "%Y-%m-%d"};
-	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		struct tm tm = {0};
-		const char *end = strptime(text, shapes[i], &tm);
-		if (end == NULL || (end[0] != '\0' && !(end[0] == 'Z' && end[1] == '\0')))
-			continue;
-		/* strptime takes "2026-02-31"; timegm would move it on: refuse what is no date. */
-		struct tm check = tm;
-		time_t t = timegm(&check);
-		if (t == (time_t)-1 || check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon)
-			return -1;
-		return t;
-	}
-	return -1;
-}
-
-const char *observations_since_parse(const char *text, time_t now, time_t *since)
-{
-	if (text == NULL || text[0] == '\0')
-		return "--since needs a value: a duration such as 1h, 1d or 7d, or a UTC time such as 2026-12-05 10:00.";
-	if (isdigit((unsigned char)text[0]) && strchr(text, '-') == NULL) {
-		long seconds = observations_duration(text);
-		if (seconds < 0)
-			return "--since takes a duration as a whole number and a unit (s, m, h, d or w), such as 1h, 1d or 7d.";
-		*since = now - (time_t)seconds;
-		return NULL;
-	}
-	time_t t = observations_utc(text);
-	if (t == (time_t)-1)
-		return "--since takes a duration such as 1h, 1d or 7d, or a UTC time as YYYY-MM-DD, YYYY-MM-DD HH:MM or "
-		       "YYYY-MM-DDTHH:MM:SSZ.";
-	if (t > now)
-		return "--since is in the future: there is nothing to show yet.";
-	*since = t;
-	return NULL;
-}
-
-void observations_time_text(time_t t, char out[OBSERVATIONS_TIME_SIZE])
-{
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, OBSERVATIONS_TIME_SIZE, "%Y-%m-%d %H:%M:%S.000", &tm) == 0)
-		snprintf(out, OBSERVATIONS_TIME_SIZE, "1970-01-01 00:00:00.000");
 }

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "core/account.h"
+#include "core/due.h"
 #include "core/password.h"
 #include "ini.h"
 #include "core/observations.h"
@@ -484,7 +485,7 @@ static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv
 	};
 	const char *location = NULL, *since_text = "1h";
 	bool json = false;
-	char error[1024], since[OBSERVATIONS_TIME_SIZE];
+	char error[1024], since[DUE_TIME_SIZE];
 	struct db *db = NULL;
 	int option, result = COMPLAINTCTL_EXIT_USAGE;
 	optind = 0;
@@ -510,12 +511,12 @@ static int complaintctl_replicas(struct complaintctl *ctl, int argc, char **argv
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
 	time_t from;
-	const char *problem = observations_since_parse(since_text, time(NULL), &from);
+	const char *problem = replicas_report_since(since_text, time(NULL), &from);
 	if (problem != NULL) {
 		complaintctl_error("replicas: %s", problem);
 		return COMPLAINTCTL_EXIT_USAGE;
 	}
-	observations_time_text(from, since);
+	due_utc_text(from, 0, since, sizeof(since));
 	if ((db = complaintctl_open_db(ctl, "replicas")) == NULL)
 		return COMPLAINTCTL_EXIT_USAGE;
 	result = COMPLAINTCTL_EXIT_UNAVAILABLE;

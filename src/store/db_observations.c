@@ -19,14 +19,14 @@
 #include "log.h"
 #include "store/db_core.h"
 
-#define DB_OBSERVATIONS_HISTOGRAM_SIZE (OBSERVATION_BUCKETS * 21 + 2)
+#define DB_OBSERVATIONS_HISTOGRAM_SIZE (OBSERVATIONS_BUCKETS * 21 + 2)
 #define DB_OBSERVATIONS_NUMBER_SIZE 64
 
-static const char *const db_observations_fail_columns[OBSERVATION_CAUSES] = {
-	[OBSERVATION_TIMEOUT] = "fail_timeout",
-	[OBSERVATION_CONNECT] = "fail_connect",
-	[OBSERVATION_PROTOCOL] = "fail_protocol",
-	[OBSERVATION_OTHER] = "fail_other",
+static const char *const db_observations_fail_columns[OBSERVATIONS_CAUSES] = {
+	[OBSERVATIONS_TIMEOUT] = "fail_timeout",
+	[OBSERVATIONS_CONNECT] = "fail_connect",
+	[OBSERVATIONS_PROTOCOL] = "fail_protocol",
+	[OBSERVATIONS_OTHER] = "fail_other",
 };
 
 /* A JSON array of the bucket counts: replica_observations' and replica_marks' histogram. */
@@ -37,7 +37,7 @@ static const char *db_observations_histogram_text(struct arena *arena, const uin
 		return NULL;
 	size_t used = 0;
 	text[used++] = '[';
-	for (unsigned b = 0; b < OBSERVATION_BUCKETS; b++)
+	for (unsigned b = 0; b < OBSERVATIONS_BUCKETS; b++)
 		used += (size_t)snprintf(text + used, DB_OBSERVATIONS_HISTOGRAM_SIZE - used, "%s%llu", b > 0 ? "," : "",
 		                         (unsigned long long)histogram[b]);
 	snprintf(text + used, DB_OBSERVATIONS_HISTOGRAM_SIZE - used, "]");
@@ -50,9 +50,9 @@ static bool db_observations_histogram_parse(const char *text, uint64_t *histogra
 	bool parsed = false;
 	struct json_object *array = text != NULL ? json_tokener_parse(text) : NULL;
 	if (array == NULL || !json_object_is_type(array, json_type_array) ||
-	    json_object_array_length(array) != OBSERVATION_BUCKETS)
+	    json_object_array_length(array) != OBSERVATIONS_BUCKETS)
 		goto out;
-	for (unsigned b = 0; b < OBSERVATION_BUCKETS; b++) {
+	for (unsigned b = 0; b < OBSERVATIONS_BUCKETS; b++) {
 		struct json_object *count = json_object_array_get_idx(array, b);
 		if (!json_object_is_type(count, json_type_int) || json_object_get_int64(count) < 0)
 			goto out;
@@ -111,12 +111,12 @@ enum db_status db_observations_marks(struct db *db, struct arena *arena, const c
 		return DB_UNAVAILABLE;
 	for (size_t i = 0; i < m->row_count; i++) {
 		struct db_observations_mark *mark = &(*marks)[*count];
-		struct observation_totals *t = &mark->totals;
+		struct observations_totals *t = &mark->totals;
 		if (!db_column_copy(m, i, "operation", mark->operation, sizeof(mark->operation)) ||
 		    !db_column_copy(m, i, "replica", mark->replica, sizeof(mark->replica)))
 			continue;
 		t->successes = (uint64_t)db_column_integer(m, i, "successes");
-		for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+		for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
 			t->fail[c] = (uint64_t)db_column_integer(m, i, db_observations_fail_columns[c]);
 		t->mean_ms = db_observations_column_double(m, i, "rtt_mean_ms");
 		t->m2_ms2 = db_observations_column_double(m, i, "rtt_m2_ms2");
@@ -125,7 +125,7 @@ enum db_status db_observations_marks(struct db *db, struct arena *arena, const c
 		if (!db_observations_histogram_parse(db_column_text(m, i, "histogram"), t->histogram)) {
 			/* Cannot be from our own writes; the row is then a new one, as if never flushed. */
 			log_warn("replica statistics: the mark of %s on %s has no histogram of %d counts: counted again",
-			         mark->operation, mark->replica, OBSERVATION_BUCKETS);
+			         mark->operation, mark->replica, OBSERVATIONS_BUCKETS);
 			continue;
 		}
 		(*count)++;
@@ -157,7 +157,7 @@ static const char db_observations_mark_sql[] =
 static bool db_observations_insert_params(struct arena *arena, const struct db_observations_flush *flush,
                                           const struct db_observations_row *row, struct repl_sql_param *p)
 {
-	const struct observation_period *period = &row->period;
+	const struct observations_period *period = &row->period;
 	bool rtt = period->successes > 0;
 	const char *histogram = db_observations_histogram_text(arena, period->histogram);
 	const char *mean = rtt ? db_observations_number(arena, period->mean_ms) : NULL;
@@ -175,7 +175,7 @@ static bool db_observations_insert_params(struct arena *arena, const struct db_o
 	p[i++] = db_text(flush->period_end);
 	p[i++] = db_integer((int64_t)period->attempts);
 	p[i++] = db_integer((int64_t)period->successes);
-	for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+	for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
 		p[i++] = db_integer((int64_t)period->fail[c]);
 	p[i++] = db_text_or_null(mean);
 	p[i++] = db_text_or_null(std);
@@ -188,7 +188,7 @@ static bool db_observations_insert_params(struct arena *arena, const struct db_o
 static bool db_observations_mark_params(struct arena *arena, const struct db_observations_flush *flush,
                                         const struct db_observations_row *row, struct repl_sql_param *p)
 {
-	const struct observation_totals *t = &row->totals;
+	const struct observations_totals *t = &row->totals;
 	const char *histogram = db_observations_histogram_text(arena, t->histogram);
 	const char *mean = db_observations_number(arena, t->mean_ms);
 	const char *m2 = db_observations_number(arena, t->m2_ms2);
@@ -200,7 +200,7 @@ static bool db_observations_mark_params(struct arena *arena, const struct db_obs
 	p[i++] = db_text(row->operation);
 	p[i++] = db_text(row->replica);
 	p[i++] = db_integer((int64_t)t->successes);
-	for (unsigned c = 0; c < OBSERVATION_CAUSES; c++)
+	for (unsigned c = 0; c < OBSERVATIONS_CAUSES; c++)
 		p[i++] = db_integer((int64_t)t->fail[c]);
 	p[i++] = db_text(mean);
 	p[i++] = db_text(m2);
@@ -288,7 +288,7 @@ static bool db_observations_histogram_read(const char *text, uint64_t histogram[
 
 /* The last minute read: where the next chunk starts. */
 struct db_observations_key {
-	char period_start[OBSERVATIONS_TIME_SIZE];
+	char period_start[DB_OBSERVATIONS_TIME_SIZE];
 	char location[OBSERVATIONS_LOCATION_SIZE];
 	char operation[OBSERVATIONS_NAME_SIZE];
 	char replica[OBSERVATIONS_NAME_SIZE];

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/observation.h"
+#include "core/observations.h"
 #include "repl.h"
 #include "store/db.h"
 
@@ -30,7 +30,7 @@ struct db_observations_segment {
 struct db_observations_mark {
 	char operation[REPL_NAME_MAX + 1];
 	char replica[REPL_NAME_MAX + 1];
-	struct observation_totals totals;
+	struct observations_totals totals;
 };
 
 /* Reads the segment's row and its marks on the primary; *marks lives in arena. */
@@ -42,9 +42,9 @@ enum db_status db_observations_marks(struct db *db, struct arena *arena, const c
 struct db_observations_row {
 	const char *operation;
 	const char *replica;
-	struct observation_totals totals;
+	struct observations_totals totals;
 	bool has_period;
-	struct observation_period period;
+	struct observations_period period;
 };
 
 struct db_observations_flush {

@@ -1,7 +1,7 @@
 /*
  * observations.c: the flush of replica statistics (see observations.h). It reads the segment's
  * cumulative rows (every slot merged: a dead worker's counts included) and the marks of the last
- * flush, takes each row's period as their difference (core/observation.c), and writes periods and
+ * flush, takes each row's period as their difference (core/observations.c), and writes periods and
  * new marks in one transaction gated on the segment's flush count (store/db_observations.c).
  * Every flush moves the segment's flushed_at on, even with nothing new, so a period is one
  * interval long unless the database was out of reach.
@@ -14,7 +14,7 @@
 
 #include "arena.h"
 #include "core/due.h"
-#include "core/observation.h"
+#include "core/observations.h"
 #include "log.h"
 #include "repl.h"
 #include "store/db_observations.h"
@@ -22,15 +22,15 @@
 /* librepl's causes in replica_observations' columns. */
 static const struct {
 	enum repl_cause cause;
-	enum observation_cause column;
+	enum observations_cause column;
 } observations_causes[] = {
-	{REPL_CAUSE_TIMEOUT, OBSERVATION_TIMEOUT},
-	{REPL_CAUSE_CONNECT, OBSERVATION_CONNECT},
-	{REPL_CAUSE_PROTOCOL, OBSERVATION_PROTOCOL},
-	{REPL_CAUSE_OTHER, OBSERVATION_OTHER},
+	{REPL_CAUSE_TIMEOUT, OBSERVATIONS_TIMEOUT},
+	{REPL_CAUSE_CONNECT, OBSERVATIONS_CONNECT},
+	{REPL_CAUSE_PROTOCOL, OBSERVATIONS_PROTOCOL},
+	{REPL_CAUSE_OTHER, OBSERVATIONS_OTHER},
 };
 
-static void observations_totals(const struct repl_stats_row *row, struct observation_totals *t)
+static void observations_totals_of(const struct repl_stats_row *row, struct observations_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->successes = row->successes;
@@ -38,15 +38,15 @@ static void observations_totals(const struct repl_stats_row *row, struct observa
 		t->fail[observations_causes[i].column] = row->fail[observations_causes[i].cause];
 	if (row->successes > 0) {
 		t->mean_ms = row->rtt_mean_ms;
-		t->m2_ms2 = observation_m2_from_std(row->successes, row->rtt_std_ms);
+		t->m2_ms2 = observations_m2_from_std(row->successes, row->rtt_std_ms);
 		t->min_us = (uint64_t)llround(row->rtt_min_ms * 1000.0);
 		t->max_us = (uint64_t)llround(row->rtt_max_ms * 1000.0);
 	}
-	_Static_assert(OBSERVATION_BUCKETS == REPL_STATS_BUCKETS, "one histogram layout");
+	_Static_assert(OBSERVATIONS_BUCKETS == REPL_STATS_BUCKETS, "one histogram layout");
 	memcpy(t->histogram, row->histogram, sizeof(t->histogram));
 }
 
-static const struct observation_totals *observations_mark_of(const struct db_observations_mark *marks, size_t count,
+static const struct observations_totals *observations_mark_of(const struct db_observations_mark *marks, size_t count,
                                                              const struct repl_stats_row *row)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -64,7 +64,7 @@ static void observations_time_text(int64_t ms, char *out, size_t size)
 enum db_status observations_flush(struct db *db, struct repl_stats *stats, const char *location, struct arena *arena,
                                   size_t *periods)
 {
-	static const struct observation_totals zero;
+	static const struct observations_totals zero;
 	struct repl_stats_identity identity;
 	struct db_observations_segment segment;
 	struct db_observations_mark *marks = NULL;
@@ -94,19 +94,19 @@ enum db_status observations_flush(struct db *db, struct repl_stats *stats, const
 
 	size_t count = 0;
 	for (size_t r = 0; r < row_count; r++) {
-		const struct observation_totals *mark = observations_mark_of(marks, mark_count, &rows[r]);
+		const struct observations_totals *mark = observations_mark_of(marks, mark_count, &rows[r]);
 		struct db_observations_row *row = &out[count];
-		observations_totals(&rows[r], &row->totals);
-		enum observation_status judged = observation_period_between(mark != NULL ? mark : &zero, &row->totals,
+		observations_totals_of(&rows[r], &row->totals);
+		enum observations_status judged = observations_period_between(mark != NULL ? mark : &zero, &row->totals,
 		                                                            &row->period);
-		if (judged == OBSERVATION_EMPTY)
+		if (judged == OBSERVATIONS_EMPTY)
 			continue;
-		if (judged == OBSERVATION_BACKWARDS)
+		if (judged == OBSERVATIONS_BACKWARDS)
 			log_warn("replica statistics: %s on %s counts fewer than its last flush: taken as the new mark,"
 			         " nothing written for this period", rows[r].operation, rows[r].replica);
 		row->operation = rows[r].operation;
 		row->replica = rows[r].replica;
-		row->has_period = judged == OBSERVATION_OK;
+		row->has_period = judged == OBSERVATIONS_OK;
 		*periods += row->has_period ? 1 : 0;
 		count++;
 	}

@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "core/due.h"
 #include "core/observations.h"
 #include "fields.h"
 #include "log.h"
@@ -298,8 +299,8 @@ void replicas_page(struct call *call)
 		render_error(call, 400, "A window is 1h (the last hour), 1d (the last day) or 7d (the last week).");
 		return;
 	}
-	char since[OBSERVATIONS_TIME_SIZE];
-	observations_time_text(time(NULL) - window->seconds, since);
+	char since[DUE_TIME_SIZE];
+	due_utc_text(time(NULL) - window->seconds, 0, since, sizeof(since));
 	struct observations_tally *space = arena_calloc(arena, OBSERVATIONS_TALLIES_MAX, sizeof(*space));
 	struct observations_table *table = arena_alloc(arena, sizeof(*table));
 	struct db_observations_read read;

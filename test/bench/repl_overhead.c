@@ -4,7 +4,7 @@
  * replica URLs and credentials (REPL_BENCH_URLS="u1,u2,u3", REPL_BENCH_ACCESS_KEY,
  * REPL_BENCH_SECRET_KEY), the wall time of a signed GET through par over the three against one
  * plain libcurl easy request to the first, both on reused connections. It prints numbers and
- * asserts nothing. Stats are off (no struct repl_stats), so a stub repl_stats_record is here.
+ * asserts nothing. Stats are off (no struct repl_stats): repl_stats_record is test/repl_stats_stub.c's.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -18,16 +18,6 @@
 
 #define BENCH_INPROC_OPS 200000
 #define BENCH_HTTP_OPS 300
-
-void repl_stats_record(struct repl_stats *stats, const char *operation, const char *replica,
-                       enum repl_cause cause, uint64_t rtt_us)
-{
-	(void)stats;
-	(void)operation;
-	(void)replica;
-	(void)cause;
-	(void)rtt_us;
-}
 
 static double now_s(void)
 {

@@ -3,21 +3,19 @@
 // refused with its sentence on that category's form, then a rename, a target in hours and the
 // category switched off; the filing form no longer offers it, the page keeps it (marked inactive)
 // and the admin log's filter by action shows the change. The categories page and the log pass
-// axe-core's default rules with no violation at 375 and 1280 px, nothing wider than the window; a
-// screenshot of each is kept under var/test-artifacts/e2e/admin_categories/.
+// the harness's audit at 375 and 1280 px (no axe-core violation, nothing wider than the window,
+// every header link on screen); a screenshot of each is kept under
+// var/test-artifacts/e2e/admin_categories/.
 //
 // Run by test/e2e/run.sh; its stack and browser are lib/harness.mjs's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
-	nodePrefix, artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
-	goto as gotoOn, submitAndLand as submitOn, signIn,
+	artifactsOf, stackUp, stackDown, runDeadline, ctl, browseSignedIn, explain, check, goto as gotoOn,
+	submitAndLand as submitOn, auditWidths,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_categories');
 runDeadline(300000);
-const axeSource = readFileSync(join(nodePrefix, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const admin = { email: `ada.${process.pid}@example.test`, password: 'lantern-quietly-9-orchard' };
 let browser = null;
 let page = null;
@@ -25,26 +23,6 @@ let url = null;
 const goto = (path) => gotoOn(page, path);
 const submitAndLand = (form, pattern, what) => submitOn(page, form, pattern, what);
 const waterLeak = () => page.locator('form#category-water_leak');
-
-// audit PATH NAME: at 375 and 1280 px, axe-core finds no violation on PATH and it is no wider than
-// the window; a screenshot at each width. Throws the problems found.
-async function audit(path, name) {
-	const problems = [];
-	for (const width of [375, 1280]) {
-		await page.setViewportSize({ width, height: 800 });
-		await goto(path);
-		await page.evaluate(axeSource);
-		const result = await page.evaluate(() => window.axe.run(document));
-		for (const violation of result.violations)
-			problems.push(`${path} at ${width} px: axe ${violation.id} (${violation.impact}): ${violation.help}: ` +
-				violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join(', '));
-		const sizes = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
-		if (sizes.page > sizes.window) problems.push(`${path} at ${width} px: the page is ${sizes.page} px wide`);
-		await page.screenshot({ path: join(artifacts, `${name}-${width}.png`), fullPage: true });
-		tapDiag(`screenshot: ${join(artifacts, `${name}-${width}.png`)}`);
-	}
-	check(problems.length === 0, problems.join('\n'));
-}
 
 tapPlan(7);
 const { step, failures } = tapSteps(artifacts, { page: () => page, explain: () => explain(page) });
@@ -56,10 +34,7 @@ await step('stack', 'a full stack starts, migrated, with an admin account', asyn
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	browser = await launchChromium();
-	check(url, 'no stack to browse');
-	({ page } = await newPerson(browser, url));
-	await signIn(page, admin.email, admin.password);
+	await browseSignedIn(url, admin, (opened) => ({ browser, page } = opened));
 });
 
 await step('refused', 'the header\'s "Categories" opens the page; a target of "2 weeks" is refused on that category\'s form', async () => {
@@ -98,8 +73,8 @@ await step('log', 'the admin log, filtered by "Changed a category", shows the ch
 });
 
 await step('axe', 'the categories page and the log: no axe-core violation and nothing wider than the window at 375 and 1280 px', async () => {
-	await audit('/admin/categories', 'categories');
-	await audit('/admin/log', 'log');
+	const problems = await auditWidths(page, [['/admin/categories', 'categories'], ['/admin/log', 'log']], artifacts);
+	check(problems.length === 0, problems.join('\n'));
 });
 
 await step('end', 'the browser closes', async () => {

@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
-	artifactsOf, stackUp, stackDown, runDeadline, ctl, launchChromium, newPerson, explain, check,
-	goto as gotoOn, submitAndLand as submitOn, signIn,
+	artifactsOf, stackUp, stackDown, runDeadline, ctl, browseSignedIn, newPerson, explain, check,
+	goto as gotoOn, submitAndLand as submitOn,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_queue');
@@ -47,10 +47,7 @@ await step('stack', 'a full stack starts, migrated and seeded with 1,500 complai
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	browser = await launchChromium();
-	check(url, 'no stack to browse');
-	({ page } = await newPerson(browser, url));
-	await signIn(page, admin.email, admin.password);
+	await browseSignedIn(url, admin, (opened) => ({ browser, page } = opened));
 });
 
 await step('queue', 'the header\'s "Queue" opens /admin: 50 complaints, counts per status, a pager', async () => {

@@ -13,8 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
 import {
-	top, artifactsOf, stackUp, stackDown, runDeadline, ctl, sql, launchChromium, newPerson, explain, check, signIn,
-	audit,
+	top, artifactsOf, stackUp, stackDown, runDeadline, ctl, sql, browseSignedIn, explain, check, auditWidths,
 } from './lib/harness.mjs';
 
 const artifacts = artifactsOf('admin_replicas');
@@ -38,10 +37,7 @@ await step('stack', 'a full stack starts, migrated, with an admin account and an
 });
 
 await step('browser', "Debian's chromium starts headless and the admin signs in", async () => {
-	browser = await launchChromium();
-	check(url, 'no stack to browse');
-	({ page } = await newPerson(browser, url));
-	await signIn(page, admin.email, admin.password);
+	await browseSignedIn(url, admin, (opened) => ({ browser, page } = opened));
 });
 
 await step('page', 'the header\'s "Replicas" opens the last hour: a table and a chart per operation, both locations and all', async () => {
@@ -66,14 +62,10 @@ await step('window', '"Last week" is a link whose window is in the URL, marked a
 });
 
 await step('axe', 'the replica page: no axe-core violation, nothing wider than the window, the chart within it at 375 and 1280 px', async () => {
-	const problems = [];
-	for (const width of [375, 1280]) {
-		await page.setViewportSize({ width, height: 800 });
-		problems.push(...await audit(page, '/admin/replicas', 'replicas', artifacts));
+	const problems = await auditWidths(page, [['/admin/replicas', 'replicas']], artifacts, async (width) => {
 		const box = await page.locator('figure.replica-chart svg[role=img]').first().boundingBox();
-		if (!box || box.x < 0 || box.x + box.width > width) problems.push(`at ${width} px the chart is at ${JSON.stringify(box)}`);
-		tapDiag(`screenshot: ${join(artifacts, `replicas-${width}.png`)}`);
-	}
+		return !box || box.x < 0 || box.x + box.width > width ? [`at ${width} px the chart is at ${JSON.stringify(box)}`] : [];
+	});
 	check(problems.length === 0, problems.join('\n'));
 });
 

@@ -3,7 +3,7 @@
  * SigV4 signatures with AWS's own signer), started by test/integration/repl_transports.sh, which
  * names the stack in REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE; the cases run policies over
  * them. Without a stack every case FAILS saying so: a skipped replication test would hide a
- * broken signer. Stats go to a stub repl_stats_record kept here.
+ * broken signer. The stack and its secrets are repl_stack.c's.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,16 +20,7 @@
 #include <cmocka.h>
 
 #include "repl.h"
-
-void repl_stats_record(struct repl_stats *stats, const char *operation, const char *replica,
-                       enum repl_cause cause, uint64_t rtt_us)
-{
-	(void)stats;
-	(void)operation;
-	(void)replica;
-	(void)cause;
-	(void)rtt_us;
-}
+#include "repl_stack.h"
 
 struct stack {
 	bool up;
@@ -44,18 +35,12 @@ struct stack {
 
 static struct stack stack;
 
-static const char *srcdir(void)
-{
-	const char *dir = getenv("srcdir");
-	return dir && *dir ? dir : ".";
-}
-
 /* Runs script under bash with stack.sh sourced; its stdout (one line) goes to out. */
 static int shell(const char *script, char *out, size_t size)
 {
 	char command[2048];
 	int n = snprintf(command, sizeof command,
-	                 "bash -c 'set -e; source \"$0\"/packaging/stack.sh; %s' '%s'", script, srcdir());
+	                 "bash -c 'set -e; source \"$0\"/packaging/stack.sh; %s' '%s'", script, repl_stack_srcdir());
 	if (n < 0 || (size_t)n >= sizeof command)
 		return -1;
 	FILE *p = popen(command, "r");
@@ -71,34 +56,17 @@ static int shell(const char *script, char *out, size_t size)
 	return status;
 }
 
-static void secret_get(const char *name, char *out, size_t size)
-{
-	char script[512];
-	snprintf(script, sizeof script, "stack_secret_get %s %s", stack.dir, name);
-	if (shell(script, out, size) != 0)
-		out[0] = '\0';
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
 	char script[1024], line[512];
-	const char *dir = getenv("REPL_TEST_STACK_DIR");
-	const char *base = getenv("REPL_TEST_STACK_BASE");
-	char *end = NULL;
-	if (dir == NULL || base == NULL) {
-		snprintf(stack.why, sizeof stack.why,
-		         "REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE are not set: run test/integration/repl_transports.sh");
+	if (repl_stack_open(stack.dir, sizeof stack.dir, &stack.base, &stack.client, stack.why, sizeof stack.why) != 0)
+		return 0;
+	if (!repl_stack_secret(stack.dir, "s3_access_key", stack.key, sizeof stack.key) ||
+	    !repl_stack_secret(stack.dir, "s3_secret_key", stack.secret, sizeof stack.secret)) {
+		snprintf(stack.why, sizeof stack.why, "no S3 credentials in %s/secrets", stack.dir);
 		return 0;
 	}
-	snprintf(stack.dir, sizeof stack.dir, "%s", dir);
-	stack.base = strtol(base, &end, 10);
-	if (end == base || *end || stack.base <= 0) {
-		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s", base);
-		return 0;
-	}
-	secret_get("s3_access_key", stack.key, sizeof stack.key);
-	secret_get("s3_secret_key", stack.secret, sizeof stack.secret);
 	static const char *const names[] = {"us", "jp", "de"};
 	snprintf(stack.set.name, sizeof stack.set.name, "s3");
 	for (unsigned i = 0; i < 3; i++) {
@@ -112,14 +80,6 @@ static int group_setup(void **state)
 		stack.set.replicas[i].index = i;
 	}
 	stack.set.count = 3;
-	if (!*stack.key || !*stack.secret) {
-		snprintf(stack.why, sizeof stack.why, "no S3 credentials in %s/secrets", stack.dir);
-		return 0;
-	}
-	if (repl_client_new(&stack.client, NULL) != REPL_OK) {
-		snprintf(stack.why, sizeof stack.why, "repl_client_new failed");
-		return 0;
-	}
 	stack.up = true;
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "repl.h"
+#include "repl_stack.h"
 
 #define TABLE "repl_test"
 
@@ -47,17 +48,11 @@ struct stack {
 
 static struct stack stack = {.stall_fd = -1};
 
-static const char *srcdir(void)
-{
-	const char *dir = getenv("srcdir");
-	return dir && *dir ? dir : ".";
-}
-
 /* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller); its last stdout line to out. */
 static int stackctl(const char *args, char *out, size_t size)
 {
 	char command[2048];
-	int n = snprintf(command, sizeof command, "'%s/packaging/stackctl' %s", srcdir(), args);
+	int n = snprintf(command, sizeof command, "'%s/packaging/stackctl' %s", repl_stack_srcdir(), args);
 	if (n < 0 || (size_t)n >= sizeof command)
 		return -1;
 	FILE *p = popen(command, "r");
@@ -71,30 +66,6 @@ static int stackctl(const char *args, char *out, size_t size)
 	if (out)
 		snprintf(out, size, "%s", last);
 	return status;
-}
-
-static bool read_secret(const char *name, char *out, size_t size)
-{
-	char path[512], line[512];
-	snprintf(path, sizeof path, "%s/secrets", stack.dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t name_len = strlen(name);
-	bool found = false;
-	while (!found && fgets(line, sizeof line, f)) {
-		if (strncmp(line, name, name_len) != 0 || line[name_len] != '=')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		const char *value = line + name_len + 1;
-		size_t value_len = strlen(value);
-		if (value_len >= size)
-			break;
-		memcpy(out, value, value_len + 1);
-		found = true;
-	}
-	fclose(f);
-	return found;
 }
 
 /* A TCP socket that accepts connections into its backlog and never says a word. */
@@ -225,21 +196,9 @@ static int group_setup(void **state)
 {
 	(void)state;
 	char args[1024];
-	const char *dir = getenv("REPL_TEST_STACK_DIR");
-	const char *base = getenv("REPL_TEST_STACK_BASE");
-	char *end = NULL;
-	if (dir == NULL || base == NULL) {
-		snprintf(stack.why, sizeof stack.why,
-		         "REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE are not set: run test/integration/repl_transports.sh");
+	if (repl_stack_open(stack.dir, sizeof stack.dir, &stack.base, &stack.client, stack.why, sizeof stack.why) != 0)
 		return 0;
-	}
-	snprintf(stack.dir, sizeof stack.dir, "%s", dir);
-	stack.base = strtol(base, &end, 10);
-	if (end == base || *end || stack.base <= 0) {
-		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s", base);
-		return 0;
-	}
-	if (!read_secret("db_app_password", stack.password, sizeof stack.password)) {
+	if (!repl_stack_secret(stack.dir, "db_app_password", stack.password, sizeof stack.password)) {
 		snprintf(stack.why, sizeof stack.why, "no db_app_password in %s/secrets", stack.dir);
 		return 0;
 	}
@@ -275,10 +234,6 @@ static int group_setup(void **state)
 	struct repl_error error;
 	if (repl_set_parse(&stack.set, "db", text, &error) != REPL_OK) {
 		snprintf(stack.why, sizeof stack.why, "repl_set_parse: %s", error.message);
-		return 0;
-	}
-	if (repl_client_new(&stack.client, NULL) != REPL_OK) {
-		snprintf(stack.why, sizeof stack.why, "repl_client_new failed");
 		return 0;
 	}
 	stack.up = true;

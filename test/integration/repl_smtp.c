@@ -5,7 +5,8 @@
  * arrives; a closed port is a CONNECT failure and seq() moves on; with TLS required, maildev's
  * STARTTLS (a self-signed certificate) fails the attempt and nothing, credentials included, is
  * sent in clear text; credentials with clear text and an envelope address that could add a
- * command are refused before any connection. Without a stack every case FAILS saying so.
+ * command are refused before any connection. Without a stack every case FAILS saying so (the
+ * stack is repl_stack.c's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,16 +21,7 @@
 #include <curl/curl.h>
 
 #include "repl.h"
-
-void repl_stats_record(struct repl_stats *stats, const char *operation, const char *replica,
-                       enum repl_cause cause, uint64_t rtt_us)
-{
-	(void)stats;
-	(void)operation;
-	(void)replica;
-	(void)cause;
-	(void)rtt_us;
-}
+#include "repl_stack.h"
 
 static struct {
 	bool up;
@@ -41,17 +33,8 @@ static struct {
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("REPL_TEST_STACK_BASE");
-	char *end = NULL;
-	if (base == NULL) {
-		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is not set: run test/integration/repl_transports.sh");
+	if (repl_stack_open(NULL, 0, &stack.base, &stack.client, stack.why, sizeof stack.why) != 0)
 		return 0;
-	}
-	stack.base = strtol(base, &end, 10);
-	if (end == base || *end || stack.base <= 0 || repl_client_new(&stack.client, NULL) != REPL_OK) {
-		snprintf(stack.why, sizeof stack.why, "REPL_TEST_STACK_BASE is %.64s, or no client", base);
-		return 0;
-	}
 	stack.up = true;
 	return 0;
 }

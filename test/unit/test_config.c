@@ -115,10 +115,10 @@ static void test_durations(void **state)
 	assert_int_equal(f->config.db_attempt_timeout_ms, 3000);
 	assert_int_equal(f->config.db_deadline_ms, 7500);
 	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "attempt_timeout = 3x\n",
-	        "5: [db] attempt_timeout: \"3x\" is not a duration: at 1: unknown unit 'x' (ms, s, m, h or d; bare "
+	        "5: [db] attempt_timeout: \"3x\" is not a duration: at 1: unknown unit 'x' (ms, s, m, h, d or w; bare "
 	        "digits are milliseconds)");
 	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "read = hedge(20sec, standby, primary)\n",
-	        "5: [db] read: at 8: unknown unit 'sec' (ms, s, m, h or d; bare digits are milliseconds)");
+	        "5: [db] read: at 8: unknown unit 'sec' (ms, s, m, h, d or w; bare digits are milliseconds)");
 	refused(f, "[server]\nlisten = /run/c.sock\n[db]\n" TWO_DB "deadline = 11m\n",
 	        "5: [db] deadline: \"11m\" is out of bounds: must be 10ms to 10m");
 }

@@ -268,7 +268,7 @@ static void test_duration_suffixes(void **state)
 		const char *text;
 		const char *why;
 	} bad[] = {
-		{"1w", "at 1: unknown unit 'w'"},
+		{"1y", "at 1: unknown unit 'y'"},
 		{"5S", "at 1: unknown unit 'S'"},
 		{"1H", "at 1: unknown unit 'H'"},
 		{"20 ms", "at 2: expected a unit or the end of the duration"},
@@ -283,7 +283,7 @@ static void test_duration_suffixes(void **state)
 		snprintf(text, sizeof(text), LISTEN "[limits]\nidle = %s\n", bad[i].text);
 		snprintf(expect, sizeof(expect),
 		         "test.conf:4: [limits] idle: \"%s\" is not a duration: %s "
-		         "(ms, s, m, h or d; bare digits are milliseconds)",
+		         "(ms, s, m, h, d or w; bare digits are milliseconds)",
 		         bad[i].text, bad[i].why);
 		refused_len(text, strlen(text), INI_BAD_VALUE, expect);
 	}
@@ -540,7 +540,7 @@ static void test_failed_reload_leaves_live_config_untouched(void **state)
 	                 INI_BAD_VALUE);
 	assert_string_equal(message,
 	                    "test.conf:7: [db] attempt_timeout_ms: \"soon\" is not a duration: at 0: "
-	                    "expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)");
+	                    "expected digits, then a unit (ms, s, m, h, d or w; bare digits are milliseconds)");
 	assert_memory_equal(&live, &snapshot, sizeof(live));
 	assert_string_equal(live.listen, "/run/c.sock");
 	assert_string_equal(live.replicas, "a=http://one");

@@ -131,12 +131,12 @@ static void test_hedge_delay_is_a_duration(void **state)
 	assert_expands(&db, "retry(2, hedge(10m, standby, primary))", "retry(2, hedge(10m, standby, primary))");
 	static const struct refusal cases[] = {
 		{"hedge(20x, standby)", true, REPL_BAD_POLICY, 8,
-		 "at 8: unknown unit 'x' (ms, s, m, h or d; bare digits are milliseconds)"},
+		 "at 8: unknown unit 'x' (ms, s, m, h, d or w; bare digits are milliseconds)"},
 		{"hedge(20MS, standby)", true, REPL_BAD_POLICY, 8,
-		 "at 8: unknown unit 'MS' (ms, s, m, h or d; bare digits are milliseconds)"},
+		 "at 8: unknown unit 'MS' (ms, s, m, h, d or w; bare digits are milliseconds)"},
 		{"hedge(d=1h, standby)", true, REPL_BAD_POLICY, 8, "at 8: hedge delay must be 0..600000 ms"},
 		{"hedge(d=ms, standby)", true, REPL_BAD_POLICY, 8,
-		 "at 8: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
+		 "at 8: expected digits, then a unit (ms, s, m, h, d or w; bare digits are milliseconds)"},
 		{"hedge(20 ms, standby)", true, REPL_BAD_POLICY, 9, "at 9: expected ','"},
 		{"hedge(1.5s, standby)", true, REPL_BAD_POLICY, 7, "at 7: expected ','"},
 		/* Only hedge's number is a duration: a count with a unit is refused. */
@@ -160,6 +160,9 @@ static void test_durations_parse_and_format(void **state)
 		{"2m", 120000, "2m"},   {"3h", 10800000, "3h"},    {"14d", 1209600000, "14d"},
 		{"24h", 86400000, "1d"}, {"1001", 1001, "1001ms"}, {"007s", 7000, "7s"},
 		{"153722867280912m", 153722867280912LL * 60000, "153722867280912m"},
+		/* Weeks are read, and printed as days. */
+		{"1w", 604800000, "7d"}, {"2w", 1209600000, "14d"},
+		{"15250284452w", 15250284452LL * 604800000, "106751991164d"},
 	};
 	for (size_t i = 0; i < LENGTH(cases); i++) {
 		long long ms = -1;
@@ -190,11 +193,12 @@ static void test_durations_parse_and_format(void **state)
 		size_t position;
 		const char *message;
 	} bad[] = {
-		{"", 0, "at 0: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
-		{"-5", 0, "at 0: expected digits, then a unit (ms, s, m, h or d; bare digits are milliseconds)"},
-		{"1w", 1, "at 1: unknown unit 'w' (ms, s, m, h or d; bare digits are milliseconds)"},
+		{"", 0, "at 0: expected digits, then a unit (ms, s, m, h, d or w; bare digits are milliseconds)"},
+		{"-5", 0, "at 0: expected digits, then a unit (ms, s, m, h, d or w; bare digits are milliseconds)"},
+		{"1y", 1, "at 1: unknown unit 'y' (ms, s, m, h, d or w; bare digits are milliseconds)"},
+		{"15250284453w", 0, "at 0: duration longer than 9223372036854775807 ms"},
 		{"1 s", 1,
-		 "at 1: expected a unit or the end of the duration (ms, s, m, h or d; bare digits are milliseconds)"},
+		 "at 1: expected a unit or the end of the duration (ms, s, m, h, d or w; bare digits are milliseconds)"},
 		{"153722867280913m", 0, "at 0: duration longer than 9223372036854775807 ms"},
 		{"9223372036854775808", 0, "at 0: duration longer than 9223372036854775807 ms"},
 	};

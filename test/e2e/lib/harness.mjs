@@ -265,6 +265,18 @@ export async function signIn(page, email, password) {
 	await submitAndLand(page, form, /^\/account$/, `the sign-in of ${email}`);
 }
 
+// browseSignedIn URL WHO OPENED: Debian's chromium started headless, a person's window on the stack
+// at URL and WHO ({ email, password }) signed in there. OPENED({ browser, page }) is called before
+// the sign-in, so that a failed sign-in still leaves the test its page to show and its browser to
+// close.
+export async function browseSignedIn(url, who, opened) {
+	const browser = await launchChromium();
+	check(url, 'no stack to browse');
+	const { page } = await newPerson(browser, url);
+	opened({ browser, page });
+	await signIn(page, who.email, who.password);
+}
+
 // ---- mail, read through the stack's maildev (its REST API) ----
 
 // mailLink TO PATH [NTH [TIMEOUT]]: waits for the NTH (1: the first) link to PATH (e.g.
@@ -305,6 +317,22 @@ export async function audit(opened, path, name, directory, status = 200) {
 	const response = await opened.goto(path);
 	if (!response || response.status() !== status) problems.push(`${path}: answered ${response && response.status()}, not ${status}`);
 	return problems.concat(await auditShown(opened, name, directory));
+}
+
+// auditWidths PAGE PAGES DIRECTORY [MORE]: at 375 and 1280 px, audit of each [PATH, NAME] of
+// PAGES (its screenshot named in a diag line), then MORE(WIDTH)'s own checks of the last one at
+// that width. Returns every problem, as lines.
+export async function auditWidths(opened, pages, directory, more = async () => []) {
+	const problems = [];
+	for (const width of [375, 1280]) {
+		await opened.setViewportSize({ width, height: 800 });
+		for (const [path, name] of pages) {
+			problems.push(...await audit(opened, path, name, directory));
+			tapDiag(`screenshot: ${join(directory, `${name}-${width}.png`)}`);
+		}
+		problems.push(...await more(width));
+	}
+	return problems;
 }
 
 // auditShown PAGE NAME DIRECTORY: the page as it is now (e.g. the answer to a form): axe-core's
