@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mail_again.sh: an account mail sent again, on a full stack of its own, read through maildev's
 # REST API. A resident whose address is unconfirmed finds "Send the confirmation link again" on
-# their account page: each request mails one new link, and once it is sent the older link is
+# their account page (their held complaint's page points there): each request mails one new link, and once it is sent the older link is
 # refused; the new one confirms, after which the page offers nothing and a stale form is told the
 # address is confirmed (409, nothing sent). The requests spend the budgets of "Forgot your
 # password?": the account's address (429 with Retry-After past it, no mail) and the client's, which
@@ -13,7 +13,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 11
+plan 12
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"; test_stack_cleanup' EXIT
 test_full_stack_up mail-again auth.mail_email_free=3 auth.mail_address_free=12
@@ -21,12 +21,13 @@ test_migrate
 
 staff admin "admin.$$@example.org" "Ada Admin"
 signin admin "admin.$$@example.org"
-# mails_to EMAIL: how many mails maildev holds for EMAIL; rows_of KIND EMAIL: the outbox's rows.
-mails_to() { mail_subjects "$1" | wc -l; }
+# links_to EMAIL PATH: how many links to PATH the mails maildev holds for EMAIL carry (one a mail);
+# rows_of KIND EMAIL: the outbox's rows.
+links_to() { mail_links "$1" "$2" | wc -l; }
 rows_of() { sql "SELECT COUNT(*) FROM notifications WHERE kind = '$1' AND recipient = '$2'"; }
-# mailed EMAIL N: every queued mail is sent and EMAIL has N (waits 20 s at most).
-mailed_now() { settled && [ "$(mails_to "$1")" = "$2" ]; }
-mailed() { wait_until 20000 mailed_now "$1" "$2"; }
+# mailed EMAIL PATH N: every queued mail is sent and EMAIL has N links to PATH (waits 20 s at most).
+mailed_now() { settled && [ "$(links_to "$1" "$2")" = "$3" ]; }
+mailed() { wait_until 20000 mailed_now "$@"; }
 # again BROWSER: the account page's "Send the confirmation link again", with the page's token.
 again() {
 	get "$1" /account
@@ -41,13 +42,20 @@ get bea /account; account_page=$(visible_text "$body"); stale_csrf=$(csrf_of "$b
 check "an unconfirmed resident's account page says so and offers \"Send the confirmation link again\"" \
 	holds 'grep -q "Your address is not confirmed yet" <<<"$account_page" &&
 		grep -q "Send the confirmation link again" <<<"$account_page" && [ -n "$stale_csrf" ]'
+file_complaint bea; held=$filed
+held_notice() { grep -o '<p class="notice held".*</p>' <<<"$body"; }
+get bea "/complaints/$held"; reporter_notice=$(held_notice)
+get admin "/complaints/$held"; admin_notice=$(held_notice)
+check "the held complaint's page sends its reporter to the account page for a new link; staff see the notice without it" \
+	holds 'grep -q "href=\"/account\"" <<<"$reporter_notice" && grep -q "waits until" <<<"$admin_notice" &&
+		! grep -q "href=\"/account\"" <<<"$admin_notice"'
 again bea; resent="$status $location"
 get bea "$location"; sent_page=$(visible_text "$body")
 second=$(mail_link "$bea" /confirm-email 2) || { echo "Bail out! no second confirmation mail to $bea"; exit 1; }
-mailed "$bea" 2
-check "the request answers 303 to the account page ($resent), which says a new link is on its way; exactly one more mail reaches the address (mails: $(mails_to "$bea"), outbox rows: $(rows_of confirm "$bea")), with another link" \
+mailed "$bea" /confirm-email 2
+check "the request answers 303 to the account page ($resent), which says a new link is on its way; exactly one more mail reaches the address (mails: $(links_to "$bea" /confirm-email), outbox rows: $(rows_of confirm "$bea")), with another link" \
 	holds '[ "$resent" = "303 /account?sent=confirmation" ] && grep -q "We sent a new confirmation link to $bea" <<<"$sent_page" &&
-		[ "$(mails_to "$bea")/$(rows_of confirm "$bea")" = 2/2 ] && [ "$first" != "$second" ]'
+		[ "$(links_to "$bea" /confirm-email)/$(rows_of confirm "$bea")" = 2/2 ] && [ "$first" != "$second" ]'
 get old "$second"; old_csrf=$(csrf_of "$body" /confirm-email)
 get old "$first"; old_get=$status
 post old /confirm-email "token=$(token_of "$first")" "csrf=$old_csrf"; old_post=$status
@@ -71,10 +79,11 @@ while [ $n -lt 6 ]; do
 	n=$((n + 1))
 done
 throttled="$status $(grep -ci '^retry-after:' <<<"$headers")"; throttled_page=$(visible_text "$body")
-mailed "$cal" 3
-check "after the sign-up's mail, $n more go through and the next is 429 with Retry-After ($throttled), saying to wait, on the account page; exactly 3 mails reach the address ($(mails_to "$cal"))" \
+mailed "$cal" /confirm-email 3
+check "after the sign-up's mail, $n more go through and the next is 429 with Retry-After ($throttled), saying to wait, on the account page; exactly 3 mails reach the address ($(links_to "$cal" /confirm-email))" \
 	holds '[ "$n/$throttled" = "2/429 1" ] && grep -q "Too many requests for this address" <<<"$throttled_page" &&
-		grep -q "Send the confirmation link again" <<<"$throttled_page" && [ "$(rows_of confirm "$cal")" = 3 ]'
+		grep -q "Send the confirmation link again" <<<"$throttled_page" &&
+		[ "$(rows_of confirm "$cal")/$(links_to "$cal" /confirm-email)" = 3/3 ]'
 
 # ---- 3. the client's budget, which /forgot spends too (mail_address_free = 12) ----
 dan="dan.$$@example.org"
@@ -109,11 +118,11 @@ again_csrf=$(csrf_of "$body" "/admin/agents/$amy_id/invite")
 invite_again "$amy_id"; again_answer="$status $location"
 get admin "$location"; notice=$(visible_text "$body")
 second=$(mail_link "$amy" /set-password 2) || { echo "Bail out! no second invitation mail to $amy"; exit 1; }
-mailed "$amy" 2
+mailed "$amy" /set-password 2
 logged=$(sql "SELECT COUNT(*) FROM admin_log WHERE action = 'reinvite_agent' AND target_account_id = $amy_id")
-check "the agents page offers the invited agent (only: $reinvite_forms form) the invitation again; it answers $again_answer with a notice, one more mail ($(mails_to "$amy")) with another link, and an admin_log row ($logged)" \
+check "the agents page offers the invited agent (only: $reinvite_forms form) the invitation again; it answers $again_answer with a notice, one more mail ($(links_to "$amy" /set-password)) with another link, and an admin_log row ($logged)" \
 	holds '[ "$reinvite_forms" = 1 ] && [ "$again_answer" = "303 /admin/agents?invited=$amy_id" ] &&
-		grep -q "Amy Agent is sent a new invitation" <<<"$notice" && [ "$(mails_to "$amy")/$logged" = 2/1 ] &&
+		grep -q "Amy Agent is sent a new invitation" <<<"$notice" && [ "$(links_to "$amy" /set-password)/$logged" = 2/1 ] &&
 		[ "$first" != "$second" ]'
 get amy "$first"; old_get=$status
 get amy "$second"
@@ -147,7 +156,7 @@ while [ $n -lt 6 ]; do
 	n=$((n + 1))
 done
 throttled="$status $(grep -ci '^retry-after:' <<<"$headers")"; throttled_page=$(visible_text "$body")
-mailed "$ivy" 4
-check "an agent's address has the mail budget: $n invitations again go through, then 429 with Retry-After ($throttled) saying to wait; 4 mails reach it ($(mails_to "$ivy"))" \
+mailed "$ivy" /set-password 4
+check "an agent's address has the mail budget: $n invitations again go through, then 429 with Retry-After ($throttled) saying to wait; 4 mails reach it ($(links_to "$ivy" /set-password))" \
 	holds '[ "$n/$throttled" = "3/429 1" ] && grep -q "Too many requests for this address" <<<"$throttled_page" &&
-		[ "$(rows_of invite "$ivy")" = 4 ]'
+		[ "$(rows_of invite "$ivy")/$(links_to "$ivy" /set-password)" = 4/4 ]'
