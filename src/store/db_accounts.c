@@ -52,6 +52,25 @@ enum db_status db_reset_request(struct db *db, const char *email, const struct d
 	return db_write(db, statements, count, NULL);
 }
 
+enum db_status db_confirm_again(struct db *db, struct db_session *session, const struct db_mail_request *request,
+                                bool *queued)
+{
+	struct db_outbox_event event;
+	struct db_throttle_room room;
+	struct repl_sql_statement statements[1 + DB_THROTTLE_COUNT_STATEMENTS];
+	/* The mail's INSERT first: db_write reports the first statement's row count. */
+	db_outbox_confirm_again(&event, session->account_id, &statements[0]);
+	size_t count = 1 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[1]);
+	struct db_written written;
+	*queued = false;
+	enum db_status status = db_write(db, statements, count, &written);
+	if (status != DB_OK)
+		return status;
+	*queued = written.affected_rows == 1;
+	db_session_remember(db, session, &written);
+	return DB_OK;
+}
+
 enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,
                                  const char *password_hash, int64_t *account_id)
 {
@@ -211,7 +230,7 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 	struct repl_sql_param id = db_integer(session->account_id);
 	const struct repl_sql_statement statement = {
 		/* Its mail switches in the same SELECT: the account page stays one round trip. */
-		"SELECT id, role, name, email, created_at, (SELECT GROUP_CONCAT(o.kind ORDER BY o.kind)"
+		"SELECT id, role, name, email, created_at, email_confirmed_at IS NOT NULL AS confirmed, (SELECT GROUP_CONCAT(o.kind ORDER BY o.kind)"
 		" FROM notification_optouts o WHERE o.account_id = accounts.id) AS mail_off FROM accounts WHERE id = ?",
 		&id, 1, true};
 	const struct repl_sql_rows *rows = NULL;
@@ -224,6 +243,7 @@ enum db_status db_account_get(struct db *db, struct arena *arena, const struct d
 	out->email = db_column_text(rows, 0, "email");
 	out->created_at = db_column_text(rows, 0, "created_at");
 	out->mail_off = db_column_text(rows, 0, "mail_off");
+	out->confirmed = db_column_integer(rows, 0, "confirmed") != 0;
 	if (role == NULL || out->name == NULL || out->email == NULL)
 		return DB_UNAVAILABLE;
 	return account_role_parse(role, &out->role) ? DB_OK : DB_NOT_FOUND;

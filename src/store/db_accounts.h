@@ -37,6 +37,7 @@ struct db_account {
 	const char *name;
 	const char *email;
 	const char *created_at;              /* "YYYY-MM-DD HH:MM:SS.mmm" UTC */
+	bool confirmed;                      /* email_confirmed_at is set (migration 0011) */
 	const char *mail_off;                /* the kinds of mail it switched off, comma-separated and
 	                                        sorted (notification_optouts); NULL: none */
 };
@@ -66,6 +67,12 @@ enum db_status db_signup(struct db *db, const char *name, const char *email, con
 /* "Forgot your password?": an outbox row of kind reset to the active account of that address (none:
  * the same statement writes nothing) and the request's throttle count, in one transaction. */
 enum db_status db_reset_request(struct db *db, const char *email, const struct db_mail_request *request);
+/* "Send the confirmation link again" (the session's account): an outbox row of kind confirm to the
+ * account while its address is unconfirmed and it is not disabled, and the request's throttle
+ * count, in one transaction (the notifier's mint voids the older link when it sends the new one).
+ * *queued false: the address was confirmed (maybe a moment ago) and no mail was queued. */
+enum db_status db_confirm_again(struct db *db, struct db_session *session, const struct db_mail_request *request,
+                                bool *queued);
 /* An account made by an operator (complaintctl create-admin), an admin or an agent; an
  * admin_log row records it. */
 enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,

@@ -14,6 +14,7 @@
 #include "store/db_accounts.h"
 #include "store/db_core.h"
 #include "store/db_outbox.h"
+#include "store/db_throttle.h"
 
 /* The unassign rows of the status machine a disable applies, at most (assigned, in progress). */
 #define DB_AGENTS_UNASSIGN_ROWS_MAX 4
@@ -143,6 +144,31 @@ enum db_status db_agents_invite(struct db *db, struct db_session *session, const
 	if (status != DB_OK)
 		return status;
 	*account_id = (int64_t)written.insert_id;
+	db_session_remember(db, session, &written);
+	return DB_OK;
+}
+
+enum db_status db_agents_invite_again(struct db *db, struct db_session *session, int64_t agent_id,
+                                      const struct db_mail_request *request, bool *sent)
+{
+	struct repl_sql_param log[] = {db_integer(session->account_id), db_integer(agent_id)};
+	struct db_outbox_event event;
+	struct db_throttle_room room;
+	struct repl_sql_statement statements[3 + DB_THROTTLE_COUNT_STATEMENTS] = {
+		[1] = {"SET @invited_again = ROW_COUNT()", NULL, 0, false},
+		[2] = {"INSERT INTO admin_log (actor_id, action, target_account_id, detail)"
+		       " SELECT ?, 'reinvite_agent', ?, 'invitation mail queued again' FROM DUAL WHERE @invited_again = 1",
+		       log, 2, false},
+	};
+	/* The mail's INSERT first: db_write reports the first statement's row count. */
+	db_outbox_invite_again(&event, agent_id, &statements[0]);
+	size_t count = 3 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[3]);
+	struct db_written written;
+	*sent = false;
+	enum db_status status = db_write(db, statements, count, &written);
+	if (status != DB_OK)
+		return status;
+	*sent = written.affected_rows == 1;
 	db_session_remember(db, session, &written);
 	return DB_OK;
 }

@@ -15,6 +15,7 @@
 #include "store/db.h"
 
 struct arena;
+struct db_mail_request;
 struct db_session;
 
 struct db_agents_row {
@@ -62,6 +63,14 @@ enum db_status db_agents_get(struct db *db, struct arena *arena, const struct db
  * DB_DUPLICATE when the email is registered, and then nothing is written. */
 enum db_status db_agents_invite(struct db *db, struct db_session *session, const char *name, const char *email,
                                 int64_t *account_id);
+
+/* An admin sends a still-invited agent a new invitation, in one transaction: the outbox row of kind
+ * invite (the notifier's mint voids the older link when it sends the new one), an admin_log row
+ * and the request's throttle count (request: web/auth.c's mail budgets). *sent false: no agent of
+ * that id still invited and not disabled (a password set, or disabled, maybe a moment ago): only
+ * the throttle count was written. */
+enum db_status db_agents_invite_again(struct db *db, struct db_session *session, int64_t agent_id,
+                                      const struct db_mail_request *request, bool *sent);
 
 /* An admin disables an active agent, in one transaction: accounts.disabled_at set, every session
  * of the agent deleted, every complaint assigned to them in a state the status machine's

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "core/password.h"
 #include "store/db_core.h"
 
 #define DB_OUTBOX_PURGE_BATCH 1000
@@ -115,6 +116,26 @@ void db_outbox_account_new(struct db_outbox_event *event, const char *kind, stru
 	struct repl_sql_param *p = event->params[0];
 	p[0] = db_text(kind);
 	*out = (struct repl_sql_statement){DB_OUTBOX_ACCOUNT_INSERT("?") " WHERE a.id = LAST_INSERT_ID()", p, 1, false};
+}
+
+void db_outbox_confirm_again(struct db_outbox_event *event, int64_t account_id, struct repl_sql_statement *out)
+{
+	struct repl_sql_param *p = event->params[0];
+	p[0] = db_integer(account_id);
+	*out = (struct repl_sql_statement){
+		DB_OUTBOX_ACCOUNT_INSERT("'confirm'") " WHERE a.id = ? AND a.email_confirmed_at IS NULL AND a.disabled_at IS NULL",
+		p, 1, false};
+}
+
+void db_outbox_invite_again(struct db_outbox_event *event, int64_t agent_id, struct repl_sql_statement *out)
+{
+	struct repl_sql_param *p = event->params[0];
+	p[0] = db_integer(agent_id);
+	p[1] = db_text(PASSWORD_HASH_NONE);
+	*out = (struct repl_sql_statement){
+		DB_OUTBOX_ACCOUNT_INSERT("'invite'")
+		" WHERE a.id = ? AND a.role = 'agent' AND a.password_hash = ? AND a.disabled_at IS NULL",
+		p, 2, false};
 }
 
 void db_outbox_signup(struct db_outbox_event *event, const char *email, struct repl_sql_statement *out)

@@ -52,6 +52,12 @@ void db_outbox_account_new(struct db_outbox_event *event, const char *kind, stru
  * "confirm" to the new account, or "signup_taken" to the active owner of the address. */
 void db_outbox_signup(struct db_outbox_event *event, const char *email, struct repl_sql_statement *out);
 
+/* "Send the link again": kind confirm to the account of that id while its address is unconfirmed
+ * and it is not disabled; kind invite to the agent of that id while still invited (the password
+ * hash PASSWORD_HASH_NONE) and not disabled. Otherwise the INSERT writes nothing. */
+void db_outbox_confirm_again(struct db_outbox_event *event, int64_t account_id, struct repl_sql_statement *out);
+void db_outbox_invite_again(struct db_outbox_event *event, int64_t agent_id, struct repl_sql_statement *out);
+
 /* A claimed message, as the notifier sends it. */
 struct db_notification {
 	int64_t id;

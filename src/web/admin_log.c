@@ -36,6 +36,7 @@ static const struct {
 	{"internal_note", "Wrote an internal note"},
 	{"public_update", "Wrote a public update"},
 	{"invite_agent", "Invited an agent"},
+	{"reinvite_agent", "Sent an agent's invitation again"},
 	{"disable_account", "Disabled an account"},
 	{"create_account", "Made an account (complaintctl)"},
 	{"category_add", "Added a category"},

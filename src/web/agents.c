@@ -3,9 +3,11 @@
  * (open, overdue, resolved in 7 days, median time to resolve over 30 days, average rating; sorted
  * by any of them through the URL's sort and dir), the invitation (an account without a password
  * and a mail with a single-use set-password link, queued in the outbox; the page never shows the
- * link) and disabling an agent. Refusals change nothing and say why: 422 for a name or email that
- * cannot be an account's, 409 for an email already registered or an agent already disabled,
- * 404 for no agent of that number.
+ * link), the invitation sent again to an agent who has not set a password yet (a new mail whose
+ * link voids the older one, within the mail budgets of web/auth.c) and disabling an agent.
+ * Refusals change nothing and say why: 422 for a name or email that cannot be an account's, 409
+ * for an email already registered, an agent already disabled or no longer only invited, 429 over
+ * the mail budget, 404 for no agent of that number.
  */
 #include "web/agents.h"
 
@@ -140,6 +142,7 @@ static void agents_render(struct call *call, int status, struct json_object *dat
 		return;
 	}
 	int64_t disabled_id = complaints_id(fields_value(&call->request->query, "disabled"));
+	int64_t invited_id = complaints_id(fields_value(&call->request->query, "invited"));
 	struct json_object *list = json_object_new_array();
 	for (size_t i = 0; list != NULL && i < count; i++) {
 		const char *words, *code;
@@ -161,15 +164,19 @@ static void agents_render(struct call *call, int status, struct json_object *dat
 			snprintf(figure, sizeof(figure), "—");
 		complaints_add_string(row, "rating", figure);
 		json_object_object_add(row, "active", json_object_new_boolean(!agents[i].disabled));
+		json_object_object_add(row, "invited", json_object_new_boolean(agents[i].invited && !agents[i].disabled));
 		json_object_array_add(list, row);
 		if (agents[i].id == disabled_id && agents[i].disabled)
 			complaints_add_string(data, "disabled_name", agents[i].name);
+		if (agents[i].id == invited_id && agents[i].invited && !agents[i].disabled)
+			complaints_add_string(data, "invited_again_name", agents[i].name);
 	}
 	json_object_object_add(data, "agents", list);
 	json_object_object_add(data, "sort", agents_headings(sort, descending));
 	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
 	complaints_add_string(data, "invite_csrf", auth_session_csrf_token(call, "/admin/agents"));
 	complaints_add_string(data, "disable_csrf", auth_session_csrf_token(call, "/admin/agents/{id}/disable"));
+	complaints_add_string(data, "invite_again_csrf", auth_session_csrf_token(call, "/admin/agents/{id}/invite"));
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, "Agents", "agents", data);
 }
@@ -202,7 +209,9 @@ void agents_invite(struct call *call)
 	 * address's owner ever holds it, and the agent's first password proves the address. */
 	enum db_status status = db_agents_invite(call->app->db, call->session, name, email, &account_id);
 	if (status == DB_DUPLICATE) {
-		complaints_add_string(data, "email_error", "An account with this email already exists, so nobody was invited.");
+		complaints_add_string(data, "email_error",
+		                      "An account with this email already exists, so nobody was invited. An agent who has not "
+		                      "set a password yet can be sent the invitation again from the list.");
 		agents_render(call, 409, data);
 		return;
 	}
@@ -221,20 +230,71 @@ void agents_invite(struct call *call)
 	render_page(call, 201, "Agent invited", "agent_invited", data);
 }
 
-void agents_disable(struct call *call)
+/* The agent of the route's {id} into agent: 0, or -1 with the answer written (404, 503). */
+static int agents_of_route(struct call *call, struct db_agents_row *agent)
 {
-	struct db_agents_row agent;
 	int64_t id = complaints_id(call->captures[0]);
 	enum db_status status =
-		id == 0 ? DB_NOT_FOUND : db_agents_get(call->app->db, call->request->arena, call->session, id, &agent);
+		id == 0 ? DB_NOT_FOUND : db_agents_get(call->app->db, call->request->arena, call->session, id, agent);
 	if (status == DB_NOT_FOUND) {
 		render_error(call, 404, "There is no agent with this number.");
+		return -1;
+	}
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return -1;
+	}
+	return 0;
+}
+
+void agents_invite_again(struct call *call)
+{
+	struct db_agents_row agent;
+	struct throttle_subjects subjects;
+	struct db_mail_request request;
+	int64_t wait_s = 0;
+	bool sent = false;
+	if (agents_of_route(call, &agent) != 0)
+		return;
+	if (agent.disabled) {
+		render_error(call, 409, "This agent is disabled, so no invitation was sent.");
 		return;
 	}
+	if (!agent.invited) {
+		render_error(call, 409, "This agent has set a password already, so no invitation was sent. A forgotten "
+		                        "password is mailed anew from \"Forgot your password?\" on the sign-in page.");
+		return;
+	}
+	/* The budgets of every mail-sending request: the agent's address and the admin's client. */
+	int throttled = auth_mail_request(call, agent.email, &subjects, &request, &wait_s);
+	if (throttled != 0) {
+		if (throttled > 0)
+			auth_mail_throttled_error(call, wait_s);
+		return;
+	}
+	enum db_status status = db_agents_invite_again(call->app->db, call->session, agent.id, &request, &sent);
 	if (status != DB_OK) {
 		auth_database_error(call, status);
 		return;
 	}
+	if (!sent) {   /* the password set, or the agent disabled, since the read above */
+		render_error(call, 409, "This agent set a password or was disabled a moment ago, so no invitation was sent.");
+		return;
+	}
+	log_info("agents: account %lld sent agent %lld the invitation again", (long long)call->session->account_id,
+	         (long long)agent.id);
+	char location[64];
+	snprintf(location, sizeof(location), "/admin/agents?invited=%lld", (long long)agent.id);
+	response_redirect(call->response, 303, location);
+}
+
+void agents_disable(struct call *call)
+{
+	struct db_agents_row agent;
+	if (agents_of_route(call, &agent) != 0)
+		return;
+	int64_t id = agent.id;
+	enum db_status status = DB_OK;
 	bool disabled = false;
 	if (!agent.disabled) {
 		status = db_agents_disable(call->app->db, call->session, id, "The agent's account was disabled.", &disabled);

@@ -8,10 +8,13 @@
 
 struct call;
 
-/* GET /admin/agents: the list and the invitation form (?disabled=ID: a notice for that agent). */
+/* GET /admin/agents: the list and the invitation form (?disabled=ID, ?invited=ID: a notice for
+ * that agent). */
 void agents_page(struct call *call);
-/* POST /admin/agents: name, email; the answer carries the link, the only time it is shown. */
+/* POST /admin/agents: name, email; the link goes by mail only (the answer never shows it). */
 void agents_invite(struct call *call);
+/* POST /admin/agents/{id}/invite: the invitation sent again to an agent still only invited. */
+void agents_invite_again(struct call *call);
 /* POST /admin/agents/{id}/disable. */
 void agents_disable(struct call *call);
 

@@ -444,18 +444,32 @@ int auth_mail_request(struct call *call, const char *email, struct throttle_subj
 	return 1;
 }
 
+/* A throttled mail request's headers (Retry-After, no-store) and its sentence into message. */
+static void auth_mail_wait(struct call *call, int64_t wait_s, char *message, size_t size)
+{
+	char seconds[24], duration[32];
+	snprintf(seconds, sizeof(seconds), "%lld", (long long)wait_s);
+	auth_duration_text(wait_s, duration, sizeof(duration));
+	snprintf(message, size,
+	         "Too many requests for this address or from your network. Please wait %s before trying again.", duration);
+	response_header(call->response, "Retry-After", seconds);
+	response_header(call->response, "Cache-Control", "no-store");
+}
+
 void auth_mail_throttled(struct call *call, struct json_object *data, const char *title, const char *template,
                          int64_t wait_s)
 {
-	char seconds[24], duration[32], message[256];
-	snprintf(seconds, sizeof(seconds), "%lld", (long long)wait_s);
-	auth_duration_text(wait_s, duration, sizeof(duration));
-	snprintf(message, sizeof(message),
-	         "Too many requests for this address or from your network. Please wait %s before trying again.", duration);
+	char message[256];
+	auth_mail_wait(call, wait_s, message, sizeof(message));
 	auth_add_string(data, "error", message);
-	response_header(call->response, "Retry-After", seconds);
-	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, 429, title, template, data);
+}
+
+void auth_mail_throttled_error(struct call *call, int64_t wait_s)
+{
+	char message[256];
+	auth_mail_wait(call, wait_s, message, sizeof(message));
+	render_error(call, 429, message);
 }
 
 void auth_check_mail(struct call *call, const char *title, const char *sentence, bool signin)
@@ -673,30 +687,50 @@ void auth_signout(struct call *call)
 	response_redirect(call->response, 303, "/");
 }
 
+/* The account page's data for the session's account (into account), or NULL with an error page
+ * written. */
+static struct json_object *auth_account_data(struct call *call, struct db_account *account)
+{
+	enum db_status found = db_account_get(call->app->db, call->request->arena, call->session, account);
+	if (found == DB_NOT_FOUND) {
+		render_error(call, 404, "This account no longer exists.");
+		return NULL;
+	}
+	if (found != DB_OK) {
+		auth_database_error(call, found);
+		return NULL;
+	}
+	struct json_object *data = json_object_new_object();
+	if (data == NULL) {
+		render_error(call, 500, "Something went wrong on our side. Please try again.");
+		return NULL;
+	}
+	auth_add_string(data, "name", account->name);
+	auth_add_string(data, "email", account->email);
+	auth_add_string(data, "role", account_role_word(account->role));
+	auth_add_string(data, "created_at", render_time(call, account->created_at));
+	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
+	if (!account->confirmed) {
+		char lifetime[32];
+		linktoken_lifetime_text(LINKTOKEN_EMAIL_CONFIRM, lifetime, sizeof(lifetime));
+		json_object_object_add(data, "unconfirmed", json_object_new_boolean(1));
+		auth_add_string(data, "confirm_csrf", auth_session_csrf_token(call, "/account/confirmation"));
+		auth_add_string(data, "confirm_lifetime", lifetime);
+	}
+	unsubscribe_account_data(call, account->role, account->mail_off, data);
+	return data;
+}
+
 /* The account page, with messages for the password form when it came back refused. */
 static void auth_account_render(struct call *call, int status, const char *password_error, bool changed)
 {
 	struct db_account account;
-	enum db_status found = db_account_get(call->app->db, call->request->arena, call->session, &account);
-	if (found == DB_NOT_FOUND) {
-		render_error(call, 404, "This account no longer exists.");
+	struct json_object *data = auth_account_data(call, &account);
+	if (data == NULL)
 		return;
-	}
-	if (found != DB_OK) {
-		auth_database_error(call, found);
-		return;
-	}
-	struct json_object *data = json_object_new_object();
-	auth_add_string(data, "name", account.name);
-	auth_add_string(data, "email", account.email);
-	auth_add_string(data, "role", account_role_word(account.role));
-	auth_add_string(data, "created_at", render_time(call, account.created_at));
-	auth_add_string(data, "password_csrf", auth_session_csrf_token(call, "/password"));
 	auth_add_string(data, "password_error", password_error);
-	if (data != NULL && changed)
+	if (changed)
 		json_object_object_add(data, "password_changed", json_object_new_boolean(1));
-	if (data != NULL)
-		unsubscribe_account_data(call, account.role, account.mail_off, data);
 	response_header(call->response, "Cache-Control", "no-store");
 	render_page(call, status, "Your account", "account", data);
 }
@@ -704,7 +738,57 @@ static void auth_account_render(struct call *call, int status, const char *passw
 void auth_account_page(struct call *call)
 {
 	const char *changed = fields_value(&call->request->query, "changed");
-	auth_account_render(call, 200, NULL, changed != NULL && strcmp(changed, "password") == 0);
+	struct db_account account;
+	struct json_object *data = auth_account_data(call, &account);
+	if (data == NULL)
+		return;
+	if (changed != NULL && strcmp(changed, "password") == 0)
+		json_object_object_add(data, "password_changed", json_object_new_boolean(1));
+	/* After "Send the confirmation link again" (a reload says it again: nothing is sent). */
+	const char *sent = fields_value(&call->request->query, "sent");
+	if (sent != NULL && strcmp(sent, "confirmation") == 0 && !account.confirmed)
+		json_object_object_add(data, "confirmation_sent", json_object_new_boolean(1));
+	response_header(call->response, "Cache-Control", "no-store");
+	render_page(call, 200, "Your account", "account", data);
+}
+
+void auth_confirm_again(struct call *call)
+{
+	static const char confirmed[] = "Your email address is confirmed already, so no mail was sent.";
+	struct throttle_subjects subjects;
+	struct db_mail_request request;
+	struct db_account account;
+	int64_t wait_s = 0;
+	bool queued = false;
+	struct json_object *data = auth_account_data(call, &account);
+	if (data == NULL)
+		return;
+	if (account.confirmed) {
+		json_object_put(data);
+		render_error(call, 409, confirmed);
+		return;
+	}
+	/* The budgets of "Forgot your password?": the account's address and the client's. */
+	int throttled = auth_mail_request(call, account.email, &subjects, &request, &wait_s);
+	if (throttled != 0) {
+		if (throttled > 0)
+			auth_mail_throttled(call, data, "Your account", "account", wait_s);
+		else
+			json_object_put(data);
+		return;
+	}
+	json_object_put(data);
+	enum db_status status = db_confirm_again(call->app->db, call->session, &request, &queued);
+	if (status != DB_OK) {
+		auth_database_error(call, status);
+		return;
+	}
+	if (!queued) {   /* confirmed between the page's read and the mail's INSERT */
+		render_error(call, 409, confirmed);
+		return;
+	}
+	log_info("auth: account %lld asked for its confirmation link again", (long long)call->session->account_id);
+	response_redirect(call->response, 303, "/account?sent=confirmation");
 }
 
 void auth_password_change(struct call *call)

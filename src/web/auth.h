@@ -59,8 +59,9 @@ bool auth_hash_slot(struct call *call, const char *what);
 void auth_database_error(struct call *call, enum db_status status);
 
 /* Route handlers. */
-/* A request that sends a mail (sign-up, a password reset), throttled by the typed email and the
- * client address (core/throttle.h, its own subjects and [auth] mail_* keys): 0 may go on
+/* A request that sends a mail (sign-up, a password reset, a confirmation or an invitation sent
+ * again), throttled by the email (typed, or the account's) and the client address
+ * (core/throttle.h, its own subjects and [auth] mail_* keys): 0 may go on
  * (subjects and request filled for the transaction that queues the mail and counts it), 1
  * throttled (*wait_s: how long; the caller answers with auth_mail_throttled), -1 a 503 written. */
 int auth_mail_request(struct call *call, const char *email, struct throttle_subjects *subjects,
@@ -68,6 +69,8 @@ int auth_mail_request(struct call *call, const char *email, struct throttle_subj
 /* The form again (template, data: ownership taken), 429, saying how long to wait, Retry-After. */
 void auth_mail_throttled(struct call *call, struct json_object *data, const char *title, const char *template,
                          int64_t wait_s);
+/* The same as an error page, for a request whose form is not a page of its own (a list's button). */
+void auth_mail_throttled_error(struct call *call, int64_t wait_s);
 /* The "check your mail" page (200) with sentence; signin: a link to sign in (with the form's next). */
 void auth_check_mail(struct call *call, const char *title, const char *sentence, bool signin);
 
@@ -80,6 +83,10 @@ void auth_signin_form(struct call *call);
 void auth_signin(struct call *call);
 void auth_signout(struct call *call);
 void auth_account_page(struct call *call);
+/* "Send the confirmation link again" (POST /account/confirmation): a new confirmation mail to
+ * the account's unconfirmed address, within the mail budgets of "Forgot your password?"; 409
+ * when the address is confirmed already (nothing sent), 429 over the budget. */
+void auth_confirm_again(struct call *call);
 void auth_password_change(struct call *call);
 
 #endif

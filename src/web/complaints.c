@@ -661,10 +661,13 @@ void complaints_page(struct call *call)
 	complaints_add_string(data, "lon", complaint.lon);
 	complaints_add_string(data, "created_at", render_time(call, complaint.created_at));
 	complaints_add_string(data, "due_at", render_time(call, complaint.due_at));
-	/* Held until its reporter confirms their address: they are told why nobody has it yet; staff
-	 * who open it by its number see the same line. */
-	if (complaint.held_since != NULL)
+	/* Held until its reporter confirms their address: they are told why nobody has it yet, and
+	 * where a new link is sent; staff who open it by its number see the same line without that. */
+	if (complaint.held_since != NULL) {
 		json_object_object_add(data, "held", json_object_new_boolean(1));
+		if (complaint.reporter_id == call->session->account_id)
+			json_object_object_add(data, "held_mine", json_object_new_boolean(1));
+	}
 	if (complaint.lat != NULL)
 		render_add_map(call, data, complaint.lat, complaint.lon, false);
 	nearby_add_full(call, &complaint, data);

@@ -54,6 +54,8 @@ const struct routes_entry routes_table[] = {
 	{"POST", "/password", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_password_change, 0},
 	/* The kinds core/optout.c lets an account switch off. */
 	{"POST", "/account/mail", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), unsubscribe_switches, 0},
+	/* A new confirmation mail, within the mail budgets of /forgot. */
+	{"POST", "/account/confirmation", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), auth_confirm_again, 0},
 	{"GET", "/complaints/new", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_new_form, 0},
 	{"POST", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_file, 0},
 	{"GET", "/complaints", ROUTES_FOR_AT_LEAST(ACCOUNT_RESIDENT), complaints_mine, 0},
@@ -67,6 +69,7 @@ const struct routes_entry routes_table[] = {
 	{"GET", "/admin/reopened", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), complaints_reopened, 0},
 	{"GET", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_page, 0},
 	{"POST", "/admin/agents", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite, 0},
+	{"POST", "/admin/agents/{id}/invite", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_invite_again, 0},
 	{"POST", "/admin/agents/{id}/disable", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), agents_disable, 0},
 	{"GET", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_page, 0},
 	{"POST", "/admin/categories", ROUTES_FOR_EXACTLY(ACCOUNT_ADMIN), categories_add, 0},

@@ -1,10 +1,12 @@
 // account_mail.mjs: a resident's mails about their account, in a real browser against a full
 // stack of its own, the mails read from the stack's mail sink — sign up ("check your mail"),
-// confirm the address from the mail's link, forget the password ("Forgot your password?" from the
-// sign-in page), follow the reset mail's link, choose a new password and sign in with it — with
-// every new page (the check-your-mail answers, /forgot, /confirm-email before and after, the
-// reset form) at 375 and 1280 px: axe-core with its default rules finds no violation, nothing is
-// wider than the window, and a screenshot of each is kept under var/test-artifacts/e2e/account_mail/.
+// ask on the account page for the confirmation link again, confirm the address from the newer
+// mail's link, forget the password ("Forgot your password?" from the sign-in page), follow the
+// reset mail's link, choose a new password and sign in with it — with every new page (the
+// check-your-mail answers, /account before and after asking again, /forgot, /confirm-email before
+// and after, the reset form) at 375 and 1280 px: axe-core with its default rules finds no
+// violation, nothing is wider than the window, and a screenshot of each is kept under
+// var/test-artifacts/e2e/account_mail/.
 //
 // Run by test/e2e/run.sh; its stack and browser are lib/harness.mjs's.
 import { tapPlan, tapDiag, tapSteps } from './lib/tap.mjs';
@@ -40,7 +42,7 @@ async function fill(form, fields) {
 	for (const [name, value] of fields) await form.locator(`[name=${name}]`).fill(value);
 }
 
-tapPlan(7);
+tapPlan(8);
 const { step, failures } = tapSteps(artifacts, { page: () => page, explain: () => explain(page) });
 
 await step('stack', 'the full stack starts with its mail sink, and the browser with it', async () => {
@@ -65,8 +67,20 @@ await step('signup', 'sign-up answers "check your mail" with no session; signing
 	await submitAndLand(page, signin, /^\/account$/, 'sign-in after the sign-up');
 });
 
-await step('confirm', 'the confirmation mail\'s link shows a button (the address not yet confirmed); pressing it confirms', async () => {
-	const link = await mailLink(resident.email, '/confirm-email');
+await step('again', 'the account page offers the confirmation link again; pressing it says a new link is on its way, and it comes', async () => {
+	await mailLink(resident.email, '/confirm-email');
+	await seenAt('account-unconfirmed');
+	const form = page.locator('form[action="/account/confirmation"]');
+	check(await form.count() === 1, 'the account page has no "Send the confirmation link again"');
+	await submitAndLand(page, form, /^\/account$/, 'asking for the link again');
+	const said = await page.locator('main').innerText();
+	check(said.includes('We sent a new confirmation link'), `the account page says: ${said.slice(0, 200)}`);
+	await seenAt('account-confirmation-sent');
+	await mailLink(resident.email, '/confirm-email', 2);
+});
+
+await step('confirm', 'the newer confirmation mail\'s link shows a button (the address not yet confirmed); pressing it confirms', async () => {
+	const link = await mailLink(resident.email, '/confirm-email', 2);
 	await goto(page, link);
 	check(await page.locator('form[action="/confirm-email"] button[type=submit]').count() === 1, 'the link\'s page has no button');
 	await seenAt('confirm-email');

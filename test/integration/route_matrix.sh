@@ -55,12 +55,31 @@ failed_id=$(sql "INSERT INTO notifications (channel, kind, recipient, account_id
 other_id=$(id_of "other.$$@example.org")
 sql "UPDATE complaints SET status = 'assigned', assigned_agent_id = $other_id, assigned_at = NOW(3) WHERE id = ${own[other_agent]}"
 
+# An agent still only invited: the agents page carries its "send the invitation again" form.
+staff agent "invited.$$@example.org"
+sql "UPDATE accounts SET password_hash = '!' WHERE email = 'invited.$$@example.org'"
+declare -A email_of=([reporter]="reporter.$$@example.org" [resident]="resident.$$@example.org"
+	[agent]="agent.$$@example.org" [other_agent]="other.$$@example.org" [admin]="admin.$$@example.org")
+# confirmed_at WHO VALUE: sets the caller's email_confirmed_at (NULL: unconfirmed), seen by every replica.
+confirmed_at() {
+	sql "UPDATE accounts SET email_confirmed_at = $2 WHERE email = '${email_of[$1]}'"
+	standby_applied || echo "Bail out! the standby did not apply the confirmation of $1" >&2
+}
+
 # token CALLER FORM-PAGE ACTION: the caller's token of the form posting to ACTION on FORM-PAGE.
 # Tokens are per route pattern, so any form whose action fits ACTION's pattern ({id}: a number)
-# carries it (the agents page has one disable form per agent, none for {id} itself).
+# carries it (the agents page has one disable form per agent, none for {id} itself). The
+# confirmation form shows only while the address is unconfirmed: it is taken then.
 token() {
 	local page=$2 complaint=$id
 	[ "$1" != anon ] || case $3 in /signup | /signin | /forgot) ;; *) return ;; esac
+	if [ "$3" = /account/confirmation ]; then
+		confirmed_at "$1" NULL
+		get "$1" "$page"
+		confirmed_at "$1" 'UTC_TIMESTAMP(3)'
+		csrf_of "$body" "$3"
+		return
+	fi
 	case $1 in reporter | resident | other_agent) complaint=${own[$1]} ;; esac
 	page=${page//\{id\}/$complaint}
 	get "$1" "$page"
