@@ -96,6 +96,9 @@ extern const struct observations_window observations_windows[];
 extern const size_t observations_window_count;
 /* The window called name, or NULL. */
 const struct observations_window *observations_window_find(const char *name);
+/* The longest window's seconds: [ops] observations_retention may not be shorter (that window
+ * would then miss its oldest minutes). */
+long observations_window_longest(void);
 
 /* "--since": a duration back from now (a whole number and s, m, h, d or w: "90m", "1h", "7d"), or a
  * UTC time "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM:SS" (a trailing Z allowed), not
