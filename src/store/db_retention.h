@@ -21,6 +21,9 @@ enum db_retention_purge {
 
 /* What the purge deletes, for the log ("replica observations"). */
 const char *db_retention_what(enum db_retention_purge purge);
+/* The purge's DELETE (parameters: the cutoff, the batch) and, in *index, the index it goes by:
+ * for the test that EXPLAINs it (test/retention_sql.c). */
+const char *db_retention_sql(enum db_retention_purge purge, const char **index);
 /* The most rows one statement of the purge deletes. */
 unsigned db_retention_batch(enum db_retention_purge purge);
 /* Deletes at most a batch of the purge's rows older than before ("YYYY-MM-DD HH:MM:SS.mmm", UTC)

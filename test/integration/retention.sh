@@ -9,7 +9,8 @@
 # over a day ago now says "not valid", one used a minute ago still "already used", and a live
 # reset link still opens its form. A timer that was off for long catches up a batch at a time:
 # 25,000 observations past the retention go as 20,000 in a first pass (four statements of 5,000)
-# and 5,000 in the next, a second later; only then is the segment whose last flush is older than
+# and 5,000 in the next, a second later, each DELETE (EXPLAINed as retention-sql prints it) a
+# range of its index, never the table; only then is the segment whose last flush is older than
 # the cutoff deleted, with its marks, while a segment flushed 34 days ago and this host's own
 # stay, each mark still the sum of its periods. Counted, not timed: the log's numbers and the
 # tables' counts. Last, observations_retention shorter than the replica page's longest window (7d)
@@ -18,8 +19,10 @@
 # shellcheck disable=SC2016
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
+retention_sql=${RETENTION_SQL_BINARY:-$test_var/build-asan/test/retention-sql}
+[ -x "$retention_sql" ] || { echo "Bail out! no retention-sql at $retention_sql (packaging/dev build, or set RETENTION_SQL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
 retention_cleanup() {
 	rm -rf "$scratch"
@@ -137,8 +140,21 @@ INSERT INTO replica_marks (location, segment, operation, replica, successes, his
 	('idle-host', '$idle', 's3.get', 'us', 1, '[]');
 INSERT INTO replica_observations (location, operation, replica, segment, period_start, period_end, attempts, successes)
 	VALUES ('idle-host', 's3.get', 'us', '$idle', '$t1' - INTERVAL 34 DAY - INTERVAL 1 MINUTE, '$t1' - INTERVAL 34 DAY, 1, 1)"
+# Each purge's DELETE as the timer sends it, EXPLAINed with the backlog in place: a range of its
+# index, never the table ("index<TAB>type key" per statement, one line each).
+cutoff=$(sql_root "SELECT '$t1' - INTERVAL 35 DAY")
+"$retention_sql" "$cutoff" >"$scratch/purges.tsv" || { echo "Bail out! retention-sql failed"; exit 1; }
+while IFS=$'\t' read -r index statement; do
+	printf '%s\t%s\n' "$index" "$(sql_root "USE complaints; EXPLAIN $statement" | awk -F'\t' '{ print $4, $6 }')"
+done <"$scratch/purges.tsv" >"$scratch/plans.tsv"
 timer_restart
 wait_until 30000 logged "replica segments with their marks" || diag "$(tail -n 20 "$log")"
+plans=$(awk -F'\t' '{ printf "%s: %s; ", $1, $2 }' "$scratch/plans.tsv")
+# plans_ranged: each of the five plans is "range" over the purge's own index.
+plans_ranged() {
+	[ "$(wc -l <"$scratch/plans.tsv")" = 5 ] && awk -F'\t' '$2 != "range " $1 { bad = 1 } END { exit bad }' "$scratch/plans.tsv"
+}
+check "each purge's DELETE reads a range of its index ($plans)" plans_ranged
 passes=$(retention_lines | sed -n 's/.*retention: \([0-9]*\) replica observations from before.*/\1/p' | tr '\n' ' ')
 order=$(retention_lines | sed -n 's/.*retention: \([0-9]*\) \(replica observations\|replica segments\).*/\1 \2/p' | tr '\n' ',')
 check "25,000 observations past the retention deleted as 20000 (four statements of 5,000) then 5000 a pass later ($passes)" \
