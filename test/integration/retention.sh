@@ -15,8 +15,9 @@
 # stay, each mark still the sum of its periods. Counted, not timed: the log's numbers and the
 # tables' counts. Last, observations_retention shorter than the replica page's longest window (7d)
 # is refused with file, line and key, by complaintd -t and by a live reload, and 7d is taken.
-# The checks' predicates are single-quoted and evaluated when the check runs (holds):
-# shellcheck disable=SC2016
+# The checks' predicates are single-quoted and evaluated when the check runs (holds), and read
+# variables set for them:
+# shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 plan 13
