@@ -18,28 +18,28 @@ static const struct {
 	unsigned batch;
 	const char *index;
 } db_retention_purges[DB_RETENTION_PURGES] = {
-	/* idx_notifications_sent (0020) */
+	/* its index from migration 0020 */
 	[DB_RETENTION_SENT_MESSAGES] = {"sent messages",
 	                                "DELETE FROM notifications WHERE status = 'sent' AND sent_at < CAST(? AS DATETIME(3))"
 	                                " ORDER BY sent_at LIMIT ?",
 	                                5000, "idx_notifications_sent"},
-	/* idx_replica_observations_period (0001) */
+	/* its index from migration 0001 */
 	[DB_RETENTION_OBSERVATIONS] = {"replica observations",
 	                               "DELETE FROM replica_observations WHERE period_start < CAST(? AS DATETIME(3))"
 	                               " ORDER BY period_start LIMIT ?",
 	                               5000, "idx_replica_observations_period"},
-	/* idx_replica_segments_flushed (0020); each takes up to one mark per (operation, replica)
+	/* its index from migration 0020; each takes up to one mark per (operation, replica)
 	 * with it (ON DELETE CASCADE), hence the small batch. */
 	[DB_RETENTION_SEGMENTS] = {"replica segments with their marks",
 	                           "DELETE FROM replica_segments WHERE flushed_at < CAST(? AS DATETIME(3))"
 	                           " ORDER BY flushed_at LIMIT ?",
 	                           16, "idx_replica_segments_flushed"},
-	/* idx_tokens_expires (0007) */
+	/* its index from migration 0007 */
 	[DB_RETENTION_TOKENS_EXPIRED] = {"expired link tokens",
 	                                 "DELETE FROM tokens WHERE expires_at < CAST(? AS DATETIME(3))"
 	                                 " ORDER BY expires_at LIMIT ?",
 	                                 5000, "idx_tokens_expires"},
-	/* idx_tokens_used (0020) */
+	/* its index from migration 0020 */
 	[DB_RETENTION_TOKENS_USED] = {"used link tokens",
 	                              "DELETE FROM tokens WHERE used_at < CAST(? AS DATETIME(3)) ORDER BY used_at LIMIT ?",
 	                              5000, "idx_tokens_used"},
