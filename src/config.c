@@ -21,6 +21,7 @@
 #include "repl.h"
 #include "runtime.h"
 #include "secrets.h"
+#include "core/observations.h"
 #include "core/optout.h"
 #include "store/backend.h"
 
@@ -340,6 +341,23 @@ static int config_parse_duration(const char *text, long long *ms, char *reason, 
 
 const struct ini_duration config_durations = {config_parse_duration, repl_duration_format};
 
+/* Not shorter than the longest window /admin/replicas offers: that window would miss its oldest
+ * minutes and show a week with a hole as a week. */
+static int config_check_observations_retention(const char *value, char *reason, size_t reason_size)
+{
+	long long ms = 0, longest = observations_window_longest() * 1000LL;
+	char text[32];
+	if (config_parse_duration(value, &ms, reason, reason_size) != 0)
+		return -1;
+	if (ms >= longest)
+		return 0;
+	repl_duration_format(longest, text, sizeof(text));
+	snprintf(reason, reason_size,
+	         "%s is shorter than the longest window /admin/replicas shows (%s): that window would miss its oldest rows",
+	         value, text);
+	return -1;
+}
+
 #define CONFIG_DURATION(member) INI_FIELD_DURATION_MS(struct config, member, &config_durations)
 
 static const struct ini_key config_keys[] = {
@@ -464,6 +482,10 @@ static const struct ini_key config_keys[] = {
 	{"ops", "stats_flush_interval", CONFIG_DURATION(stats_flush_interval_ms), "60s", 100,
 	 3600 * 1000, NULL,
 	 "how often the timer writes the attempts counted since its last flush to replica_observations (and at stop)"},
+	{"ops", "observations_retention", CONFIG_DURATION(observations_retention_ms), "35d", 1000,
+	 3660L * 24 * 3600 * 1000, config_check_observations_retention,
+	 "replica_observations rows are deleted this long after their period's start (at least the replica page's "
+	 "longest window, 7d)"},
 	{"ops", "metrics_allow", INI_FIELD_STRING(struct config, metrics_allow), "127.0.0.1, ::1", 0, 1023,
 	 config_check_cidr_list,
 	 "client addresses (nginx's REMOTE_ADDR; ADDR[/BITS], ...) that /metrics answers; others get 404"},

@@ -77,6 +77,7 @@ struct config {
 	char *stats_file;              /* librepl's stats segment; "" = beside the listen socket */
 	char *metrics_allow;           /* client addresses (CIDR list) /metrics answers */
 	long long stats_flush_interval_ms; /* the timer's flushes into replica_observations */
+	long long observations_retention_ms; /* replica_observations older than this are deleted */
 	long long queue_cache_max_age_ms; /* [queue]: how long a worker shows the queue's counts, agents, categories again */
 	/* [auth] */
 	char *common_passwords;        /* file of common passwords, one per line, refused at sign-up */

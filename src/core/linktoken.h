@@ -31,6 +31,9 @@ const char *linktoken_purpose_stored(enum linktoken_purpose purpose);
 const char *linktoken_path(enum linktoken_purpose purpose);
 /* How long a new token stays valid, in milliseconds (an invitation: 24 hours). */
 long long linktoken_lifetime_ms(enum linktoken_purpose purpose);
+/* How long a token's row is kept once it expired or was used (a day): its link says "expired" or
+ * "already used" that long, and then, its row purged (store/retention.c), "not valid". */
+#define LINKTOKEN_KEPT_MS (24LL * 60 * 60 * 1000)
 /* The same for people: "24 hours" (whole hours; minutes under two hours). */
 void linktoken_lifetime_text(enum linktoken_purpose purpose, char *out, size_t size);
 /* Any lifetime for people: "24 hours", "60 minutes", "30 seconds" (seconds under two minutes). */

@@ -327,6 +327,15 @@ void observations_figures(const struct observations_tally *tally, struct observa
 		out->p50_ms = out->p99_ms = NAN;
 }
 
+long observations_window_longest(void)
+{
+	long longest = 0;
+	for (size_t i = 0; i < observations_window_count; i++)
+		if (observations_windows[i].seconds > longest)
+			longest = observations_windows[i].seconds;
+	return longest;
+}
+
 const struct observations_window *observations_window_find(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < observations_window_count; i++)

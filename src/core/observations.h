@@ -146,5 +146,8 @@ extern const struct observations_window observations_windows[];
 extern const size_t observations_window_count;
 /* The window called name, or NULL. */
 const struct observations_window *observations_window_find(const char *name);
+/* The longest window's seconds: [ops] observations_retention may not be shorter (that window
+ * would then miss its oldest minutes). */
+long observations_window_longest(void);
 
 #endif

@@ -13,8 +13,6 @@
 #include "core/password.h"
 #include "store/db_core.h"
 
-#define DB_OUTBOX_PURGE_BATCH 1000
-
 /* The INSERT of a message to the reporter or to the agent assigned after the change (a
  * complaint without one queues nothing), then its WHERE. */
 #define DB_OUTBOX_INSERT(recipient_column)                                                                      \
@@ -234,19 +232,6 @@ enum db_status db_outbox_release(struct db *db, const char *claim)
 		" WHERE claimed_by = ? AND status = 'sending'",
 		params, 1, false};
 	return db_write(db, &statement, 1, NULL);
-}
-
-enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted)
-{
-	struct repl_sql_param params[] = {db_integer(retention_ms * 1000), db_integer(DB_OUTBOX_PURGE_BATCH)};
-	const struct repl_sql_statement statement = {
-		"DELETE FROM notifications WHERE status = 'sent' AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND"
-		" LIMIT ?",
-		params, 2, false};
-	struct db_written written = {0};
-	enum db_status status = db_write(db, &statement, 1, &written);
-	*deleted = written.affected_rows;
-	return status;
 }
 
 enum db_status db_outbox_failed_list(struct db *db, struct arena *arena, struct db_failed_notification *out,

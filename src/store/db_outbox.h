@@ -1,7 +1,7 @@
 /*
  * db_outbox.h: the outbox (the notifications table): the statements that queue an event's
- * messages inside the event's own transaction, and the notifier's claim, outcome and clean-up
- * (statements in db_outbox.c).
+ * messages inside the event's own transaction, and the notifier's claim and outcome (statements in
+ * db_outbox.c; the timer purges sent rows, store/retention.c).
  */
 #ifndef DB_OUTBOX_H
 #define DB_OUTBOX_H
@@ -84,8 +84,6 @@ enum db_status db_outbox_failed(struct db *db, int64_t id, const char *claim, lo
                                 long long max_attempts, const char *last_error);
 /* Gives back what claim still holds unsent (a notifier asked to stop): pending again at once. */
 enum db_status db_outbox_release(struct db *db, const char *claim);
-/* Deletes messages sent more than retention_ms ago (at most a batch per call); *deleted. */
-enum db_status db_outbox_purge(struct db *db, long long retention_ms, uint64_t *deleted);
 
 /* A message that failed for good, as the admins' list shows it (never its body). */
 struct db_failed_notification {

@@ -30,7 +30,6 @@
 #define NOTIFIER_BATCH_MAX 1000
 #define NOTIFIER_ARENA_BYTES (8L << 20)
 #define NOTIFIER_ERROR_MAX 500
-#define NOTIFIER_PURGE_EVERY_MS (60 * 1000LL)
 
 struct notifier {
 	struct app *app;
@@ -309,18 +308,10 @@ int notifier_main(void *context)
 	n.arena = arena_create(NOTIFIER_ARENA_BYTES);
 	if (n.arena == NULL)
 		return 1;
-	struct timespec last_purge = {0};
+	/* Sent messages past [notify] retention are the timer's to delete (store/retention.c). */
 	while (!runtime_stop_requested()) {
-		struct timespec now;
 		size_t claimed = notifier_pass(&n);
 		arena_reset(n.arena);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - last_purge.tv_sec) * 1000LL >= NOTIFIER_PURGE_EVERY_MS || last_purge.tv_sec == 0) {
-			uint64_t deleted = 0;
-			if (db_outbox_purge(app->db, app->config.notify_retention_ms, &deleted) == DB_OK && deleted > 0)
-				log_info("notifier: %llu sent messages past their retention deleted", (unsigned long long)deleted);
-			last_purge = now;
-		}
 		/* A full batch means more may be due: look again at once. */
 		if (claimed < (size_t)app->config.notify_batch)
 			runtime_pause(app->config.notify_interval_ms);

@@ -4,7 +4,7 @@
  * mail/notification.text and mail/notification.html, sends it through the [smtp] set with a
  * Message-ID derived from its row (so a repeat is recognisable), and marks it sent, or pending
  * again after a backoff with jitter, or failed after [notify] max_attempts with its last error.
- * Sent messages older than [notify] retention are deleted. Several notifiers (one per master,
+ * (Sent messages older than [notify] retention are the timer's to delete.) Several notifiers (one per master,
  * on one host or many) never claim one message at once; one asked to stop gives back what it
  * has not sent, one that dies frees its claims when their lease passes, and only those messages
  * may arrive twice.

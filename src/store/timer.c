@@ -5,7 +5,9 @@
  * cleanly (the loser changes nothing). One child per master; two masters' timers closing the
  * same complaint collide on the version the same way. Each [ops] stats_flush_interval, and once
  * more when asked to stop, it flushes the host's replica statistics (store/observations.c); a
- * flush that fails leaves the counts in the segment for the next.
+ * flush that fails leaves the counts in the segment for the next. At its start and each minute
+ * it deletes what is past its retention (store/retention.c), a few batches at a time: a second
+ * later while rows are left, so a timer back after weeks catches up without a long lock.
  */
 #include "timer.h"
 
@@ -16,6 +18,7 @@
 #include "runtime.h"
 #include "store/db_complaints.h"
 #include "store/observations.h"
+#include "store/retention.h"
 
 #include <time.h>
 
@@ -81,7 +84,7 @@ int timer_main(void *context)
 	struct arena *arena = arena_create(TIMER_ARENA_BYTES);
 	if (arena == NULL)
 		return 1;
-	long long next_close = timer_now_ms(), next_flush = next_close + flush_interval;
+	long long next_close = timer_now_ms(), next_flush = next_close + flush_interval, next_purge = next_close;
 	while (!runtime_stop_requested()) {
 		long long now = timer_now_ms();
 		if (now >= next_close) {
@@ -94,7 +97,12 @@ int timer_main(void *context)
 			arena_reset(arena);
 			next_flush = timer_now_ms() + flush_interval;
 		}
+		if (now >= next_purge) {
+			bool more = retention_pass(app->db, &app->config);
+			next_purge = timer_now_ms() + (more ? RETENTION_AGAIN_MS : RETENTION_EVERY_MS);
+		}
 		long long next = flushing && next_flush < next_close ? next_flush : next_close;
+		next = next_purge < next ? next_purge : next;
 		now = timer_now_ms();
 		if (next > now)
 			runtime_pause(next - now);

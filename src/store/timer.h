@@ -3,7 +3,8 @@
  * workflow's clock. Today it closes resolved complaints their resident did not answer within
  * [workflow] feedback_period (core/workflow.c's auto_close row: closed, no_feedback), and it
  * flushes the host's replica statistics into replica_observations each [ops]
- * stats_flush_interval and when it stops (store/observations.h).
+ * stats_flush_interval and when it stops (store/observations.h), and it deletes the rows past
+ * their retention (store/retention.h).
  */
 #ifndef TIMER_H
 #define TIMER_H

@@ -127,7 +127,7 @@ check "the link used once is refused after (POST $again, GET $reopened, 'already
 invite "Eve Agent" "eve.$$@example.org"; eve_token=$(token_of "$(invited_link "eve.$$@example.org")")
 eve_id=$(sql "SELECT id FROM accounts WHERE email = 'eve.$$@example.org'")
 open_link eve "$eve_token"; eve_form=$(csrf_of "$body" /set-password)
-sql "UPDATE tokens SET created_at = created_at - INTERVAL 2 DAY, expires_at = expires_at - INTERVAL 2 DAY WHERE account_id = $eve_id"
+sql "UPDATE tokens SET created_at = created_at - INTERVAL 25 HOUR, expires_at = expires_at - INTERVAL 25 HOUR WHERE account_id = $eve_id"
 open_link eve "$eve_token"; expired_get=$status expired_text=$body
 post eve /set-password "csrf=$eve_form" "token=$eve_token" "password=$password" "confirmation=$password"; expired_post=$status
 check "an expired link is refused (GET $expired_get, POST $expired_post: 'expired') and sets nothing" \

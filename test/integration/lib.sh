@@ -384,6 +384,16 @@ for m in json.load(urllib.request.urlopen(web + "/api/email")):
         break
 ' "$mail_web" "$1" "$2" "$3"
 }
+# marks_mismatched: how many marks of replica statistics differ from the sum of their periods
+# (each (location, segment, operation, replica)'s rows of replica_observations): 0 when every
+# attempt flushed was written once.
+marks_mismatched() {
+	mariadb_sql "$stack_dir" primary root "SELECT COUNT(*) FROM complaints.replica_marks m LEFT JOIN (SELECT location,
+		segment, operation, replica, SUM(attempts) AS attempts, SUM(successes) AS successes
+		FROM complaints.replica_observations GROUP BY location, segment, operation, replica) o
+		USING (location, segment, operation, replica) WHERE COALESCE(o.successes, 0) <> m.successes
+		OR COALESCE(o.attempts, 0) <> m.successes + m.fail_timeout + m.fail_connect + m.fail_protocol + m.fail_other"
+}
 # outbox STATUSES: how many notifications are in these statuses ("'pending', 'sending'").
 outbox() { sql "SELECT COUNT(*) FROM notifications WHERE status IN ($1)"; }
 settled() { [ "$(outbox "'pending', 'sending'")" = 0 ]; }

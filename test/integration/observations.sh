@@ -146,12 +146,7 @@ longest=$(sql_root "SELECT COALESCE(MAX(TIMESTAMPDIFF(MICROSECOND, period_start,
 	FROM complaints.replica_observations WHERE location = 'eu-west-1a' AND operation = 's3.get' AND period_end > '$down_db'")
 check "as one period spanning the outage (${longest} ms, the primary was down ${down_ms} ms)" \
 	holds '[ "$longest" -ge 3000 ]'
-# Every (location, segment, operation, replica): its periods add up to its mark, the totals.
-mismatched=$(sql_root "SELECT COUNT(*) FROM complaints.replica_marks m LEFT JOIN (SELECT location, segment, operation,
-	replica, SUM(attempts) AS attempts, SUM(successes) AS successes FROM complaints.replica_observations
-	GROUP BY location, segment, operation, replica) o USING (location, segment, operation, replica)
-	WHERE COALESCE(o.successes, 0) <> m.successes
-	OR COALESCE(o.attempts, 0) <> m.successes + m.fail_timeout + m.fail_connect + m.fail_protocol + m.fail_other")
+mismatched=$(marks_mismatched)
 marks=$(sql_root "SELECT COUNT(*) FROM complaints.replica_marks")
 check "nothing twice: each of the $marks marks equals the sum of its periods ($mismatched differ)" \
 	holds '[ "$mismatched" = 0 ] && [ "$marks" -gt 0 ]'

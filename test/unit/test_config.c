@@ -123,6 +123,22 @@ static void test_durations(void **state)
 	        "5: [db] deadline: \"11m\" is out of bounds: must be 10ms to 10m");
 }
 
+/* The replica statistics' retention: 35 days unless set; never shorter than the replica page's
+ * longest window (a week), which would then miss its oldest minutes. */
+static void test_observations_retention(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n"), 0);
+	assert_int_equal(f->config.observations_retention_ms, 35LL * 24 * 3600 * 1000);
+	assert_int_equal(load(f, "[server]\nlisten = /run/c.sock\n[ops]\nobservations_retention = 7d\n"), 0);
+	assert_int_equal(f->config.observations_retention_ms, 7LL * 24 * 3600 * 1000);
+	refused(f, "[server]\nlisten = /run/c.sock\n[ops]\nobservations_retention = 167h\n",
+	        "4: [ops] observations_retention: 167h is shorter than the longest window /admin/replicas shows (7d): "
+	        "that window would miss its oldest rows");
+	/* The refusal left the last good value. */
+	assert_int_equal(f->config.observations_retention_ms, 7LL * 24 * 3600 * 1000);
+}
+
 /* complaintd -t's rows: every operation, defaults included, expanded over its replicas; a section
  * without replicas keeps its text as written. */
 static void test_effective_policies(void **state)
@@ -479,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observations_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_effective_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
