@@ -1,7 +1,8 @@
 /*
  * recent.c: a process's table of recent answers (see recent.h). Lookups are a linear scan of a
- * few dozen keys, nothing next to the database round trip an entry saves; a full table gives up
- * the entry read longest ago, which past its age is of no use anyway.
+ * hundred-odd keys' hashes (the queue's keys share long prefixes, so a strcmp each would cost),
+ * nothing next to the database round trip an entry saves; a full table gives up the entry read
+ * longest ago, which past its age is of no use anyway.
  */
 #include "core/recent.h"
 
@@ -12,7 +13,16 @@
 struct recent {
 	struct recent_entry *entries;
 	size_t slots;
+	uint64_t stored;  /* answers stored so far: the next one's serial is this plus one */
 };
+
+static uint64_t recent_hash(const char *key)
+{
+	uint64_t hash = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++)
+		hash = (hash ^ *p) * 1099511628211ull;
+	return hash;
+}
 
 struct recent *recent_new(size_t slots)
 {
@@ -39,10 +49,11 @@ void recent_free(struct recent *recent)
 	free(recent);
 }
 
-static struct recent_entry *recent_slot(const struct recent *recent, const char *key)
+static struct recent_entry *recent_slot(const struct recent *recent, const char *key, uint64_t hash)
 {
 	for (size_t i = 0; i < recent->slots; i++)
-		if (recent->entries[i].value != NULL && strcmp(recent->entries[i].key, key) == 0)
+		if (recent->entries[i].value != NULL && recent->entries[i].hash == hash &&
+		    strcmp(recent->entries[i].key, key) == 0)
 			return &recent->entries[i];
 	return NULL;
 }
@@ -52,23 +63,24 @@ const struct recent_entry *recent_find(const struct recent *recent, const char *
 {
 	if (recent == NULL || key == NULL)
 		return NULL;
-	const struct recent_entry *entry = recent_slot(recent, key);
+	const struct recent_entry *entry = recent_slot(recent, key, recent_hash(key));
 	if (entry == NULL || now_ms - entry->at_ms > max_age_ms || now_ms < entry->at_ms)
 		return NULL;
 	return entry;
 }
 
-int recent_store(struct recent *recent, const char *key, const void *value, size_t len, int64_t now_ms, time_t at,
-                 const char *seen)
+const struct recent_entry *recent_store(struct recent *recent, const char *key, const void *value, size_t len,
+                                        int64_t now_ms, time_t at, const char *seen)
 {
 	if (recent == NULL || key == NULL || strlen(key) >= RECENT_KEY_MAX || seen == NULL ||
 	    strlen(seen) >= RECENT_SEEN_MAX || len > RECENT_VALUE_MAX)
-		return -1;
+		return NULL;
 	void *copy = malloc(len > 0 ? len : 1);
 	if (copy == NULL)
-		return -1;
+		return NULL;
 	memcpy(copy, value, len);
-	struct recent_entry *entry = recent_slot(recent, key);
+	uint64_t hash = recent_hash(key);
+	struct recent_entry *entry = recent_slot(recent, key, hash);
 	for (size_t i = 0; entry == NULL && i < recent->slots; i++)
 		if (recent->entries[i].value == NULL)
 			entry = &recent->entries[i];
@@ -85,5 +97,7 @@ int recent_store(struct recent *recent, const char *key, const void *value, size
 	entry->len = len;
 	entry->at_ms = now_ms;
 	entry->at = at;
-	return 0;
+	entry->hash = hash;
+	entry->serial = ++recent->stored;
+	return entry;
 }

@@ -23,6 +23,9 @@ struct recent_entry {
 	int64_t at_ms;                   /* when it was read, on the caller's monotonic clock */
 	time_t at;                       /* the same, as wall-clock time (what a page shows) */
 	char seen[RECENT_SEEN_MAX];      /* the newest write its reader had seen ("": none known) */
+	uint64_t serial;                 /* this answer's number in its table, never given twice (from 1):
+	                                  * what was made from it can say from which answer */
+	uint64_t hash;                   /* the key's FNV-1a: most keys are told apart without a strcmp */
 };
 
 struct recent;
@@ -36,8 +39,8 @@ const struct recent_entry *recent_find(const struct recent *recent, const char *
                                        int64_t max_age_ms);
 
 /* Stores a copy of value under key, replacing key's entry or, in a full table, the one read
- * longest ago. 0, or -1 (key, seen or value too long, out of memory: nothing stored). */
-int recent_store(struct recent *recent, const char *key, const void *value, size_t len, int64_t now_ms, time_t at,
+ * longest ago: the new entry, or NULL (key, seen or value too long, out of memory: nothing stored). */
+const struct recent_entry *recent_store(struct recent *recent, const char *key, const void *value, size_t len, int64_t now_ms, time_t at,
                  const char *seen);
 
 #endif

@@ -79,10 +79,14 @@ static const struct recent_entry *queue_recent(struct call *call, const char *ke
 	return entry;
 }
 
-static void queue_remember(struct call *call, const char *key, const void *value, size_t len)
+/* Keeps value under key: the kept answer's serial, or 0 (not kept: the cache is off or refused it). */
+static uint64_t queue_remember(struct call *call, const char *key, const void *value, size_t len)
 {
+	const struct recent_entry *entry = NULL;
 	if (key != NULL && call->app->config.queue_cache_max_age_ms > 0)
-		recent_store(call->app->recent, key, value, len, queue_clock_ms(), time(NULL), call->session->last_write_gtid);
+		entry = recent_store(call->app->recent, key, value, len, queue_clock_ms(), time(NULL),
+		                     call->session->last_write_gtid);
+	return entry != NULL ? entry->serial : 0;
 }
 
 /* One item of a list kept as an answer's bytes: the agents (id, open count, name) and the
@@ -149,9 +153,10 @@ static int queue_unpack(struct arena *arena, const void *value, size_t len, stru
 	return 0;
 }
 
-/* The categories, from this worker's recent answer unless fresh is asked. */
+/* The categories, from this worker's recent answer unless fresh is asked; *serial: that answer's
+ * (0: not kept). */
 static enum db_status queue_categories(struct call *call, bool fresh, struct db_queue_category *out, size_t max,
-                                       size_t *count)
+                                       size_t *count, uint64_t *serial)
 {
 	struct arena *arena = call->request->arena;
 	struct queue_item items[QUEUE_CATEGORIES_MAX];
@@ -161,8 +166,10 @@ static enum db_status queue_categories(struct call *call, bool fresh, struct db_
 		for (size_t i = 0; i < n && i < max; i++)
 			out[i] = (struct db_queue_category){.id = items[i].id, .code = items[i].first, .name = items[i].second};
 		*count = n < max ? n : max;
+		*serial = entry->serial;
 		return DB_OK;
 	}
+	*serial = 0;
 	enum db_status status = db_queue_categories(call->app->db, arena, call->session, out, max, count);
 	if (status != DB_OK)
 		return status;
@@ -170,12 +177,12 @@ static enum db_status queue_categories(struct call *call, bool fresh, struct db_
 		items[i] = (struct queue_item){.id = out[i].id, .first = out[i].code, .second = out[i].name};
 	void *value = queue_pack(arena, items, *count < QUEUE_CATEGORIES_MAX ? *count : QUEUE_CATEGORIES_MAX, &len);
 	if (value != NULL)
-		queue_remember(call, "categories", value, len);
+		*serial = queue_remember(call, "categories", value, len);
 	return DB_OK;
 }
 
 /* The active agents with their open complaints (the bulk form), the same way. */
-static enum db_status queue_agents(struct call *call, struct db_agent *out, size_t *count)
+static enum db_status queue_agents(struct call *call, struct db_agent *out, size_t *count, uint64_t *serial)
 {
 	struct arena *arena = call->request->arena;
 	struct queue_item *items = arena_calloc(arena, DB_AGENTS_MAX, sizeof(*items));
@@ -187,8 +194,10 @@ static enum db_status queue_agents(struct call *call, struct db_agent *out, size
 		for (size_t i = 0; i < n; i++)
 			out[i] = (struct db_agent){.id = items[i].id, .open_count = items[i].number, .name = items[i].first};
 		*count = n;
+		*serial = entry->serial;
 		return DB_OK;
 	}
+	*serial = 0;
 	enum db_status status = db_agents_active(call->app->db, arena, call->session, out, DB_AGENTS_MAX, count);
 	if (status != DB_OK)
 		return status;
@@ -196,7 +205,7 @@ static enum db_status queue_agents(struct call *call, struct db_agent *out, size
 		items[i] = (struct queue_item){.id = out[i].id, .number = out[i].open_count, .first = out[i].name, .second = ""};
 	void *value = queue_pack(arena, items, *count, &len);
 	if (value != NULL)
-		queue_remember(call, "agents", value, len);
+		*serial = queue_remember(call, "agents", value, len);
 	return DB_OK;
 }
 
@@ -225,7 +234,7 @@ static const char *queue_counts_key(struct arena *arena, const struct queue_filt
 
 /* db_queue_counts through this worker's recent answers; *at: when they were read. */
 static enum db_status queue_counts(struct call *call, const struct queue_filter *filter,
-                                   int64_t counts[WORKFLOW_STATES], int64_t *matched, time_t *at)
+                                   int64_t counts[WORKFLOW_STATES], int64_t *matched, time_t *at, uint64_t *serial)
 {
 	const char *key = queue_counts_key(call->request->arena, filter);
 	const struct recent_entry *entry = queue_recent(call, key);
@@ -233,13 +242,14 @@ static enum db_status queue_counts(struct call *call, const struct queue_filter 
 	if (entry != NULL && entry->len == sizeof(counted)) {
 		memcpy(&counted, entry->value, sizeof(counted));
 		*at = entry->at;
+		*serial = entry->serial;
 	} else {
 		enum db_status status = db_queue_counts(call->app->db, call->request->arena, call->session, filter,
 		                                        counted.counts, &counted.matched);
 		if (status != DB_OK)
 			return status;
 		*at = time(NULL);
-		queue_remember(call, key, &counted, sizeof(counted));
+		*serial = queue_remember(call, key, &counted, sizeof(counted));
 	}
 	memcpy(counts, counted.counts, sizeof(counted.counts));
 	*matched = counted.matched;
@@ -375,7 +385,7 @@ static int queue_rows_unpack(struct arena *arena, const void *value, size_t len,
 
 /* The page's rows through this worker's recent answers (see above); *read_ms: when they were read. */
 static enum db_status queue_rows(struct call *call, const struct queue_filter *filter, struct db_queue_row *rows,
-                                 size_t *count, bool *more, int64_t *read_ms)
+                                 size_t *count, bool *more, int64_t *read_ms, uint64_t *serial)
 {
 	struct arena *arena = call->request->arena;
 	struct queue_filter position = *filter;
@@ -384,21 +394,25 @@ static enum db_status queue_rows(struct call *call, const struct queue_filter *f
 	const struct recent_entry *entry = queue_recent(call, link);
 	if (entry != NULL &&
 	    queue_rows_unpack(arena, entry->value, entry->len, rows, QUEUE_PAGE_SIZE, count, more, read_ms) == 0 &&
-	    *read_ms > filter->as_of)
+	    *read_ms > filter->as_of) {
+		*serial = entry->serial;
 		return DB_OK;
+	}
+	*serial = 0;
 	*read_ms = queue_wall_ms();
 	enum db_status status =
 		db_queue_page(call->app->db, arena, call->session, filter, QUEUE_PAGE_SIZE, rows, count, more);
 	size_t len = 0;
 	void *value = status == DB_OK ? queue_rows_pack(arena, rows, *count, *more, *read_ms, &len) : NULL;
 	if (value != NULL)
-		queue_remember(call, link, value, len);
+		*serial = queue_remember(call, link, value, len);
 	return status;
 }
 
-/* The call's filter from its query (false: a 400 was written), with the category's id. */
+/* The call's filter from its query (false: a 400 was written), with the category's id;
+ * *categories_serial: the kept categories' answer (0: not kept). */
 static bool queue_filter_of(struct call *call, const struct fields *query, struct queue_filter *filter,
-                            struct db_queue_category *categories, size_t *category_count)
+                            struct db_queue_category *categories, size_t *category_count, uint64_t *categories_serial)
 {
 	char message[FIELDS_MESSAGE_MAX];
 	if (queue_parse(call->request->arena, query, filter, message, sizeof(message)) != 0) {
@@ -407,7 +421,8 @@ static bool queue_filter_of(struct call *call, const struct fields *query, struc
 	}
 	/* A category added since this worker's answer was read: read them anew. */
 	for (int fresh = 0; fresh < 2 && (fresh == 0 || (filter->category != NULL && filter->category_id == 0)); fresh++) {
-		if (queue_categories(call, fresh, categories, QUEUE_CATEGORIES_MAX, category_count) != DB_OK) {
+		if (queue_categories(call, fresh, categories, QUEUE_CATEGORIES_MAX, category_count, categories_serial) !=
+		    DB_OK) {
 			render_error(call, 503, queue_database_down);
 			return false;
 		}
@@ -575,6 +590,66 @@ static void queue_add_map(struct call *call, const struct db_queue_row *rows, si
 		json_object_object_add(map, "markers", json_object_new_boolean(1));
 }
 
+/* ---- the page as made, kept too ----
+ *
+ * Past the database, a kept page's cost was its making: some 1,500 json-c objects, 150 dates and
+ * the template's walk over 50 rows and 100 agents' options, for the same bytes as the page made a
+ * moment before (doc/performance.md). So the queue's part of the page (everything in it but the
+ * bulk form's CSRF token, which is the session's) is kept as the two pieces of HTML the templates
+ * queue_filters and queue_table made, with the serials of the kept answers it was made from:
+ * categories, agents, counts and rows. It is used again only while each of those is still the
+ * kept answer (none read anew since), so it is always exactly the page those answers make, and is
+ * as fresh as they are; the session's own writes still read them anew (queue_recent). The pieces
+ * went through the template's escaping when they were made, and go into the page raw
+ * (queue.mustache's *_html): made by the escaping writer, never from a value.
+ */
+
+static void queue_put_json(void *object)
+{
+	json_object_put(object);
+}
+
+/* The answers a made page came from (0: not kept: then the page is made for every call). */
+struct queue_sources {
+	uint64_t categories, agents, counts, rows;
+};
+
+struct queue_made_head {
+	struct queue_sources sources;
+	uint64_t filters_len, table_len;
+};
+
+/* The made pieces under key when they came from exactly sources; false: make them. */
+static bool queue_made_find(struct call *call, const char *key, const struct queue_sources *sources,
+                            const char **filters, const char **table)
+{
+	const struct recent_entry *entry = queue_recent(call, key);
+	struct queue_made_head head;
+	if (entry == NULL || entry->len < sizeof(head))
+		return false;
+	memcpy(&head, entry->value, sizeof(head));
+	if (memcmp(&head.sources, sources, sizeof(*sources)) != 0 ||
+	    entry->len != sizeof(head) + head.filters_len + head.table_len + 2)
+		return false;
+	*filters = (const char *)entry->value + sizeof(head);
+	*table = *filters + head.filters_len + 1;
+	return true;
+}
+
+static void queue_made_keep(struct call *call, const char *key, const struct queue_sources *sources,
+                            const char *filters, const char *table)
+{
+	struct queue_made_head head = {.sources = *sources, .filters_len = strlen(filters), .table_len = strlen(table)};
+	size_t len = sizeof(head) + head.filters_len + head.table_len + 2;
+	char *value = arena_alloc(call->request->arena, len);
+	if (value == NULL)
+		return;
+	memcpy(value, &head, sizeof(head));
+	memcpy(value + sizeof(head), filters, head.filters_len + 1);
+	memcpy(value + sizeof(head) + head.filters_len + 1, table, head.table_len + 1);
+	queue_remember(call, key, value, len);
+}
+
 void queue_page(struct call *call)
 {
 	struct arena *arena = call->request->arena;
@@ -582,59 +657,84 @@ void queue_page(struct call *call)
 	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
 	struct db_agent agents[DB_AGENTS_MAX];
 	struct db_queue_row rows[QUEUE_PAGE_SIZE];
+	struct queue_sources sources = {0};
 	int64_t counts[WORKFLOW_STATES], matched = -1;
 	time_t counted_at = 0;
 	size_t category_count = 0, agent_count = 0, count = 0;
 	bool more = false;
-	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
+	const char *filters_html = NULL, *table_html = NULL;
+	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count, &sources.categories))
 		return;
 	/* The counts first: for a capped filter they say whether its page may be read. */
-	if (queue_agents(call, agents, &agent_count) != DB_OK ||
-	    queue_counts(call, &filter, counts, &matched, &counted_at) != DB_OK) {
+	if (queue_agents(call, agents, &agent_count, &sources.agents) != DB_OK ||
+	    queue_counts(call, &filter, counts, &matched, &counted_at, &sources.counts) != DB_OK) {
 		render_error(call, 503, queue_database_down);
 		return;
 	}
 	const char *too_wide = queue_too_wide(arena, &filter, matched);
 	int64_t read_ms = 0;
-	if (too_wide == NULL && queue_rows(call, &filter, rows, &count, &more, &read_ms) != DB_OK) {
+	if (too_wide == NULL && queue_rows(call, &filter, rows, &count, &more, &read_ms, &sources.rows) != DB_OK) {
 		render_error(call, 503, queue_database_down);
 		return;
 	}
 	if (read_ms > filter.as_of)
 		filter.as_of = read_ms;  /* this page's links: no page read before this one after it */
-	struct json_object *data = json_object_new_object();
-	if (data == NULL) {
-		render_error(call, 500, "The page could not be made.");
-		return;
+	/* The made page's key: the page's position, as the rows' key (its as_of is the rows' own). */
+	struct queue_filter position = filter;
+	position.as_of = 0;
+	bool keepable = sources.categories != 0 && sources.agents != 0 && sources.counts != 0 &&
+	                (too_wide != NULL || sources.rows != 0);
+	const char *made_key =
+		keepable ? queue_link(arena, "made ", &position, filter.way, filter.key, filter.key_id) : NULL;
+	if (made_key == NULL || !queue_made_find(call, made_key, &sources, &filters_html, &table_html)) {
+		struct json_object *data = json_object_new_object();
+		if (data == NULL || arena_cleanup_add(arena, queue_put_json, data) != 0) {
+			render_error(call, 500, "The page could not be made.");
+			return;
+		}
+		queue_add_form(call, &filter, categories, category_count, agents, agent_count, data);
+		queue_add_counts(call, &filter, counts, counted_at, data);
+		struct json_object *list = json_object_new_array();
+		for (size_t i = 0; i < count; i++)
+			json_object_array_add(list, queue_row_json(call, &rows[i]));
+		json_object_object_add(data, "complaints", list);
+		json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
+		queue_add_map(call, rows, count, data);
+		if (too_wide != NULL)
+			complaints_add_string(data, "too_wide", too_wide);
+		/* The pager: a page read forwards has a next page when more followed; one read backwards
+		 * always has one (the page it came from), and a previous one when more preceded. */
+		bool has_next = filter.way == QUEUE_BEFORE ? count > 0 : more;
+		bool has_previous = filter.way == QUEUE_AFTER ? count > 0 : filter.way == QUEUE_BEFORE && more;
+		if (has_next)
+			complaints_add_string(data, "next", queue_link(arena, "/admin", &filter, QUEUE_AFTER,
+			                                               rows[count - 1].sort_key, rows[count - 1].id));
+		if (has_previous)
+			complaints_add_string(data, "previous",
+			                      queue_link(arena, "/admin", &filter, QUEUE_BEFORE, rows[0].sort_key, rows[0].id));
+		if (filter.way == QUEUE_AFTER && count == 0)
+			complaints_add_string(data, "previous", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
+		complaints_add_string(data, "first", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
+		complaints_add_string(data, "export", queue_link(arena, "/admin/export.csv", &filter, QUEUE_FIRST, NULL, 0));
+		complaints_add_string(data, "back", queue_query(arena, &filter));
+		filters_html = render_fragment(call, "queue_filters", data);
+		table_html = render_fragment(call, "queue_table", data);
+		if (filters_html == NULL || table_html == NULL) {
+			render_error(call, 500, "The page could not be made.");
+			return;
+		}
+		if (made_key != NULL)
+			queue_made_keep(call, made_key, &sources, filters_html, table_html);
 	}
-	queue_add_form(call, &filter, categories, category_count, agents, agent_count, data);
-	queue_add_counts(call, &filter, counts, counted_at, data);
-	struct json_object *list = json_object_new_array();
-	for (size_t i = 0; i < count; i++)
-		json_object_array_add(list, queue_row_json(call, &rows[i]));
-	json_object_object_add(data, "complaints", list);
-	json_object_object_add(data, "empty", json_object_new_boolean(count == 0));
-	queue_add_map(call, rows, count, data);
-	if (too_wide != NULL)
-		complaints_add_string(data, "too_wide", too_wide);
-	/* The pager: a page read forwards has a next page when more followed; one read backwards
-	 * always has one (the page it came from), and a previous one when more preceded. */
-	bool has_next = filter.way == QUEUE_BEFORE ? count > 0 : more;
-	bool has_previous = filter.way == QUEUE_AFTER ? count > 0 : filter.way == QUEUE_BEFORE && more;
-	if (has_next)
-		complaints_add_string(data, "next", queue_link(arena, "/admin", &filter, QUEUE_AFTER,
-		                                               rows[count - 1].sort_key, rows[count - 1].id));
-	if (has_previous)
-		complaints_add_string(data, "previous",
-		                      queue_link(arena, "/admin", &filter, QUEUE_BEFORE, rows[0].sort_key, rows[0].id));
-	if (filter.way == QUEUE_AFTER && count == 0)
-		complaints_add_string(data, "previous", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
-	complaints_add_string(data, "first", queue_link(arena, "/admin", &filter, QUEUE_FIRST, NULL, 0));
-	complaints_add_string(data, "export", queue_link(arena, "/admin/export.csv", &filter, QUEUE_FIRST, NULL, 0));
-	complaints_add_string(data, "back", queue_query(arena, &filter));
-	complaints_add_string(data, "bulk_csrf", auth_session_csrf_token(call, "/admin/bulk-assign"));
+	struct json_object *page = json_object_new_object();
+	if (page != NULL) {
+		json_object_object_add(page, "filters_html", json_object_new_string(filters_html));
+		json_object_object_add(page, "table_html", json_object_new_string(table_html));
+		json_object_object_add(page, "empty", json_object_new_boolean(too_wide != NULL || count == 0));
+		complaints_add_string(page, "bulk_csrf", auth_session_csrf_token(call, "/admin/bulk-assign"));
+	}
 	response_header(call->response, "Cache-Control", "no-store");
-	render_page(call, 200, "Complaints queue", "queue", data);
+	render_page(call, 200, "Complaints queue", "queue", page);
 }
 
 /* ---- bulk assignment ---- */
@@ -891,13 +991,14 @@ void queue_export(struct call *call)
 	struct queue_filter filter;
 	struct db_queue_category categories[QUEUE_CATEGORIES_MAX];
 	size_t category_count = 0;
-	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count))
+	uint64_t serial = 0;
+	if (!queue_filter_of(call, &call->request->query, &filter, categories, &category_count, &serial))
 		return;
 	/* A capped filter past its cap is refused as its page is: each chunk would sort every candidate. */
 	if (db_queue_capped(&filter)) {
 		int64_t counts[WORKFLOW_STATES], matched = -1;
 		time_t counted_at = 0;
-		if (queue_counts(call, &filter, counts, &matched, &counted_at) != DB_OK) {
+		if (queue_counts(call, &filter, counts, &matched, &counted_at, &serial) != DB_OK) {
 			render_error(call, 503, queue_database_down);
 			return;
 		}

@@ -45,6 +45,17 @@ static void render_add_viewer(struct json_object *layout, const struct db_sessio
 	json_object_object_add(layout, "viewer", object);
 }
 
+const char *render_fragment(struct call *call, const char *name, struct json_object *data)
+{
+	char error[VIEW_MESSAGE_MAX] = "";
+	char *text = NULL;
+	if (view_render(call->app->view, name, data, call->response->arena, &text, NULL, error, sizeof(error)) != VIEW_OK) {
+		log_error("rendering %s: %s", name, error[0] != '\0' ? error : "out of memory");
+		return NULL;
+	}
+	return text;
+}
+
 void render_page(struct call *call, int status, const char *title, const char *name, struct json_object *data)
 {
 	struct app *app = call->app;

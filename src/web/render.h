@@ -17,6 +17,10 @@ struct response;
 /* Renders template `name` with data (ownership taken) inside "layout" under title, into the
  * call's response; the layout's header shows the call's session, if any. */
 void render_page(struct call *call, int status, const char *title, const char *name, struct json_object *data);
+/* Renders template name with data (borrowed) into the request's arena: the text, or NULL (logged;
+ * the caller answers 500). A piece of a page its caller keeps (web/queue.c), given back to a page's
+ * template as a raw *_html value: it went through the template's escaping when it was made. */
+const char *render_fragment(struct call *call, const char *name, struct json_object *data);
 /* An error page (400, 403, 404, 413, 500...) with a message the user can act on. */
 void render_error(struct call *call, int status, const char *message);
 /* A time the database gave (UTC, "YYYY-MM-DD HH:MM:SS[.fff]") as people in the city read it:

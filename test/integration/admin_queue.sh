@@ -46,7 +46,7 @@ filters=(
 )
 sorts=(due filed changed)
 candidates_max=1500  # store/db_queue.h's DB_QUEUE_CANDIDATES_MAX
-plan $((${#filters[@]} * 7 + 3 + 3 + 4 + 7 + 3 + 4 + 2 + 1))
+plan $((${#filters[@]} * 7 + 3 + 3 + 4 + 7 + 3 + 4 + 2 + 1 + 1))
 
 scratch=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$scratch"; test_stack_cleanup' EXIT
@@ -290,6 +290,26 @@ ids=("${picked[@]%%:*}")
 raced=${ids[1]}
 staff admin "admin2.$$@example.org" "Abe Admin"
 signin admin2 "admin2.$$@example.org"
+# The queue's part of a page is made once per worker and shared by every admin; the bulk form's
+# CSRF token and the header are each session's own: the second admin's token from a shared page
+# passes the form's check (422: nothing ticked; another session's token answers 403). A filter no
+# page asked before (the workers keep pages 10 minutes here), read first by the first admin.
+shared_query=$(query_of "status=submitted status=in_progress agent=none" changed)
+get admin "/admin?$shared_query"
+admin_rows=$(rows_and_pager "$body")
+admin_token=$(csrf_of "$body" /admin/bulk-assign)
+same_rows=0 own=0
+for i in 1 2 3 4; do
+	get admin2 "/admin?$shared_query"
+	token2=$(csrf_of "$body" /admin/bulk-assign)
+	[ "$(rows_and_pager "$body")" = "$admin_rows" ] && same_rows=$((same_rows + 1))
+	[ -n "$token2" ] && [ "$token2" != "$admin_token" ] && grep -q 'Abe Admin' <<<"$body" && own=$((own + 1))
+done
+post admin2 /admin/bulk-assign "csrf=$token2" "back=$back" "agent=$agent"
+bulk2=$status
+post admin2 /admin/bulk-assign "csrf=$admin_token" "back=$back" "agent=$agent"
+check "a second admin's 4 pages of a filter the first admin read hold its rows ($same_rows) with a token and header of its own ($own); its token passes ($bulk2), the first admin's does not ($status)" \
+	holds '[ "$same_rows" = 4 ] && [ "$own" = 4 ] && [ "$bulk2" = 422 ] && [ "$status" = 403 ]'
 get admin2 "/complaints/$raced"
 post admin2 "/complaints/$raced/status" "csrf=$(csrf_of "$body" "/complaints/$raced/status")" \
 	"version=${picked[1]#*:}" action=assign "agent=$other"
