@@ -21,9 +21,22 @@
  *   nothing was executed on it.
  * - A cancelled attempt (loser, attempt timeout, deadline) shuts its socket down and closes the
  *   connection without waiting; the pool forgets it.
- * - Values come back as text through the binary protocol's conversion; rows are fetched
- *   unbuffered, so a result over rows_max or bytes_max stops at the cap (PROTOCOL) instead of
- *   first buffering everything; that connection is dropped.
+ * - Values come back as text, the text the mariadb client prints: a column the server sends as
+ *   text (strings, DECIMAL, BIT) is its bytes; the connector makes the text of the others (numbers,
+ *   dates, times) from their binary value. Rows are fetched unbuffered, so a result over rows_max
+ *   or bytes_max stops at the cap (PROTOCOL) instead of first buffering everything; that
+ *   connection is dropped.
+ * - How a column is fetched: a column whose text the connector makes is fetched into a buffer of
+ *   MYSQL_FORMATTED_MAX bytes, whole in that one fetch. The connector writes a FLOAT's or DOUBLE's
+ *   text to the width of the buffer it is given (ma_gcvt with the buffer's length, at most 299),
+ *   so that text has no length of its own to size a buffer by: measured with no buffer it is
+ *   empty or one character, and fetched again at that length plus one it is a digit rounded to
+ *   fit (0.1 read as "0"; 1e300 a length that changed between the two fetches, so a failed read).
+ *   At the widest width the text is the shortest that reads back as the same number: the
+ *   server's own, which the mariadb client prints. Any other column is measured by the fetch (a
+ *   zero-length buffer) and then copied, at its length, by mysql_stmt_fetch_column; so is a
+ *   formatted text longer than its buffer (a DOUBLE with fixed decimals, written at its full
+ *   length whatever the width).
  * - Prepared statements are kept per connection, keyed by their text, at most
  *   REPL_SQL_STATEMENTS_CACHED of them: a statement is prepared on its first use on a connection
  *   and only executed after that; the least recently used one is closed to make room. A
@@ -60,6 +73,7 @@
 #define MYSQL_DB_MAX 65
 #define MYSQL_USER_MAX 81
 #define MYSQL_POSITION_MAX 512         /* a gtid_current_pos kept per connection; longer: not kept */
+#define MYSQL_FORMATTED_MAX 300        /* a formatted column's buffer: the connector's widest text + NUL */
 
 /* A statement prepared on a connection, by its text. */
 struct mysql_cached_stmt {
@@ -126,6 +140,7 @@ struct mysql_attempt {
 	bool reprepared;               /* the current statement was prepared again once already */
 	MYSQL_BIND *params;
 	MYSQL_BIND *columns;
+	char *formatted;               /* the formatted columns' buffers, MYSQL_FORMATTED_MAX each */
 	unsigned long *lengths;
 	my_bool *nulls;
 	my_bool *errors;
@@ -428,10 +443,12 @@ static void stmt_release(struct mysql_attempt *a)
 	a->stmt_cached = false;
 	free(a->params);
 	free(a->columns);
+	free(a->formatted);
 	free(a->lengths);
 	free(a->nulls);
 	free(a->errors);
 	a->params = a->columns = NULL;
+	a->formatted = NULL;
 	a->lengths = NULL;
 	a->nulls = a->errors = NULL;
 }
@@ -634,21 +651,48 @@ static bool bind_params(struct mysql_attempt *a, const struct repl_sql_statement
 	return mysql_stmt_bind_param(a->stmt, a->params) == 0;
 }
 
-/* Every column as a zero-length string: the fetch says each value's length, then
- * mysql_stmt_fetch_column copies it into the result's storage. */
-static bool bind_columns(struct mysql_attempt *a, unsigned count)
+/* The types whose text MariaDB Connector/C makes itself from the binary protocol's value (its
+ * ps_fetch_* functions); the server sends every other type as text. */
+static const enum enum_field_types formatted_types[] = {
+	MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_INT24, MYSQL_TYPE_LONG, MYSQL_TYPE_LONGLONG,
+	MYSQL_TYPE_YEAR, MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE, MYSQL_TYPE_DATE, MYSQL_TYPE_TIME,
+	MYSQL_TYPE_DATETIME, MYSQL_TYPE_TIMESTAMP,
+};
+
+static bool is_formatted(enum enum_field_types type)
 {
+	for (size_t i = 0; i < sizeof formatted_types / sizeof formatted_types[0]; i++)
+		if (formatted_types[i] == type)
+			return true;
+	return false;
+}
+
+/* Every column as a string: a formatted one into its own MYSQL_FORMATTED_MAX bytes, any other
+ * at zero length (the fetch says its length, mysql_stmt_fetch_column then copies it). */
+static bool bind_columns(struct mysql_attempt *a, const MYSQL_FIELD *fields, unsigned count)
+{
+	size_t formatted = 0;
+	for (unsigned i = 0; i < count; i++)
+		formatted += is_formatted(fields[i].type);
 	a->columns = calloc(count, sizeof *a->columns);
+	a->formatted = formatted ? malloc(formatted * MYSQL_FORMATTED_MAX) : NULL;
 	a->lengths = calloc(count, sizeof *a->lengths);
 	a->nulls = calloc(count, sizeof *a->nulls);
 	a->errors = calloc(count, sizeof *a->errors);
-	if (!a->columns || !a->lengths || !a->nulls || !a->errors)
+	if (!a->columns || (formatted && !a->formatted) || !a->lengths || !a->nulls || !a->errors)
 		return false;
+	char *buffer = a->formatted;
 	for (unsigned i = 0; i < count; i++) {
-		a->columns[i].buffer_type = MYSQL_TYPE_STRING;
-		a->columns[i].length = &a->lengths[i];
-		a->columns[i].is_null = &a->nulls[i];
-		a->columns[i].error = &a->errors[i];
+		MYSQL_BIND *b = &a->columns[i];
+		b->buffer_type = MYSQL_TYPE_STRING;
+		b->length = &a->lengths[i];
+		b->is_null = &a->nulls[i];
+		b->error = &a->errors[i];
+		if (is_formatted(fields[i].type)) {
+			b->buffer = buffer;
+			b->buffer_length = MYSQL_FORMATTED_MAX;
+			buffer += MYSQL_FORMATTED_MAX;
+		}
 	}
 	return mysql_stmt_bind_result(a->stmt, a->columns) == 0;
 }
@@ -664,18 +708,14 @@ static size_t bytes_cap(const struct mysql_attempt *a)
 }
 
 /* The result's column names, in one block: the pointers, then the names they point at. false
- * when the server gave none (or not one per column), or on OOM. */
-static bool take_column_names(struct mysql_attempt *a, struct repl_sql_rows *rows)
+ * on OOM. */
+static bool take_column_names(struct repl_sql_rows *rows, const MYSQL_FIELD *fields)
 {
-	MYSQL_RES *meta = mysql_stmt_result_metadata(a->stmt);
-	if (!meta)
-		return false;
-	MYSQL_FIELD *fields = mysql_fetch_fields(meta);
-	unsigned n = mysql_num_fields(meta);
+	unsigned n = rows->column_count;
 	size_t bytes = n * sizeof *rows->column_names;
-	for (unsigned c = 0; fields && c < n; c++)
+	for (unsigned c = 0; c < n; c++)
 		bytes += strlen(fields[c].name) + 1;
-	char **names = fields && n == rows->column_count ? malloc(bytes) : NULL;
+	char **names = malloc(bytes);
 	char *text = names ? (char *)(names + n) : NULL;
 	for (unsigned c = 0; names && c < n; c++) {
 		size_t len = strlen(fields[c].name);
@@ -683,10 +723,41 @@ static bool take_column_names(struct mysql_attempt *a, struct repl_sql_rows *row
 		names[c] = text;
 		text += len + 1;
 	}
-	mysql_free_result(meta);
 	free(rows->column_names);
 	rows->column_names = names;
 	return names != NULL;
+}
+
+/* The statement's columns bound for fetching and, for rows it returns, their names. false when
+ * the server described no columns (or not one per column), or on OOM. */
+static bool prepare_columns(struct mysql_attempt *a, struct repl_sql_rows *rows, unsigned count, bool named)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(a->stmt);
+	if (!meta)
+		return false;
+	const MYSQL_FIELD *fields = mysql_fetch_fields(meta);
+	bool ok = fields && mysql_num_fields(meta) == count && bind_columns(a, fields, count) &&
+	          (!named || take_column_names(rows, fields));
+	mysql_free_result(meta);
+	return ok;
+}
+
+/* Column c's value (len bytes) into to: from its bound buffer when the fetch wrote it whole there,
+ * else copied by mysql_stmt_fetch_column, which must give the length the fetch said. */
+static bool take_value(struct mysql_attempt *a, unsigned c, char *to, unsigned long len)
+{
+	const MYSQL_BIND *bound = &a->columns[c];
+	if (len < bound->buffer_length) {
+		memcpy(to, bound->buffer, len);
+		return true;
+	}
+	MYSQL_BIND b = {0};
+	unsigned long copied = 0;
+	b.buffer_type = MYSQL_TYPE_STRING;
+	b.buffer = to;
+	b.buffer_length = len + 1;
+	b.length = &copied;
+	return mysql_stmt_fetch_column(a->stmt, &b, c, 0) == 0 && copied == len;
 }
 
 /* Copies the fetched row into the statement's rows. false: out of memory or a cap (failed). */
@@ -732,13 +803,7 @@ static bool take_row(struct mysql_attempt *a)
 		v->data = NULL;
 		if (v->null)
 			continue;
-		MYSQL_BIND b = {0};
-		unsigned long len = 0;
-		b.buffer_type = MYSQL_TYPE_STRING;
-		b.buffer = rows->storage + a->storage_used;
-		b.buffer_length = v->len + 1;
-		b.length = &len;
-		if (mysql_stmt_fetch_column(a->stmt, &b, c, 0) != 0 || len != v->len) {
+		if (!take_value(a, c, rows->storage + a->storage_used, a->lengths[c])) {
 			fail_local(a, REPL_CAUSE_PROTOCOL, mysql_stmt_errno(a->stmt), true);
 			return false;
 		}
@@ -969,7 +1034,7 @@ static void step_done(struct mysql_attempt *a)
 			rows->affected_rows = 0;
 			rows->column_count = columns;
 		}
-		if (!bind_columns(a, columns) || (s->returns_rows && !take_column_names(a, rows))) {
+		if (!prepare_columns(a, rows, columns, s->returns_rows)) {
 			fail_local(a, REPL_CAUSE_OTHER, mysql_stmt_errno(a->stmt), true);
 			return;
 		}

@@ -316,7 +316,8 @@ struct repl_sql_transaction {
 	size_t bytes_max;        /* bytes of values; 0 = REPL_SQL_BYTES_DEFAULT; more: PROTOCOL */
 };
 
-/* One value as text (the server's conversion: integers in decimal, dates as 'YYYY-MM-DD...'). */
+/* One value as text, the text the mariadb client prints (integers in decimal, dates as
+ * 'YYYY-MM-DD...', a DOUBLE as the shortest text that reads back as the same number). */
 struct repl_sql_value {
 	const char *data;        /* NUL-terminated (len bytes before it); NULL for SQL NULL */
 	size_t len;

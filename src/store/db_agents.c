@@ -57,8 +57,7 @@ static const char db_agents_workload[] =
 	" (SELECT COUNT(*) FROM feedback f JOIN complaints c ON c.id = f.complaint_id"
 	" WHERE c.assigned_agent_id = a.id) AS rating_count"
 	" FROM accounts a LEFT JOIN (SELECT DISTINCT t.actor_id,"
-	" CAST(MEDIAN(TIMESTAMPDIFF(SECOND, c.created_at, t.at)) OVER (PARTITION BY t.actor_id) AS DECIMAL(14, 1))"
-	" AS median_s"
+	" MEDIAN(TIMESTAMPDIFF(SECOND, c.created_at, t.at)) OVER (PARTITION BY t.actor_id) AS median_s"
 	" FROM status_track t JOIN complaints c ON c.id = t.complaint_id"
 	" WHERE t.action = 'resolve' AND t.at >= UTC_TIMESTAMP(3) - INTERVAL 30 DAY"
 	" AND t.actor_id IN (SELECT id FROM accounts WHERE role = 'agent')) m ON m.actor_id = a.id"
@@ -77,8 +76,8 @@ static const char *const db_agents_orders[DB_AGENTS_SORTS][2] = {
 	                           "rating_avg IS NULL, rating_avg DESC, a.name, a.id"},
 };
 
-/* A decimal column as a double; fallback when it is NULL. */
-static double db_agents_decimal(const struct repl_sql_rows *rows, size_t i, const char *name, double fallback)
+/* A number column as a double; fallback when it is NULL. */
+static double db_agents_number(const struct repl_sql_rows *rows, size_t i, const char *name, double fallback)
 {
 	const char *text = db_column_text(rows, i, name);
 	return text != NULL ? strtod(text, NULL) : fallback;
@@ -104,8 +103,8 @@ enum db_status db_agents_list(struct db *db, struct arena *arena, const struct d
 			return DB_UNAVAILABLE;
 		out[i].overdue_count = db_column_integer(rows, i, "overdue_count");
 		out[i].resolved_week = db_column_integer(rows, i, "resolved_week");
-		out[i].median_resolve_s = db_agents_decimal(rows, i, "median_s", -1);
-		out[i].rating_avg = db_agents_decimal(rows, i, "rating_avg", -1);
+		out[i].median_resolve_s = db_agents_number(rows, i, "median_s", -1);
+		out[i].rating_avg = db_agents_number(rows, i, "rating_avg", -1);
 		out[i].rating_count = db_column_integer(rows, i, "rating_count");
 	}
 	return DB_OK;

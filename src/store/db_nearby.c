@@ -5,9 +5,8 @@
  * const table found by its code (or the complaint asked about by its id), so the complaints are a
  * range of the index on (category_id, lat) inside core/nearby.c's box, with lon checked from the
  * index entry and the 100 m circle too (index condition pushdown), the open statuses and the 30
- * days on the rows the box kept. Distances are read as DECIMAL: librepl reads every column as
- * text, which a DOUBLE's binary form does not give at a stable length. doc/performance.md has the
- * rows it examines on 20,000 seeded complaints.
+ * days on the rows the box kept. doc/performance.md has the rows it examines on 20,000 seeded
+ * complaints.
  */
 #include "store/db_nearby.h"
 
@@ -33,7 +32,7 @@
 	" + POW((c.lon - CAST(? AS DOUBLE)) * CAST(? AS DOUBLE), 2))"
 #define DB_NEARBY_COLUMNS \
 	"SELECT c.id, k.name AS category, c.status, DATEDIFF(UTC_TIMESTAMP(3), c.created_at) AS age_days," \
-	" CAST(" DB_NEARBY_DISTANCE " AS DECIMAL(12, 2)) AS distance_m"
+	" " DB_NEARBY_DISTANCE " AS distance_m"
 #define DB_NEARBY_WHERE \
 	" WHERE c.lat BETWEEN CAST(? AS DECIMAL(9, 6)) AND CAST(? AS DECIMAL(9, 6))" \
 	" AND c.lon BETWEEN CAST(? AS DECIMAL(10, 6)) AND CAST(? AS DECIMAL(10, 6))" \
@@ -217,7 +216,7 @@ enum db_status db_nearby_glimpse(struct db *db, struct arena *arena, const struc
 	 * from the caller's own complaint. */
 	const struct repl_sql_statement statement = {
 		DB_GLIMPSE_COLUMNS ", COALESCE(f.distance_m,"
-		" (SELECT CAST(MIN(ST_Distance_Sphere(POINT(d.lon, d.lat), POINT(c.lon, c.lat))) AS DECIMAL(12, 2))"
+		" (SELECT MIN(ST_Distance_Sphere(POINT(d.lon, d.lat), POINT(c.lon, c.lat)))"
 		" FROM complaints d"
 		" WHERE d.duplicate_of_id = c.id AND d.reporter_id = ?)) AS distance_m, f.account_id IS NOT NULL AS followed"
 		" FROM complaints c JOIN categories k ON k.id = c.category_id"

@@ -260,8 +260,8 @@ enum db_status db_observations_write(struct db *db, struct arena *arena, const s
 /* The tables' reads. The window's minutes are read in the order of idx_replica_observations_period
  * (period_start, then the primary key InnoDB appends: location, operation, replica) from a keyset
  * position, so each chunk is a range of that index, never an OFFSET; each chunk lives in an arena
- * of its own, freed once it is merged. The RTT columns are DOUBLE, which librepl cannot read: they
- * are cast to DECIMAL with microsecond precision (the histogram's own unit). */
+ * of its own, freed once it is merged. The RTT columns are DOUBLE, read as librepl gives them: the
+ * shortest text that reads back as the same number. */
 
 /* A stored histogram for the tables: NULL is a minute without RTT (all zero). */
 static bool db_observations_histogram_read(const char *text, uint64_t histogram[OBSERVATIONS_BUCKETS])
@@ -275,9 +275,7 @@ static bool db_observations_histogram_read(const char *text, uint64_t histogram[
 
 #define DB_OBSERVATIONS_SELECT \
 	"SELECT period_start, location, operation, replica, segment, attempts, successes, fail_timeout, fail_connect," \
-	" fail_protocol, fail_other, CAST(rtt_mean_ms AS DECIMAL(20, 6)) AS rtt_mean_ms," \
-	" CAST(rtt_std_ms AS DECIMAL(20, 6)) AS rtt_std_ms, CAST(rtt_min_ms AS DECIMAL(20, 6)) AS rtt_min_ms," \
-	" CAST(rtt_max_ms AS DECIMAL(20, 6)) AS rtt_max_ms, histogram" \
+	" fail_protocol, fail_other, rtt_mean_ms, rtt_std_ms, rtt_min_ms, rtt_max_ms, histogram" \
 	" FROM replica_observations FORCE INDEX (idx_replica_observations_period)" \
 	" WHERE period_start >= CAST(? AS DATETIME(3))"
 #define DB_OBSERVATIONS_LOCATION " AND location = ?"

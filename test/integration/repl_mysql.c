@@ -3,7 +3,9 @@
  * replication, a stack's, started by test/integration/repl_transports.sh, which names it in
  * REPL_TEST_STACK_DIR and REPL_TEST_STACK_BASE. The group setup makes a table as the migration
  * user, and the cases run transactions over it as the app's user, the way the app does: writes
- * through seq(primary, standby), reads (and their columns' names), a duplicate key, the read-only standby, connection reuse,
+ * through seq(primary, standby), reads (and their columns' names), columns and expressions of
+ * every number, date and time type read as the mariadb client prints them (DOUBLE and FLOAT
+ * whose text the connector writes to its buffer's width), a duplicate key, the read-only standby, connection reuse,
  * timeouts against a server that never answers, read-your-writes (wait_gtid) against a delayed
  * standby and on the primary, the round trips a connection makes, counted by the server in its
  * session status (a statement prepared once per connection, a bounded cache, a reconnect
@@ -48,23 +50,49 @@ struct stack {
 
 static struct stack stack = {.stall_fd = -1};
 
-/* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller); its last stdout line to out. */
-static int stackctl(const char *args, char *out, size_t size)
+#define STACKCTL_LINE_MAX 4096
+
+/* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller), giving each stdout line (without
+ * its newline; len bytes, which may hold NULs) to each. */
+static int stackctl_lines(const char *args, void (*each)(const char *line, size_t len, void *context),
+                          void *context)
 {
-	char command[2048];
+	char command[4096];
 	int n = snprintf(command, sizeof command, "'%s/packaging/stackctl' %s", repl_stack_srcdir(), args);
 	if (n < 0 || (size_t)n >= sizeof command)
 		return -1;
 	FILE *p = popen(command, "r");
 	if (!p)
 		return -1;
-	char line[512] = "", last[512] = "";
-	while (fgets(line, sizeof line, p))
-		memcpy(last, line, sizeof last);
-	int status = pclose(p);
-	last[strcspn(last, "\n")] = '\0';
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, p)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		each(line, (size_t)len, context);
+	}
+	free(line);
+	return pclose(p);
+}
+
+struct last_line {
+	char text[512];
+};
+
+static void keep_last(const char *line, size_t len, void *context)
+{
+	struct last_line *last = context;
+	snprintf(last->text, sizeof last->text, "%.*s", (int)len, line);
+}
+
+/* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller); its last stdout line to out. */
+static int stackctl(const char *args, char *out, size_t size)
+{
+	struct last_line last = {""};
+	int status = stackctl_lines(args, keep_last, &last);
 	if (out)
-		snprintf(out, size, "%s", last);
+		snprintf(out, size, "%s", last.text);
 	return status;
 }
 
@@ -531,6 +559,199 @@ static void test_two_selects_in_one_transaction_return_their_values(void **state
 	assert_int_equal(second->values[0].len, 5);
 	assert_memory_equal(second->values[0].data, "gamma", 6);
 	assert_memory_equal(second->values[1].data, "43", 3);
+	repl_result_free(&result);
+}
+
+/* ---- values as text: what the mariadb client prints ---- */
+
+#define NUMBERS "repl_test_numbers"
+#define CLIENT_ROWS_MAX 8
+#define CLIENT_COLUMNS_MAX 24
+#define CLIENT_TEXT_MAX 512
+
+struct client_value {
+	char text[CLIENT_TEXT_MAX];          /* unescaped; NUL-terminated after len bytes */
+	size_t len;
+	bool null;
+};
+
+/* What the mariadb client printed for a SELECT (batch mode, one line a row, tab-separated). */
+struct client_rows {
+	size_t row_count, column_count;
+	bool overflow;                       /* more rows, columns or bytes than kept */
+	struct client_value values[CLIENT_ROWS_MAX][CLIENT_COLUMNS_MAX];
+};
+
+/* One line of the client's batch output: values separated by tabs, in which it wrote NUL, tab,
+ * newline and backslash as \0, \t, \n and \\, and SQL NULL as NULL. */
+static void client_row(const char *line, size_t len, void *context)
+{
+	struct client_rows *out = context;
+	size_t column = 0, at = 0;
+	if (out->row_count == CLIENT_ROWS_MAX) {
+		out->overflow = true;
+		return;
+	}
+	for (;;) {
+		if (column == CLIENT_COLUMNS_MAX) {
+			out->overflow = true;
+			return;
+		}
+		struct client_value *v = &out->values[out->row_count][column];
+		v->len = 0;
+		for (; at < len && line[at] != '\t'; at++) {
+			char c = line[at];
+			if (c == '\\' && at + 1 < len) {
+				static const char escaped[] = "0tn\\", meant[] = {'\0', '\t', '\n', '\\'};
+				const char *which = strchr(escaped, line[++at]);
+				c = which && *which ? meant[which - escaped] : line[at];
+			}
+			if (v->len + 1 == CLIENT_TEXT_MAX) {
+				out->overflow = true;
+				return;
+			}
+			v->text[v->len++] = c;
+		}
+		v->text[v->len] = '\0';
+		v->null = v->len == 4 && memcmp(v->text, "NULL", 4) == 0;
+		column++;
+		if (at++ == len)
+			break;
+	}
+	if (out->row_count == 0)
+		out->column_count = column;
+	else if (column != out->column_count)
+		out->overflow = true;
+	out->row_count++;
+}
+
+/* select's rows through librepl as the app (a prepared statement: the binary protocol, each value
+ * made text by the connector or sent as text) and through the mariadb client (the text protocol:
+ * every value the server's text), both on the primary in UTC: every value must be the client's,
+ * byte for byte. The caller reads result too, then frees it. */
+static void expect_client_values(const char *select, struct repl_result *result)
+{
+	static struct client_rows client;
+	char args[2048];
+	memset(&client, 0, sizeof client);
+	snprintf(args, sizeof args, "sql '%s' primary app \"SET time_zone = '+00:00'; %s\"", stack.dir, select);
+	assert_int_equal(stackctl_lines(args, client_row, &client), 0);
+	assert_false(client.overflow);
+	assert_true(client.row_count > 0);
+
+	struct repl_sql_statement s = {select, NULL, 0, true};
+	struct repl_sql_transaction txn = txn_of(&s, 1);
+	txn.read_only = true;
+	enum repl_status status = run("primary", true, 5000, 10000, &txn, result);
+	if (status != REPL_OK)
+		fail_msg("librepl could not read what the client printed: status %d, cause %d, error %u", status,
+		         result->attempt_count ? (int)result->attempts[0].observation.cause : -1,
+		         result->attempt_count ? result->attempts[0].observation.sql_errno : 0);
+	const struct repl_sql_rows *rows = &result->sql.statements[0];
+	assert_int_equal(rows->row_count, client.row_count);
+	assert_int_equal(rows->column_count, client.column_count);
+	for (size_t r = 0; r < rows->row_count; r++) {
+		for (size_t c = 0; c < rows->column_count; c++) {
+			const struct repl_sql_value *ours = &rows->values[r * rows->column_count + c];
+			const struct client_value *theirs = &client.values[r][c];
+			if (ours->null != theirs->null || (!ours->null && (ours->len != theirs->len ||
+			                                                    memcmp(ours->data, theirs->text, ours->len) != 0)))
+				fail_msg("row %zu, column %s: librepl read %s'%.*s' (%zu bytes), the client printed '%s' (%zu bytes)",
+				         r + 1, rows->column_names[c], ours->null ? "NULL " : "", (int)ours->len,
+				         ours->null ? "" : ours->data, ours->len, theirs->text, theirs->len);
+		}
+	}
+}
+
+/* Value (row, column) of a statement's rows, as text; NULL for SQL NULL. */
+static const char *value_at(const struct repl_result *result, size_t row, size_t column)
+{
+	const struct repl_sql_rows *rows = &result->sql.statements[0];
+	return rows->values[row * rows->column_count + column].data;
+}
+
+/* Columns of every type whose text the connector makes from the binary value (DOUBLE and FLOAT at
+ * the width of the buffer it is given) or the server sends as text (DECIMAL, BIT), with values
+ * whose text is longer or shorter than a rounded one (0.1, 1e300, -1.5e-300, 17 digits), negative
+ * zero (the server sends it as zero), fractions of seconds, and NULLs: read as the client prints
+ * them. */
+static void test_number_and_time_columns_read_as_the_client_prints_them(void **state)
+{
+	(void)state;
+	need_stack();
+	char args[4096];
+	snprintf(args, sizeof args,
+	         "sql '%s' primary migrate \"SET time_zone = '+00:00';"
+	         " CREATE TABLE " NUMBERS " (id INT PRIMARY KEY, d DOUBLE NULL, f FLOAT NULL, d3 DOUBLE(12, 3) NULL,"
+	         " du DOUBLE UNSIGNED NULL, de DECIMAL(30, 10) NULL, bi BIT(12) NULL, y YEAR NULL, t TIME(3) NULL,"
+	         " dt DATETIME(6) NULL, ts TIMESTAMP(2) NULL) ENGINE=InnoDB;"
+	         " INSERT INTO " NUMBERS " VALUES"
+	         " (1, 0.1, 0.1, 0.1, 0.1, 0.1, b'101', 2024, '-838:59:59.999', '2024-02-29 23:59:59.000001',"
+	         " '2024-01-01 00:00:00.5'),"
+	         " (2, 1e300, 3.4e38, -1234567.125, 1e-300, -12345678901234567890.0123456789, b'111111111111', 1901,"
+	         " '00:00:00.001', '1000-01-01 00:00:00', '2038-01-19 03:14:07.99'),"
+	         " (3, -1.5e-300, -1.17549e-38, -0.0005, 0, -0.0000000001, b'0', 2155, '838:59:59', '9999-12-31 23:59:59.999999',"
+	         " '1970-01-01 00:00:01'),"
+	         " (4, 123456789.123456789, 123456789, 0, 1.7976931348623157e308, 0, b'10000000', 0, '12:00:00',"
+	         " '2000-01-01', NULL),"
+	         " (5, -0e0, -0e0, -0e0, 5e-324, -0.0, NULL, NULL, NULL, NULL, NULL),"
+	         " (6, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)\"",
+	         stack.dir);
+	assert_int_equal(stackctl(args, NULL, 0), 0);
+	snprintf(args, sizeof args, "sql '%s' primary root \"GRANT SELECT ON complaints." NUMBERS
+	         " TO complaints_app@'127.0.0.1'\"", stack.dir);
+	stackctl(args, NULL, 0);   /* the app's grants may already cover every table */
+
+	struct repl_result result;
+	expect_client_values("SELECT * FROM " NUMBERS " ORDER BY id", &result);
+	/* The client's text, and each number's own: the shortest that reads back the same. */
+	static const char *const doubles[] = {"0.1", "1e300", "-1.5e-300", "123456789.12345679", "0", NULL};
+	for (size_t r = 0; r < sizeof doubles / sizeof doubles[0]; r++) {
+		const char *d = value_at(&result, r, 1);
+		if (doubles[r])
+			assert_string_equal(d, doubles[r]);
+		else
+			assert_null(d);
+	}
+	assert_string_equal(value_at(&result, 0, 2), "0.1");
+	assert_string_equal(value_at(&result, 3, 2), "123457000");
+	assert_string_equal(value_at(&result, 1, 3), "-1234567.125");
+	assert_string_equal(value_at(&result, 2, 3), "0.000");
+	assert_string_equal(value_at(&result, 3, 4), "1.7976931348623157e308");
+	assert_string_equal(value_at(&result, 0, 8), "-838:59:59.999");
+	assert_string_equal(value_at(&result, 0, 9), "2024-02-29 23:59:59.000001");
+	assert_string_equal(value_at(&result, 0, 10), "2024-01-01 00:00:00.50");
+	repl_result_free(&result);
+}
+
+/* The same for computed columns, which carry no width of their own: DOUBLE and FLOAT
+ * expressions, a DOUBLE with fixed decimals (ROUND), a double's NULL, and the extremes. */
+static void test_double_expressions_read_as_the_client_prints_them(void **state)
+{
+	(void)state;
+	need_stack();
+	struct repl_result result;
+	/* Alone, 0.1's text measured with no buffer is one character long: not "0". */
+	expect_client_values("SELECT 0.1e0 AS tenth", &result);
+	assert_string_equal(value_at(&result, 0, 0), "0.1");
+	repl_result_free(&result);
+	expect_client_values(
+		"SELECT 0.1e0 AS tenth, 1e300 AS big, -1.5e-300 AS tiny, 123456789.123456789e0 AS digits,"
+		" CAST(NULL AS DOUBLE) AS nothing, 1 / 3e0 AS third, -0e0 AS minus_zero, 0e0 * -1 AS product,"
+		" ROUND(2.5e0, 2) AS fixed, CAST(0.1 AS FLOAT) AS float_tenth, 1e15 AS e15, 1e16 AS e16,"
+		" 1e-5 AS small, -2.2250738585072014e-308 AS least, 4.9e-324 AS denormal, SQRT(2) AS root,"
+		" AVG(x) AS mean FROM (SELECT 0.1e0 AS x UNION ALL SELECT 0.2e0) v",
+		&result);
+	static const char *const expected[] = {"0.1", "1e300", "-1.5e-300", "123456789.12345679", NULL,
+	                                       "0.3333333333333333"};
+	for (size_t c = 0; c < sizeof expected / sizeof expected[0]; c++) {
+		const char *v = value_at(&result, 0, c);
+		if (expected[c])
+			assert_string_equal(v, expected[c]);
+		else
+			assert_null(v);
+	}
+	assert_string_equal(value_at(&result, 0, 16), "0.15000000000000002");
 	repl_result_free(&result);
 }
 
@@ -1058,6 +1279,8 @@ int main(void)
 		cmocka_unit_test(test_select_returns_values_and_nulls),
 		cmocka_unit_test(test_select_names_its_columns),
 		cmocka_unit_test(test_two_selects_in_one_transaction_return_their_values),
+		cmocka_unit_test(test_number_and_time_columns_read_as_the_client_prints_them),
+		cmocka_unit_test(test_double_expressions_read_as_the_client_prints_them),
 		cmocka_unit_test(test_row_cap_is_a_protocol_failure),
 		cmocka_unit_test(test_duplicate_key_is_final_and_not_tried_elsewhere),
 		cmocka_unit_test(test_write_on_read_only_standby_is_retried_then_fails),

@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 # tested: an S3 replica stopped, the primary killed).
 http_cases=10
 smtp_cases=6
-mysql_cases=20
+mysql_cases=22
 plan $((http_cases + smtp_cases + mysql_cases))
 
 builddir=${REPL_TEST_BUILDDIR:-$(dirname "$binary")}
