@@ -50,8 +50,6 @@ struct stack {
 
 static struct stack stack = {.stall_fd = -1};
 
-#define STACKCTL_LINE_MAX 4096
-
 /* Runs "packaging/stackctl ARGS" (ARGS quoted by the caller), giving each stdout line (without
  * its newline; len bytes, which may hold NULs) to each. */
 static int stackctl_lines(const char *args, void (*each)(const char *line, size_t len, void *context),
