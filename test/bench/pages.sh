@@ -12,7 +12,8 @@
 # test/bench/assign.lua (each request assigns another submitted complaint). Last, the
 # worker-memory run: MIX_REQUESTS (default 200,000) requests of a mix (test/bench/mix.lua) of
 # signed-in pages, filings with a photo and a few sign-ins, each worker's RSS sampled every 2 s
-# (for twice the time the rates measured before it predict, or MIX_SECONDS).
+# (for twice the time the rates measured before it predict, or MIX_SECONDS). CONSOLE_LOAD=N gives
+# the agent N more complaints (test/bench/staff.sh's staff_console_load) before the cases.
 # Prints Markdown tables. PAGES_CASES="hello hello_pk agent" runs only those cases (a page's share
 # needs its baseline's case: hello for GET /, hello_pk for the others) and no worker-memory run
 # (its length comes from every page's rate); MIX_REQUESTS=0 skips that run too.
@@ -51,6 +52,13 @@ cookie="session=$(awk -F'\t' '$6 == "session" { print $7 }' "$jar" | tail -n 1)"
 # shellcheck source=test/bench/staff.sh
 source "$bench/staff.sh"
 staff_seed "$stackctl" "$complaintctl" "$dir" "$url" "$out" "$assign_pool"
+# CONSOLE_LOAD=N: N more complaints of the agent, four in five open (staff_console_load).
+console_load=${CONSOLE_LOAD:-0}
+if [ "$console_load" -gt 0 ]; then
+	staff_console_load "$stackctl" "$dir" "${staff_agents%% *}" \
+		"$("$stackctl" sql "$dir" primary root "SELECT id FROM complaints.accounts WHERE email = 'sam@bench.example.org'")" \
+		"$console_load"
+fi
 sql_count() { "$stackctl" sql "$dir" primary root "USE complaints; $1"; }
 # shellcheck source=test/bench/wrk_lib.sh
 source "$bench/wrk_lib.sh"
@@ -67,7 +75,8 @@ declare -A what=(
 	[account]="GET /account (session + the account)"
 	[complaint]="GET /complaints/{id} (session + the complaint + its 20 history rows)"
 	[list]="GET /complaints, a resident with 200 complaints, 20 shown"
-	[agent]="GET /agent, the console of an agent with 200 assigned complaints, 20 shown"
+	[agent]="GET /agent, the console of an agent with 200 assigned complaints$([ "$console_load" -gt 0 ] &&
+		echo " and $console_load more (four in five open)"), 20 shown"
 	[complaint50]="GET /complaints/{id}, a complaint with 50 history rows (its resident's page)"
 	[assign]="POST /complaints/{id}/status action=assign (an admin; another submitted complaint each time)"
 )

@@ -267,19 +267,13 @@ for who in 0 1; do
 done
 
 # ---- the agent's console with thousands of complaints ----
-# 5,000 more complaints of the staff's agent, written as root on the primary the way the staff's
-# are: four in five open (assigned or in progress), one in five resolved (not on the console); one
-# in 20 reopened in each of those states; 1,000 due dates, so every date is shared by five and the
-# id decides among them. The console's statement, read out of the complaintd binary, runs as the
-# standby (where `[db] read` sends it) runs it: ANALYZE FORMAT=JSON of its first page.
+# 5,000 more complaints of the staff's agent (test/bench/staff.sh's staff_console_load: four in
+# five open, one in 20 reopened, five to a due date). The console's statement, read out of the
+# complaintd binary, runs as the standby (where `[db] read` sends it) runs it: ANALYZE FORMAT=JSON
+# of its first page.
 agent=${staff_agents%% *}
-sql primary root "USE complaints; INSERT INTO complaints (category_id, reporter_id, description, address, status,
-		assigned_agent_id, assigned_at, due_at, resolved_at, reopened_at, submit_token)
-	SELECT (SELECT MIN(id) FROM categories), $resident_account, CONCAT('Console load ', seq), 'Quay Road 3',
-		ELT(1 + seq % 5, 'resolved', 'assigned', 'assigned', 'in_progress', 'in_progress'), $agent, UTC_TIMESTAMP(3),
-		UTC_TIMESTAMP(3) + INTERVAL (seq * 7 % 1000) MINUTE, IF(seq % 5 = 0, UTC_TIMESTAMP(3), NULL),
-		IF(seq % 20 IN (0, 1, 3), UTC_TIMESTAMP(3), NULL), UNHEX(SHA2(CONCAT('console-', seq), 256))
-	FROM seq_1_to_5000; ANALYZE TABLE complaints" >/dev/null
+staff_console_load "$top/packaging/stackctl" "$stack_dir" "$agent" "$resident_account" 5000 ||
+	{ echo "Bail out! the console's complaints could not be written"; exit 1; }
 wait_standby_console() {
 	local tries
 	for tries in $(seq 200); do
