@@ -190,11 +190,16 @@ static const char *const db_complaint_lists[] = {
 	                 " f.created_at FROM complaint_followers f JOIN complaints c ON c.id = f.complaint_id"
 	                 " JOIN categories k ON k.id = c.category_id WHERE f.account_id = ?)) x"
 	                 " ORDER BY x.listed_at DESC, x.id DESC LIMIT ? OFFSET ?",
+	/* Reopened first, then by due date: console_rank is (reopened_at IS NULL) of an assigned or
+	 * in-progress complaint, NULL otherwise (migration 0022), so idx_complaints_console
+	 * (assigned_agent_id, console_rank, due_at, id) is the list's order and a page reads its rows
+	 * in order, then stops: no sort of the agent's whole list (round_trips.sh). The index is named
+	 * and read before the categories, so that plan does not hang on the statistics. */
 	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                  " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c"
-	                  " JOIN categories k ON k.id = c.category_id"
-	                  " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
-	                  " ORDER BY c.reopened_at IS NULL, c.due_at, c.id LIMIT ? OFFSET ?",
+	                  " FORCE INDEX (idx_complaints_console) STRAIGHT_JOIN categories k ON k.id = c.category_id"
+	                  " WHERE c.assigned_agent_id = ? AND c.console_rank IS NOT NULL"
+	                  " ORDER BY c.console_rank, c.due_at, c.id LIMIT ? OFFSET ?",
 	/* By (assigned_agent_id, status, due_at): the overdue ones are each status's first entries. */
 	[DB_LIST_AGENT_OVERDUE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
 	                          " c.reopened_at IS NOT NULL AS reopened, TRUE AS overdue FROM complaints c"
@@ -507,6 +512,22 @@ enum db_status db_agents_active(struct db *db, struct arena *arena, const struct
 			return DB_UNAVAILABLE;
 		(*count)++;
 	}
+	return DB_OK;
+}
+
+enum db_status db_agent_active(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
+                               const char **name)
+{
+	struct repl_sql_param param = db_integer(id);
+	/* By the primary key: the same test as an assignment's UPDATE makes. */
+	const struct repl_sql_statement statement = {
+		"SELECT name FROM accounts WHERE id = ? AND role = 'agent' AND disabled_at IS NULL", &param, 1, true};
+	const struct repl_sql_rows *rows = NULL;
+	enum db_status status = db_read_row(db, arena, DB_READ_ANY, &statement, session->last_write_gtid, &rows);
+	if (status != DB_OK)
+		return status;
+	if (name != NULL && (*name = db_column_text(rows, 0, "name")) == NULL)
+		return DB_UNAVAILABLE;
 	return DB_OK;
 }
 

@@ -197,6 +197,11 @@ struct db_agent {
 enum db_status db_agents_active(struct db *db, struct arena *arena, const struct db_session *session,
                                 struct db_agent *out, size_t max, size_t *count);
 
+/* Whether the account of that id is an active agent, with its name (name may be NULL): DB_OK, or
+ * DB_NOT_FOUND for anyone else (db.read). */
+enum db_status db_agent_active(struct db *db, struct arena *arena, const struct db_session *session, int64_t id,
+                               const char **name);
+
 /* Whether a complaint of that id exists (a duplicate's original; db.read). */
 enum db_status db_complaint_exists(struct db *db, struct arena *arena, const struct db_session *session, int64_t id);
 

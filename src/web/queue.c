@@ -799,19 +799,16 @@ void queue_bulk_assign(struct call *call)
 {
 	struct arena *arena = call->request->arena;
 	const struct fields *form = &call->request->form;
-	struct db_agent agents[DB_AGENTS_MAX];
-	size_t agent_count = 0;
 	int64_t agent = complaints_id(fields_value(form, "agent"));
 	const char *agent_name = NULL;
-	if (db_agents_active(call->app->db, arena, call->session, agents, DB_AGENTS_MAX, &agent_count) != DB_OK) {
-		render_error(call, 503, queue_database_down);
-		return;
-	}
-	for (size_t i = 0; i < agent_count; i++)
-		if (agents[i].id == agent)
-			agent_name = agents[i].name;
-	if (agent_name == NULL) {
-		render_error(call, 422, "Please choose an active agent to assign the complaints to.");
+	/* A fresh read of the one agent (never the kept list): a kept list never assigns to a
+	 * disabled agent. */
+	enum db_status found =
+		agent == 0 ? DB_NOT_FOUND : db_agent_active(call->app->db, arena, call->session, agent, &agent_name);
+	if (found != DB_OK) {
+		render_error(call, found == DB_NOT_FOUND ? 422 : 503,
+		             found == DB_NOT_FOUND ? "Please choose an active agent to assign the complaints to."
+		                                   : queue_database_down);
 		return;
 	}
 	int64_t ids[QUEUE_BULK_MAX], versions[QUEUE_BULK_MAX];

@@ -41,6 +41,7 @@
 
 static const char workflow_database_down[] =
 	"The service cannot reach its database right now. Nothing was changed; please try again in a moment.";
+static const char workflow_not_an_agent[] = "Please choose an active agent (not the one it is assigned to now).";
 
 /* What each action's form asks for, and its button. */
 static const struct {
@@ -236,18 +237,6 @@ static int64_t workflow_version(struct call *call)
 	return *end == '\0' ? (int64_t)version : -1;
 }
 
-/* Whether agent is one of the active agents. */
-static bool workflow_agent_active(struct call *call, int64_t agent, enum db_status *status)
-{
-	struct db_agent agents[DB_AGENTS_MAX];
-	size_t count = 0;
-	*status = db_agents_active(call->app->db, call->request->arena, call->session, agents, DB_AGENTS_MAX, &count);
-	for (size_t i = 0; *status == DB_OK && i < count; i++)
-		if (agents[i].id == agent)
-			return true;
-	return false;
-}
-
 /* The fields of the move the row needs beyond the reason; a refusal's status and sentence. */
 static int workflow_move_fields(struct call *call, const struct db_complaint *complaint, struct db_move *move,
                                 const char **message)
@@ -256,10 +245,12 @@ static int workflow_move_fields(struct call *call, const struct db_complaint *co
 	switch (move->row->action) {
 	case WORKFLOW_ASSIGN:
 	case WORKFLOW_REASSIGN:
+		/* Whether the chosen agent is active is the UPDATE's own test (db_complaint_move), not a
+		 * read before it: a move it refuses is told apart afterwards (workflow_change). */
 		move->agent_id = workflow_number(call, "agent");
-		if (move->agent_id == complaint->assigned_agent_id || !workflow_agent_active(call, move->agent_id, &status)) {
-			*message = "Please choose an active agent (not the one it is assigned to now).";
-			return status == DB_OK ? 422 : 503;
+		if (move->agent_id == 0 || move->agent_id == complaint->assigned_agent_id) {
+			*message = workflow_not_an_agent;
+			return 422;
 		}
 		return 0;
 	case WORKFLOW_REJECT:
@@ -390,6 +381,16 @@ void workflow_change(struct call *call)
 		return;
 	}
 	if (!moved) {
+		/* An assignment's UPDATE also refuses an agent who is not active: which of the two it was. */
+		enum db_status agent = move.row->agent == WORKFLOW_AGENT_CHOSEN
+		                               ? db_agent_active(call->app->db, call->request->arena, call->session,
+		                                                 move.agent_id, NULL)
+		                               : DB_OK;
+		if (agent != DB_OK) {
+			render_error(call, agent == DB_NOT_FOUND ? 422 : 503,
+			             agent == DB_NOT_FOUND ? workflow_not_an_agent : workflow_database_down);
+			return;
+		}
 		render_error(call, 409,
 		             "Someone changed this complaint since your page showed it, so nothing was done. Reload the page "
 		             "to see it as it is now.");

@@ -12,8 +12,11 @@
 # test/bench/assign.lua (each request assigns another submitted complaint). Last, the
 # worker-memory run: MIX_REQUESTS (default 200,000) requests of a mix (test/bench/mix.lua) of
 # signed-in pages, filings with a photo and a few sign-ins, each worker's RSS sampled every 2 s
-# (for twice the time the rates measured before it predict, or MIX_SECONDS).
-# Prints Markdown tables.
+# (for twice the time the rates measured before it predict, or MIX_SECONDS). CONSOLE_LOAD=N gives
+# the agent N more complaints (test/bench/staff.sh's staff_console_load) before the cases.
+# Prints Markdown tables. PAGES_CASES="hello hello_pk agent" runs only those cases (a page's share
+# needs its baseline's case: hello for GET /, hello_pk for the others) and no worker-memory run
+# (its length comes from every page's rate); MIX_REQUESTS=0 skips that run too.
 #   usage: test/bench/pages.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]
 set -euo pipefail
 usage="usage: pages.sh COMPLAINTD_BINARY COMPLAINTCTL_BINARY HELLO_FCGI_BINARY [SECONDS]"
@@ -49,6 +52,13 @@ cookie="session=$(awk -F'\t' '$6 == "session" { print $7 }' "$jar" | tail -n 1)"
 # shellcheck source=test/bench/staff.sh
 source "$bench/staff.sh"
 staff_seed "$stackctl" "$complaintctl" "$dir" "$url" "$out" "$assign_pool"
+# CONSOLE_LOAD=N: N more complaints of the agent, four in five open (staff_console_load).
+console_load=${CONSOLE_LOAD:-0}
+if [ "$console_load" -gt 0 ]; then
+	staff_console_load "$stackctl" "$dir" "${staff_agents%% *}" \
+		"$("$stackctl" sql "$dir" primary root "SELECT id FROM complaints.accounts WHERE email = 'sam@bench.example.org'")" \
+		"$console_load"
+fi
 sql_count() { "$stackctl" sql "$dir" primary root "USE complaints; $1"; }
 # shellcheck source=test/bench/wrk_lib.sh
 source "$bench/wrk_lib.sh"
@@ -57,7 +67,7 @@ source "$bench/wrk_lib.sh"
 baselines_up "$dir" "$base" "$hello" 4 "$out/pages-hello.log" || exit 1
 
 # ---- the cases ----
-cases=(hello hello_pk home account complaint list agent complaint50 assign)
+read -ra cases <<<"${PAGES_CASES:-hello hello_pk home account complaint list agent complaint50 assign}"
 declare -A what=(
 	[hello]="a bare libfcgi hello world, 4 workers"
 	[hello_pk]="hello + one prepared primary-key SELECT per request (prepared once per worker)"
@@ -65,7 +75,8 @@ declare -A what=(
 	[account]="GET /account (session + the account)"
 	[complaint]="GET /complaints/{id} (session + the complaint + its 20 history rows)"
 	[list]="GET /complaints, a resident with 200 complaints, 20 shown"
-	[agent]="GET /agent, the console of an agent with 200 assigned complaints, 20 shown"
+	[agent]="GET /agent, the console of an agent with 200 assigned complaints$([ "$console_load" -gt 0 ] &&
+		echo " and $console_load more (four in five open)"), 20 shown"
 	[complaint50]="GET /complaints/{id}, a complaint with 50 history rows (its resident's page)"
 	[assign]="POST /complaints/{id}/status action=assign (an admin; another submitted complaint each time)"
 )
@@ -74,6 +85,9 @@ declare -A target=(
 	[account]="$url/account" [complaint]="$url/complaints/$resident_complaint" [list]="$url/complaints"
 	[agent]="$url/agent" [complaint50]="$url/complaints/$staff_complaint" [assign]="$url/"
 )
+for name in "${cases[@]}"; do
+	[ -n "${what[$name]:-}" ] || { echo "pages.sh: no case $name in PAGES_CASES (cases: ${!what[*]})" >&2; exit 1; }
+done
 declare -A cookie_of=(
 	[hello]="$cookie" [hello_pk]="$cookie" [account]="$cookie" [complaint]="$cookie" [list]="$cookie"
 	[agent]="$staff_cookie_agent" [complaint50]="$staff_cookie_reporter"
@@ -113,7 +127,7 @@ echo "| page | req/s | as a share of the baseline | p50 ms | p99 ms | p99 ms at 
 echo "| --- | ---: | --- | ---: | ---: | ---: |"
 for name in "${cases[@]}"; do
 	against=—
-	[ -n "${baseline[$name]:-}" ] &&
+	[ -n "${baseline[$name]:-}" ] && [ -n "${rps[${baseline[$name]}]:-}" ] &&
 		against="$(share "${rps[$name]}" "${rps[${baseline[$name]}]}") of ${baseline[$name]/hello_pk/hello + PK}"
 	echo "| ${what[$name]} | ${rps[$name]} | $against | ${p50[$name]} | ${p99[$name]} | ${paced_p99[$name]} (${paced_rps[$name]}) |"
 done
@@ -121,6 +135,7 @@ echo
 echo "wrk -t2 -c32 -d${seconds}s per case, then paced at half its peak (pace.lua); complaintd and each baseline 4 workers; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 
 # ---- worker memory over a long mixed run ----
+[ "$mix_requests" -gt 0 ] && [ -z "${PAGES_CASES:-}" ] || exit 0
 master=$(cat "$dir/complaintd.pid")
 workers=()
 for pid in $(pgrep -P "$master"); do

@@ -90,3 +90,20 @@ staff_seed() {
 	[ "$(staff_sql "SELECT COUNT(*) FROM status_track WHERE complaint_id = $staff_complaint")" = 50 ] ||
 		{ echo "staff_seed: #$staff_complaint does not have 50 history rows" >&2; return 1; }
 }
+
+# staff_console_load STACKCTL DIR AGENT REPORTER N: N more complaints of AGENT (filed by REPORTER),
+# written as root on the primary the way staff_seed writes its own: four in five open (assigned or
+# in progress), one in five resolved (on no console); one in 20 reopened in each of those states;
+# 1,000 due dates, so that each is shared by N / 1,000 and the id decides among them. Their
+# descriptions start "Console load ". Non-zero, saying why on stderr, on failure.
+staff_console_load() {
+	local stackctl=$1 dir=$2 agent=$3 reporter=$4 n=$5
+	"$stackctl" sql "$dir" primary root "USE complaints; INSERT INTO complaints (category_id, reporter_id, description,
+			address, status, assigned_agent_id, assigned_at, due_at, resolved_at, reopened_at, submit_token)
+		SELECT (SELECT MIN(id) FROM categories), $reporter, CONCAT('Console load ', seq), 'Quay Road 3',
+			ELT(1 + seq % 5, 'resolved', 'assigned', 'assigned', 'in_progress', 'in_progress'), $agent, UTC_TIMESTAMP(3),
+			UTC_TIMESTAMP(3) + INTERVAL (seq * 7 % 1000) MINUTE, IF(seq % 5 = 0, UTC_TIMESTAMP(3), NULL),
+			IF(seq % 20 IN (0, 1, 3), UTC_TIMESTAMP(3), NULL), UNHEX(SHA2(CONCAT('console-', seq), 256))
+		FROM seq_1_to_$n; ANALYZE TABLE complaints" >/dev/null ||
+		{ echo "staff_console_load: the complaints could not be written" >&2; return 1; }
+}

@@ -5,7 +5,7 @@
 # foreign keys and constraints; the indexes a page's plan relies on; the standby receiving it all by
 # replication.
 source "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 stackctl="$top/packaging/stackctl"
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
@@ -144,13 +144,20 @@ standby_caught_up() {
 		[ "$(sql standby app "SELECT COUNT(*) FROM categories")" = 6 ]
 }
 check "the standby has the schema, schema_migrations and the categories (replicated)" wait_until 5000 standby_caught_up
-# The indexes a page's plan relies on (round_trips.sh explains it), on both servers.
+# The indexes the pages' plans rely on (round_trips.sh explains them), on both servers; and
+# updates' (complaint_id, internal, created_at), which no statement needed, gone (0022).
+# index_columns SERVER TABLE INDEX: its columns, comma-separated (empty when there is no such index).
 index_columns() {
-	sql "$1" root "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS
-		WHERE TABLE_SCHEMA = 'complaints' AND TABLE_NAME = 'updates' AND INDEX_NAME = 'idx_updates_complaint_created'"
+	sql "$1" root "SELECT COALESCE(GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX), '') FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = 'complaints' AND TABLE_NAME = '$2' AND INDEX_NAME = '$3'"
 }
-check "updates has idx_updates_complaint_created (complaint_id, created_at) on the primary and the standby ($(index_columns primary); $(index_columns standby))" \
-	[ "$(index_columns primary);$(index_columns standby)" = "complaint_id,created_at;complaint_id,created_at" ]
+# both_servers TABLE INDEX: "PRIMARY'S;STANDBY'S" columns of the index.
+both_servers() { echo "$(index_columns primary "$1" "$2");$(index_columns standby "$1" "$2")"; }
+check "updates has idx_updates_complaint_created (complaint_id, created_at) on the primary and the standby ($(both_servers updates idx_updates_complaint_created))" \
+	[ "$(both_servers updates idx_updates_complaint_created)" = "complaint_id,created_at;complaint_id,created_at" ]
+check "complaints has idx_complaints_console (assigned_agent_id, console_rank, due_at) and updates no idx_updates_complaint, on both ($(both_servers complaints idx_complaints_console); $(both_servers updates idx_updates_complaint))" \
+	[ "$(both_servers complaints idx_complaints_console)/$(both_servers updates idx_updates_complaint)" = \
+		"assigned_agent_id,console_rank,due_at;assigned_agent_id,console_rank,due_at/;" ]
 
 # 11. Exit statuses for a script.
 sed 's|^replicas = primary=\(mariadb://[^,]*\), standby=\(mariadb://.*\)$|replicas = standby=\2, primary=\1|' "$conf" >"$scratch/standby-first.conf"

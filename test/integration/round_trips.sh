@@ -13,10 +13,13 @@
 # anew through a later link) and 100
 # assignments by an admin, each of another submitted complaint. Last, the plan of a complaint's
 # page with 4,000 updates across complaints: its updates branch reads an index on complaint_id
-# (EXPLAIN's type ref), never the updates of every complaint.
+# (EXPLAIN's type ref), never the updates of every complaint; and the agent's console with 5,000
+# more complaints assigned to the agent: its statement's plan (ANALYZE FORMAT=JSON) sorts nothing
+# and examines its page's rows only, and its pages list what the order (reopened first, then due
+# date, then id) gives.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 23
+plan 28
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -210,12 +213,13 @@ route "GET /admin?after=...&as_of=(later than any kept page) (its rows read anew
 # complaints, SET @complaint_moved, INSERT status_track, INSERT admin_log, INSERT notifications (the
 # agent's mail, in the outbox) — executes; an INSERT ... SELECT is not Com_insert —, COMMIT, then its GTID, a plain SELECT); then the session's GTID
 # (BEGIN, UPDATE sessions, COMMIT, its GTID). The standby: its position (a plain SELECT: the
-# session's last write is the previous assignment), the complaint (the page's SELECT) and the
-# active agents with their open counts; and the two transactions replicated from the primary
-# (BEGIN, its UPDATE and INSERTs as the applier counts them, COMMIT). Nothing prepared once warm.
+# session's last write is the previous assignment) and the complaint (the page's SELECT) — the
+# chosen agent is checked by the UPDATE itself, and read only when the UPDATE changed nothing —;
+# and the two transactions replicated from the primary (BEGIN, its UPDATE and INSERTs as the
+# applier counts them, COMMIT). Nothing prepared once warm.
 route "POST /complaints/{id}/status action=assign (an admin)" admin assign Com_begin=2 Com_commit=2 Com_select=3 \
-	Com_update=2 Com_set_option=1 Com_stmt_execute=7 -- Com_begin=2 Com_commit=2 Com_select=3 Com_insert=3 Com_update=2 \
-	Com_stmt_execute=2
+	Com_update=2 Com_set_option=1 Com_stmt_execute=7 -- Com_begin=2 Com_commit=2 Com_select=2 Com_insert=3 Com_update=2 \
+	Com_stmt_execute=1
 
 # ---- the plan of a complaint's page, with many updates across complaints ----
 # 4,000 updates over the resident's 200 complaints, every other one internal; the page's own
@@ -237,13 +241,20 @@ wait_standby_count || { echo "Bail out! the standby did not apply the updates"; 
 sql standby root "ANALYZE TABLE complaints.updates" >/dev/null
 page_sql=$(tr '\0' '\n' <"${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}" | grep -m 1 '^SELECT c.id, c.reporter_id')
 [ -n "$page_sql" ] || { echo "Bail out! the complaint page's statement is not in the binary"; exit 1; }
-# plan_of ADMIN: "TYPE KEY FIRST-COLUMN" of the updates branch for the reporter (0) or an admin (1).
-plan_of() {
-	local filled; filled=$(awk -v values="$complaint $complaint $1 $resident_account $complaint $resident_account $resident_account $1" '{
+# filled STATEMENT VALUE...: the statement with its ?s replaced by the values, in order.
+filled() {
+	local statement=$1; shift
+	awk -v values="$*" '{
 		n = split(values, v, " "); out = ""; text = $0
 		for (i = 1; i <= n; i++) { at = index(text, "?"); out = out substr(text, 1, at - 1) v[i]; text = substr(text, at + 1) }
-		print out text }' <<<"$page_sql")
-	sql standby root "USE complaints; EXPLAIN $filled" | awk -F'\t' '$3 == "u" { print $4, $6 }' | {
+		print out text }' <<<"$statement"
+}
+# plan_of ADMIN: "TYPE KEY FIRST-COLUMN" of the updates branch for the reporter (0) or an admin (1).
+plan_of() {
+	local statement
+	statement=$(filled "$page_sql" "$complaint" "$complaint" "$1" "$resident_account" "$complaint" "$resident_account" \
+		"$resident_account" "$1")
+	sql standby root "USE complaints; EXPLAIN $statement" | awk -F'\t' '$3 == "u" { print $4, $6 }' | {
 		read -r type key
 		echo "$type $key $(sql standby root "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'complaints'
 			AND TABLE_NAME = 'updates' AND INDEX_NAME = '$key' AND SEQ_IN_INDEX = 1")"
@@ -254,3 +265,54 @@ for who in 0 1; do
 	check "a complaint's page among 4,000 updates ($([ "$who" = 1 ] && echo "an admin" || echo "its reporter")): its updates are read by complaint_id (type, index, first column: $plan)" \
 		[ "${plan%% *}/${plan##* }" = ref/complaint_id ]
 done
+
+# ---- the agent's console with thousands of complaints ----
+# 5,000 more complaints of the staff's agent (test/bench/staff.sh's staff_console_load: four in
+# five open, one in 20 reopened, five to a due date). The console's statement, read out of the
+# complaintd binary, runs as the standby (where `[db] read` sends it) runs it: ANALYZE FORMAT=JSON
+# of its first page.
+agent=${staff_agents%% *}
+staff_console_load "$top/packaging/stackctl" "$stack_dir" "$agent" "$resident_account" 5000 ||
+	{ echo "Bail out! the console's complaints could not be written"; exit 1; }
+wait_standby_console() {
+	local tries
+	for tries in $(seq 200); do
+		[ "$(sql standby root "SELECT COUNT(*) FROM complaints.complaints WHERE description LIKE 'Console load %'")" = 5000 ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
+wait_standby_console || { echo "Bail out! the standby did not apply the console's complaints"; exit 1; }
+sql standby root "ANALYZE TABLE complaints.complaints" >/dev/null
+open_count=$(sql standby root "SELECT COUNT(*) FROM complaints.complaints WHERE assigned_agent_id = $agent
+	AND status IN ('assigned', 'in_progress')")
+console_sql=$(tr '\0' '\n' <"${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}" | grep -m 1 '^SELECT c.id, .*console_rank IS NOT NULL')
+[ -n "$console_sql" ] || { echo "Bail out! the console's statement is not in the binary"; exit 1; }
+# console_ids OFFSET: the ids of the 21 rows (a page and one more) the console reads from OFFSET.
+console_ids() { sql standby root "USE complaints; $(filled "$console_sql" "$agent" 21 "$1")" | cut -f1 | tr '\n' ' '; }
+# ordered_ids OFFSET: the same rows in the page's order, written out independently.
+ordered_ids() {
+	sql standby root "SELECT id FROM complaints.complaints WHERE assigned_agent_id = $agent
+		AND status IN ('assigned', 'in_progress') ORDER BY reopened_at IS NULL, due_at, id LIMIT 21 OFFSET $1" | tr '\n' ' '
+}
+sql standby root "USE complaints; ANALYZE FORMAT=JSON $(filled "$console_sql" "$agent" 21 0)" >"$scratch/console.plan"
+examined=$(python3 "$top/test/integration/analyze_rows.py" <"$scratch/console.plan")
+diag "the console's first page among $open_count open complaints: ${examined#* }"
+# sorts_nothing PLAN: the plan (ANALYZE FORMAT=JSON's) is there and has no filesort.
+sorts_nothing() { [ -s "$1" ] && ! grep -q '"filesort"' "$1"; }
+check "the console of an agent with $open_count open complaints sorts nothing (no filesort in ANALYZE FORMAT=JSON)" \
+	sorts_nothing "$scratch/console.plan"
+# 21 index entries of idx_complaints_console and each one's category by its primary key.
+check "and examines at most 42 rows: its 21 complaints and their categories (examined: ${examined%% *})" \
+	[ "${examined%% *}" -le 42 ]
+check "its first page lists exactly the rows the order gives (reopened first, then due date, then id)" \
+	[ "$(console_ids 0)" = "$(ordered_ids 0)" ]
+check "and so does page 150, past the reopened ones (offset 2,980)" [ "$(console_ids 2980)" = "$(ordered_ids 2980)" ]
+# page_ids: the complaints the last page listed, in its order.
+page_ids() { grep -o 'href="/complaints/[0-9]*"' <<<"$body" | grep -o '[0-9]*' | tr '\n' ' '; }
+get agent /agent
+first=$(page_ids)
+get agent "/agent?page=150"
+check "the agent's /agent and /agent?page=150 show those complaints, in that order" \
+	[ "$first|$(page_ids)" = "$(ordered_ids 0 | cut -d' ' -f1-20) |$(ordered_ids 2980 | cut -d' ' -f1-20) " ]

@@ -13,7 +13,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 28
+plan 29
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -106,6 +106,22 @@ file_complaint ann; c1=$filed
 refusals "$c1"
 check "submitted: $refusal_count refused (state, action, actor), each 404/403/409 changing nothing ${refusal_errors}" \
 	holds '[ -z "$refusal_errors" ] && [ "$refusal_count" -gt 40 ]'
+# An assignment to someone who is not an active agent: the sentence, nothing changed, from a
+# current page or an old one (the UPDATE checks the agent; the one agent is read when it refused);
+# to an active agent from an old page: 409.
+staff agent "dora.$$@example.org" "Dora Agent"
+dora_id=$(id_of "dora.$$@example.org")
+sql "UPDATE accounts SET disabled_at = UTC_TIMESTAMP(3) WHERE id = $dora_id"
+before=$(state_of "$c1")
+not_agents=
+for who in "$dora_id" "$(id_of "ann.$$@example.org")" 999999 abc; do
+	change admin "$c1" assign "agent=$who"
+	not_agents+="$status:$(grep -c 'Please choose an active agent (not the one it is assigned to now)\.' <<<"$body") "
+done
+change --version 7 admin "$c1" assign "agent=$dora_id"; not_agents+="old page $status, "
+change --version 7 admin "$c1" assign "agent=$amy_id"; not_agents+="an agent from an old page $status"
+check "assigning to a disabled agent, a resident, no account, no number: 422 with the sentence, nothing changed ($not_agents)" \
+	holds '[ "$not_agents" = "422:1 422:1 422:1 422:1 old page 422, an agent from an old page 409" ] && [ "$(state_of "$c1")" = "$before" ]'
 change admin "$c1" assign "agent=$amy_id"; a1="$status $(last_action "$c1")"
 get amy "/complaints/$c1"; amy_sees=$status
 check "the admin assigns it to an agent ($a1) and the agent now sees it ($amy_sees)" \
