@@ -187,37 +187,49 @@ enum repl_outcome repl_classify_http_write(const struct repl_observation *observ
 	                     sizeof http_write_table / sizeof http_write_table[0]);
 }
 
+/* A server's error in the stats' columns: what an operator can name (the lock wait is the server's
+ * own timeout; a server with no connection to spare refused one); any other error is "other". The
+ * client's errors come with the transport's cause; the table's, as mysql.c's, for one without. */
 struct sql_rule {
 	unsigned sql_errno;
 	enum repl_outcome outcome;
 	bool lost;                  /* a lost connection: UNKNOWN once COMMIT was sent */
+	enum repl_cause cause;      /* the attempt's cause when the transport saw none */
 };
 
 static const struct sql_rule sql_table[] = {
-	{0, REPL_OUTCOME_SUCCESS, false},
-	{1290, REPL_OUTCOME_RETRYABLE, false},   /* ER_OPTION_PREVENTS_STATEMENT: read-only */
-	{1213, REPL_OUTCOME_RETRYABLE, false},   /* ER_LOCK_DEADLOCK */
-	{1205, REPL_OUTCOME_RETRYABLE, false},   /* ER_LOCK_WAIT_TIMEOUT */
-	{2002, REPL_OUTCOME_RETRYABLE, true},    /* CR_CONNECTION_ERROR */
-	{2003, REPL_OUTCOME_RETRYABLE, true},    /* CR_CONN_HOST_ERROR */
-	{2006, REPL_OUTCOME_RETRYABLE, true},    /* CR_SERVER_GONE_ERROR */
-	{2013, REPL_OUTCOME_RETRYABLE, true},    /* CR_SERVER_LOST */
-	{1062, REPL_OUTCOME_FINAL, false},       /* ER_DUP_ENTRY: the app maps idempotency keys */
-	{REPL_SQL_ERRNO_STALE, REPL_OUTCOME_ABSENT, false},   /* has not applied wait_gtid */
+	{0, REPL_OUTCOME_SUCCESS, false, REPL_CAUSE_NONE},
+	{1290, REPL_OUTCOME_RETRYABLE, false, REPL_CAUSE_OTHER},   /* ER_OPTION_PREVENTS_STATEMENT: read-only */
+	{1213, REPL_OUTCOME_RETRYABLE, false, REPL_CAUSE_OTHER},   /* ER_LOCK_DEADLOCK */
+	{1205, REPL_OUTCOME_RETRYABLE, false, REPL_CAUSE_TIMEOUT}, /* ER_LOCK_WAIT_TIMEOUT */
+	{1040, REPL_OUTCOME_RETRYABLE, false, REPL_CAUSE_CONNECT}, /* ER_CON_COUNT_ERROR: too many connections */
+	{1203, REPL_OUTCOME_RETRYABLE, false, REPL_CAUSE_CONNECT}, /* ER_TOO_MANY_USER_CONNECTIONS */
+	{2002, REPL_OUTCOME_RETRYABLE, true, REPL_CAUSE_CONNECT},  /* CR_CONNECTION_ERROR */
+	{2003, REPL_OUTCOME_RETRYABLE, true, REPL_CAUSE_CONNECT},  /* CR_CONN_HOST_ERROR */
+	{2006, REPL_OUTCOME_RETRYABLE, true, REPL_CAUSE_PROTOCOL},  /* CR_SERVER_GONE_ERROR */
+	{2013, REPL_OUTCOME_RETRYABLE, true, REPL_CAUSE_PROTOCOL},  /* CR_SERVER_LOST */
+	{1062, REPL_OUTCOME_FINAL, false, REPL_CAUSE_OTHER},       /* ER_DUP_ENTRY: the app maps idempotency keys */
+	{REPL_SQL_ERRNO_STALE, REPL_OUTCOME_ABSENT, false, REPL_CAUSE_OTHER},   /* has not applied wait_gtid */
 };
+
+static const struct sql_rule *sql_rule_find(unsigned sql_errno)
+{
+	for (size_t i = 0; i < sizeof sql_table / sizeof sql_table[0]; i++)
+		if (sql_table[i].sql_errno == sql_errno)
+			return &sql_table[i];
+	return NULL;
+}
 
 enum repl_outcome repl_classify_sql(const struct repl_observation *observation)
 {
 	if (observation->cause != REPL_CAUSE_NONE)
 		return observation->commit_sent ? REPL_OUTCOME_UNKNOWN : REPL_OUTCOME_RETRYABLE;
-	for (size_t i = 0; i < sizeof sql_table / sizeof sql_table[0]; i++) {
-		if (sql_table[i].sql_errno != observation->sql_errno)
-			continue;
-		if (sql_table[i].lost && observation->commit_sent)
-			return REPL_OUTCOME_UNKNOWN;
-		return sql_table[i].outcome;
-	}
-	return REPL_OUTCOME_FINAL;
+	const struct sql_rule *rule = sql_rule_find(observation->sql_errno);
+	if (!rule)
+		return REPL_OUTCOME_FINAL;
+	if (rule->lost && observation->commit_sent)
+		return REPL_OUTCOME_UNKNOWN;
+	return rule->outcome;
 }
 
 /* A server's reply decides when there was one; without, the transport's cause (retryable). */
@@ -372,7 +384,8 @@ static enum repl_cause attempt_cause(const struct repl_observation *observation,
 		return REPL_CAUSE_NONE;
 	if (observation->http_status == 429 || observation->http_status >= 500)
 		return REPL_CAUSE_PROTOCOL;
-	return REPL_CAUSE_OTHER;
+	const struct sql_rule *rule = observation->sql_errno ? sql_rule_find(observation->sql_errno) : NULL;
+	return rule ? rule->cause : REPL_CAUSE_OTHER;
 }
 
 /* The RTT comes from the microsecond clock: the attempt's whole-ms times would round it. */

@@ -417,7 +417,8 @@ enum repl_status repl_execute_http(struct repl_client *client, const struct repl
  * lazily, one per (replica, user) kept by the client, and dropped when they fail or an attempt
  * on them is cancelled. Observations: sql_errno from the client library or server; cause
  * CONNECT when no connection could be made, PROTOCOL when it broke mid-transaction (or a cap
- * was passed), NONE for a server error (the attempt's cause is then OTHER); commit_sent once
+ * was passed), NONE for a server error (the attempt's cause is then the SQL table's: TIMEOUT
+ * for a lock wait timeout, CONNECT for too many connections, else OTHER); commit_sent once
  * COMMIT went out. */
 enum repl_status repl_execute_sql(struct repl_client *client, const struct repl_operation *operation,
                                   const struct repl_sql_transaction *transaction,

@@ -131,6 +131,22 @@ static unsigned db_last_errno(const struct repl_result *result)
 	return 0;
 }
 
+/* At log_level debug, each attempt that did not succeed (a retried one too): its outcome, cause, SQL
+ * error and statement, so an operator can tell what the replica statistics' Fail columns counted. */
+static void db_log_attempts(const struct repl_operation *operation, const struct repl_result *result,
+                            const struct repl_sql_statement *statements)
+{
+	for (unsigned i = 0; i < result->attempt_count; i++) {
+		const struct repl_attempt *attempt = &result->attempts[i];
+		if (attempt->outcome == REPL_OUTCOME_SUCCESS)
+			continue;
+		log_debug("%s: attempt %u of %u %s (cause %s, error %u%s) running: %.60s", operation->name, i + 1,
+		          result->attempt_count, repl_outcome_name(attempt->outcome), repl_cause_name(attempt->cause),
+		          attempt->observation.sql_errno, attempt->observation.commit_sent ? ", after COMMIT" : "",
+		          statements[0].sql);
+	}
+}
+
 /* Runs statements as one transaction of kind; on DB_OK result holds the winner's answer, which
  * the caller (in this file) frees. */
 static enum db_status db_execute(struct db *db, enum db_kind kind, const struct repl_sql_statement *statements,
@@ -163,6 +179,7 @@ static enum db_status db_execute(struct db *db, enum db_kind kind, const struct 
 		.wait_gtid = wait_gtid != NULL && wait_gtid[0] != '\0' ? wait_gtid : NULL,
 	};
 	enum repl_status status = repl_execute_sql(db->backend.client, operation, &transaction, result);
+	db_log_attempts(operation, result, statements);
 	if (status == REPL_OK)
 		return DB_OK;
 	unsigned sql_errno = db_last_errno(result);
