@@ -25,6 +25,7 @@
 #include "store/db_outbox.h"
 #include "store/db_tokens.h"
 #include "store/mail.h"
+#include "store/schema.h"
 #include "view.h"
 
 #define NOTIFIER_BATCH_MAX 1000
@@ -292,6 +293,7 @@ int notifier_main(void *context)
 {
 	struct app *app = context;
 	struct notifier n = {.app = app};
+	struct schema_guard schema = {"notifier", false};
 	char error[256];
 	if (!db_configured(app->db) || !mail_configured(app->mail)) {
 		log_info("notifier: no database or no [smtp] replicas configured: nothing to deliver");
@@ -309,7 +311,7 @@ int notifier_main(void *context)
 	if (n.arena == NULL)
 		return 1;
 	/* Sent messages past [notify] retention are the timer's to delete (store/retention.c). */
-	while (!runtime_stop_requested()) {
+	while (schema_wait(&schema, app->db, n.arena)) {
 		size_t claimed = notifier_pass(&n);
 		arena_reset(n.arena);
 		/* A full batch means more may be due: look again at once. */
