@@ -2,7 +2,8 @@
  * notifier.c: the notifier child (see notifier.h). A claim is named host:pid:n, unique per
  * claim, so a row claimed again after its lease passed is updated only by its new holder; each
  * message's lease is renewed just before it is sent, so a message goes out twice only when one
- * sending outlasts the lease or its notifier dies.
+ * sending outlasts the lease or its notifier dies. Each claim first waits for the database schema
+ * (store/schema.h).
  */
 #include "notifier.h"
 

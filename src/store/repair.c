@@ -4,7 +4,7 @@
  * One child per master, so two never copy the same row at once; a row copied twice (a child
  * killed between the copy and the delete) is the same bytes under the same key again. Between
  * its passes over the queue the child copies the existing photos to a replica added to the set
- * (store/backfill.c).
+ * (store/backfill.c). Both wait for the database schema first (store/schema.h).
  */
 #include "repair.h"
 

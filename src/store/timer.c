@@ -7,7 +7,8 @@
  * more when asked to stop, it flushes the host's replica statistics (store/observations.c); a
  * flush that fails leaves the counts in the segment for the next. At its start and each minute
  * it deletes what is past its retention (store/retention.c), a few batches at a time: a second
- * later while rows are left, so a timer back after weeks catches up without a long lock.
+ * later while rows are left, so a timer back after weeks catches up without a long lock. Each of
+ * the three first waits for the database schema (store/schema.h).
  */
 #include "timer.h"
 
