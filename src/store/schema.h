@@ -8,7 +8,7 @@
  * binary may have migrated first). The notifier, the timer and photo-repair (with its backfill)
  * ask before their first statement and again after a statement of theirs failed on a missing
  * table or column (db_schema_gap_seen); while the schema is behind, each logs one line and asks
- * again after 1 s, 2 s, 4 s ... up to 30 s, running nothing else. The web workers do not wait:
+ * again after 1 s, 2 s, 4 s, then every 5 s, running nothing else. The web workers do not wait:
  * their pages answer 503 when the database fails them.
  */
 #ifndef SCHEMA_H
@@ -40,7 +40,7 @@ struct schema_guard {
 /* Returns at once while guard is ready and no statement met a missing table or column since the
  * last call; otherwise checks, and while the schema is behind (or cannot be read) waits and checks
  * again with a backoff. True when the schema is ready, false when the process was asked to stop
- * first. The arena is reset. */
+ * (before the call too: a child's loop may stand on it alone). The arena is reset. */
 bool schema_wait(struct schema_guard *guard, struct db *db, struct arena *arena);
 
 #endif

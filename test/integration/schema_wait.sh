@@ -57,7 +57,7 @@ check "and still no statement failed on a missing table or column ($(missing_fai
 
 # ---- 3. the migration, and each child back at work ----
 test_migrate
-wait_until 300000 every_child_back || diag "$(tail -n 20 "$log")"
+wait_until 60000 every_child_back || diag "$(tail -n 20 "$log")"
 for child in $children; do
 	check "after the migration, $child said it is back at work, at $needed" \
 		grep -q "$child: the database schema is at $needed: back at work" "$log"
