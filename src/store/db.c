@@ -22,12 +22,16 @@
 
 /* ER_DUP_ENTRY: a unique key refused the row. */
 #define DB_ERRNO_DUPLICATE 1062
+/* ER_NO_SUCH_TABLE, ER_BAD_FIELD_ERROR: the statement names what a migration has not made yet. */
+#define DB_ERRNO_NO_TABLE 1146
+#define DB_ERRNO_NO_COLUMN 1054
 
 struct db {
 	struct backend backend;         /* [db]: db.write, db.primary (reads that must see every
 	                                   acknowledged write), db.read */
 	char *user;
 	char *password;
+	bool schema_gap;                /* a statement failed on 1146 or 1054 since db_schema_gap_seen */
 };
 
 /* How a transaction runs: its operation, and whether it writes. */
@@ -121,6 +125,14 @@ bool db_configured(const struct db *db)
 	return db != NULL && db->backend.configured;
 }
 
+bool db_schema_gap_seen(struct db *db)
+{
+	if (db == NULL || !db->schema_gap)
+		return false;
+	db->schema_gap = false;
+	return true;
+}
+
 /* The SQL error of the attempt that ended the operation (0 if none was an SQL error). */
 static unsigned db_last_errno(const struct repl_result *result)
 {
@@ -184,6 +196,8 @@ static enum db_status db_execute(struct db *db, enum db_kind kind, const struct 
 		return DB_OK;
 	unsigned sql_errno = db_last_errno(result);
 	enum db_status answer = status == REPL_UNKNOWN ? DB_UNKNOWN : DB_UNAVAILABLE;
+	if (status == REPL_FINAL && (sql_errno == DB_ERRNO_NO_TABLE || sql_errno == DB_ERRNO_NO_COLUMN))
+		db->schema_gap = true;
 	if (status == REPL_FINAL && sql_errno == DB_ERRNO_DUPLICATE)
 		answer = DB_DUPLICATE;
 	else

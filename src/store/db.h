@@ -55,5 +55,9 @@ void db_free(struct db *db);
 int db_worker_start(struct db *db, struct repl_stats *stats, char *error, size_t error_size);
 void db_worker_stop(struct db *db);
 bool db_configured(const struct db *db);
+/* True when, since the last call, a statement of this process failed for a table or a column the
+ * database does not have (MariaDB's 1146, 1054): its schema is behind this binary's (the
+ * background children then wait for it, store/schema.h). */
+bool db_schema_gap_seen(struct db *db);
 
 #endif

@@ -2,7 +2,8 @@
  * notifier.c: the notifier child (see notifier.h). A claim is named host:pid:n, unique per
  * claim, so a row claimed again after its lease passed is updated only by its new holder; each
  * message's lease is renewed just before it is sent, so a message goes out twice only when one
- * sending outlasts the lease or its notifier dies.
+ * sending outlasts the lease or its notifier dies. Each claim first waits for the database schema
+ * (store/schema.h).
  */
 #include "notifier.h"
 
@@ -25,6 +26,7 @@
 #include "store/db_outbox.h"
 #include "store/db_tokens.h"
 #include "store/mail.h"
+#include "store/schema.h"
 #include "view.h"
 
 #define NOTIFIER_BATCH_MAX 1000
@@ -292,6 +294,7 @@ int notifier_main(void *context)
 {
 	struct app *app = context;
 	struct notifier n = {.app = app};
+	struct schema_guard schema = {"notifier", false};
 	char error[256];
 	if (!db_configured(app->db) || !mail_configured(app->mail)) {
 		log_info("notifier: no database or no [smtp] replicas configured: nothing to deliver");
@@ -309,7 +312,7 @@ int notifier_main(void *context)
 	if (n.arena == NULL)
 		return 1;
 	/* Sent messages past [notify] retention are the timer's to delete (store/retention.c). */
-	while (!runtime_stop_requested()) {
+	while (schema_wait(&schema, app->db, n.arena)) {
 		size_t claimed = notifier_pass(&n);
 		arena_reset(n.arena);
 		/* A full batch means more may be due: look again at once. */

@@ -4,7 +4,7 @@
  * One child per master, so two never copy the same row at once; a row copied twice (a child
  * killed between the copy and the delete) is the same bytes under the same key again. Between
  * its passes over the queue the child copies the existing photos to a replica added to the set
- * (store/backfill.c).
+ * (store/backfill.c). Both wait for the database schema first (store/schema.h).
  */
 #include "repair.h"
 
@@ -15,6 +15,7 @@
 #include "runtime.h"
 #include "store/backfill.h"
 #include "store/db_repairs.h"
+#include "store/schema.h"
 #include "store/storage.h"
 
 #define REPAIR_BATCH 20
@@ -70,17 +71,22 @@ int repair_main(void *context)
 	struct arena *arena = arena_create(REPAIR_ARENA_BYTES);
 	if (arena == NULL)
 		return 1;
-	while (!runtime_stop_requested()) {
+	struct schema_guard schema = {"photo-repair", false};
+	while (schema_wait(&schema, app->db, arena)) {
 		long long until_ms = backfill_now_ms() + app->config.s3_repair_interval_ms;
 		repair_pass(app, arena);
 		arena_reset(arena);
+		if (!schema_wait(&schema, app->db, arena))
+			break;
 		backfill_round(app, arena, until_ms);
 		arena_reset(arena);
 		long long left_ms = until_ms - backfill_now_ms();
 		if (left_ms > 0)
 			runtime_pause(left_ms);
 	}
-	backfill_stop(app);
+	/* A lease is only held once the schema was there to hold it in. */
+	if (schema.ready)
+		backfill_stop(app);
 	arena_destroy(arena);
 	return 0;
 }

@@ -7,7 +7,8 @@
  * more when asked to stop, it flushes the host's replica statistics (store/observations.c); a
  * flush that fails leaves the counts in the segment for the next. At its start and each minute
  * it deletes what is past its retention (store/retention.c), a few batches at a time: a second
- * later while rows are left, so a timer back after weeks catches up without a long lock.
+ * later while rows are left, so a timer back after weeks catches up without a long lock. Each of
+ * the three first waits for the database schema (store/schema.h).
  */
 #include "timer.h"
 
@@ -19,6 +20,7 @@
 #include "store/db_complaints.h"
 #include "store/observations.h"
 #include "store/retention.h"
+#include "store/schema.h"
 
 #include <time.h>
 
@@ -84,20 +86,22 @@ int timer_main(void *context)
 	struct arena *arena = arena_create(TIMER_ARENA_BYTES);
 	if (arena == NULL)
 		return 1;
+	struct schema_guard schema = {"timer", false};
 	long long next_close = timer_now_ms(), next_flush = next_close + flush_interval, next_purge = next_close;
 	while (!runtime_stop_requested()) {
 		long long now = timer_now_ms();
-		if (now >= next_close) {
+		/* Each of the three waits for the schema, so a gap one meets holds the next back. */
+		if (now >= next_close && schema_wait(&schema, app->db, arena)) {
 			timer_close_unanswered(app, arena);
 			arena_reset(arena);
 			next_close = timer_now_ms() + interval;
 		}
-		if (flushing && now >= next_flush) {
+		if (flushing && now >= next_flush && schema_wait(&schema, app->db, arena)) {
 			timer_flush(app, arena);
 			arena_reset(arena);
 			next_flush = timer_now_ms() + flush_interval;
 		}
-		if (now >= next_purge) {
+		if (now >= next_purge && schema_wait(&schema, app->db, arena)) {
 			bool more = retention_pass(app->db, &app->config);
 			next_purge = timer_now_ms() + (more ? RETENTION_AGAIN_MS : RETENTION_EVERY_MS);
 		}
@@ -109,7 +113,7 @@ int timer_main(void *context)
 	}
 	/* What the host counted since the last flush, while the workers drain; what they count after
 	 * it stays in the segment for the next start. */
-	if (flushing)
+	if (flushing && schema.ready)
 		timer_flush(app, arena);
 	arena_destroy(arena);
 	return 0;
