@@ -89,16 +89,16 @@ bool retention_pass(struct db *db, const struct config *config, struct arena *ar
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	long long now_ms[RETENTION_CLOCKS] = {(long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, 0};
-	bool read[RETENTION_CLOCKS] = {true, false};
+	bool clock_read[RETENTION_CLOCKS] = {true, false};
 	for (size_t r = 0; r < sizeof(retention_rules) / sizeof(retention_rules[0]) && !runtime_stop_requested(); r++) {
 		enum db_retention_purge purge = retention_rules[r].purge, waits_for = retention_rules[r].waits_for;
 		enum retention_clock clock = retention_rules[r].clock;
 		enum db_status status = DB_OK;
 		if (waits_for != RETENTION_NONE && !caught_up[waits_for])
 			continue;
-		if (!read[clock]) {
+		if (!clock_read[clock]) {
 			status = db_retention_database_now(db, arena, &now_ms[clock]);
-			read[clock] = status == DB_OK;
+			clock_read[clock] = status == DB_OK;
 		}
 		long long cutoff_ms = now_ms[clock] - retention_rules[r].kept_ms(config);
 		char before[32];
