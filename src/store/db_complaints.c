@@ -177,58 +177,83 @@ enum db_status db_complaint_file(struct db *db, struct arena *arena, struct db_s
 /* A list's overdue column: past its due date and still waiting for its agent's work. */
 #define DB_LIST_OVERDUE " c.due_at < UTC_TIMESTAMP(3) AND c.status IN ('submitted', 'assigned', 'in_progress') AS overdue"
 
-/* Each list's statement: the WHERE takes the session's account id (a list of every account's
- * complaints checks only that it is one). */
-static const char *const db_complaint_lists[] = {
+/* A list's parameters, in its statement's order, as letters of DB_LIST_PARAM_LETTERS: a = the
+ * session's account id, r = the rows a branch reads (offset + limit + 1), l = the rows the page
+ * reads (limit + 1), o = the offset. */
+#define DB_LIST_PARAM_LETTERS "arlo"
+#define DB_LIST_PARAMS_MAX 6
+
+/* Each list's statement, and its parameters (a list of every account's complaints checks only
+ * that the account id is one). */
+static const struct {
+	const char *sql;
+	const char *params;
+} db_complaint_lists[] = {
 	/* The account's own complaints and, in the same statement (one round trip), those it follows
 	 * (migration 0015) without their description. */
-	[DB_LIST_MINE] = "SELECT x.* FROM ((SELECT c.id, k.name AS category, c.status, c.description, c.created_at,"
-	                 " c.due_at, c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE ", 0 AS followed, 0 AS distance_m,"
-	                 " c.created_at AS listed_at FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                 " WHERE c.reporter_id = ?)"
-	                 " UNION ALL (SELECT c.id, k.name, c.status, NULL, c.created_at, c.due_at, 0," DB_LIST_OVERDUE ", 1, f.distance_m,"
-	                 " f.created_at FROM complaint_followers f JOIN complaints c ON c.id = f.complaint_id"
-	                 " JOIN categories k ON k.id = c.category_id WHERE f.account_id = ?)) x"
-	                 " ORDER BY x.listed_at DESC, x.id DESC LIMIT ? OFFSET ?",
+	[DB_LIST_MINE] = {"SELECT x.* FROM ((SELECT c.id, k.name AS category, c.status, c.description, c.created_at,"
+	                  " c.due_at, c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE ", 0 AS followed, 0 AS distance_m,"
+	                  " c.created_at AS listed_at FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                  " WHERE c.reporter_id = ?)"
+	                  " UNION ALL (SELECT c.id, k.name, c.status, NULL, c.created_at, c.due_at, 0," DB_LIST_OVERDUE ", 1, f.distance_m,"
+	                  " f.created_at FROM complaint_followers f JOIN complaints c ON c.id = f.complaint_id"
+	                  " JOIN categories k ON k.id = c.category_id WHERE f.account_id = ?)) x"
+	                  " ORDER BY x.listed_at DESC, x.id DESC LIMIT ? OFFSET ?",
+	                  "aalo"},
 	/* Reopened first, then by due date: console_rank is (reopened_at IS NULL) of an assigned or
 	 * in-progress complaint, NULL otherwise (migration 0022), so idx_complaints_console
 	 * (assigned_agent_id, console_rank, due_at, id) is the list's order and a page reads its rows
 	 * in order, then stops: no sort of the agent's whole list (round_trips.sh). The index is named
 	 * and read before the categories, so that plan does not hang on the statistics. */
-	[DB_LIST_AGENT] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                  " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c"
-	                  " FORCE INDEX (idx_complaints_console) STRAIGHT_JOIN categories k ON k.id = c.category_id"
-	                  " WHERE c.assigned_agent_id = ? AND c.console_rank IS NOT NULL"
-	                  " ORDER BY c.console_rank, c.due_at, c.id LIMIT ? OFFSET ?",
-	/* By (assigned_agent_id, status, due_at): the overdue ones are each status's first entries. */
-	[DB_LIST_AGENT_OVERDUE] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                          " c.reopened_at IS NOT NULL AS reopened, TRUE AS overdue FROM complaints c"
-	                          " JOIN categories k ON k.id = c.category_id"
-	                          " WHERE c.assigned_agent_id = ? AND c.status IN ('assigned', 'in_progress')"
-	                          " AND c.due_at < UTC_TIMESTAMP(3) ORDER BY c.due_at, c.id LIMIT ? OFFSET ?",
-	[DB_LIST_UNASSIGNED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                       " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                       " WHERE c.status = 'submitted' AND c.held_since IS NULL AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
-	[DB_LIST_REOPENED] = "SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
-	                     " TRUE AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
-	                     " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND c.held_since IS NULL AND ? > 0"
-	                     " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
+	[DB_LIST_AGENT] = {"SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                   " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c"
+	                   " FORCE INDEX (idx_complaints_console) STRAIGHT_JOIN categories k ON k.id = c.category_id"
+	                   " WHERE c.assigned_agent_id = ? AND c.console_rank IS NOT NULL"
+	                   " ORDER BY c.console_rank, c.due_at, c.id LIMIT ? OFFSET ?",
+	                   "alo"},
+	/* By due date, then id, whether reopened or not. An overdue complaint is an open one (its
+	 * console_rank 0 or 1) due before now: under each console_rank of the agent a range of
+	 * idx_complaints_console, in (due_at, id) order. Each branch reads its range in order and stops
+	 * after the rows the page can need (offset + limit + 1); the two are merged by a sort of those
+	 * few ids and dates alone, then each row is read by its primary key: no sort of all of the
+	 * agent's overdue complaints, and no text column in the derived table (which would put it on
+	 * disk). */
+	[DB_LIST_AGENT_OVERDUE] = {"SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                           " c.reopened_at IS NOT NULL AS reopened, TRUE AS overdue FROM"
+	                           " ((SELECT id, due_at FROM complaints FORCE INDEX (idx_complaints_console)"
+	                           " WHERE assigned_agent_id = ? AND console_rank = 0 AND due_at < UTC_TIMESTAMP(3)"
+	                           " ORDER BY due_at, id LIMIT ?)"
+	                           " UNION ALL (SELECT id, due_at FROM complaints FORCE INDEX (idx_complaints_console)"
+	                           " WHERE assigned_agent_id = ? AND console_rank = 1 AND due_at < UTC_TIMESTAMP(3)"
+	                           " ORDER BY due_at, id LIMIT ?)) o"
+	                           " STRAIGHT_JOIN complaints c ON c.id = o.id STRAIGHT_JOIN categories k ON k.id = c.category_id"
+	                           " ORDER BY o.due_at, o.id LIMIT ? OFFSET ?",
+	                           "ararlo"},
+	[DB_LIST_UNASSIGNED] = {"SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                        " c.reopened_at IS NOT NULL AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                        " WHERE c.status = 'submitted' AND c.held_since IS NULL AND ? > 0 ORDER BY c.created_at, c.id LIMIT ? OFFSET ?",
+	                        "alo"},
+	[DB_LIST_REOPENED] = {"SELECT c.id, k.name AS category, c.status, c.description, c.created_at, c.due_at,"
+	                      " TRUE AS reopened," DB_LIST_OVERDUE " FROM complaints c JOIN categories k ON k.id = c.category_id"
+	                      " WHERE c.reopened_at IS NOT NULL AND c.status IN ('submitted', 'assigned') AND c.held_since IS NULL AND ? > 0"
+	                      " ORDER BY c.reopened_at, c.id LIMIT ? OFFSET ?",
+	                      "alo"},
 };
 
 enum db_status db_complaints_list(struct db *db, struct arena *arena, const struct db_session *session,
                                   enum db_complaint_list list, size_t offset, size_t limit,
                                   struct db_complaint_summary *out, size_t *count, bool *more)
 {
-	/* My complaints names the account twice (its own, those it follows). */
-	struct repl_sql_param mine[] = {db_integer(session->account_id), db_integer(session->account_id),
-	                                db_integer((int64_t)limit + 1), db_integer((int64_t)offset)};
-	struct repl_sql_param *params = list == DB_LIST_MINE ? mine : mine + 1;
+	struct repl_sql_param params[DB_LIST_PARAMS_MAX];
+	size_t param_count = 0;
 	*count = 0;
 	*more = false;
-	if ((size_t)list >= sizeof(db_complaint_lists) / sizeof(db_complaint_lists[0]))
+	if ((size_t)list >= sizeof(db_complaint_lists) / sizeof(db_complaint_lists[0]) || db_complaint_lists[list].sql == NULL)
 		return DB_NOT_FOUND;
-	const struct repl_sql_statement statement = {db_complaint_lists[list], params, list == DB_LIST_MINE ? 4 : 3,
-	                                             true};
+	const int64_t values[] = {session->account_id, (int64_t)(offset + limit + 1), (int64_t)limit + 1, (int64_t)offset};
+	for (const char *p = db_complaint_lists[list].params; *p != '\0' && param_count < DB_LIST_PARAMS_MAX; p++)
+		params[param_count++] = db_integer(values[strchr(DB_LIST_PARAM_LETTERS, *p) - DB_LIST_PARAM_LETTERS]);
+	const struct repl_sql_statement statement = {db_complaint_lists[list].sql, params, param_count, true};
 	const struct repl_sql_rows *rows = NULL;
 	enum db_status status = db_read(db, arena, DB_READ_ANY, &statement, 1, session->last_write_gtid, &rows);
 	if (status != DB_OK)

@@ -2,7 +2,8 @@
  * db_retention.c: the purges' statements (see db_retention.h), over db.c's core. Each is one
  * DELETE of a range of one index, ORDER BY that index's column and LIMIT a batch, so it reads no
  * more rows than it deletes (or the batch) whatever the table's size, and holds its row locks for
- * one short statement: a timer that was stopped for weeks catches up a batch at a time.
+ * one short statement: a timer that was stopped for weeks catches up a batch at a time. Also the
+ * database's clock, which the purges of sessions take their cutoffs from.
  */
 #include "db_retention.h"
 
@@ -43,6 +44,16 @@ static const struct {
 	[DB_RETENTION_TOKENS_USED] = {"used link tokens",
 	                              "DELETE FROM tokens WHERE used_at < CAST(? AS DATETIME(3)) ORDER BY used_at LIMIT ?",
 	                              5000, "idx_tokens_used"},
+	/* its index from migration 0001: a session idle past [auth] session_idle_timeout */
+	[DB_RETENTION_SESSIONS_IDLE] = {"idle sessions",
+	                                "DELETE FROM sessions WHERE last_seen_at < CAST(? AS DATETIME(3))"
+	                                " ORDER BY last_seen_at LIMIT ?",
+	                                5000, "idx_sessions_last_seen"},
+	/* its index from migration 0023: a session older than [auth] session_absolute_timeout */
+	[DB_RETENTION_SESSIONS_SIGNED_IN] = {"sessions signed in",
+	                                     "DELETE FROM sessions WHERE created_at < CAST(? AS DATETIME(3))"
+	                                     " ORDER BY created_at LIMIT ?",
+	                                     5000, "idx_sessions_created"},
 };
 
 const char *db_retention_what(enum db_retention_purge purge)
@@ -74,5 +85,18 @@ enum db_status db_retention_delete(struct db *db, enum db_retention_purge purge,
 	enum db_status status = db_write(db, &statement, 1, &written);
 	if (status == DB_OK)
 		*deleted = written.affected_rows;
+	return status;
+}
+
+enum db_status db_retention_database_now(struct db *db, struct arena *arena, long long *now_ms)
+{
+	/* Counted from the epoch by TIMESTAMPDIFF, so no time zone takes part. */
+	const struct repl_sql_statement statement = {
+		"SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(3)) DIV 1000 AS now_ms", NULL, 0, true};
+	const struct repl_sql_rows *rows = NULL;
+	*now_ms = 0;
+	enum db_status status = db_read_row(db, arena, DB_READ_PRIMARY, &statement, NULL, &rows);
+	if (status == DB_OK)
+		*now_ms = db_column_integer(rows, 0, "now_ms");
 	return status;
 }

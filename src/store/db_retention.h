@@ -1,7 +1,8 @@
 /*
  * db_retention.h: the DELETEs that purge rows past their retention, one per kind of row, each of
- * at most a batch of rows taken oldest first along an index (statements in db_retention.c; the
- * rules of how long each is kept, and the passes that run them, in store/retention.c).
+ * at most a batch of rows taken oldest first along an index, and the database's clock for the
+ * purges judged by it (statements in db_retention.c; the rules of how long each is kept, and the
+ * passes that run them, in store/retention.c).
  */
 #ifndef DB_RETENTION_H
 #define DB_RETENTION_H
@@ -10,12 +11,16 @@
 
 #include "store/db.h"
 
+struct arena;
+
 enum db_retention_purge {
-	DB_RETENTION_SENT_MESSAGES,     /* notifications sent before the cutoff */
-	DB_RETENTION_OBSERVATIONS,      /* replica_observations whose period started before it */
-	DB_RETENTION_SEGMENTS,          /* replica_segments (their marks cascade) last flushed before it */
-	DB_RETENTION_TOKENS_EXPIRED,    /* tokens that expired before it */
-	DB_RETENTION_TOKENS_USED,       /* tokens used before it */
+	DB_RETENTION_SENT_MESSAGES,      /* notifications sent before the cutoff */
+	DB_RETENTION_OBSERVATIONS,       /* replica_observations whose period started before it */
+	DB_RETENTION_SEGMENTS,           /* replica_segments (their marks cascade) last flushed before it */
+	DB_RETENTION_TOKENS_EXPIRED,     /* tokens that expired before it */
+	DB_RETENTION_TOKENS_USED,        /* tokens used before it */
+	DB_RETENTION_SESSIONS_IDLE,      /* sessions last seen before it */
+	DB_RETENTION_SESSIONS_SIGNED_IN, /* sessions signed in before it */
 	DB_RETENTION_PURGES
 };
 
@@ -30,5 +35,8 @@ unsigned db_retention_batch(enum db_retention_purge purge);
  * in one statement on the primary; *deleted is how many. */
 enum db_status db_retention_delete(struct db *db, enum db_retention_purge purge, const char *before,
                                    uint64_t *deleted);
+/* The primary's clock now (UTC_TIMESTAMP(3)), in ms since 1970: the clock that judges a session
+ * (db_accounts.c's db_session_find), so a purge of sessions never takes one it would still let in. */
+enum db_status db_retention_database_now(struct db *db, struct arena *arena, long long *now_ms);
 
 #endif

@@ -102,7 +102,8 @@ int timer_main(void *context)
 			next_flush = timer_now_ms() + flush_interval;
 		}
 		if (now >= next_purge && schema_wait(&schema, app->db, arena)) {
-			bool more = retention_pass(app->db, &app->config);
+			bool more = retention_pass(app->db, &app->config, arena);
+			arena_reset(arena);
 			next_purge = timer_now_ms() + (more ? RETENTION_AGAIN_MS : RETENTION_EVERY_MS);
 		}
 		long long next = flushing && next_flush < next_close ? next_flush : next_close;

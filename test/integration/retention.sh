@@ -2,12 +2,14 @@
 # retention.sh: what the service keeps for a while is deleted after it, by the timer, and nothing
 # younger. On a full stack, rows planted by SQL at every 100 ms from 2 s older to 30 s younger
 # than each retention's cutoff (replica observations 35 days, the default; sent messages 7 days;
-# link tokens a day after they expired, or after they were used): the pass the timer makes when
-# it starts logs each cutoff, and exactly the planted rows older than it are gone and every younger
-# one is kept (so the boundary is exact to 100 ms, and the cutoff lies between the planting's
-# clock and the log's, less the retention). What a person sees of it: a confirmation link used
-# over a day ago now says "not valid", one used a minute ago still "already used", and a live
-# reset link still opens its form. A timer that was off for long catches up a batch at a time:
+# link tokens a day after they expired, or after they were used; sessions idle past
+# [auth] session_idle_timeout, 20m here, or signed in longer ago than session_absolute_timeout, 3h
+# here): the pass the timer makes when it starts logs each cutoff, and exactly the planted rows
+# older than it are gone and every younger one is kept (so the boundary is exact to 100 ms, and the
+# cutoff lies between the planting's clock and the log's, less the retention). What a person sees
+# of it: a confirmation link used over a day ago now says "not valid", one used a minute ago still
+# "already used", a live reset link still opens its form, and a resident whose session is 15
+# minutes idle and nearly 3 hours old is still signed in. A timer that was off for long catches up a batch at a time:
 # 25,000 observations past the retention go as 20,000 in a first pass (four statements of 5,000)
 # and 5,000 in the next, a second later, each DELETE (EXPLAINed as retention-sql prints it) a
 # range of its index, never the table; only then is the segment whose last flush is older than
@@ -20,7 +22,7 @@
 # shellcheck disable=SC2016,SC2034
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 retention_sql=${RETENTION_SQL_BINARY:-$test_var/build-asan/test/retention-sql}
 [ -x "$retention_sql" ] || { echo "Bail out! no retention-sql at $retention_sql (packaging/dev build, or set RETENTION_SQL_BINARY)"; exit 1; }
@@ -31,7 +33,7 @@ retention_cleanup() {
 }
 trap retention_cleanup EXIT
 
-test_full_stack_up retention ops.stats_flush_interval=1s
+test_full_stack_up retention ops.stats_flush_interval=1s auth.session_idle_timeout=20m auth.session_absolute_timeout=3h
 test_migrate
 sql_root() { mariadb_sql "$stack_dir" primary root "$@"; }
 log="$stack_dir/complaintd.log"
@@ -47,6 +49,10 @@ get visitor /forgot
 post visitor /forgot "email=bob.$$@example.org" "csrf=$(csrf_of "$body" /forgot)"
 reset_link=$(mail_link "bob.$$@example.org" /reset-password) || { echo "Bail out! no reset mail"; exit 1; }
 ann_id=$(id_of "ann.$$@example.org")
+# The planted sessions' two accounts, made by SQL (nobody signs in as them).
+sql_root "INSERT INTO complaints.accounts (name, email, password_hash) VALUES
+	('Idle Sessions', 'idle.$$@example.org', 'x'), ('Old Sessions', 'old.$$@example.org', 'x')"
+idle_id=$(id_of "idle.$$@example.org") old_id=$(id_of "old.$$@example.org")
 
 timer_pid() { for p in $(pgrep -P "$(cat "$stack_dir/complaintd.pid")"); do [ "$(cat "/proc/$p/comm")" = timer ] && echo "$p"; done; }
 # timer_held: the timer stopped (SIGSTOP), so that no pass of its own runs while rows are planted;
@@ -76,10 +82,19 @@ INSERT INTO tokens (purpose, token_hash, account_id, created_at, expires_at)
 INSERT INTO tokens (purpose, token_hash, account_id, created_at, expires_at, used_at)
 	SELECT 'agent_invite', UNHEX(SHA2(CONCAT('used-$$-', seq), 256)), $ann_id, at - INTERVAL 1 HOUR,
 	at + INTERVAL 1 HOUR, at FROM ($(boundary_times '1 DAY')) b;
-UPDATE tokens SET used_at = used_at - INTERVAL 25 HOUR WHERE account_id = $ann_id AND purpose = 'email_confirm'"
+UPDATE tokens SET used_at = used_at - INTERVAL 25 HOUR WHERE account_id = $ann_id AND purpose = 'email_confirm';
+INSERT INTO sessions (token_hash, account_id, csrf_secret, created_at, last_seen_at)
+	SELECT UNHEX(SHA2(CONCAT('idle-$$-', seq), 256)), $idle_id, UNHEX(SHA2('csrf', 256)), at - INTERVAL 1 MINUTE, at
+	FROM ($(boundary_times '20 MINUTE')) b;
+INSERT INTO sessions (token_hash, account_id, csrf_secret, created_at, last_seen_at)
+	SELECT UNHEX(SHA2(CONCAT('old-$$-', seq), 256)), $old_id, UNHEX(SHA2('csrf', 256)), at, '$t0'
+	FROM ($(boundary_times '3 HOUR')) b;
+UPDATE sessions SET created_at = '$t0' - INTERVAL 3 HOUR + INTERVAL 5 MINUTE, last_seen_at = '$t0' - INTERVAL 15 MINUTE
+	WHERE account_id = $ann_id"
 timer_restart
 every_purge_logged() {
-	logged "sent messages" && logged "replica observations" && logged "expired link tokens" && logged "used link tokens"
+	logged "sent messages" && logged "replica observations" && logged "expired link tokens" && logged "used link tokens" &&
+		logged "idle sessions" && logged "sessions signed in"
 }
 wait_until 30000 every_purge_logged || diag "$(tail -n 20 "$log")"
 elapsed_ms=$((($(date +%s%N) - started_ns) / 1000000))
@@ -112,6 +127,12 @@ expired=$(boundary "expired link tokens" '1 DAY' tokens expires_at "account_id =
 check "link tokens expired over a day ago gone, the others kept, exactly ($expired)" exact "$expired"
 used=$(boundary "used link tokens" '1 DAY' tokens used_at "account_id = $ann_id AND used_at IS NOT NULL AND purpose = 'agent_invite'")
 check "link tokens used over a day ago gone, the others kept, exactly ($used)" exact "$used"
+idle_sessions=$(boundary "idle sessions" '20 MINUTE' sessions last_seen_at "account_id = $idle_id")
+check "sessions idle over 20 minutes (session_idle_timeout) gone, the others kept, exactly ($idle_sessions)" \
+	exact "$idle_sessions"
+old_sessions=$(boundary "sessions signed in" '3 HOUR' sessions created_at "account_id = $old_id")
+check "sessions signed in over 3 hours ago (session_absolute_timeout) gone, the others kept, exactly ($old_sessions)" \
+	exact "$old_sessions"
 
 # What a person sees: the row of Ann's link, used 25 hours ago, is gone; Bob's is not.
 get ann "$ann_link"; ann_status=$status ann_text=$(visible_text "$body")
@@ -121,6 +142,9 @@ check "a confirmation link used 25 hours ago now says 'not valid' ($ann_status);
 get - "$reset_link"
 check "a live reset link still opens its form ($status)" \
 	holds '[ "$status" = 200 ] && grep -q "name=\"password\"" <<<"$body"'
+get ann /account
+check "Ann, her session 15 minutes idle and signed in 2 h 55 min ago, is still signed in: /account answers $status with her address" \
+	holds '[ "$status" = 200 ] && grep -qF "ann.$$@example.org" <<<"$(visible_text "$body")"'
 
 # ---- 2. a timer back after long: batches, then the stale segment ----
 sql_root "DELETE FROM complaints.replica_observations WHERE location = 'boundary'"
@@ -151,9 +175,9 @@ done <"$scratch/purges.tsv" >"$scratch/plans.tsv"
 timer_restart
 wait_until 30000 logged "replica segments with their marks" || diag "$(tail -n 20 "$log")"
 plans=$(awk -F'\t' '{ printf "%s: %s; ", $1, $2 }' "$scratch/plans.tsv")
-# plans_ranged: each of the five plans is "range" over the purge's own index.
+# plans_ranged: each of the seven plans is "range" over the purge's own index.
 plans_ranged() {
-	[ "$(wc -l <"$scratch/plans.tsv")" = 5 ] && awk -F'\t' '$2 != "range " $1 { bad = 1 } END { exit bad }' "$scratch/plans.tsv"
+	[ "$(wc -l <"$scratch/plans.tsv")" = 7 ] && awk -F'\t' '$2 != "range " $1 { bad = 1 } END { exit bad }' "$scratch/plans.tsv"
 }
 check "each purge's DELETE reads a range of its index ($plans)" plans_ranged
 passes=$(retention_lines | sed -n 's/.*retention: \([0-9]*\) replica observations from before.*/\1/p' | tr '\n' ' ')

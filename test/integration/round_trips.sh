@@ -16,10 +16,12 @@
 # (EXPLAIN's type ref), never the updates of every complaint; and the agent's console with 5,000
 # more complaints assigned to the agent: its statement's plan (ANALYZE FORMAT=JSON) sorts nothing
 # and examines its page's rows only, and its pages list what the order (reopened first, then due
-# date, then id) gives.
+# date, then id) gives; and, with about 2,000 of them overdue, the agent's overdue list: its plan
+# reads a page and one more of each console_rank's range in order and sorts only those (at most 42
+# rows), and its pages list what the order before the index (due date, then id) gives.
 # shellcheck source=test/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-plan 28
+plan 35
 complaintctl=${COMPLAINTCTL_BINARY:-$top/var/build-asan/complaintctl}
 [ -x "$complaintctl" ] || { echo "Bail out! no complaintctl at $complaintctl (set COMPLAINTCTL_BINARY)"; exit 1; }
 scratch=$(mktemp -d)
@@ -197,6 +199,7 @@ route "GET /complaints/{id} (20 history rows)" resident "/complaints/$complaint"
 	Com_select=1 Com_stmt_execute=1
 # The agent's console: the session, then the list's one SELECT, like the resident's list.
 route "GET /agent (20 of 200 assigned)" agent /agent Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
+route "GET /agent/overdue" agent /agent/overdue Com_select=1 Com_stmt_execute=1 -- Com_select=1 Com_stmt_execute=1
 # The admin's queue, its furniture (counts per status, the agents' open counts, the categories)
 # and its page's rows kept by the worker ([queue] cache_max_age, an hour here so that nothing
 # straddles an expiry; the warm-up read them): the session only. A page reached by a link from a
@@ -229,15 +232,17 @@ route "POST /complaints/{id}/status action=assign (an admin)" admin assign Com_b
 sql primary root "USE complaints; INSERT INTO updates (complaint_id, author_id, internal, body, created_at)
 	SELECT $complaint - (seq % 200), $resident_account, seq % 2, CONCAT('update ', seq), UTC_TIMESTAMP(3) - INTERVAL seq SECOND
 	FROM seq_1_to_4000; ANALYZE TABLE updates" >/dev/null
-wait_standby_count() {
-	local tries
+# wait_standby QUERY: waits (10 s) until the standby answers QUERY as the primary does.
+wait_standby() {
+	local expected tries
+	expected=$(sql primary root "$1")
 	for tries in $(seq 200); do
-		[ "$(sql standby root "SELECT COUNT(*) FROM complaints.updates")" -ge 4000 ] && return 0
+		[ "$(sql standby root "$1")" = "$expected" ] && return 0
 		sleep 0.05
 	done
 	return 1
 }
-wait_standby_count || { echo "Bail out! the standby did not apply the updates"; exit 1; }
+wait_standby "SELECT COUNT(*) FROM complaints.updates" || { echo "Bail out! the standby did not apply the updates"; exit 1; }
 sql standby root "ANALYZE TABLE complaints.updates" >/dev/null
 page_sql=$(tr '\0' '\n' <"${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}" | grep -m 1 '^SELECT c.id, c.reporter_id')
 [ -n "$page_sql" ] || { echo "Bail out! the complaint page's statement is not in the binary"; exit 1; }
@@ -274,16 +279,8 @@ done
 agent=${staff_agents%% *}
 staff_console_load "$top/packaging/stackctl" "$stack_dir" "$agent" "$resident_account" 5000 ||
 	{ echo "Bail out! the console's complaints could not be written"; exit 1; }
-wait_standby_console() {
-	local tries
-	for tries in $(seq 200); do
-		[ "$(sql standby root "SELECT COUNT(*) FROM complaints.complaints WHERE description LIKE 'Console load %'")" = 5000 ] &&
-			return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_standby_console || { echo "Bail out! the standby did not apply the console's complaints"; exit 1; }
+wait_standby "SELECT COUNT(*) FROM complaints.complaints WHERE description LIKE 'Console load %'" ||
+	{ echo "Bail out! the standby did not apply the console's complaints"; exit 1; }
 sql standby root "ANALYZE TABLE complaints.complaints" >/dev/null
 open_count=$(sql standby root "SELECT COUNT(*) FROM complaints.complaints WHERE assigned_agent_id = $agent
 	AND status IN ('assigned', 'in_progress')")
@@ -316,3 +313,52 @@ first=$(page_ids)
 get agent "/agent?page=150"
 check "the agent's /agent and /agent?page=150 show those complaints, in that order" \
 	[ "$first|$(page_ids)" = "$(ordered_ids 0 | cut -d' ' -f1-20) |$(ordered_ids 2980 | cut -d' ' -f1-20) " ]
+
+# ---- the agent's overdue complaints from the same index ----
+# The console load's due dates moved 500 minutes back, so about half of its open complaints are
+# overdue (reopened ones among them) and the rest are not. /agent/overdue's statement, read out of
+# the binary as above: under each console_rank a range of idx_complaints_console (due_at before
+# now) read in order, stopping after the page's rows and one, the two merged by a sort of at most
+# those rows, then each read by its key.
+sql primary root "UPDATE complaints.complaints SET due_at = due_at - INTERVAL 500 MINUTE WHERE description LIKE 'Console load %'"
+wait_standby "SELECT SUM(TIMESTAMPDIFF(SECOND, '2000-01-01', due_at)) FROM complaints.complaints WHERE description LIKE 'Console load %'" ||
+	{ echo "Bail out! the standby did not apply the new due dates"; exit 1; }
+sql standby root "ANALYZE TABLE complaints.complaints" >/dev/null
+overdue_count=$(sql standby root "SELECT COUNT(*) FROM complaints.complaints WHERE assigned_agent_id = $agent
+	AND status IN ('assigned', 'in_progress') AND due_at < UTC_TIMESTAMP(3)")
+overdue_sql=$(tr '\0' '\n' <"${COMPLAINTD_BINARY:-$top/var/build-asan/complaintd}" | grep -m 1 '^SELECT c.id, .*TRUE AS overdue FROM ((SELECT')
+[ -n "$overdue_sql" ] || { echo "Bail out! the overdue list's statement is not in the binary"; exit 1; }
+# overdue_filled OFFSET: the statement as the page at OFFSET sends it (a page of 20 and one more).
+overdue_filled() { filled "$overdue_sql" "$agent" $(($1 + 21)) "$agent" $(($1 + 21)) 21 "$1"; }
+overdue_ids() { sql standby root "USE complaints; $(overdue_filled "$1")" | cut -f1 | tr '\n' ' '; }
+# overdue_ordered OFFSET: the same rows as the statement before the index wrote them: every open
+# complaint of the agent past its due date, by due date, then id.
+overdue_ordered() {
+	sql standby root "SELECT id FROM complaints.complaints WHERE assigned_agent_id = $agent
+		AND status IN ('assigned', 'in_progress') AND due_at < UTC_TIMESTAMP(3) ORDER BY due_at, id LIMIT 21 OFFSET $1" |
+		tr '\n' ' '
+}
+sql standby root "USE complaints; ANALYZE FORMAT=JSON $(overdue_filled 0)" >"$scratch/overdue.plan"
+examined=$(python3 "$top/test/integration/analyze_rows.py" <"$scratch/overdue.plan")
+diag "the overdue list's first page among $overdue_count overdue complaints: ${examined#* }"
+sorts=$(grep -o 'filesort([^)]*):[0-9]*' <<<"${examined#* }" | tr '\n' ' ')
+branches=$(grep -o 'complaints:idx_complaints_console:[0-9]*' <<<"${examined#* }" | tr '\n' ' ')
+# merge_only: the plan's one sort is of the derived table the two branches filled, at most 42 rows
+# (a page and one more from each), and each branch read at most 21 entries of its range in order.
+merge_only() {
+	local merge='^filesort\(<derived[0-9]+>\):([0-9]+) $' branch='^complaints:idx_complaints_console:([0-9]+) complaints:idx_complaints_console:([0-9]+) $'
+	[[ $sorts =~ $merge ]] && [ "${BASH_REMATCH[1]}" -le 42 ] &&
+		[[ $branches =~ $branch ]] && [ "${BASH_REMATCH[1]}" -le 21 ] && [ "${BASH_REMATCH[2]}" -le 21 ]
+}
+check "the overdue list of an agent with $overdue_count overdue complaints sorts no branch, only their merge of at most 42 rows (sorts: $sorts; branches: $branches)" \
+	merge_only
+# 2 x 21 index entries, the 42 rows they made, then 21 complaints and their categories by key.
+check "and examines at most 126 rows, however many are overdue (examined: ${examined%% *})" [ "${examined%% *}" -le 126 ]
+check "its first page lists exactly the rows the list listed before the index (overdue, by due date, then id)" \
+	[ "$(overdue_ids 0)" = "$(overdue_ordered 0)" ]
+check "and so does page 50 (offset 980)" [ "$(overdue_ids 980)" = "$(overdue_ordered 980)" ]
+get agent /agent/overdue
+first=$(page_ids)
+get agent "/agent/overdue?page=50"
+check "the agent's /agent/overdue and /agent/overdue?page=50 show those complaints, in that order" \
+	[ "$first|$(page_ids)" = "$(overdue_ordered 0 | cut -d' ' -f1-20) |$(overdue_ordered 980 | cut -d' ' -f1-20) " ]
