@@ -22,6 +22,19 @@ void db_session_remember(struct db *db, struct db_session *session, const struct
 	snprintf(session->last_write_gtid, sizeof(session->last_write_gtid), "%s", written->gtid);
 }
 
+enum db_status db_session_write(struct db *db, struct db_session *session,
+                                const struct repl_sql_statement *statements, size_t count, bool *changed)
+{
+	struct db_written written;
+	*changed = false;
+	enum db_status status = db_write(db, statements, count, &written);
+	if (status != DB_OK)
+		return status;
+	*changed = written.affected_rows == 1;
+	db_session_remember(db, session, &written);
+	return DB_OK;
+}
+
 enum db_status db_signup(struct db *db, const char *name, const char *email, const char *password_hash,
                          const struct db_mail_request *request)
 {
@@ -61,14 +74,7 @@ enum db_status db_confirm_again(struct db *db, struct db_session *session, const
 	/* The mail's INSERT first: db_write reports the first statement's row count. */
 	db_outbox_confirm_again(&event, session->account_id, &statements[0]);
 	size_t count = 1 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[1]);
-	struct db_written written;
-	*queued = false;
-	enum db_status status = db_write(db, statements, count, &written);
-	if (status != DB_OK)
-		return status;
-	*queued = written.affected_rows == 1;
-	db_session_remember(db, session, &written);
-	return DB_OK;
+	return db_session_write(db, session, statements, count, queued);
 }
 
 enum db_status db_account_create(struct db *db, enum account_role role, const char *name, const char *email,

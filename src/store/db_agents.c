@@ -162,14 +162,7 @@ enum db_status db_agents_invite_again(struct db *db, struct db_session *session,
 	/* The mail's INSERT first: db_write reports the first statement's row count. */
 	db_outbox_invite_again(&event, agent_id, &statements[0]);
 	size_t count = 3 + db_throttle_count(&room, request->subjects, request->window_ms, request->forget_ms, &statements[3]);
-	struct db_written written;
-	*sent = false;
-	enum db_status status = db_write(db, statements, count, &written);
-	if (status != DB_OK)
-		return status;
-	*sent = written.affected_rows == 1;
-	db_session_remember(db, session, &written);
-	return DB_OK;
+	return db_session_write(db, session, statements, count, sent);
 }
 
 /* The statements after a disable's UPDATE of the account run only when it changed the row. */
@@ -234,12 +227,5 @@ enum db_status db_agents_disable(struct db *db, struct db_session *session, int6
 		" SELECT ?, 'disable_account', ?, 'role agent: sessions ended, complaints back in the queue'"
 		" FROM DUAL WHERE @agent_disabled = 1",
 		account_log, 2, false};
-	struct db_written written;
-	*disabled = false;
-	enum db_status status = db_write(db, statements, count, &written);
-	if (status != DB_OK)
-		return status;
-	*disabled = written.affected_rows == 1;
-	db_session_remember(db, session, &written);
-	return DB_OK;
+	return db_session_write(db, session, statements, count, disabled);
 }

@@ -465,14 +465,7 @@ enum db_status db_complaint_move(struct db *db, struct db_session *session, cons
 			log, 5, false};
 	count += db_outbox_move(&outbox, action, move->complaint_id, row->reason_public ? move->reason : NULL,
 	                        statements + count);
-	struct db_written written;
-	*moved = false;
-	enum db_status status = db_write(db, statements, count, &written);
-	if (status != DB_OK)
-		return status;
-	*moved = written.affected_rows == 1;
-	db_session_remember(db, session, &written);
-	return DB_OK;
+	return db_session_write(db, session, statements, count, moved);
 }
 
 enum db_status db_complaint_note(struct db *db, struct db_session *session, int64_t complaint_id, bool internal,

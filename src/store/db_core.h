@@ -65,5 +65,10 @@ struct db_session;
 /* The same for a signed-in caller's write (session NULL: none, e.g. the timer), and its copy in
  * session->last_write_gtid for the rest of the request (defined in db_accounts.c). */
 void db_session_remember(struct db *db, struct db_session *session, const struct db_written *written);
+/* db_write for a signed-in caller's change that took place when its first statement changed
+ * exactly one row (*changed; the transaction's other statements hang on it), remembered for the
+ * session as above. */
+enum db_status db_session_write(struct db *db, struct db_session *session,
+                                const struct repl_sql_statement *statements, size_t count, bool *changed);
 
 #endif
