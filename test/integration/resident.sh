@@ -53,7 +53,7 @@ check "a resident's header links to My complaints and File a complaint, and says
 stored=$("$top/packaging/stackctl" sql "$stack_dir" primary app "SELECT created_at FROM accounts WHERE email = '$email'")
 brussels=$(LC_ALL=C TZ=Europe/Brussels date -d "${stored%.*} UTC" '+%-d %b %Y, %H:%M')
 check "the account's creation shows in Brussels time to the minute ($brussels, stored $stored UTC)" \
-	holds 'visible_text "$body" | grep -q "Since $brussels Change" && ! grep -q "UTC" <<<"$body"'
+	holds 'visible_text "$body" | grep -qE "Since $brussels (Change|Confirm)" && ! grep -q "UTC" <<<"$body"'
 check "the footer names nothing internal" holds '! grep -qi "served from" <<<"$body"'
 get rose /no/such/page
 check "a 404 page shows the signed-in header (the name, My complaints, Sign out; no Sign in)" \
