@@ -69,16 +69,22 @@ check "the new link confirms; the account page then offers no button, and its st
 	holds '! grep -q "Send the confirmation link again" <<<"$confirmed_page" && [ "${stale:0:3}" = 409 ] &&
 		grep -q "confirmed already, so no mail was sent" <<<"$stale" && [ "$(rows_of confirm "$bea")" = 2 ]'
 
+# until_throttled COMMAND...: runs COMMAND (a request) until it answers 429, while n is under 6,
+# counting on from n; sets throttled ("STATUS RETRY-AFTER-HEADERS") and throttled_page.
+until_throttled() {
+	while [ "$n" -lt 6 ]; do
+		"$@"
+		[ "$status" = 429 ] && break
+		n=$((n + 1))
+	done
+	throttled="$status $(grep -ci '^retry-after:' <<<"$headers")"
+	throttled_page=$(visible_text "$body")
+}
 # ---- 2. the account's address budget (mail_email_free = 3: the sign-up and two more) ----
 cal="cal.$$@example.org"
 signup_unconfirmed cal "Cal Resident" "$cal"
 n=0
-while [ $n -lt 6 ]; do
-	again cal
-	[ "$status" = 429 ] && break
-	n=$((n + 1))
-done
-throttled="$status $(grep -ci '^retry-after:' <<<"$headers")"; throttled_page=$(visible_text "$body")
+until_throttled again cal
 mailed "$cal" /confirm-email 3
 check "after the sign-up's mail, $n more go through and the next is 429 with Retry-After ($throttled), saying to wait, on the account page; exactly 3 mails reach the address ($(links_to "$cal" /confirm-email))" \
 	holds '[ "$n/$throttled" = "2/429 1" ] && grep -q "Too many requests for this address" <<<"$throttled_page" &&
@@ -150,12 +156,7 @@ ivy="ivy.$$@example.org"
 invite "Ivy Agent" "$ivy"
 ivy_id=$(id_of "$ivy")
 n=0
-while [ $n -lt 6 ]; do
-	invite_again "$ivy_id"
-	[ "$status" = 429 ] && break
-	n=$((n + 1))
-done
-throttled="$status $(grep -ci '^retry-after:' <<<"$headers")"; throttled_page=$(visible_text "$body")
+until_throttled invite_again "$ivy_id"
 mailed "$ivy" /set-password 4
 check "an agent's address has the mail budget: $n invitations again go through, then 429 with Retry-After ($throttled) saying to wait; 4 mails reach it ($(links_to "$ivy" /set-password))" \
 	holds '[ "$n/$throttled" = "3/429 1" ] && grep -q "Too many requests for this address" <<<"$throttled_page" &&
